@@ -1,0 +1,211 @@
+package dev.refusal4j.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.io.ModelFormatException;
+import dev.refusal4j.tensor.DType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Everything the forward pass needs to know about an architecture, read from {@code config.json}
+ * (transformers 4.x layout, or 5.x with {@code rope_parameters} and {@code layer_types}).
+ * Architecture differences are data here, not subclasses of the model.
+ */
+public final class ModelConfig {
+    /** How tensors are named and fused in the checkpoint. */
+    public enum Layout { LLAMA, PHI3, QWEN1 }
+
+    public enum Activation { SILU, GELU_TANH }
+
+    public final Path file;
+    public final String architecture; // e.g. "Qwen2ForCausalLM"
+    public final String modelType;    // e.g. "qwen2"
+    public final Layout layout;
+    public final int hidden;          // d_model
+    public final int layers;
+    public final int heads;
+    public final int kvHeads;
+    public final int headDim;
+    public final int intermediate;    // MLP width (Qwen-1: intermediate_size / 2)
+    public final int vocab;
+    public final float eps;
+    public final Rope rope;
+    public final boolean tieEmbeddings;
+    public final boolean normPlusOne;     // Gemma: x * (1 + w)
+    public final boolean sandwichNorms;   // Gemma-2: post-attention and post-feedforward norms
+    public final boolean qkNorm;          // Qwen-3: per-head RMSNorm on q and k
+    public final boolean qkvBias;
+    public final boolean oBias;
+    public final boolean mlpBias;
+    public final Activation activation;
+    public final boolean scaleEmbeddings; // Gemma: * sqrt(hidden) rounded to the model dtype
+    public final double attnScale;        // multiplies q·k
+    public final float attnSoftcap;       // 0 = none
+    public final float finalSoftcap;      // 0 = none
+    public final int[] window;            // per layer: sliding window size, 0 = full attention
+    public final int maxPositions;
+    public final DType dtype;             // torch_dtype / dtype, F32 when absent
+    public final int[] eosIds;
+    public final int bosId;               // -1 when absent
+
+    /** Rotary embedding: dims rotated, base, and optional llama3 frequency scaling. */
+    public record Rope(int dims, double theta, String type, double factor, double lowFreqFactor,
+                       double highFreqFactor, int originalMaxPositions) {}
+
+    private ModelConfig(Path file, JsonNode c) {
+        this.file = file;
+        JsonNode archs = c.get("architectures");
+        this.architecture = archs != null && archs.isArray() && !archs.isEmpty() ? archs.get(0).asText() : "";
+        this.modelType = c.path("model_type").asText("");
+        String a = architecture.isEmpty() ? modelType : architecture;
+        Layout lay;
+        boolean gemma = false, gemma2 = false, qwen3 = false, qwen2 = false;
+        switch (a) {
+            case "LlamaForCausalLM", "llama", "MistralForCausalLM", "mistral" -> lay = Layout.LLAMA;
+            case "Qwen2ForCausalLM", "qwen2" -> { lay = Layout.LLAMA; qwen2 = true; }
+            case "Qwen3ForCausalLM", "qwen3" -> { lay = Layout.LLAMA; qwen3 = true; }
+            case "GemmaForCausalLM", "gemma" -> { lay = Layout.LLAMA; gemma = true; }
+            case "Gemma2ForCausalLM", "gemma2" -> { lay = Layout.LLAMA; gemma = true; gemma2 = true; }
+            case "Phi3ForCausalLM", "phi3" -> lay = Layout.PHI3;
+            case "QWenLMHeadModel", "qwen" -> lay = Layout.QWEN1;
+            default -> throw new ModelFormatException(file, "unsupported architecture '" + a + "' (supported: LlamaForCausalLM, "
+                    + "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Phi3ForCausalLM, QWenLMHeadModel)");
+        }
+        this.layout = lay;
+        boolean qwen1 = lay == Layout.QWEN1;
+        this.hidden = req(c, "hidden_size");
+        this.layers = req(c, "num_hidden_layers");
+        this.heads = req(c, "num_attention_heads");
+        this.kvHeads = qwen1 ? heads : c.hasNonNull("num_key_value_heads") ? c.get("num_key_value_heads").asInt() : heads;
+        int hd;
+        if (qwen1) hd = c.hasNonNull("kv_channels") ? c.get("kv_channels").asInt() : hidden / heads;
+        else hd = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : hidden / heads;
+        this.headDim = hd;
+        int inter = req(c, "intermediate_size");
+        this.intermediate = qwen1 ? inter / 2 : inter;
+        this.vocab = req(c, "vocab_size");
+        if (heads % kvHeads != 0) bad("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
+        if (hd % 2 != 0) bad("head_dim " + hd + " is odd; rotary embeddings need it even");
+        this.eps = (float) (qwen1 ? c.path("layer_norm_epsilon").asDouble(1e-6) : c.path("rms_norm_eps").asDouble(1e-6));
+
+        JsonNode rp = c.get("rope_parameters");  // transformers 5.x
+        JsonNode rs = c.hasNonNull("rope_scaling") ? c.get("rope_scaling") : rp;
+        double theta = qwen1 ? c.path("rotary_emb_base").asDouble(10000)
+                : c.hasNonNull("rope_theta") ? c.get("rope_theta").asDouble()
+                : rp != null && rp.hasNonNull("rope_theta") ? rp.get("rope_theta").asDouble() : 10000.0;
+        String rtype = rs == null ? "default" : rs.path("rope_type").asText(rs.path("type").asText("default"));
+        if (!rtype.equals("default") && !rtype.equals("llama3")) {
+            bad("rope_scaling type '" + rtype + "' is not supported (supported: default, llama3)");
+        }
+        int rotDims = qwen1 ? (int) Math.round(hd * c.path("rotary_pct").asDouble(1.0)) : hd;
+        double partial = c.path("partial_rotary_factor").asDouble(1.0);
+        if (!qwen1 && partial != 1.0) rotDims = (int) (hd * partial);
+        this.rope = rtype.equals("llama3")
+                ? new Rope(rotDims, theta, rtype, rs.path("factor").asDouble(), rs.path("low_freq_factor").asDouble(),
+                        rs.path("high_freq_factor").asDouble(), rs.path("original_max_position_embeddings").asInt())
+                : new Rope(rotDims, theta, "default", 1, 1, 1, 0);
+
+        this.tieEmbeddings = c.path("tie_word_embeddings").asBoolean(!qwen1 && gemma);
+        this.normPlusOne = gemma;
+        this.sandwichNorms = gemma2;
+        this.qkNorm = qwen3;
+        this.qkvBias = qwen1 || qwen2 || c.path("attention_bias").asBoolean(false);
+        this.oBias = !qwen2 && !qwen1 && c.path("attention_bias").asBoolean(false);
+        this.mlpBias = c.path("mlp_bias").asBoolean(false);
+        String act = c.path("hidden_activation").asText(c.path("hidden_act").asText("silu"));
+        this.activation = switch (act) {
+            case "silu", "swish" -> Activation.SILU;
+            case "gelu_pytorch_tanh", "gelu_tanh", "gelu" -> gemma || !act.equals("gelu") ? Activation.GELU_TANH : null;
+            default -> null;
+        };
+        if (activation == null) bad("hidden activation '" + act + "' is not supported for " + a);
+        this.scaleEmbeddings = gemma;
+        this.attnScale = gemma2 && c.hasNonNull("query_pre_attn_scalar")
+                ? 1.0 / Math.sqrt(c.get("query_pre_attn_scalar").asDouble()) : 1.0 / Math.sqrt(hd);
+        this.attnSoftcap = (float) c.path("attn_logit_softcapping").asDouble(0);
+        this.finalSoftcap = (float) c.path("final_logit_softcapping").asDouble(0);
+        this.window = windows(c, gemma2);
+        this.maxPositions = c.path("max_position_embeddings").asInt(qwen1 ? c.path("seq_length").asInt(8192) : 4096);
+        String dt = c.path("torch_dtype").asText(c.path("dtype").asText("float32"));
+        this.dtype = switch (dt) {
+            case "bfloat16" -> DType.BF16;
+            case "float16" -> DType.F16;
+            default -> DType.F32;
+        };
+        JsonNode eos = c.get("eos_token_id");
+        if (eos == null || eos.isNull()) eosIds = new int[0];
+        else if (eos.isArray()) { eosIds = new int[eos.size()]; for (int i = 0; i < eosIds.length; i++) eosIds[i] = eos.get(i).asInt(); }
+        else eosIds = new int[] {eos.asInt()};
+        this.bosId = c.path("bos_token_id").asInt(-1);
+    }
+
+    private int[] windows(JsonNode c, boolean gemma2) {
+        int[] w = new int[layers];
+        JsonNode sw = c.get("sliding_window");
+        int size = sw == null || sw.isNull() ? 0 : sw.asInt();
+        if (size <= 0) return w;
+        JsonNode types = c.get("layer_types");
+        if (types != null && types.isArray()) {
+            if (types.size() != layers) bad("layer_types has " + types.size() + " entries for " + layers + " layers");
+            for (int l = 0; l < layers; l++) if (types.get(l).asText().equals("sliding_attention")) w[l] = size;
+        } else if (gemma2) {
+            for (int l = 0; l < layers; l += 2) w[l] = size; // even layers slide, odd layers are global
+        } else if (c.path("use_sliding_window").asBoolean(true)) {
+            Arrays.fill(w, size); // Mistral, Phi-3: every layer
+        }
+        return w;
+    }
+
+    private int req(JsonNode c, String key) {
+        JsonNode v = c.get(key);
+        if (v == null || !v.canConvertToInt() || v.asInt() <= 0) bad("missing or invalid '" + key + "'");
+        return v.asInt();
+    }
+
+    private void bad(String msg) {
+        throw new ModelFormatException(file, msg);
+    }
+
+    public static ModelConfig load(Path modelDir) throws IOException {
+        Path f = modelDir.resolve("config.json");
+        if (!Files.isRegularFile(f)) throw new ModelFormatException(modelDir, "no config.json in the model directory");
+        return parse(f);
+    }
+
+    public static ModelConfig parse(Path configFile) throws IOException {
+        JsonNode c;
+        try {
+            c = new ObjectMapper().readTree(configFile.toFile());
+        } catch (IOException e) {
+            throw new ModelFormatException(configFile, "not valid JSON: " + e.getMessage().split("\n")[0]);
+        }
+        if (c == null || !c.isObject()) throw new ModelFormatException(configFile, "not a JSON object");
+        return new ModelConfig(configFile, c);
+    }
+
+    public int qDim() {
+        return heads * headDim;
+    }
+
+    public int kvDim() {
+        return kvHeads * headDim;
+    }
+
+    /** Parameters, counting tied embeddings once. */
+    public long parameterCount() {
+        long attn = (long) hidden * (qDim() + 2L * kvDim()) + (long) qDim() * hidden;
+        long mlp = 3L * hidden * intermediate;
+        long perLayer = attn + mlp + 2L * hidden;
+        return perLayer * layers + (long) vocab * hidden * (tieEmbeddings ? 1 : 2) + hidden;
+    }
+
+    @Override
+    public String toString() {
+        return architecture + "(d=" + hidden + ", L=" + layers + ", H=" + heads + "/" + kvHeads + ", hd=" + headDim
+                + ", ff=" + intermediate + ", V=" + vocab + ")";
+    }
+}

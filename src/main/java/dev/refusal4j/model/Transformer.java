@@ -1,0 +1,278 @@
+package dev.refusal4j.model;
+
+import dev.refusal4j.io.ModelFiles;
+import dev.refusal4j.tensor.DType;
+import dev.refusal4j.tensor.MatMul;
+import dev.refusal4j.tensor.Matrix;
+import dev.refusal4j.tensor.Ops;
+import dev.refusal4j.tensor.Parallel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * The decoder-only transformer shared by every supported architecture. Per block:
+ * <pre>
+ *   x = x + attn(norm1(x))      // Gemma-2: x + postAttnNorm(attn(norm1(x)))
+ *   x = x + mlp(norm2(x))       // Gemma-2: x + postMlpNorm(mlp(norm2(x)))
+ * </pre>
+ * Activations are [rows = batch × slots, width] F32 arrays. Every residual-stream value passes a
+ * TransformerLens-named hook point. Not thread-safe: one forward call at a time per instance
+ * (the call itself uses every core).
+ */
+public final class Transformer implements AutoCloseable {
+    public final ModelConfig config;
+    public final ModelWeights weights;
+    public final Path dir;
+    private final ModelFiles files;
+    private final Rope rope;
+    private final float embedScale;
+    private Workspace ws; // grown on demand
+
+    /** Which rows get logits. */
+    public enum Logits { ALL, LAST, NONE }
+
+    public Transformer(Path dir, ModelConfig config, ModelFiles files) {
+        this.dir = dir;
+        this.config = config;
+        this.files = files;
+        this.weights = new ModelWeights(config, files);
+        this.rope = new Rope(config.rope);
+        float s = (float) Math.sqrt(config.hidden);
+        // Gemma multiplies by sqrt(hidden) as a tensor of the model dtype, so the scale is rounded.
+        if (config.dtype == DType.BF16) s = DType.bf16ToFloat(DType.floatToBf16(s));
+        else if (config.dtype == DType.F16) s = DType.f16ToFloat(DType.floatToF16(s));
+        this.embedScale = config.scaleEmbeddings ? s : 1f;
+    }
+
+    /** Loads a Hugging Face model directory (config.json + safetensors, single or sharded). */
+    public static Transformer load(Path dir) throws IOException {
+        ModelConfig cfg = ModelConfig.load(dir);
+        ModelFiles files = ModelFiles.open(dir);
+        try {
+            return new Transformer(dir, cfg, files);
+        } catch (RuntimeException e) {
+            files.close();
+            throw e;
+        }
+    }
+
+    public ModelFiles files() {
+        return files;
+    }
+
+    public KvCache newCache(int batch, int capacity) {
+        return new KvCache(config.layers, batch, capacity, config.kvDim());
+    }
+
+    /**
+     * Runs one prefill or decode step. {@code tokens} is [batch][slots] (rectangular); on the first
+     * call of a cache, sequence b's first {@code padding[b]} slots are left padding (any id). Later
+     * calls with the same cache append slots and ignore {@code padding}. Positions count from each
+     * sequence's first real token, as Hugging Face does with left padding.
+     *
+     * @param cache   keys/values to extend, or null for a one-shot forward
+     * @return logits [rows × vocab]: all batch × slots rows, one (the last slot) per sequence, or none
+     */
+    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which) {
+        final ModelConfig c = config;
+        final int B = tokens.length, T = tokens[0].length, d = c.hidden, N = B * T;
+        for (int[] row : tokens) if (row.length != T) throw new IllegalArgumentException("token rows differ in length");
+        if (cache == null) cache = newCache(B, T);
+        if (cache.batch != B) throw new IllegalArgumentException("cache is for batch " + cache.batch + ", got " + B);
+        if (cache.length == 0) cache.padding = padding == null ? new int[B] : padding.clone();
+        final int start = cache.length;
+        if (start + T > cache.capacity) throw new IllegalArgumentException("sequence of " + (start + T) + " slots exceeds the cache capacity " + cache.capacity);
+        if (start + T > c.maxPositions) throw new IllegalArgumentException("sequence of " + (start + T) + " tokens exceeds the model's context of " + c.maxPositions);
+        final int[] pad = cache.padding;
+        if (hooks == null) hooks = Hooks.NONE;
+        HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start, c);
+        Workspace w = workspace(N);
+        float[] x = new float[N * d]; // the residual stream; handed to the caller's hooks only as closed views
+
+        // embedding
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                int id = tokens[b][t];
+                if (id < 0 || id >= c.vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocab + ")");
+                weights.embed.row(id, x, (b * T + t) * d);
+            }
+        }
+        if (embedScale != 1f) for (int i = 0; i < x.length; i++) x[i] *= embedScale;
+        ht.fire(ht.embed, Hooks.EMBED, -1, x, 0);
+        rope.reserve(start + T);
+
+        for (int l = 0; l < c.layers; l++) {
+            LayerWeights lw = weights.layers[l];
+            ht.fire(ht.residPre[l], Hooks.RESID_PRE, l, x, 0);
+            // x = x + attn(norm1(x))
+            Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.attnNorm, c.eps, c.normPlusOne);
+            attention(l, lw, w, cache, B, T, start, ht);
+            if (lw.postAttnNorm != null) Ops.rmsNorm(w.out, 0, w.out, 0, N, d, lw.postAttnNorm, c.eps, c.normPlusOne);
+            ht.fire(ht.attnOut[l], Hooks.ATTN_OUT, l, w.out, 0);
+            Ops.add(w.out, x, N * d);
+            ht.fire(ht.residMid[l], Hooks.RESID_MID, l, x, 0);
+            // x = x + mlp(norm2(x))
+            Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.mlpNorm, c.eps, c.normPlusOne);
+            mlp(lw, w, N);
+            if (lw.postMlpNorm != null) Ops.rmsNorm(w.out, 0, w.out, 0, N, d, lw.postMlpNorm, c.eps, c.normPlusOne);
+            ht.fire(ht.mlpOut[l], Hooks.MLP_OUT, l, w.out, 0);
+            Ops.add(w.out, x, N * d);
+            ht.fire(ht.residPost[l], Hooks.RESID_POST, l, x, 0);
+        }
+        cache.length = start + T;
+        if (which == Logits.NONE && ht.finalNorm == null) return new float[0];
+
+        Ops.rmsNorm(x, 0, x, 0, N, d, weights.finalNorm, c.eps, c.normPlusOne);
+        ht.fire(ht.finalNorm, Hooks.FINAL_NORM, -1, x, 0);
+        if (which == Logits.NONE) return new float[0];
+        float[] logits;
+        if (which == Logits.ALL) {
+            logits = new float[N * c.vocab];
+            MatMul.matmul(x, 0, N, weights.lmHead, logits, 0);
+        } else {
+            float[] last = new float[B * d];
+            for (int b = 0; b < B; b++) System.arraycopy(x, (b * T + T - 1) * d, last, b * d, d);
+            logits = new float[B * c.vocab];
+            MatMul.matmul(last, 0, B, weights.lmHead, logits, 0);
+        }
+        if (c.finalSoftcap > 0) softcap(logits, c.finalSoftcap);
+        return logits;
+    }
+
+    private static void softcap(float[] v, float cap) {
+        for (int i = 0; i < v.length; i++) v[i] = (float) (cap * Math.tanh(v[i] / cap));
+    }
+
+    /** Reads w.xn (normalized input), leaves the o_proj output in w.out; stores this step's k, v in the cache. */
+    private void attention(int l, LayerWeights lw, Workspace w, KvCache cache, int B, int T, int start, HookTable ht) {
+        final ModelConfig c = config;
+        final int N = B * T, hd = c.headDim, H = c.heads, KV = c.kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
+        linear(w.xn, N, lw.wq, lw.bq, w.q);
+        linear(w.xn, N, lw.wk, lw.bk, w.k);
+        linear(w.xn, N, lw.wv, lw.bv, w.v);
+        final int[] pad = cache.padding;
+        Parallel.forRange(N, 4, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int b = r / T, slot = start + r % T, pos = Math.max(0, slot - pad[b]);
+                if (lw.qNorm != null) {
+                    Ops.rmsNorm(w.q, r * qDim, w.q, r * qDim, H, hd, lw.qNorm, c.eps, false);
+                    Ops.rmsNorm(w.k, r * kvDim, w.k, r * kvDim, KV, hd, lw.kNorm, c.eps, false);
+                }
+                rope.apply(w.q, r * qDim, H, hd, pos);
+                rope.apply(w.k, r * kvDim, KV, hd, pos);
+                int dst = (b * cache.capacity + slot) * kvDim;
+                System.arraycopy(w.k, r * kvDim, cache.k[l], dst, kvDim);
+                System.arraycopy(w.v, r * kvDim, cache.v[l], dst, kvDim);
+            }
+        });
+        final int S = start + T;          // slots visible to this call
+        final int window = c.window[l];
+        final float scale = (float) c.attnScale, cap = c.attnSoftcap;
+        final int group = H / KV;
+        final float[] K = cache.k[l], V = cache.v[l];
+        final Consumer<Activation> patternHook = ht.pattern[l];
+        final float[] pattern = patternHook == null ? null : new float[B * H * T * S];
+        Parallel.forRange(B * H * T, 8, (i0, i1) -> {
+            float[] scores = Scratch.get(S);
+            for (int i = i0; i < i1; i++) {
+                int t = i % T, h = (i / T) % H, b = i / (T * H);
+                int slot = start + t, r = b * T + t, g = h / group;
+                int lo = Math.max(pad[b], window > 0 ? slot - window + 1 : 0);
+                int zo = r * qDim + h * hd;
+                java.util.Arrays.fill(w.z, zo, zo + hd, 0f);
+                if (lo > slot) continue; // a padding query: attends to nothing
+                int qo = r * qDim + h * hd;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = lo; j <= slot; j++) {
+                    float s = Ops.dot(w.q, qo, K, (b * cache.capacity + j) * kvDim + g * hd, hd) * scale;
+                    if (cap > 0) s = (float) (cap * Math.tanh(s / cap));
+                    scores[j] = s;
+                    if (s > max) max = s;
+                }
+                double sum = 0;
+                for (int j = lo; j <= slot; j++) {
+                    float e = (float) Math.exp(scores[j] - max);
+                    scores[j] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                for (int j = lo; j <= slot; j++) {
+                    float p = scores[j] * inv;
+                    Ops.axpy(p, V, (b * cache.capacity + j) * kvDim + g * hd, w.z, zo, hd);
+                    if (pattern != null) pattern[((b * H + h) * T + t) * S + j] = p;
+                }
+            }
+        });
+        ht.fire(ht.z[l], Hooks.Z, l, w.z, 0);
+        if (patternHook != null) ht.firePattern(l, pattern, S);
+        linear(w.z, N, lw.wo, lw.bo, w.out);
+    }
+
+    /** Reads w.xn, leaves the down projection in w.out. */
+    private void mlp(LayerWeights lw, Workspace w, int N) {
+        final int ff = config.intermediate;
+        linear(w.xn, N, lw.wGate, lw.bGate, w.gate);
+        linear(w.xn, N, lw.wUp, lw.bUp, w.up);
+        final boolean silu = config.activation == ModelConfig.Activation.SILU;
+        Parallel.forRange(N * ff, 1 << 14, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float gv = w.gate[i];
+                w.gate[i] = (silu ? Ops.silu(gv) : Ops.geluTanh(gv)) * w.up[i];
+            }
+        });
+        linear(w.gate, N, lw.wDown, lw.bDown, w.out);
+    }
+
+    private static void linear(float[] x, int rows, Matrix wt, float[] bias, float[] y) {
+        MatMul.matmul(x, 0, rows, wt, y, 0);
+        if (bias != null) {
+            int n = wt.rows;
+            for (int r = 0; r < rows; r++) Ops.axpy(1f, bias, 0, y, r * n, n);
+        }
+    }
+
+    private Workspace workspace(int rows) {
+        if (ws == null || ws.rows < rows) ws = new Workspace(rows);
+        return ws;
+    }
+
+    /** Per-call buffers, reused across calls with the same or fewer rows (no allocation per token). */
+    private final class Workspace {
+        final int rows;
+        final float[] xn, q, k, v, z, out, gate, up;
+
+        Workspace(int rows) {
+            ModelConfig c = config;
+            this.rows = rows;
+            xn = new float[rows * c.hidden];
+            q = new float[rows * c.qDim()];
+            k = new float[rows * c.kvDim()];
+            v = new float[rows * c.kvDim()];
+            z = new float[rows * c.qDim()];
+            out = new float[rows * c.hidden];
+            gate = new float[rows * c.intermediate];
+            up = new float[rows * c.intermediate];
+        }
+    }
+
+    /** A per-thread scratch array for attention scores. */
+    private static final class Scratch {
+        private static final ThreadLocal<float[]> TL = ThreadLocal.withInitial(() -> new float[256]);
+
+        static float[] get(int n) {
+            float[] a = TL.get();
+            if (a.length < n) {
+                a = new float[Math.max(n, a.length * 2)];
+                TL.set(a);
+            }
+            return a;
+        }
+    }
+
+    @Override
+    public void close() {
+        files.close();
+    }
+}
