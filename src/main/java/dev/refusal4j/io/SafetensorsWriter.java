@@ -1,0 +1,126 @@
+package dev.refusal4j.io;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a safetensors file tensor by tensor, so that a model larger than memory streams through.
+ * The header is padded with spaces to a multiple of 8 (as the reference writer does). The file is
+ * written next to its destination and moved into place only when complete.
+ */
+public final class SafetensorsWriter {
+
+    /** Produces a tensor's bytes (little-endian, row-major) on demand. */
+    public interface Source {
+        String name();
+
+        String dtype();
+
+        long[] shape();
+
+        /** Writes exactly byteSize() bytes. */
+        void writeTo(FileChannel out) throws IOException;
+
+        default long byteSize() {
+            long n = TensorInfo.dtypeBytes(dtype());
+            for (long d : shape()) n *= d;
+            return n;
+        }
+    }
+
+    /** An F32 tensor from a heap array. */
+    public static Source f32(String name, float[] data, long... shape) {
+        return new Source() {
+            public String name() { return name; }
+            public String dtype() { return "F32"; }
+            public long[] shape() { return shape; }
+            public void writeTo(FileChannel out) throws IOException {
+                ByteBuffer bb = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < data.length; ) {
+                    bb.clear();
+                    while (i < data.length && bb.remaining() >= 4) bb.putFloat(data[i++]);
+                    bb.flip();
+                    while (bb.hasRemaining()) out.write(bb);
+                }
+            }
+        };
+    }
+
+    /** A tensor copied byte for byte from a segment (e.g. an unmodified tensor of a mapped input). */
+    public static Source copy(String name, String dtype, long[] shape, MemorySegment bytes) {
+        return new Source() {
+            public String name() { return name; }
+            public String dtype() { return dtype; }
+            public long[] shape() { return shape; }
+            public void writeTo(FileChannel out) throws IOException {
+                long n = bytes.byteSize();
+                for (long off = 0; off < n; ) {
+                    ByteBuffer bb = bytes.asSlice(off, Math.min(n - off, 1 << 24)).asByteBuffer();
+                    off += bb.remaining();
+                    while (bb.hasRemaining()) out.write(bb);
+                }
+            }
+        };
+    }
+
+    private SafetensorsWriter() {}
+
+    /** Writes {@code tensors} in the given order with optional string metadata. */
+    public static void write(Path file, List<? extends Source> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = SafetensorsFile.JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
+        long off = 0;
+        List<Long> sizes = new ArrayList<>();
+        for (Source s : tensors) {
+            ObjectNode t = header.putObject(s.name());
+            t.put("dtype", s.dtype());
+            var shape = t.putArray("shape");
+            for (long d : s.shape()) shape.add(d);
+            long size = s.byteSize();
+            sizes.add(size);
+            t.putArray("data_offsets").add(off).add(off + size);
+            off += size;
+        }
+        byte[] json = SafetensorsFile.JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) head.put((byte) ' ');
+        head.flip();
+
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (head.hasRemaining()) ch.write(head);
+            for (int i = 0; i < tensors.size(); i++) {
+                long before = ch.position();
+                tensors.get(i).writeTo(ch);
+                long wrote = ch.position() - before;
+                if (wrote != sizes.get(i)) {
+                    throw new IOException("tensor '" + tensors.get(i).name() + "' wrote " + wrote + " bytes, expected " + sizes.get(i));
+                }
+            }
+            ch.force(true);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
