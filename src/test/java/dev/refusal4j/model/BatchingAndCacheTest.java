@@ -1,0 +1,74 @@
+package dev.refusal4j.model;
+
+import dev.refusal4j.testutil.Shared;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Invariants of batching and incremental decoding, checked on real golden models: a left-padded
+ * batch gives each sequence the logits it gets alone; decoding token by token with the KV cache
+ * gives the logits of the full forward pass.
+ */
+class BatchingAndCacheTest {
+    static final int[] A = {5, 17, 3, 99, 42, 7, 0, 250, 12, 12, 64, 1, 33};
+    static final int[] B = {8, 200, 31, 4, 77};
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "qwen2", "gemma2", "mistral", "phi3", "qwen1", "qwen3-hd32"})
+    void leftPaddedBatchEqualsSingleSequences(String name) throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", name))) {
+            int V = m.config.vocab;
+            float[] aloneA = m.forward(new int[][] {A}, null, null, null, Transformer.Logits.ALL);
+            float[] aloneB = m.forward(new int[][] {B}, null, null, null, Transformer.Logits.ALL);
+            int T = A.length, padB = T - B.length;
+            int[] rowB = new int[T];
+            Arrays.fill(rowB, 0, padB, 3); // any id in the padding
+            System.arraycopy(B, 0, rowB, padB, B.length);
+            float[] batch = m.forward(new int[][] {A, rowB}, new int[] {0, padB}, null, null, Transformer.Logits.ALL);
+            double ra = rel(Arrays.copyOfRange(batch, 0, T * V), aloneA);
+            double rb = rel(Arrays.copyOfRange(batch, (T + padB) * V, 2 * T * V), aloneB);
+            System.out.printf("%-12s padded batch vs alone: A %.2e  B %.2e%n", name, ra, rb);
+            assertThat(ra).isLessThan(1e-6);
+            assertThat(rb).isLessThan(1e-6);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen3", "gemma2", "mistral", "llama3-rope-scaling"})
+    void incrementalDecodingEqualsFullForward(String name) throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", name))) {
+            int V = m.config.vocab, T = A.length, padB = T - B.length;
+            int[] rowB = new int[T];
+            System.arraycopy(B, 0, rowB, padB, B.length);
+            float[] full = m.forward(new int[][] {A, rowB}, new int[] {0, padB}, null, null, Transformer.Logits.ALL);
+            KvCache cache = m.newCache(2, T);
+            int prefix = 6;
+            int[][] first = {Arrays.copyOf(A, prefix), Arrays.copyOf(rowB, prefix)};
+            m.forward(first, new int[] {0, padB}, cache, null, Transformer.Logits.NONE);
+            double worst = 0;
+            for (int t = prefix; t < T; t++) {
+                float[] step = m.forward(new int[][] {{A[t]}, {rowB[t]}}, null, cache, null, Transformer.Logits.LAST);
+                worst = Math.max(worst, rel(Arrays.copyOfRange(step, 0, V), Arrays.copyOfRange(full, t * V, (t + 1) * V)));
+                worst = Math.max(worst, rel(Arrays.copyOfRange(step, V, 2 * V), Arrays.copyOfRange(full, (T + t) * V, (T + t + 1) * V)));
+            }
+            System.out.printf("%-20s cached decode vs full forward: %.2e%n", name, worst);
+            assertThat(cache.length()).isEqualTo(T);
+            assertThat(worst).isLessThan(1e-6);
+        }
+    }
+
+    static double rel(float[] a, float[] ref) {
+        assertThat(a).hasSameSizeAs(ref);
+        double md = 0, mr = 0;
+        for (int i = 0; i < a.length; i++) {
+            md = Math.max(md, Math.abs(a[i] - ref[i]));
+            mr = Math.max(mr, Math.abs(ref[i]));
+        }
+        return md / mr;
+    }
+}
