@@ -32,12 +32,16 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--hooks", split = ",", paramLabel = "GLOB", description = "Hook names or globs to save, e.g. 'blocks.*.hook_resid_pre'.")
     List<String> hooks = new ArrayList<>();
 
+    @Option(names = "--validate", description = "Check every weight for NaN/Inf before running.")
+    boolean validate;
+
     @Option(names = "--out", required = true, paramLabel = "FILE.safetensors", description = "Output file.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         try (Transformer m = Transformer.load(model)) {
+            if (validate) dev.refusal4j.io.WeightValidator.requireFinite(m.files());
             int T = ids.length;
             Map<String, float[]> captured = new LinkedHashMap<>();
             Map<String, long[]> shapes = new LinkedHashMap<>();

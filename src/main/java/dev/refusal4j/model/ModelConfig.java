@@ -154,7 +154,12 @@ public final class ModelConfig {
             for (int l = 0; l < layers; l++) if (types.get(l).asText().equals("sliding_attention")) w[l] = size;
         } else if (gemma2) {
             for (int l = 0; l < layers; l += 2) w[l] = size; // even layers slide, odd layers are global
-        } else if (c.path("use_sliding_window").asBoolean(true)) {
+        } else if (c.has("use_sliding_window")) {
+            // Qwen-2/3: only when enabled, and only from max_window_layers on
+            if (c.get("use_sliding_window").asBoolean(false)) {
+                for (int l = c.path("max_window_layers").asInt(0); l < layers; l++) w[l] = size;
+            }
+        } else {
             Arrays.fill(w, size); // Mistral, Phi-3: every layer
         }
         return w;

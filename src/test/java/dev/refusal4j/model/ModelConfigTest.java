@@ -1,0 +1,98 @@
+package dev.refusal4j.model;
+
+import dev.refusal4j.io.ModelFiles;
+import dev.refusal4j.io.ModelFormatException;
+import dev.refusal4j.testutil.Shared;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ModelConfigTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void realHubConfigsParse() throws IOException {
+        ModelConfig qwen = ModelConfig.parse(Shared.path("hf_configs", "Qwen2.5-0.5B-Instruct", "config.json"));
+        assertThat(qwen.hidden).isEqualTo(896);
+        assertThat(qwen.headDim).isEqualTo(64);
+        assertThat(qwen.kvHeads).isEqualTo(2);
+        assertThat(qwen.qkvBias).isTrue();
+        assertThat(qwen.oBias).isFalse();
+        assertThat(qwen.tieEmbeddings).isTrue();
+        assertThat(qwen.window).containsOnly(0); // use_sliding_window: false
+        assertThat(qwen.rope.theta()).isEqualTo(1e6);
+
+        ModelConfig llama = ModelConfig.parse(Shared.path("hf_configs", "Llama-3.2-1B-Instruct", "config.json"));
+        assertThat(llama.rope.type()).isEqualTo("llama3");
+        assertThat(llama.rope.factor()).isEqualTo(32.0);
+        assertThat(llama.rope.originalMaxPositions()).isEqualTo(8192);
+        assertThat(llama.tieEmbeddings).isTrue();
+
+        ModelConfig gemma2 = ModelConfig.parse(Shared.path("hf_configs", "gemma-2-2b-it_finetune_gemma2-poem", "config.json"));
+        assertThat(gemma2.tieEmbeddings).isTrue(); // null in the file: Gemma's default
+        assertThat(gemma2.window[0]).isEqualTo(4096);
+        assertThat(gemma2.window[1]).isZero();
+        assertThat(gemma2.attnScale).isEqualTo(1 / 16.0);
+        assertThat(gemma2.headDim).isEqualTo(256);
+
+        ModelConfig llama2 = ModelConfig.parse(Shared.path("hf_configs", "Llama-2-7b-chat-hf", "config.json"));
+        assertThat(llama2.rope.theta()).isEqualTo(10000.0);
+        assertThat(llama2.kvHeads).isEqualTo(32);
+
+        ModelConfig ds = ModelConfig.parse(Shared.path("hf_configs", "DeepSeek-R1-Distill-Qwen-32B", "config.json"));
+        assertThat(ds.window).containsOnly(0);
+        assertThat(ds.dtype).isEqualTo(dev.refusal4j.tensor.DType.BF16);
+    }
+
+    /** transformers 5.x writes rope_parameters and layer_types: same model, same logits. */
+    @Test
+    void v5ConfigsGiveTheSameLogits() throws IOException {
+        int checked = 0;
+        try (var dirs = Files.list(Shared.path("golden"))) {
+            for (Path d : dirs.sorted().toList()) {
+                if (!Files.isRegularFile(d.resolve("config.v5.json"))) continue;
+                Path v5 = tmp.resolve(d.getFileName().toString());
+                Files.createDirectories(v5);
+                Files.copy(d.resolve("config.v5.json"), v5.resolve("config.json"));
+                Files.copy(d.resolve("model.safetensors"), v5.resolve("model.safetensors"));
+                int[][] ids = {{0, 5, 9, 200, 17, 1, 2, 3, 4, 5, 6, 7, 8}};
+                try (Transformer a = Transformer.load(d); Transformer b = Transformer.load(v5)) {
+                    assertThat(b.config.window).as(d.toString()).containsExactly(a.config.window);
+                    assertThat(b.config.rope).as(d.toString()).isEqualTo(a.config.rope);
+                    float[] la = a.forward(ids, null, null, null, Transformer.Logits.ALL);
+                    float[] lb = b.forward(ids, null, null, null, Transformer.Logits.ALL);
+                    assertThat(lb).as(d.toString()).containsExactly(la, org.assertj.core.data.Offset.offset(1e-6f));
+                }
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(11);
+    }
+
+    @Test
+    void realShardedIndexNamesItsMissingShards() throws IOException {
+        Path dir = tmp.resolve("ds");
+        Files.createDirectories(dir);
+        Files.copy(Shared.path("hf_configs", "DeepSeek-R1-Distill-Qwen-32B", "model.safetensors.index.json"), dir.resolve(ModelFiles.INDEX));
+        assertThatThrownBy(() -> ModelFiles.open(dir))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining(ModelFiles.INDEX)
+                .hasMessageMatching("(?s).*model-0000\\d-of-0+8\\.safetensors.*missing.*");
+    }
+
+    @Test
+    void missingConfigAndBadJson() throws IOException {
+        assertThatThrownBy(() -> ModelConfig.load(tmp)).hasMessageContaining("no config.json");
+        Files.writeString(tmp.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"hidden_size\": ");
+        assertThatThrownBy(() -> ModelConfig.load(tmp)).hasMessageContaining("config.json").hasMessageContaining("not valid JSON");
+        Files.writeString(tmp.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"hidden_size\": 64}");
+        assertThatThrownBy(() -> ModelConfig.load(tmp)).hasMessageContaining("config.json").hasMessageContaining("'num_hidden_layers'");
+    }
+}
