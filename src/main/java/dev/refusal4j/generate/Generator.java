@@ -1,0 +1,95 @@
+package dev.refusal4j.generate;
+
+import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.KvCache;
+import dev.refusal4j.model.Transformer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Continues a batch of prompts (token ids of different lengths) with left padding and a KV cache:
+ * one prefill, then one decode step per token for all unfinished sequences together.
+ */
+public final class Generator {
+    /** Called after each generated token; return false to stop that sequence (e.g. a stop string). */
+    @FunctionalInterface
+    public interface Listener {
+        boolean onToken(int sequence, int tokenId);
+    }
+
+    private final Transformer model;
+
+    public Generator(Transformer model) {
+        this.model = model;
+    }
+
+    /**
+     * @param stopIds ids that end a sequence (not included in the result)
+     * @param hooks   applied to every forward call (prefill and each decode step), or null
+     * @return the generated ids of each sequence
+     */
+    public List<int[]> generate(List<int[]> prompts, int maxNewTokens, int[] stopIds, SamplingOptions sampling,
+                                Hooks hooks, Listener listener) {
+        int B = prompts.size(), V = model.config.vocab;
+        int T = 0;
+        for (int[] p : prompts) {
+            if (p.length == 0) throw new IllegalArgumentException("empty prompt");
+            T = Math.max(T, p.length);
+        }
+        int capacity = T + Math.max(0, maxNewTokens);
+        if (capacity > model.config.maxPositions) {
+            throw new IllegalArgumentException("prompt of " + T + " tokens + " + maxNewTokens + " new tokens exceeds the model's context of " + model.config.maxPositions);
+        }
+        int[][] tokens = new int[B][T];
+        int[] pad = new int[B];
+        Sampler[] samplers = new Sampler[B];
+        for (int b = 0; b < B; b++) {
+            int[] p = prompts.get(b);
+            pad[b] = T - p.length;
+            Arrays.fill(tokens[b], 0, pad[b], p[0]); // padding id is irrelevant: masked out
+            System.arraycopy(p, 0, tokens[b], pad[b], p.length);
+            samplers[b] = new Sampler(sampling, V, b);
+            for (int id : p) samplers[b].observe(id);
+        }
+        List<List<Integer>> out = new ArrayList<>();
+        for (int b = 0; b < B; b++) out.add(new ArrayList<>());
+        boolean[] done = new boolean[B];
+        if (maxNewTokens <= 0) return collect(out);
+        KvCache cache = model.newCache(B, capacity);
+        float[] logits = model.forward(tokens, pad, cache, hooks, Transformer.Logits.LAST);
+        int[][] step = new int[B][1];
+        for (int t = 0; t < maxNewTokens; t++) {
+            boolean any = false;
+            for (int b = 0; b < B; b++) {
+                if (done[b]) continue;
+                int id = samplers[b].next(logits, b * V);
+                if (contains(stopIds, id)) {
+                    done[b] = true;
+                    continue;
+                }
+                out.get(b).add(id);
+                samplers[b].observe(id);
+                step[b][0] = id;
+                if (listener != null && !listener.onToken(b, id)) done[b] = true;
+                else any = true;
+            }
+            if (!any || t == maxNewTokens - 1) break;
+            // finished sequences keep decoding a dummy token so the batch stays rectangular
+            logits = model.forward(step, null, cache, hooks, Transformer.Logits.LAST);
+        }
+        return collect(out);
+    }
+
+    private static boolean contains(int[] ids, int id) {
+        if (ids != null) for (int s : ids) if (s == id) return true;
+        return false;
+    }
+
+    private static List<int[]> collect(List<List<Integer>> out) {
+        List<int[]> r = new ArrayList<>();
+        for (List<Integer> l : out) r.add(l.stream().mapToInt(Integer::intValue).toArray());
+        return r;
+    }
+}
