@@ -1,0 +1,193 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.model.ModelConfig;
+import dev.refusal4j.model.RandomModel;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.tensor.DType;
+import dev.refusal4j.tensor.Parallel;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code refusal4j bench}: prefill and decode speed of a model directory, or of a random-weight
+ * model built from a real config (so that nothing needs to be downloaded). Reports the median of
+ * several rounds after a warm-up, effective GFLOP/s and peak RSS.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill and decode speed.")
+public final class BenchCommand implements Callable<Integer> {
+    static final class Source {
+        @Option(names = "--model", paramLabel = "DIR", description = "Model directory to benchmark.")
+        Path model;
+
+        @Option(names = "--random-config", paramLabel = "NAME|FILE",
+                description = "Random weights for a real config: a config.json path, or a bundled name (Qwen2.5-0.5B-Instruct, Llama-3.2-1B-Instruct).")
+        String randomConfig;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--dtype", defaultValue = "BF16", description = "Weight dtype of the random model: F32, BF16, F16 (default ${DEFAULT-VALUE}).")
+    DType dtype;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Prefill batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--prompt-len", defaultValue = "64", description = "Prefill tokens per sequence (default ${DEFAULT-VALUE}).")
+    int promptLen;
+
+    @Option(names = "--long-prompt", defaultValue = "512", description = "Single-sequence prefill length, 0 to skip (default ${DEFAULT-VALUE}).")
+    int longPrompt;
+
+    @Option(names = "--decode", defaultValue = "32", description = "Tokens to decode for one sequence (default ${DEFAULT-VALUE}).")
+    int decode;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after one warm-up (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where random models are kept between runs (default: the system temp folder).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = source.model != null ? source.model : randomModel();
+        long t0 = System.nanoTime();
+        try (Transformer m = Transformer.load(dir)) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            ModelConfig c = m.config;
+            System.out.printf("model     %s  %s  weights %s  %.2f GB  threads %d%n", dir.getFileName(), c, m.weights.embed.dtype,
+                    fileBytes(dir) / 1e9, Parallel.THREADS);
+            System.out.printf("load      %.2f s (memory-mapped)%n", loadS);
+            SplittableRandom r = new SplittableRandom(1);
+            int[][] tokens = new int[batch][promptLen];
+            for (int[] row : tokens) for (int i = 0; i < row.length; i++) row[i] = r.nextInt(c.vocab);
+            double flopsPerTok = flopsPerToken(c, promptLen);
+            double[] pf = time(() -> m.forward(tokens, null, null, null, Transformer.Logits.LAST));
+            double pfTok = batch * promptLen / median(pf);
+            System.out.printf("prefill   %d x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", batch, promptLen, pfTok,
+                    pfTok * flopsPerTok / 1e9, fmt(pf));
+            if (longPrompt > 0) {
+                int[][] one = {Arrays.copyOf(tokens[0], 0)};
+                one[0] = new int[longPrompt];
+                for (int i = 0; i < longPrompt; i++) one[0][i] = r.nextInt(c.vocab);
+                double[] lp = time(() -> m.forward(one, null, null, null, Transformer.Logits.LAST));
+                double lpTok = longPrompt / median(lp);
+                System.out.printf("prefill   1 x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", longPrompt, lpTok,
+                        lpTok * flopsPerToken(c, longPrompt) / 1e9, fmt(lp));
+            }
+            if (decode > 0) {
+                int[] prompt = Arrays.copyOf(tokens[0], Math.min(16, promptLen));
+                double[] dt = time(() -> {
+                    var cache = m.newCache(1, prompt.length + decode);
+                    float[] logits = m.forward(new int[][] {prompt}, null, cache, null, Transformer.Logits.LAST);
+                    long s = System.nanoTime();
+                    int[][] step = new int[1][1];
+                    for (int i = 0; i < decode; i++) {
+                        step[0][0] = dev.refusal4j.generate.Sampler.argmax(logits, 0, c.vocab);
+                        logits = m.forward(step, null, cache, null, Transformer.Logits.LAST);
+                    }
+                    lastDecodeSeconds = (System.nanoTime() - s) / 1e9;
+                });
+                double[] decodeOnly = decodeTimes;
+                double dTok = decode / median(decodeOnly);
+                System.out.printf("decode    1 seq, %d tokens: %8.1f tokens/s  (%.1f GB/s of weights)  (rounds: %s s)%n", decode, dTok,
+                        dTok * weightBytesPerToken(m) / 1e9, fmt(decodeOnly));
+            }
+            System.out.printf("peak RSS  %.2f GB (model files %.2f GB)%n", peakRssBytes() / 1e9, fileBytes(dir) / 1e9);
+        }
+        return 0;
+    }
+
+    private double lastDecodeSeconds;
+    private double[] decodeTimes;
+
+    private double[] time(Runnable r) {
+        r.run(); // warm-up (JIT, page cache)
+        double[] t = new double[rounds];
+        double[] d = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long s = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - s) / 1e9;
+            d[i] = lastDecodeSeconds;
+        }
+        decodeTimes = d;
+        return t;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static String fmt(double[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (double x : v) sb.append(sb.isEmpty() ? "" : " ").append(String.format("%.3f", x));
+        return sb.toString();
+    }
+
+    /** Matrix-multiply FLOPs per token (2 per multiply-add) plus attention over {@code ctx} keys; logits for one row per sequence are excluded. */
+    static double flopsPerToken(ModelConfig c, int ctx) {
+        double linear = (double) c.hidden * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * c.hidden + 3.0 * c.hidden * c.intermediate;
+        double attn = 2.0 * c.qDim() * ctx / 2.0; // q·k and p·v over ctx/2 keys on average
+        return c.layers * 2.0 * (linear + attn);
+    }
+
+    static double weightBytesPerToken(Transformer m) {
+        ModelConfig c = m.config;
+        double per = (double) c.hidden * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * c.hidden + 3.0 * c.hidden * c.intermediate;
+        return (per * c.layers + (double) c.vocab * c.hidden) * m.weights.embed.dtype.bytes;
+    }
+
+    static long fileBytes(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    /** VmHWM of this process (Linux), or -1. */
+    public static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    private Path randomModel() throws IOException {
+        String name = source.randomConfig;
+        Path cfg = Path.of(name);
+        if (Files.isDirectory(cfg)) cfg = cfg.resolve("config.json");
+        String label;
+        if (Files.isRegularFile(cfg)) {
+            label = cfg.toAbsolutePath().getParent().getFileName().toString();
+        } else {
+            label = name;
+            try (InputStream in = BenchCommand.class.getResourceAsStream("/configs/" + name + ".json")) {
+                if (in == null) throw new IllegalArgumentException("--random-config " + name + ": no such config file, and no bundled config of that name (bundled: Qwen2.5-0.5B-Instruct, Llama-3.2-1B-Instruct)");
+                cfg = Files.createTempFile("refusal4j-config", ".json");
+                Files.write(cfg, in.readAllBytes());
+            }
+        }
+        Path base = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"));
+        Path dir = base.resolve("refusal4j-random-" + label + "-" + dtype.name().toLowerCase());
+        if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
+            System.err.println("writing random " + dtype + " weights for " + label + " to " + dir + " ...");
+            RandomModel.write(cfg, dir, dtype, 1234);
+        }
+        return dir;
+    }
+}
