@@ -86,7 +86,11 @@ public final class Parallel {
                 job = j;
                 for (Worker w : workers) if (w.parked) LockSupport.unpark(w.thread);
                 j.work();
-                while (j.done.get() < chunks) Thread.onSpinWait();
+                // A worker may have been preempted holding a chunk: spin briefly, then yield this core.
+                for (int spins = 0; j.done.get() < chunks; spins++) {
+                    if (spins < 2000) Thread.onSpinWait();
+                    else Thread.yield();
+                }
                 Throwable f = j.failure;
                 if (f instanceof RuntimeException e) throw e;
                 if (f instanceof Error e) throw e;
@@ -108,8 +112,11 @@ public final class Parallel {
                     Job j = job;
                     long spinStart = System.nanoTime();
                     while (j == seen) {
-                        if (System.nanoTime() - spinStart < SPIN_NANOS) {
-                            Thread.onSpinWait();
+                        long idle = System.nanoTime() - spinStart;
+                        if (idle < SPIN_NANOS) {
+                            // Stay awake for the next call, but let other runnable threads have the core.
+                            if (idle < 20_000) Thread.onSpinWait();
+                            else Thread.yield();
                         } else {
                             parked = true;
                             if (job == seen) LockSupport.park(this);
