@@ -1,0 +1,144 @@
+package dev.refusal4j.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Batched y[M, N] = x[M, K] · w[N, K]ᵀ for prefill (M of about 16 and more), register-tiled.
+ *
+ * <p>Layout, BLIS-style but with the roles of x and w swapped so that w never needs transposing:
+ * x is packed once per call into tiles of {@link #MR} rows interleaved along K ({@code xp[k][MR]}),
+ * which become two vector loads per k; a block of w rows is widened to F32 into per-thread scratch
+ * (plain row-major, so BF16/F16 widening stays contiguous and vectorised); the micro-kernel
+ * broadcasts one weight per w row and accumulates an NR × MR tile in 12 vector registers.
+ * Work is split across cores by blocks of w rows; K is blocked so a packed x tile stays in L1.
+ */
+final class Gemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    static final int MR = 2 * L; // x rows per micro-tile: two vectors
+    static final int NR = 6; // w rows per micro-tile: one broadcast each; 6 × 2 accumulators + 2 loads + 1 broadcast fit 16 registers
+    private static final int NB_TILES = Integer.getInteger("refusal4j.gemm.nbTiles", 16); // w micro-tiles per block (96 rows)
+    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 512); // K per block
+
+    private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> W_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[NR * MR]);
+
+    private Gemm() {}
+
+    static void run(float[] x, int xOff, int M, Matrix w, float[] y, int yOff) {
+        final int N = w.rows, K = w.cols;
+        final float[] xp = packX(x, xOff, M, K);
+        final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
+        final int nTiles = (N + NR - 1) / NR;
+        Parallel.forRange(nTiles, 2, (t0, t1) -> {
+            float[] wb = scratch(W_BLOCK, NB_TILES * NR * kb);
+            float[] tile = TILE.get();
+            for (int b0 = t0; b0 < t1; b0 += NB_TILES) {
+                int b1 = Math.min(t1, b0 + NB_TILES);
+                int r0 = b0 * NR, r1 = Math.min(N, b1 * NR), rPad = b1 * NR;
+                for (int k0 = 0; k0 < K; k0 += kb) {
+                    int kl = Math.min(kb, K - k0);
+                    for (int r = r0; r < r1; r++) Widen.row(w, r, k0, kl, wb, (r - r0) * kl);
+                    if (rPad > r1) java.util.Arrays.fill(wb, (r1 - r0) * kl, (rPad - r0) * kl, 0f);
+                    boolean accumulate = k0 > 0;
+                    for (int m0 = 0; m0 < M; m0 += MR) {
+                        int width = Math.min(MR, M - m0) <= L ? L : MR; // packed tile width
+                        int xo = m0 * K + k0 * width;
+                        for (int t = b0; t < b1; t++) {
+                            int n0 = t * NR, wo = (n0 - r0) * kl;
+                            if (width == MR) kernel6x2(xp, xo, wb, wo, kl, tile);
+                            else kernel6x1(xp, xo, wb, wo, kl, tile);
+                            store(tile, Math.min(NR, N - n0), Math.min(width, M - m0), y, yOff + m0 * N + n0, N, accumulate);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * x rows in tiles of MR (the last one L wide when that suffices), each tile interleaved along
+     * K: xp[m0*K + k*width + j] = x[m0 + j, k], zero-padded past M.
+     */
+    private static float[] packX(float[] x, int xOff, int M, int K) {
+        int padded = ((M + L - 1) / L) * L;
+        float[] xp = scratch(PACKED_X, padded * K);
+        for (int m0 = 0; m0 < M; m0 += MR) {
+            int width = Math.min(MR, M - m0) <= L ? L : MR, rows = Math.min(width, M - m0);
+            int base = m0 * K;
+            for (int j = 0; j < rows; j++) {
+                int src = xOff + (m0 + j) * K;
+                for (int k = 0; k < K; k++) xp[base + k * width + j] = x[src + k];
+            }
+            for (int j = rows; j < width; j++) {
+                for (int k = 0; k < K; k++) xp[base + k * width + j] = 0f;
+            }
+        }
+        return xp;
+    }
+
+    private static float[] scratch(ThreadLocal<float[]> holder, int size) {
+        float[] a = holder.get();
+        if (a.length < size) {
+            a = new float[size];
+            holder.set(a);
+        }
+        return a;
+    }
+
+    /** tile[i*MR + j] = sum_k wb[wo + i*kl + k] * xp[xo + k*MR + j], for i < NR, j < MR. */
+    private static void kernel6x2(float[] xp, int xo, float[] wb, int wo, int kl, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int w0 = wo, w1 = w0 + kl, w2 = w1 + kl, w3 = w2 + kl, w4 = w3 + kl, w5 = w4 + kl;
+        for (int k = 0, xi = xo; k < kl; k++, xi += MR) {
+            FloatVector b0 = FloatVector.fromArray(S, xp, xi), b1 = FloatVector.fromArray(S, xp, xi + L);
+            FloatVector a = FloatVector.broadcast(S, wb[w0 + k]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, wb[w1 + k]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, wb[w2 + k]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, wb[w3 + k]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, wb[w4 + k]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, wb[w5 + k]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, MR); c11.intoArray(tile, MR + L);
+        c20.intoArray(tile, 2 * MR); c21.intoArray(tile, 2 * MR + L);
+        c30.intoArray(tile, 3 * MR); c31.intoArray(tile, 3 * MR + L);
+        c40.intoArray(tile, 4 * MR); c41.intoArray(tile, 4 * MR + L);
+        c50.intoArray(tile, 5 * MR); c51.intoArray(tile, 5 * MR + L);
+    }
+
+    /** As {@link #kernel6x2} for a packed x tile only L wide (the last rows of x). */
+    private static void kernel6x1(float[] xp, int xo, float[] wb, int wo, int kl, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+        int w0 = wo, w1 = w0 + kl, w2 = w1 + kl, w3 = w2 + kl, w4 = w3 + kl, w5 = w4 + kl;
+        for (int k = 0, xi = xo; k < kl; k++, xi += L) {
+            FloatVector b = FloatVector.fromArray(S, xp, xi);
+            c0 = FloatVector.broadcast(S, wb[w0 + k]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, wb[w1 + k]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, wb[w2 + k]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, wb[w3 + k]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, wb[w4 + k]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, wb[w5 + k]).fma(b, c5);
+        }
+        c0.intoArray(tile, 0); c1.intoArray(tile, MR); c2.intoArray(tile, 2 * MR);
+        c3.intoArray(tile, 3 * MR); c4.intoArray(tile, 4 * MR); c5.intoArray(tile, 5 * MR);
+    }
+
+    /** y[j*N + i] (+)= tile[i*MR + j] for the n rows and m columns that exist. */
+    private static void store(float[] tile, int n, int m, float[] y, int yo, int N, boolean accumulate) {
+        for (int j = 0; j < m; j++) {
+            int row = yo + j * N;
+            if (accumulate) for (int i = 0; i < n; i++) y[row + i] += tile[i * MR + j];
+            else for (int i = 0; i < n; i++) y[row + i] = tile[i * MR + j];
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package dev.refusal4j.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * y[M, N] = x[M, K] · w[N, K]ᵀ for a few rows of x (decode): each weight is read once, straight
+ * from the mapped segment, and used against every x row, so the speed is the memory bandwidth.
+ * Rows of w are split across cores.
+ *
+ * <p>BF16 is widened in registers without any cross-lane shuffle: one int lane holds two BF16
+ * values, {@code lane << 16} is the even one and {@code lane & 0xFFFF0000} the odd one, so x is
+ * deinterleaved once per call into the same even/odd order (blocks of 2L elements).
+ */
+final class Gemv {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int GRAIN_ROWS = 64;
+
+    private static final ThreadLocal<float[]> X_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> ROW_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private Gemv() {}
+
+    static void run(float[] x, int xOff, int M, Matrix w, float[] y, int yOff) {
+        final int N = w.rows, K = w.cols;
+        switch (w.dtype) {
+            case F32 -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> f32Rows(x, xOff, M, w.data, K, N, n0, n1, y, yOff));
+            case BF16 -> {
+                float[] xd = deinterleave(x, xOff, M, K);
+                Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> bf16Rows(xd, M, w.data, K, N, n0, n1, y, yOff));
+            }
+            case F16 -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> {
+                float[] row = scratch(ROW_SCRATCH, K);
+                for (int n = n0; n < n1; n++) {
+                    Widen.row(w, n, 0, K, row, 0);
+                    for (int m = 0; m < M; m++) y[yOff + m * N + n] = Ops.dot(x, xOff + m * K, row, 0, K);
+                }
+            });
+        }
+    }
+
+    private static float[] scratch(ThreadLocal<float[]> holder, int size) {
+        float[] a = holder.get();
+        if (a.length < size) {
+            a = new float[size];
+            holder.set(a);
+        }
+        return a;
+    }
+
+    // ---------------------------------------------------------------- F32
+
+    private static void f32Rows(float[] x, int xOff, int M, MemorySegment w, int K, int N, int n0, int n1, float[] y, int yOff) {
+        int n = n0;
+        for (; n + 4 <= n1; n += 4) {
+            long o = (long) n * K * 4;
+            for (int m = 0; m < M; m++) f32Dot4(x, xOff + m * K, w, o, K, y, yOff + m * N + n);
+        }
+        for (; n < n1; n++) {
+            long o = (long) n * K * 4;
+            for (int m = 0; m < M; m++) y[yOff + m * N + n] = f32Dot(x, xOff + m * K, w, o, K);
+        }
+    }
+
+    /** Four consecutive w rows (from byte offset o, rows K floats apart) against one x row. */
+    private static void f32Dot4(float[] x, int xo, MemorySegment w, long o, int K, float[] y, int yo) {
+        long rb = 4L * K, o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0, upper = S.loopBound(K);
+        for (; k < upper; k += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k);
+            long b = 4L * k;
+            a0 = FloatVector.fromMemorySegment(S, w, o + b, LE).fma(v, a0);
+            a1 = FloatVector.fromMemorySegment(S, w, o1 + b, LE).fma(v, a1);
+            a2 = FloatVector.fromMemorySegment(S, w, o2 + b, LE).fma(v, a2);
+            a3 = FloatVector.fromMemorySegment(S, w, o3 + b, LE).fma(v, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; k < K; k++) {
+            float v = x[xo + k];
+            long b = 4L * k;
+            s0 += v * w.get(Matrix.F32, o + b);
+            s1 += v * w.get(Matrix.F32, o1 + b);
+            s2 += v * w.get(Matrix.F32, o2 + b);
+            s3 += v * w.get(Matrix.F32, o3 + b);
+        }
+        y[yo] = s0; y[yo + 1] = s1; y[yo + 2] = s2; y[yo + 3] = s3;
+    }
+
+    private static float f32Dot(float[] x, int xo, MemorySegment w, long o, int K) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        int k = 0, upper2 = K - K % (2 * L);
+        for (; k < upper2; k += 2 * L) {
+            a0 = FloatVector.fromMemorySegment(S, w, o + 4L * k, LE).fma(FloatVector.fromArray(S, x, xo + k), a0);
+            a1 = FloatVector.fromMemorySegment(S, w, o + 4L * (k + L), LE).fma(FloatVector.fromArray(S, x, xo + k + L), a1);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; k < K; k++) s += x[xo + k] * w.get(Matrix.F32, o + 4L * k);
+        return s;
+    }
+
+    // ---------------------------------------------------------------- BF16
+
+    /**
+     * x rows with each block of 2L elements reordered to (even elements, odd elements), matching
+     * the order in which {@link #bf16Dot4} widens w; the tail past the last whole block is unchanged.
+     */
+    private static float[] deinterleave(float[] x, int xOff, int M, int K) {
+        float[] xd = scratch(X_SCRATCH, M * K);
+        int blocks = K - K % (2 * L);
+        for (int m = 0; m < M; m++) {
+            int src = xOff + m * K, dst = m * K;
+            for (int b = 0; b < blocks; b += 2 * L) {
+                for (int i = 0; i < L; i++) {
+                    xd[dst + b + i] = x[src + b + 2 * i];
+                    xd[dst + b + L + i] = x[src + b + 2 * i + 1];
+                }
+            }
+            System.arraycopy(x, src + blocks, xd, dst + blocks, K - blocks);
+        }
+        return xd;
+    }
+
+    private static void bf16Rows(float[] xd, int M, MemorySegment w, int K, int N, int n0, int n1, float[] y, int yOff) {
+        int n = n0;
+        for (; n + 4 <= n1; n += 4) {
+            long o = (long) n * K * 2;
+            for (int m = 0; m < M; m++) bf16Dot4(xd, m * K, w, o, K, y, yOff + m * N + n);
+        }
+        for (; n < n1; n++) {
+            long o = (long) n * K * 2;
+            for (int m = 0; m < M; m++) y[yOff + m * N + n] = bf16Dot(xd, m * K, w, o, K);
+        }
+    }
+
+    private static final int HIGH = 0xFFFF0000;
+
+    /** Four consecutive BF16 w rows (from byte offset o) against one deinterleaved x row. */
+    private static void bf16Dot4(float[] xd, int xo, MemorySegment w, long o, int K, float[] y, int yo) {
+        long rb = 2L * K, o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0, blocks = K - K % (2 * L);
+        for (; k < blocks; k += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(S, xd, xo + k), xodd = FloatVector.fromArray(S, xd, xo + k + L);
+            long b = 2L * k;
+            IntVector v = IntVector.fromMemorySegment(I, w, o + b, LE);
+            a0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a0);
+            a0 = v.and(HIGH).reinterpretAsFloats().fma(xodd, a0);
+            v = IntVector.fromMemorySegment(I, w, o1 + b, LE);
+            a1 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a1);
+            a1 = v.and(HIGH).reinterpretAsFloats().fma(xodd, a1);
+            v = IntVector.fromMemorySegment(I, w, o2 + b, LE);
+            a2 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a2);
+            a2 = v.and(HIGH).reinterpretAsFloats().fma(xodd, a2);
+            v = IntVector.fromMemorySegment(I, w, o3 + b, LE);
+            a3 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a3);
+            a3 = v.and(HIGH).reinterpretAsFloats().fma(xodd, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; k < K; k++) {
+            float v = xd[xo + k];
+            long b = 2L * k;
+            s0 += v * DType.bf16ToFloat(w.get(Matrix.I16, o + b));
+            s1 += v * DType.bf16ToFloat(w.get(Matrix.I16, o1 + b));
+            s2 += v * DType.bf16ToFloat(w.get(Matrix.I16, o2 + b));
+            s3 += v * DType.bf16ToFloat(w.get(Matrix.I16, o3 + b));
+        }
+        y[yo] = s0; y[yo + 1] = s1; y[yo + 2] = s2; y[yo + 3] = s3;
+    }
+
+    private static float bf16Dot(float[] xd, int xo, MemorySegment w, long o, int K) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        int k = 0, blocks = K - K % (2 * L);
+        for (; k < blocks; k += 2 * L) {
+            IntVector v = IntVector.fromMemorySegment(I, w, o + 2L * k, LE);
+            a0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k), a0);
+            a1 = v.and(HIGH).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k + L), a1);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; k < K; k++) s += xd[xo + k] * DType.bf16ToFloat(w.get(Matrix.I16, o + 2L * k));
+        return s;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.refusal4j.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Widens stored weights (F32, BF16, F16, little-endian in a {@link MemorySegment}) into F32 on the
+ * heap with the Vector API. Exact for every input: BF16 is the upper half of an F32, and F16 is
+ * re-biased bit by bit (subnormals, infinities and NaNs included), so no rounding happens here.
+ */
+final class Widen {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** Shorts at half the width, so that widening one vector of them fills one float vector. */
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    private Widen() {}
+
+    /** dst[dOff + i] = w[row, col + i] for i < len. */
+    static void row(Matrix w, int row, int col, int len, float[] dst, int dOff) {
+        long first = (long) row * w.cols + col; // element index in w.data
+        switch (w.dtype) {
+            case F32 -> MemorySegment.copy(w.data, Matrix.F32, first * 4, dst, dOff, len);
+            case BF16 -> bf16(w.data, first * 2, len, dst, dOff);
+            case F16 -> f16(w.data, first * 2, len, dst, dOff);
+        }
+    }
+
+    static void bf16(MemorySegment seg, long byteOff, int len, float[] dst, int dOff) {
+        int i = 0, upper = F.loopBound(len);
+        for (; i < upper; i += F.length()) {
+            ShortVector h = ShortVector.fromMemorySegment(H, seg, byteOff + 2L * i, LE);
+            IntVector v = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+            v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) dst[dOff + i] = DType.bf16ToFloat(seg.get(Matrix.I16, byteOff + 2L * i));
+    }
+
+    static void f16(MemorySegment seg, long byteOff, int len, float[] dst, int dOff) {
+        int i = 0, upper = F.loopBound(len);
+        for (; i < upper; i += F.length()) {
+            ShortVector h = ShortVector.fromMemorySegment(H, seg, byteOff + 2L * i, LE);
+            f16Bits((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) dst[dOff + i] = DType.f16ToFloat(seg.get(Matrix.I16, byteOff + 2L * i));
+    }
+
+    private static final int SHIFTED_EXP = 0x7C00 << 13; // F16 exponent field moved to the F32 position
+    private static final FloatVector MAGIC = FloatVector.broadcast(F, Float.intBitsToFloat(113 << 23));
+
+    /**
+     * F16 bit patterns (sign-extended in the low 16 bits) to F32: shift exponent and mantissa into
+     * place and re-bias the exponent; infinities/NaNs get the maximal exponent, and subnormals are
+     * normalised by an exact float subtraction of 2^-14.
+     */
+    static FloatVector f16Bits(IntVector h) {
+        IntVector o = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector exp = o.and(SHIFTED_EXP);
+        o = o.add((127 - 15) << 23);
+        VectorMask<Integer> infNan = exp.eq(SHIFTED_EXP);
+        o = o.add(IntVector.zero(I).blend((128 - 16) << 23, infNan));
+        VectorMask<Integer> small = exp.eq(0);
+        FloatVector sub = o.add(1 << 23).reinterpretAsFloats().sub(MAGIC);
+        IntVector normal = o;
+        o = normal.blend(sub.reinterpretAsInts(), small);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        return o.or(sign).reinterpretAsFloats();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.refusal4j.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import java.util.stream.Stream;
+
+/**
+ * MatMul against a float64 reference computed from the same stored weights, over both kernels
+ * (few rows: streaming dot products; many rows: register tiles), every dtype, shapes that are
+ * not multiples of any vector or tile size, and non-zero offsets into x and y.
+ */
+class MatMulTest {
+    static Stream<Arguments> cases() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        int[][] shapes = { // M, N, K
+            {1, 1, 1}, {1, 7, 5}, {1, 37, 896}, {3, 7, 33}, {2, 5, 64}, {5, 9, 17},
+            {7, 13, 100}, {8, 6, 16}, {9, 1, 31}, {16, 12, 64}, {17, 19, 129}, {24, 7, 40},
+            {32, 96, 896}, {33, 50, 77}, {40, 101, 1030}, {64, 64, 1}, {100, 31, 513}, {130, 200, 300},
+        };
+        for (DType t : DType.values()) for (int[] s : shapes) b.add(Arguments.of(t, s[0], s[1], s[2]));
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0} M={1} N={2} K={3}")
+    @MethodSource("cases")
+    void matchesFloat64Reference(DType dtype, int M, int N, int K) {
+        Random rnd = new Random(31L * M + 7L * N + K);
+        Matrix w = randomMatrix(dtype, N, K, rnd);
+        int xOff = 3, yOff = 5;
+        float[] x = new float[xOff + M * K + 2];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] y = new float[yOff + M * N + 4];
+        java.util.Arrays.fill(y, Float.NaN); // every output must be written, and nothing outside
+        MatMul.matmul(x, xOff, M, w, y, yOff);
+
+        double maxErr = 0, maxRef = 0;
+        for (int m = 0; m < M; m++) {
+            for (int n = 0; n < N; n++) {
+                double ref = 0, absSum = 0;
+                for (int k = 0; k < K; k++) {
+                    double p = (double) x[xOff + m * K + k] * w.get(n, k);
+                    ref += p;
+                    absSum += Math.abs(p);
+                }
+                float got = y[yOff + m * N + n];
+                assertThat(got).as("y[%d,%d]", m, n).isNotNaN();
+                // float32 accumulation over K terms: error bounded by ~K·eps·sum|terms|; we allow 4·sqrt(K)·eps, the typical growth
+                double err = Math.abs(got - ref);
+                assertThat(err).as("y[%d,%d] = %s, float64 says %s", m, n, got, ref)
+                        .isLessThanOrEqualTo(4 * Math.sqrt(K) * Math.ulp(1f) * absSum + 1e-30);
+                maxErr = Math.max(maxErr, err);
+                maxRef = Math.max(maxRef, Math.abs(ref));
+            }
+        }
+        for (int i = 0; i < yOff; i++) assertThat(y[i]).isNaN();
+        for (int i = yOff + M * N; i < y.length; i++) assertThat(y[i]).isNaN();
+        System.out.printf("matmul %s M=%d N=%d K=%d: max |diff| / max |ref| = %.2e%n", dtype, M, N, K, maxErr / Math.max(maxRef, 1e-30));
+    }
+
+    static Matrix randomMatrix(DType dtype, int rows, int cols, Random rnd) {
+        MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * dtype.bytes, 64);
+        for (long i = 0; i < (long) rows * cols; i++) {
+            float v = (float) rnd.nextGaussian();
+            switch (dtype) {
+                case F32 -> seg.setAtIndex(Matrix.F32, i, v);
+                case BF16 -> seg.setAtIndex(Matrix.I16, i, DType.floatToBf16(v));
+                case F16 -> seg.setAtIndex(Matrix.I16, i, DType.floatToF16(v));
+            }
+        }
+        return new Matrix(seg, dtype, rows, cols);
+    }
+}
