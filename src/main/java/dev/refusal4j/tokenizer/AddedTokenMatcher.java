@@ -78,14 +78,10 @@ final class AddedTokenMatcher {
     }
 
     private static boolean wordCharBefore(String s, int at) {
-        if (at == 0) return false;
-        int cp = s.codePointBefore(at);
-        return Chars.isAlphanumeric(cp) || cp == '_';
+        return at > 0 && Chars.isWordChar(s.codePointBefore(at));
     }
 
     private static boolean wordCharAfter(String s, int at) {
-        if (at >= s.length()) return false;
-        int cp = s.codePointAt(at);
-        return Chars.isAlphanumeric(cp) || cp == '_';
+        return at < s.length() && Chars.isWordChar(s.codePointAt(at));
     }
 }

@@ -48,4 +48,14 @@ final class Chars {
                 || (cp >= 0x2B820 && cp <= 0x2CEAF) || (cp >= 0xF900 && cp <= 0xFAFF)
                 || (cp >= 0x2F800 && cp <= 0x2FA1F);
     }
+
+    /** Unicode {@code \w} (Alphabetic, marks, Nd, Pc, joiners): the word test of single_word added tokens. */
+    static boolean isWordChar(int cp) {
+        if (Character.isAlphabetic(cp) || cp == 0x200C || cp == 0x200D) return true;
+        return switch (Character.getType(cp)) {
+            case Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK,
+                 Character.DECIMAL_DIGIT_NUMBER, Character.CONNECTOR_PUNCTUATION -> true;
+            default -> false;
+        };
+    }
 }

@@ -38,6 +38,11 @@ final class PipelineTokenizer implements Tokenizer {
         List<String> rawPatterns = new ArrayList<>(), normPatterns = new ArrayList<>();
         int size = model.size();
         for (AddedToken t : added) {
+            // Hugging Face gives an added token that the model's vocabulary already has the model's id.
+            int modelId = model.id(t.content());
+            if (modelId >= 0 && modelId != t.id()) {
+                t = new AddedToken(modelId, t.content(), t.singleWord(), t.lstrip(), t.rstrip(), t.normalized(), t.special());
+            }
             addedById.put(t.id(), t);
             addedByContent.put(t.content(), t);
             size = Math.max(size, t.id() + 1);
