@@ -13,7 +13,7 @@ final class TokenizerLoader {
         if (Files.isRegularFile(path)) {
             String name = path.getFileName().toString();
             if (name.endsWith(".gguf")) return GgufTokenizer.load(path);
-            if (name.equals("tokenizer.json")) return TokenizerJson.load(path);
+            if (name.endsWith(".json")) return TokenizerJson.load(path); // a tokenizer.json under any name
             if (name.endsWith(".model")) return SentencePieceTokenizer.load(path);
             if (name.endsWith(".tiktoken")) return Tiktoken.load(path);
             throw new TokenizerException(path + ": not a tokenizer file (expected a folder, tokenizer.json, *.model, *.tiktoken or *.gguf)");
