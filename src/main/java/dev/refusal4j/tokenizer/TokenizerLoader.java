@@ -14,7 +14,7 @@ final class TokenizerLoader {
             String name = path.getFileName().toString();
             if (name.endsWith(".gguf")) return GgufTokenizer.load(path);
             if (name.endsWith(".json")) return TokenizerJson.load(path); // a tokenizer.json under any name
-            if (name.endsWith(".model")) return SentencePieceTokenizer.load(path);
+            if (name.endsWith(".model") || name.contains(".model.")) return SentencePieceTokenizer.load(path);
             if (name.endsWith(".tiktoken")) return Tiktoken.load(path);
             throw new TokenizerException(path + ": not a tokenizer file (expected a folder, tokenizer.json, *.model, *.tiktoken or *.gguf)");
         }
