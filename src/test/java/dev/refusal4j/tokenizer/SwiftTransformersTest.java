@@ -1,0 +1,108 @@
+package dev.refusal4j.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.testutil.Shared;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Expected ids from swift-transformers' test suite (shared/tokenizers/expected) for the
+ * tokenizers whose files are present: Llama-2 (= TinyLlama's tokenizer), Falcon, Qwen2.5, and
+ * GPT-2 through its llama.cpp GGUF vocabulary.
+ */
+class SwiftTransformersTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Tokenizer llama = Tokenizer.load(Shared.path("tokenizers", "hf", "tinyllama-chat"));
+    private final Tokenizer falcon = Tokenizer.load(Shared.path("tokenizers", "hf", "falcon"));
+
+    private static JsonNode read(String... path) throws Exception {
+        return JSON.readTree(Shared.path("tokenizers", path).toFile());
+    }
+
+    private static List<String> pieces(Tokenizer t, int[] ids) {
+        List<String> out = new ArrayList<>();
+        for (int id : ids) out.add(t.piece(id));
+        return out;
+    }
+
+    private static List<String> strings(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
+    void encodedLongTexts() throws Exception {
+        JsonNode f = read("expected", "swift-transformers-encoded", "falcon_encoded.json");
+        int[] ids = falcon.encode(f.get("text").asText(), true);
+        assertThat(ids).containsExactly(HfCasesTest.ints(f.get("token_ids")));
+        assertThat(pieces(falcon, ids)).isEqualTo(strings(f.get("bpe_tokens")));
+
+        JsonNode l = read("expected", "swift-transformers-encoded", "llama_encoded.json");
+        String text = l.get("text").asText();
+        assertThat(llama.encode(text, true)).containsExactly(HfCasesTest.ints(l.get("token_ids")));
+        assertThat(pieces(llama, llama.encode(text, false))).isEqualTo(strings(l.get("bpe_tokens")));
+        assertThat(llama.decode(llama.encode(text, true), false)).isEqualTo(l.get("decoded_text").asText());
+    }
+
+    @Test
+    void tokenizerTestsLlama2AndFalcon() throws Exception {
+        JsonNode all = read("expected", "swift-transformers-encoded", "tokenizer_tests.json");
+        int n = 0;
+        for (JsonNode c : all.get("coreml-projects/Llama-2-7b-chat-coreml")) {
+            String input = c.get("input").asText();
+            int[] ids = llama.encode(input, true);
+            assertThat(ids).as(input).containsExactly(HfCasesTest.ints(c.get("encoded").get("input_ids")));
+            assertThat(llama.decode(ids, true)).as(input).isEqualTo(c.get("decoded_without_special").asText());
+            assertThat(llama.decode(ids, false)).as(input).isEqualTo(c.get("decoded_with_special").asText());
+            n++;
+        }
+        for (JsonNode c : all.get("tiiuae/falcon-7b")) {
+            String input = c.get("input").asText();
+            int[] ids = falcon.encode(input, true);
+            assertThat(ids).as(input).containsExactly(HfCasesTest.ints(c.get("encoded").get("input_ids")));
+            assertThat(falcon.decode(ids, true)).as(input).isEqualTo(input);
+            n++;
+        }
+        System.out.println("swift-transformers tokenizer_tests (Llama-2, Falcon): " + n + " inputs match");
+        assertThat(n).isEqualTo(37);
+    }
+
+    @Test
+    void multilingualTinyLlamaAndQwen() throws Exception {
+        JsonNode inputs = read("expected", "swift-transformers-multilingual", "inputs.json");
+        Tokenizer qwen = Tokenizer.load(Shared.path("tokenizers", "hf", "qwen2.5-vocab-merges"));
+        int n = multilingual(inputs, read("expected", "swift-transformers-multilingual", "baselines", "tinyllama_multilingual.json"), llama)
+                + multilingual(inputs, read("expected", "swift-transformers-multilingual", "baselines", "qwen2_5_multilingual.json"), qwen);
+        System.out.println("swift-transformers multilingual (TinyLlama, Qwen2.5): " + n + " inputs match");
+        assertThat(n).isEqualTo(166);
+    }
+
+    static int multilingual(JsonNode inputs, JsonNode baseline, Tokenizer t) {
+        int n = 0;
+        List<String> misses = new ArrayList<>();
+        for (JsonNode e : baseline.get("entries")) {
+            String id = e.get("id").asText();
+            String text = null;
+            for (JsonNode in : inputs) if (in.get("id").asText().equals(id)) text = in.get("text").asText();
+            assertThat(text).as("input " + id).isNotNull();
+            int[] ids = t.encode(text, true);
+            int[] want = HfCasesTest.ints(e.get("input_ids"));
+            if (!Arrays.equals(ids, want)) {
+                misses.add(id + ": got " + Arrays.toString(ids) + " want " + Arrays.toString(want));
+                continue;
+            }
+            assertThat(pieces(t, ids)).as(id).isEqualTo(strings(e.get("tokens")));
+            assertThat(t.decode(ids, true)).as(id).isEqualTo(e.get("decoded_skip_special").asText());
+            assertThat(t.decode(ids, false)).as(id).isEqualTo(e.get("decoded_with_special").asText());
+            n++;
+        }
+        assertThat(misses).isEmpty();
+        return n;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.refusal4j.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.refusal4j.testutil.Shared;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading errors, BOS/EOS, rendered-text encoding and streaming decode. */
+class TokenizerBehaviorTest {
+    private final Tokenizer llama = Tokenizer.load(Shared.path("tokenizers", "hf", "tinyllama-chat"));
+
+    @Test
+    void damagedTokenizerIsRefusedNamingFileAndMerge() {
+        Path bad = Shared.path("tokenizers", "bad", "llama2-damaged-tokenizer.json");
+        assertThatThrownBy(() -> Tokenizer.load(bad))
+                .isInstanceOf(TokenizerException.class)
+                .hasMessageContaining("llama2-damaged-tokenizer.json")
+                .hasMessageContaining("merge");
+    }
+
+    @Test
+    void missingAndMalformedFilesAreNamed(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> Tokenizer.load(dir)).hasMessageContaining(dir.toString()).hasMessageContaining("no tokenizer found");
+        Path json = dir.resolve("tokenizer.json");
+        Files.writeString(json, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}}");
+        assertThatThrownBy(() -> Tokenizer.load(dir)).hasMessageContaining("tokenizer.json").hasMessageContaining("'b'");
+        Files.writeString(json, "{\"model\": ");
+        assertThatThrownBy(() -> Tokenizer.load(dir)).hasMessageContaining("tokenizer.json").hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> Tokenizer.load(dir.resolve("nope"))).hasMessageContaining("nope");
+    }
+
+    @Test
+    void specialIdsComeFromTheConfigFiles() {
+        assertThat(llama.bosId()).hasValue(1);
+        assertThat(llama.eosId()).hasValue(2);
+        Tokenizer qwen = Tokenizer.load(Shared.path("tokenizers", "hf", "qwen2.5-vocab-merges"));
+        assertThat(qwen.bosId()).isEmpty(); // bos_token: null in tokenizer_config.json
+        assertThat(qwen.eosId()).hasValue(151645); // <|im_end|>
+        assertThat(qwen.isSpecial(151644)).isTrue();
+        assertThat(qwen.tokenId("<|im_start|>")).hasValue(151644);
+        assertThat(qwen.vocabSize()).isEqualTo(151665);
+        Tokenizer falcon = Tokenizer.load(Shared.path("tokenizers", "hf", "falcon"));
+        assertThat(falcon.bosId()).isEmpty();
+        assertThat(falcon.eosId()).isEqualTo(falcon.tokenId("<|endoftext|>"));
+    }
+
+    @Test
+    void renderedTextKeepsItsOwnBos() {
+        int[] once = llama.encodeRendered("<s>[INST] hi [/INST]");
+        assertThat(once[0]).isEqualTo(1);
+        assertThat(once[1]).isNotEqualTo(1);
+        assertThat(llama.encode("<s>[INST] hi [/INST]", true)).startsWith(1, 1);
+        assertThat(llama.encodeRendered("[INST] hi")).isEqualTo(llama.encode("[INST] hi", true));
+    }
+
+    @Test
+    void streamingNeverReturnsHalfACharacter() {
+        String text = "Grüße 👩‍💻 中文 — done";
+        for (Tokenizer t : new Tokenizer[]{llama, Tokenizer.load(Shared.path("tokenizers", "hf", "falcon"))}) {
+            int[] ids = t.encode(text, false);
+            StreamingDecoder stream = t.streamingDecoder();
+            StringBuilder sb = new StringBuilder();
+            for (int id : ids) {
+                String piece = stream.next(id);
+                assertThat(piece).doesNotContain("\uFFFD");
+                if (!piece.isEmpty()) assertThat(Character.isHighSurrogate(piece.charAt(piece.length() - 1))).isFalse();
+                sb.append(piece);
+            }
+            sb.append(stream.flush());
+            assertThat(sb.toString()).isEqualTo(t.decode(ids, false)).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void decodeSkipsSpecialTokensOnlyWhenAsked() {
+        int[] ids = llama.encode("hi</s>", true);
+        assertThat(llama.decode(ids, false)).isEqualTo("<s> hi</s>");
+        assertThat(llama.decode(ids, true)).isEqualTo("hi");
+        assertThat(llama.piece(ids[1])).isEqualTo("▁hi");
+    }
+}
