@@ -32,8 +32,8 @@ final class Filters {
 
     static Object apply(String name, Object v, List<Object> a, Map<String, Object> kw) {
         if (!NAMES.contains(name)) throw new JinjaException("TemplateAssertionError", "No filter named '" + name + "'.");
-        if (!name.equals("default") && !name.equals("d") && !name.equals("tojson")) {
-            // most filters accept undefined like jinja2's Undefined does (as "", [] or 0)
+        if (!Py.truthy(v) && Set.of("map", "select", "reject", "selectattr", "rejectattr").contains(name)) {
+            return new ArrayList<>(); // jinja2 guards these with "if value:" (so None gives nothing)
         }
         switch (name) {
             case "default", "d" -> {
