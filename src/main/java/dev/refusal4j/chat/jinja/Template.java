@@ -59,6 +59,9 @@ public final class Template {
         public String context() { return context; }
 
         public String templateMessage() { return cause.getMessage(); }
+
+        /** "Kind: message (template line N)". */
+        public String getMessageWithoutContext() { return cause.describe(); }
     }
 
     private static void installGlobals(Map<String, Object> g, LocalDateTime now) {
