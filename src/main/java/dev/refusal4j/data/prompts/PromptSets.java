@@ -28,6 +28,30 @@ public final class PromptSets {
         return List.copyOf(random.sample(prompts, n));
     }
 
+    /**
+     * Disjoint sets of the given sizes from one pool (for example train, val and test from one
+     * file): one sample of the total size, cut in order.
+     */
+    public List<List<Prompt>> split(List<Prompt> prompts, String source, int... sizes) {
+        int total = 0;
+        for (int n : sizes) {
+            if (n < 0) throw new IllegalArgumentException("set sizes must not be negative, got " + n);
+            total += n;
+        }
+        if (total > prompts.size()) {
+            throw new IllegalArgumentException(source + ": the sets asked for need " + total + " distinct prompts "
+                    + java.util.Arrays.toString(sizes) + " but it has only " + prompts.size());
+        }
+        List<Prompt> drawn = random.sample(prompts, total);
+        List<List<Prompt>> parts = new java.util.ArrayList<>(sizes.length);
+        int from = 0;
+        for (int n : sizes) {
+            parts.add(List.copyOf(drawn.subList(from, from + n)));
+            from += n;
+        }
+        return List.copyOf(parts);
+    }
+
     /** Like {@link #sample} but takes every prompt when there are fewer than n (for optional caps). */
     public List<Prompt> sampleAtMost(List<Prompt> prompts, int n) {
         return List.copyOf(random.sample(prompts, Math.min(n, prompts.size())));
