@@ -14,6 +14,10 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
+                RunCommand.class,
+                StageCommands.Directions.class,
+                StageCommands.Select.class,
+                StageCommands.Evaluate.class,
         })
 public final class Main {
 
