@@ -137,4 +137,24 @@ class SwiftTransformersTest {
         System.out.println("swift-transformers GPT-2 (from GGUF): " + (n + 1) + " inputs match");
         assertThat(n).isEqualTo(18 + 83);
     }
+
+    /**
+     * BAAI's bge models use bert-base-uncased's vocabulary, so llama.cpp's bge GGUF must give its ids.
+     * (The decoded baselines are transformers' whole-string clean-up, not the Rust decoder's.)
+     */
+    @Test
+    void bertBaseUncasedFromTheBgeGguf() throws Exception {
+        Tokenizer bert = Tokenizer.load(Shared.path("tokenizers", "llamacpp", "ggml-vocab-bert-bge.gguf"));
+        int n = 0;
+        for (String set : new String[]{"bert-base-uncased", "google-bert/bert-base-uncased"}) {
+            for (JsonNode c : read("expected", "swift-transformers-encoded", "tokenizer_tests.json").get(set)) {
+                String input = c.get("input").asText();
+                int[] got = bert.encode(input, true);
+                assertThat(got).as(input).containsExactly(HfCasesTest.ints(c.get("encoded").get("input_ids")));
+                n++;
+            }
+        }
+        System.out.println("swift-transformers bert-base-uncased (from the bge GGUF): " + n + " inputs match");
+        assertThat(n).isEqualTo(36);
+    }
 }
