@@ -24,6 +24,7 @@ final class Regexes {
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     static Pattern compile(String onigPattern) {
-        return Pattern.compile(onigPattern, Pattern.UNICODE_CHARACTER_CLASS);
+        // Oniguruma's ^ and $ are line anchors and only \n ends a line: MULTILINE + UNIX_LINES.
+        return Pattern.compile(onigPattern, Pattern.UNICODE_CHARACTER_CLASS | Pattern.MULTILINE | Pattern.UNIX_LINES);
     }
 }

@@ -113,7 +113,10 @@ final class SentencePieceTokenizer {
             else if (ty[i] == 4) added.add(new AddedToken(i, pieces.get(i), false, false, false, false, false));
         }
         SentencePieceModel spm = new SentencePieceModel(pieces.toArray(String[]::new), sc, ty, unkId, byteFallback);
-        return assemble(spm, added, addDummyPrefix, removeExtraSpaces, id(bosId, n), id(eosId, n), file.toAbsolutePath().getParent());
+        JsonNode config = SpecialTokens.optionalJson(file.toAbsolutePath().getParent(), "tokenizer_config.json");
+        boolean addBos = config == null || config.path("add_bos_token").asBoolean(true);
+        boolean addEos = config != null && config.path("add_eos_token").asBoolean(false);
+        return assemble(spm, added, addDummyPrefix, removeExtraSpaces, id(bosId, n), id(eosId, n), addBos, addEos);
     }
 
     private static OptionalInt id(int id, int n) {
@@ -122,7 +125,7 @@ final class SentencePieceTokenizer {
 
     /** The Llama-style pipeline around a SentencePiece vocabulary (also used for GGUF "llama" vocabularies). */
     static Tokenizer assemble(Model model, List<AddedToken> added, boolean addDummyPrefix, boolean removeExtraSpaces,
-                              OptionalInt bos, OptionalInt eos, Path dir) {
+                              OptionalInt bos, OptionalInt eos, boolean addBos, boolean addEos) {
         Normalizer normalizer = text -> {
             if (removeExtraSpaces) text = text.strip().replaceAll(" {2,}", " ");
             if (addDummyPrefix && !text.isEmpty()) text = "\u2581" + text;
@@ -137,9 +140,6 @@ final class SentencePieceTokenizer {
             for (Decoder d : steps) tokens = d.decodeChain(tokens);
             return tokens;
         };
-        JsonNode config = dir == null ? null : SpecialTokens.optionalJson(dir, "tokenizer_config.json");
-        boolean addBos = config == null || config.path("add_bos_token").asBoolean(true);
-        boolean addEos = config != null && config.path("add_eos_token").asBoolean(false);
         int[] prefix = addBos && bos.isPresent() ? new int[]{bos.getAsInt()} : new int[0];
         int[] suffix = addEos && eos.isPresent() ? new int[]{eos.getAsInt()} : new int[0];
         return new PipelineTokenizer(model, normalizer, PreTokenizer.NONE, decoder, added, prefix, suffix, bos, eos);

@@ -105,4 +105,56 @@ class SwiftTransformersTest {
         assertThat(misses).isEmpty();
         return n;
     }
+
+    @Test
+    void gpt2FromItsGgufVocabulary() throws Exception {
+        Tokenizer gpt2 = Tokenizer.load(Shared.path("tokenizers", "llamacpp", "ggml-vocab-gpt-2.gguf"));
+        JsonNode e = read("expected", "swift-transformers-encoded", "gpt2_encoded_tokens.json");
+        int[] ids = gpt2.encode(e.get("text").asText(), false);
+        assertThat(ids).containsExactly(HfCasesTest.ints(e.get("token_ids")));
+        assertThat(pieces(gpt2, ids)).isEqualTo(strings(e.get("bpe_tokens")));
+        assertThat(gpt2.decode(ids, false)).isEqualTo(e.get("text").asText());
+        int n = 0;
+        for (JsonNode c : read("expected", "swift-transformers-encoded", "tokenizer_tests.json").get("distilgpt2")) {
+            String input = c.get("input").asText();
+            int[] got = gpt2.encode(input, true);
+            assertThat(got).as(input).containsExactly(HfCasesTest.ints(c.get("encoded").get("input_ids")));
+            assertThat(gpt2.decode(got, true)).as(input).isEqualTo(input);
+            n++;
+        }
+        // GPT-2's decoded baselines are transformers' clean_up_tokenization_spaces output, so ids,
+        // tokens and the exact round trip are compared here.
+        JsonNode inputs = read("expected", "swift-transformers-multilingual", "inputs.json");
+        for (JsonNode b : read("expected", "swift-transformers-multilingual", "baselines", "gpt2_multilingual.json").get("entries")) {
+            String text = null;
+            for (JsonNode in : inputs) if (in.get("id").asText().equals(b.get("id").asText())) text = in.get("text").asText();
+            int[] got = gpt2.encode(text, true);
+            assertThat(got).as(b.get("id").asText()).containsExactly(HfCasesTest.ints(b.get("input_ids")));
+            assertThat(pieces(gpt2, got)).isEqualTo(strings(b.get("tokens")));
+            assertThat(gpt2.decode(got, true)).isEqualTo(text);
+            n++;
+        }
+        System.out.println("swift-transformers GPT-2 (from GGUF): " + (n + 1) + " inputs match");
+        assertThat(n).isEqualTo(18 + 83);
+    }
+
+    /**
+     * BAAI's bge models use bert-base-uncased's vocabulary, so llama.cpp's bge GGUF must give its ids.
+     * (The decoded baselines are transformers' whole-string clean-up, not the Rust decoder's.)
+     */
+    @Test
+    void bertBaseUncasedFromTheBgeGguf() throws Exception {
+        Tokenizer bert = Tokenizer.load(Shared.path("tokenizers", "llamacpp", "ggml-vocab-bert-bge.gguf"));
+        int n = 0;
+        for (String set : new String[]{"bert-base-uncased", "google-bert/bert-base-uncased"}) {
+            for (JsonNode c : read("expected", "swift-transformers-encoded", "tokenizer_tests.json").get(set)) {
+                String input = c.get("input").asText();
+                int[] got = bert.encode(input, true);
+                assertThat(got).as(input).containsExactly(HfCasesTest.ints(c.get("encoded").get("input_ids")));
+                n++;
+            }
+        }
+        System.out.println("swift-transformers bert-base-uncased (from the bge GGUF): " + n + " inputs match");
+        assertThat(n).isEqualTo(36);
+    }
 }
