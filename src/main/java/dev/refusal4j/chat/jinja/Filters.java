@@ -47,7 +47,7 @@ final class Filters {
             case "trim" -> { return Py.strip(softStr(v), (String) arg(a, kw, 0, "chars", null)); }
             case "upper" -> { return softStr(v).toUpperCase(Locale.ROOT); }
             case "lower" -> { return softStr(v).toLowerCase(Locale.ROOT); }
-            case "title" -> { return Methods.title(softStr(v)); }
+            case "title" -> { return title(softStr(v)); }
             case "capitalize" -> { return Methods.capitalize(softStr(v)); }
             case "center" -> { return Methods.center(softStr(v), (int) Py.toLong(arg(a, kw, 0, "width", 80L)), " "); }
             case "replace" -> {
@@ -236,6 +236,20 @@ final class Filters {
             if (!first) sb.append(sep);
             first = false;
             sb.append(softStr(attr == null ? o : attrGet(o, attr)));
+        }
+        return sb.toString();
+    }
+
+    /** jinja2's title filter: words start after "-", whitespace, "(", "{", "[" or "<" (not after "'"). */
+    static String title(String s) {
+        StringBuilder sb = new StringBuilder();
+        boolean start = true;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean sep = c == '-' || Py.isSpace(c) || c == '(' || c == '{' || c == '[' || c == '<';
+            if (sep) sb.append(c);
+            else sb.append(start ? Character.toUpperCase(c) : Character.toLowerCase(c));
+            start = sep;
         }
         return sb.toString();
     }

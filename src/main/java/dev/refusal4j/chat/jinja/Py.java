@@ -131,6 +131,12 @@ final class Py {
         if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
         if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
         BigDecimal bd = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        // Java may print one digit more than the shortest round-trip form (4.9E-324 vs Python's 5e-324)
+        while (bd.precision() > 1) {
+            BigDecimal shorter = bd.round(new java.math.MathContext(bd.precision() - 1, java.math.RoundingMode.HALF_EVEN));
+            if (shorter.doubleValue() != d) break;
+            bd = shorter.stripTrailingZeros();
+        }
         String digits = bd.unscaledValue().abs().toString();
         int exp = digits.length() - 1 - bd.scale(); // decimal exponent of the first digit
         String sign = d < 0 ? "-" : "";
