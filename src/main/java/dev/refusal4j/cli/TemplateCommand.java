@@ -2,6 +2,7 @@ package dev.refusal4j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refusal4j.chat.ChatTemplate;
@@ -72,7 +73,8 @@ public final class TemplateCommand implements Callable<Integer> {
 
     static Object parseValue(String v) {
         try {
-            return JSON.readValue(v, Object.class);
+            // whole value must be JSON: "26 Jul 2024" is text, not the number 26 followed by junk
+            return JSON.readerFor(Object.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(v);
         } catch (JsonProcessingException e) {
             return v;
         }

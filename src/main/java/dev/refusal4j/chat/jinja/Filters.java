@@ -30,24 +30,36 @@ final class Filters {
         return Py.str(v);
     }
 
+    @SuppressWarnings("unchecked")
     static Object apply(String name, Object v, List<Object> a, Map<String, Object> kw) {
         if (!NAMES.contains(name)) throw new JinjaException("TemplateAssertionError", "No filter named '" + name + "'.");
         if (!Py.truthy(v) && Set.of("map", "select", "reject", "selectattr", "rejectattr").contains(name)) {
-            return new ArrayList<>(); // jinja2 guards these with "if value:" (so None gives nothing)
+            return PyIterator.generator(new ArrayList<>()); // jinja2 guards these with "if value:" (None gives nothing)
         }
+        Object out = applyEager(name, v, a, kw);
+        // these are generator functions in jinja2: one-shot, always true, no len(), not JSON serializable
+        if (Set.of("map", "select", "reject", "selectattr", "rejectattr", "items", "unique", "batch").contains(name)) {
+            return PyIterator.generator((List<Object>) out);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object applyEager(String name, Object v, List<Object> a, Map<String, Object> kw) {
         switch (name) {
             case "default", "d" -> {
                 boolean bool = Py.truthy(arg(a, kw, 1, "boolean", false));
                 return v instanceof Undefined || (bool && !Py.truthy(v)) ? arg(a, kw, 0, "default_value", "") : v;
             }
             case "length", "count" -> { return Py.len(v); }
-            case "string" -> { return softStr(v); }
-            case "safe" -> { return v instanceof Undefined ? "" : v; }
-            case "e", "escape", "forceescape" -> { return escape(softStr(v)); }
+            case "string" -> { return v instanceof Markup ? v : softStr(v); }
+            case "safe" -> { return v instanceof Markup ? v : new Markup(softStr(v)); }
+            case "e", "escape" -> { return v instanceof Markup ? v : new Markup(Markup.escape(softStr(v))); }
+            case "forceescape" -> { return new Markup(Markup.escape(softStr(v))); }
             case "trim" -> { return Py.strip(softStr(v), (String) arg(a, kw, 0, "chars", null)); }
             case "upper" -> { return softStr(v).toUpperCase(Locale.ROOT); }
             case "lower" -> { return softStr(v).toLowerCase(Locale.ROOT); }
-            case "title" -> { return Methods.title(softStr(v)); }
+            case "title" -> { return title(softStr(v)); }
             case "capitalize" -> { return Methods.capitalize(softStr(v)); }
             case "center" -> { return Methods.center(softStr(v), (int) Py.toLong(arg(a, kw, 0, "width", 80L)), " "); }
             case "replace" -> {
@@ -71,13 +83,20 @@ final class Filters {
                 return l.isEmpty() ? Undefined.hint("No first item, sequence was empty.") : l.get(0);
             }
             case "last" -> {
+                if (v instanceof PyIterator it) throw Py.typeError("'" + it.typeName + "' object is not reversible");
                 List<Object> l = Py.iterate(v);
                 return l.isEmpty() ? Undefined.hint("No last item, sequence was empty.") : l.get(l.size() - 1);
             }
             case "reverse" -> {
-                if (v instanceof String s) return new StringBuilder(s).reverse().toString();
+                if (v instanceof String || v instanceof Markup) {
+                    List<Object> cps = Py.iterate(v);
+                    java.util.Collections.reverse(cps);
+                    return String.join("", cps.stream().map(o -> (String) o).toList());
+                }
                 List<Object> l = Py.iterate(v);
                 java.util.Collections.reverse(l);
+                if (v instanceof List && !(v instanceof PyView)) return new PyIterator("list_reverseiterator", l);
+                if (v instanceof Map) return new PyIterator("dict_reversekeyiterator", l);
                 return l;
             }
             case "tojson" -> {
@@ -240,6 +259,20 @@ final class Filters {
         return sb.toString();
     }
 
+    /** jinja2's title filter: words start after "-", whitespace, "(", "{", "[" or "<" (not after "'"). */
+    static String title(String s) {
+        StringBuilder sb = new StringBuilder();
+        boolean start = true;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean sep = c == '-' || Py.isSpace(c) || c == '(' || c == '{' || c == '[' || c == '<';
+            if (sep) sb.append(c);
+            else sb.append(start ? Character.toUpperCase(c) : Character.toLowerCase(c));
+            start = sep;
+        }
+        return sb.toString();
+    }
+
     static String indent(String s, String ind, boolean first, boolean blank) {
         s = s + "\n"; // jinja2 appends a newline so splitlines keeps a trailing empty line
         List<String> lines = Py.splitlines(s, false);
@@ -286,10 +319,6 @@ final class Filters {
             }
         }
         return dflt;
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&#34;").replace("'", "&#39;");
     }
 
     static Map<Object, Object> dict() {

@@ -167,7 +167,7 @@ final class Interpreter {
                 s.vars.put(p, v);
             }
             s.vars.put("varargs", args.size() > m.params().size()
-                    ? new ArrayList<>(args.subList(m.params().size(), args.size())) : new ArrayList<>());
+                    ? PyTuple.of(args.subList(m.params().size(), args.size())) : new PyTuple());
             s.vars.put("kwargs", new LinkedHashMap<Object, Object>(kw));
             StringBuilder sb = new StringBuilder();
             int saved = loopDepth;

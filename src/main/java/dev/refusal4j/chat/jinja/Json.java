@@ -44,7 +44,8 @@ final class Json {
         else if (v instanceof Long l) sb.append(l);
         else if (v instanceof Double d) sb.append(floatJson(d));
         else if (v instanceof String s) quote(sb, s);
-        else if (v instanceof List<?> l) {
+        else if (v instanceof Markup m) quote(sb, m.text);
+        else if (v instanceof List<?> l && !(v instanceof PyView)) {
             if (l.isEmpty()) { sb.append("[]"); return; }
             sb.append('[');
             for (int i = 0; i < l.size(); i++) {

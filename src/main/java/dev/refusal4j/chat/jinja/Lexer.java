@@ -49,6 +49,7 @@ final class Lexer {
             char kind = src.charAt(open + 1);
             char sign = open + 2 < src.length() ? src.charAt(open + 2) : 0;
             String text = src.substring(pos, open);
+            int textLines = count(text); // counted before stripping, so lines stay right
             if (sign == '-') {
                 text = Py.rstrip(text, null);
             } else if (sign != '+' && kind != '{') {
@@ -56,6 +57,7 @@ final class Lexer {
                 if ((lPos > 0 || lineStarting) && onlySpacesTabs(text, lPos)) text = text.substring(0, lPos);
             }
             emitText(text);
+            line += textLines - count(text);
             pos = open;
             if (kind == '#') comment(sign);
             else if (kind == '%' && raw()) continue;

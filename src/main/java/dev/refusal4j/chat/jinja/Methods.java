@@ -33,12 +33,13 @@ final class Methods {
 
     /** The bound method {@code obj.name}, an unsafe-undefined for mutators, or null when there is none. */
     static Object bind(Object obj, String name) {
+        obj = Py.unmarkup(obj);
         if (obj instanceof String s) return strMethod(s, name);
         if (obj instanceof Map<?, ?> m) {
             if (UNSAFE_DICT.contains(name)) return unsafe(obj, name);
             return dictMethod(m, name);
         }
-        if (obj instanceof List<?> l) {
+        if (obj instanceof List<?> l && !(obj instanceof PyView)) {
             if (UNSAFE_LIST.contains(name) && !(obj instanceof PyTuple)) return unsafe(obj, name);
             return listMethod(l, name);
         }
@@ -55,10 +56,10 @@ final class Methods {
             case "items" -> (a, k) -> {
                 List<Object> out = new ArrayList<>();
                 for (Map.Entry<?, ?> e : m.entrySet()) out.add(new PyTuple(e.getKey(), e.getValue()));
-                return out;
+                return new PyView("dict_items", out);
             };
-            case "keys" -> (a, k) -> new ArrayList<Object>(m.keySet());
-            case "values" -> (a, k) -> new ArrayList<Object>(m.values());
+            case "keys" -> (a, k) -> new PyView("dict_keys", new ArrayList<Object>(m.keySet()));
+            case "values" -> (a, k) -> new PyView("dict_values", new ArrayList<Object>(m.values()));
             case "get" -> (a, k) -> {
                 Object key = arg(a, k, 0, "key", null);
                 Object v = Py.getitem(m, key);

@@ -31,6 +31,9 @@ final class Py {
         if (v instanceof Long || v instanceof Integer) return "int";
         if (v instanceof Double || v instanceof Float) return "float";
         if (v instanceof PyTuple) return "tuple";
+        if (v instanceof PyView pv) return pv.typeName;
+        if (v instanceof PyIterator it) return it.typeName;
+        if (v instanceof Markup) return "Markup";
         if (v instanceof List) return "list";
         if (v instanceof Map) return "dict";
         if (v instanceof Undefined) return "Undefined";
@@ -46,6 +49,7 @@ final class Py {
         if (v instanceof Long l) return l != 0;
         if (v instanceof Double d) return d != 0.0;
         if (v instanceof String s) return !s.isEmpty();
+        if (v instanceof Markup m) return !m.text.isEmpty();
         if (v instanceof List<?> l) return !l.isEmpty();
         if (v instanceof Map<?, ?> m) return !m.isEmpty();
         return true;
@@ -79,12 +83,25 @@ final class Py {
         if (v instanceof Boolean b) return b ? "True" : "False";
         if (v instanceof Long l) return Long.toString(l);
         if (v instanceof Double d) return floatRepr(d);
+        if (v instanceof Markup m) return m.text;
         return repr(v);
+    }
+
+    /** Markup is a str subclass in Python: most operations see its text. */
+    static Object unmarkup(Object v) {
+        return v instanceof Markup m ? m.text : v;
     }
 
     /** Python repr(). */
     static String repr(Object v) {
         if (v instanceof String s) return strRepr(s);
+        if (v instanceof Markup m) return "Markup(" + strRepr(m.text) + ")";
+        if (v instanceof PyIterator it) return "<" + it.typeName + " object>";
+        if (v instanceof PyView pv) {
+            StringBuilder sb = new StringBuilder(pv.typeName).append("([");
+            for (int i = 0; i < pv.size(); i++) sb.append(i > 0 ? ", " : "").append(repr(pv.get(i)));
+            return sb.append("])").toString();
+        }
         if (v instanceof PyTuple t) {
             StringBuilder sb = new StringBuilder("(");
             for (int i = 0; i < t.size(); i++) sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
@@ -131,6 +148,12 @@ final class Py {
         if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
         if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
         BigDecimal bd = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        // Java may print one digit more than the shortest round-trip form (4.9E-324 vs Python's 5e-324)
+        while (bd.precision() > 1) {
+            BigDecimal shorter = bd.round(new java.math.MathContext(bd.precision() - 1, java.math.RoundingMode.HALF_EVEN));
+            if (shorter.doubleValue() != d) break;
+            bd = shorter.stripTrailingZeros();
+        }
         String digits = bd.unscaledValue().abs().toString();
         int exp = digits.length() - 1 - bd.scale(); // decimal exponent of the first digit
         String sign = d < 0 ? "-" : "";
@@ -147,6 +170,8 @@ final class Py {
     // ---- equality and ordering
 
     static boolean eq(Object a, Object b) {
+        a = unmarkup(a);
+        b = unmarkup(b);
         if (a == b) return true;
         if (a == null || b == null) return false;
         if (isNumber(a) && isNumber(b)) {
@@ -156,7 +181,8 @@ final class Py {
         if (a instanceof String s) return s.equals(b);
         if (a instanceof Undefined || b instanceof Undefined) return a instanceof Undefined && b instanceof Undefined;
         if (a instanceof List<?> x && b instanceof List<?> y) {
-            if ((a instanceof PyTuple) != (b instanceof PyTuple) || x.size() != y.size()) return false;
+            if ((a instanceof PyTuple) != (b instanceof PyTuple) || (a instanceof PyView) || (b instanceof PyView)
+                    || x.size() != y.size()) return false;
             for (int i = 0; i < x.size(); i++) if (!eq(x.get(i), y.get(i))) return false;
             return true;
         }
@@ -171,6 +197,8 @@ final class Py {
     }
 
     static int compare(Object a, Object b, String op) {
+        a = unmarkup(a);
+        b = unmarkup(b);
         if (isNumber(a) && isNumber(b)) {
             if (a instanceof Double || b instanceof Double) return Double.compare(toDouble(a), toDouble(b));
             return Long.compare(toLong(a), toLong(b));
@@ -201,6 +229,9 @@ final class Py {
     }
 
     static boolean contains(Object container, Object item) {
+        container = unmarkup(container);
+        item = unmarkup(item);
+        if (container instanceof PyIterator it) container = it.consume();
         if (container instanceof String s) {
             if (item instanceof Undefined u) throw u.fail();
             if (!(item instanceof String x)) {
@@ -223,6 +254,8 @@ final class Py {
     // ---- iteration and size
 
     static List<Object> iterate(Object v) {
+        v = unmarkup(v);
+        if (v instanceof PyIterator it) return new ArrayList<>(it.consume());
         if (v instanceof List<?> l) return new ArrayList<>(l);
         if (v instanceof Map<?, ?> m) return new ArrayList<>(m.keySet());
         if (v instanceof String s) {
@@ -236,6 +269,7 @@ final class Py {
     }
 
     static long len(Object v) {
+        v = unmarkup(v);
         if (v instanceof String s) return s.codePointCount(0, s.length());
         if (v instanceof List<?> l) return l.size();
         if (v instanceof Map<?, ?> m) return m.size();
@@ -248,6 +282,7 @@ final class Py {
     /** {@code obj.name}: Python attribute (methods) first, then item. */
     static Object getattr(Object obj, String name) {
         if (obj instanceof Undefined u) throw u.fail();
+        obj = unmarkup(obj);
         Object m = Methods.bind(obj, name);
         if (m != null) return m;
         if (obj instanceof Map<?, ?> map) {
@@ -264,10 +299,12 @@ final class Py {
     /** {@code obj[key]}: item first, then attribute for string keys. */
     static Object getitem(Object obj, Object key) {
         if (obj instanceof Undefined u) throw u.fail();
+        obj = unmarkup(obj);
+        key = unmarkup(key);
         if (obj instanceof Map<?, ?> map) {
             Object k = findKey(map, key);
             if (k != null || map.containsKey(null) && key == null) return map.get(k);
-        } else if (obj instanceof List<?> l && isInt(key)) {
+        } else if (obj instanceof List<?> l && isInt(key) && !(obj instanceof PyView)) {
             long i = toLong(key);
             if (i < 0) i += l.size();
             if (i >= 0 && i < l.size()) return l.get((int) i);
@@ -301,12 +338,13 @@ final class Py {
     /** {@code obj[start:stop:step]} for str and list, with Python's bounds rules. */
     static Object slice(Object obj, Object start, Object stop, Object step) {
         if (obj instanceof Undefined u) throw u.fail();
+        obj = unmarkup(obj);
         long st = step == null ? 1 : toLong(step);
         if (st == 0) throw new JinjaException("ValueError", "slice step cannot be zero");
         List<Object> items;
         boolean isStr = obj instanceof String;
         if (isStr) items = iterate(obj);
-        else if (obj instanceof List<?> l) items = new ArrayList<>(l);
+        else if (obj instanceof List<?> l && !(obj instanceof PyView)) items = new ArrayList<>(l);
         else throw typeError("'" + typeName(obj) + "' object is not subscriptable");
         int n = items.size();
         long lo;
@@ -338,12 +376,20 @@ final class Py {
 
     static Object add(Object a, Object b) {
         failIfUndefined(a, b);
+        if ((a instanceof Markup || b instanceof Markup) && (a instanceof String || a instanceof Markup)
+                && (b instanceof String || b instanceof Markup)) {
+            // Markup escapes the plain string added to it
+            String x = a instanceof Markup m ? m.text : Markup.escape((String) a);
+            String y = b instanceof Markup m ? m.text : Markup.escape((String) b);
+            return new Markup(x + y);
+        }
         if (isNumber(a) && isNumber(b)) {
             if (a instanceof Double || b instanceof Double) return toDouble(a) + toDouble(b);
             return toLong(a) + toLong(b);
         }
         if (a instanceof String x && b instanceof String y) return x + y;
-        if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyTuple) == (b instanceof PyTuple)) {
+        if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyTuple) == (b instanceof PyTuple)
+                && !(a instanceof PyView) && !(b instanceof PyView)) {
             List<Object> out = new ArrayList<>(x);
             out.addAll(y);
             return a instanceof PyTuple ? PyTuple.of(out) : out;
@@ -357,6 +403,8 @@ final class Py {
 
     static Object arith(String op, Object a, Object b) {
         if (op.equals("+")) return add(a, b);
+        a = unmarkup(a);
+        b = unmarkup(b);
         failIfUndefined(a, b);
         if (op.equals("*")) {
             if (a instanceof String s && isInt(b)) return s.repeat((int) Math.max(0, toLong(b)));

@@ -19,14 +19,15 @@ final class Tests {
             case "integer" -> v instanceof Long;
             case "float" -> v instanceof Double;
             case "number" -> Py.isNumber(v);
-            case "string" -> v instanceof String;
+            case "string" -> v instanceof String || v instanceof Markup;
             case "mapping" -> v instanceof Map;
-            case "iterable" -> v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined
-                    || v instanceof LoopContext;
-            case "sequence" -> v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
+            case "iterable" -> v instanceof String || v instanceof Markup || v instanceof List || v instanceof Map
+                    || v instanceof Undefined || v instanceof LoopContext || v instanceof PyIterator;
+            case "sequence" -> v instanceof String || v instanceof Markup || (v instanceof List && !(v instanceof PyView))
+                    || v instanceof Map || v instanceof Undefined;
             case "callable" -> v instanceof JinjaCallable;
             case "sameas" -> v == a0 || (v != null && Py.isNumber(v) && v.equals(a0));
-            case "escaped" -> false;
+            case "escaped" -> v instanceof Markup;
             case "lower" -> v instanceof String s && s.equals(s.toLowerCase(java.util.Locale.ROOT));
             case "upper" -> v instanceof String s && s.equals(s.toUpperCase(java.util.Locale.ROOT));
             case "even" -> Py.toLong(v) % 2 == 0;
