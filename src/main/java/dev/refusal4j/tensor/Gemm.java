@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Work is split across cores by blocks of w rows; K is blocked so a packed x tile stays in L1.
  */
 final class Gemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Species.F;
     private static final int L = S.length();
     static final int MR = 2 * L; // x rows per micro-tile: two vectors
     static final int NR = 6; // w rows per micro-tile: one broadcast each; 6 × 2 accumulators + 2 loads + 1 broadcast fit 16 registers

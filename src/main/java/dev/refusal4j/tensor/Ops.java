@@ -7,10 +7,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** Element-wise and row-wise operations on F32 activations. No allocation. */
 public final class Ops {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Species.F;
     private static final int L = S.length();
     /** Doubles in a vector of the same bit size: each float vector widens into two of these. */
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> D = Species.D;
 
     private Ops() {}
 

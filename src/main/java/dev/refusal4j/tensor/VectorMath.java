@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** Elementary functions on float vectors, for the activation and softmax loops. */
 public final class VectorMath {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Species.F;
 
     private VectorMath() {}
 

@@ -23,7 +23,7 @@ class OpsTest {
 
     @Test
     void vectorExpIsWithinTwoUlpOverTheWholeRange() {
-        int L = FloatVector.SPECIES_PREFERRED.length();
+        int L = Species.F.length();
         float[] in = new float[L], out = new float[L];
         float worst = 0;
         float worstAt = 0;
@@ -32,7 +32,7 @@ class OpsTest {
             int limit = Float.floatToRawIntBits(sign == 0 ? 89f : 104f);
             for (int bits = 0; bits < limit; bits += 61 * L) {
                 for (int j = 0; j < L; j++) in[j] = Float.intBitsToFloat(bits + 61 * j) * (sign == 0 ? 1 : -1);
-                VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, in, 0)).intoArray(out, 0);
+                VectorMath.exp(FloatVector.fromArray(Species.F, in, 0)).intoArray(out, 0);
                 for (int j = 0; j < L; j++) {
                     double exact = Math.exp(in[j]);
                     if (exact > Float.MAX_VALUE) { assertThat(out[j]).as("e^%s", in[j]).isEqualTo(Float.POSITIVE_INFINITY); continue; }
@@ -48,13 +48,13 @@ class OpsTest {
 
     @Test
     void vectorExpSpecialValues() {
-        int L = FloatVector.SPECIES_PREFERRED.length();
+        int L = Species.F.length();
         float[] in = new float[L], out = new float[L];
         float[] specials = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, 0f, -0f, 1f, -200f, 200f};
         for (int s = 0; s < specials.length; s++) in[s % L] = specials[s];
         for (int start = 0; start < specials.length; start += L) {
             for (int j = 0; j < L; j++) in[j] = specials[Math.min(specials.length - 1, start + j)];
-            VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, in, 0)).intoArray(out, 0);
+            VectorMath.exp(FloatVector.fromArray(Species.F, in, 0)).intoArray(out, 0);
             for (int j = 0; j < L; j++) {
                 float x = in[j];
                 if (Float.isNaN(x)) assertThat(out[j]).isNaN();
