@@ -65,18 +65,23 @@ final class Gemm {
     private static float[] packX(float[] x, int xOff, int M, int K) {
         int padded = ((M + L - 1) / L) * L;
         float[] xp = scratch(PACKED_X, padded * K);
-        for (int m0 = 0; m0 < M; m0 += MR) {
-            int width = Math.min(MR, M - m0) <= L ? L : MR, rows = Math.min(width, M - m0);
-            int base = m0 * K;
-            for (int j = 0; j < rows; j++) {
-                int src = xOff + (m0 + j) * K;
-                for (int k = 0; k < K; k++) xp[base + k * width + j] = x[src + k];
-            }
-            for (int j = rows; j < width; j++) {
-                for (int k = 0; k < K; k++) xp[base + k * width + j] = 0f;
-            }
-        }
+        int tiles = (M + MR - 1) / MR;
+        Parallel.forRange(tiles, Math.max(1, 16384 / (MR * Math.max(1, K))), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) packTile(x, xOff, M, K, t * MR, xp);
+        });
         return xp;
+    }
+
+    private static void packTile(float[] x, int xOff, int M, int K, int m0, float[] xp) {
+        int width = Math.min(MR, M - m0) <= L ? L : MR, rows = Math.min(width, M - m0);
+        int base = m0 * K;
+        for (int j = 0; j < rows; j++) {
+            int src = xOff + (m0 + j) * K;
+            for (int k = 0; k < K; k++) xp[base + k * width + j] = x[src + k];
+        }
+        for (int j = rows; j < width; j++) {
+            for (int k = 0; k < K; k++) xp[base + k * width + j] = 0f;
+        }
     }
 
     private static float[] scratch(ThreadLocal<float[]> holder, int size) {
