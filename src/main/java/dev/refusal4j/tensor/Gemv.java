@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Gemv {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
     private static final int L = S.length();
     private static final int GRAIN_ROWS = 64;
 
