@@ -54,6 +54,8 @@ public final class PromptLoader {
 
     static List<Prompt> loadJson(Path file, String text) {
         if (text.isBlank()) throw new PromptFileException(file, "file is empty");
+        // JSON Lines saved as .json (a common slip): an object first, more than one line
+        if (text.strip().startsWith("{") && text.strip().contains("\n")) return loadJsonLines(file, text);
         JsonNode root;
         try {
             root = JSON.readTree(text);
