@@ -54,12 +54,11 @@ public final class PromptLoader {
 
     static List<Prompt> loadJson(Path file, String text) {
         if (text.isBlank()) throw new PromptFileException(file, "file is empty");
-        // JSON Lines saved as .json (a common slip): an object first, more than one line
-        if (text.strip().startsWith("{") && text.strip().contains("\n")) return loadJsonLines(file, text);
         JsonNode root;
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
+            if (firstLineIsAnObject(text)) return loadJsonLines(file, text);   // JSON Lines saved as .json
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             throw new PromptFileException(file, line, "not valid JSON: " + e.getOriginalMessage());
         }
@@ -107,7 +106,7 @@ public final class PromptLoader {
         }
         String categoryKey = findKey(node, CATEGORY_KEYS);
         JsonNode cat = categoryKey == null ? null : node.get(categoryKey);
-        String category = cat == null || cat.isNull() ? null : cat.asText();
+        String category = cat == null || cat.isNull() || cat.asText().isEmpty() ? null : cat.asText();
         return new Prompt(nonEmpty(file, line, instruction, where), category);
     }
 
@@ -136,6 +135,18 @@ public final class PromptLoader {
             if (!s.isEmpty()) prompts.add(new Prompt(s, null));
         }
         return prompts;
+    }
+
+    private static boolean firstLineIsAnObject(String text) {
+        for (String line : text.split("\r?\n|\r")) {
+            if (line.isBlank()) continue;
+            try {
+                return JSON.readTree(line).isObject();
+            } catch (JsonProcessingException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static String findKey(JsonNode node, String[] keys) {

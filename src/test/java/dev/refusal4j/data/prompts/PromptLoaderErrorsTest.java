@@ -83,6 +83,8 @@ class PromptLoaderErrorsTest {
     void jsonLinesInADotJsonFileAreRead() throws IOException {
         Path f = write("lines.json", "{\"instruction\": \"a\"}\n{\"instruction\": \"b\", \"category\": \"c\"}\n");
         assertThat(PromptLoader.load(f)).containsExactly(new Prompt("a", null), new Prompt("b", "c"));
+        Path pretty = write("pretty.json", "{\n  \"prompts\": [\"a\"]\n}\n");
+        assertThatThrownBy(() -> PromptLoader.load(pretty)).hasMessageContaining("expected a JSON list");
     }
 
     @Test
