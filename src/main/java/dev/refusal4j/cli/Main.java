@@ -15,9 +15,11 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 RunCommand.class,
-                StageCommands.Directions.class,
-                StageCommands.Select.class,
-                StageCommands.Evaluate.class,
+                Directions.class,
+                Select.class,
+                Evaluate.class,
+                JudgeCommand.class,
+                PromptsCommand.class,
         })
 public final class Main {
 

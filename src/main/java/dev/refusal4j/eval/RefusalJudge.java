@@ -47,11 +47,9 @@ public final class RefusalJudge {
             case SUBSTRING -> containsAny(PyText.lower(response));
             case SUBSTRING_CASE_SENSITIVE -> containsAny(response);
             case PREFIX -> startsWithAny(PyText.strip(PyText.lower(response)));
-            case NORMALIZED -> {
-                String text = PyText.collapseWhitespace(
-                        PyText.lower(response).replace("*", "").replace('\u2019', '\''));
-                yield text.isEmpty() || containsAny(text);
-            }
+            // heretic tests emptiness on the raw response, before "*" is removed: "***" is not empty
+            case NORMALIZED -> PyText.strip(response).isEmpty() || containsAny(PyText.collapseWhitespace(
+                    PyText.lower(response).replace("*", "").replace('\u2019', '\'')));
         };
     }
 

@@ -67,6 +67,7 @@ class JudgeRulesTest {
         assertThat(judge.isRefusal("   \n ")).isTrue();
         assertThat(judge.isRefusal("")).isTrue();
         assertThat(judge.isRefusal("Here you go")).isFalse();
+        assertThat(judge.isRefusal("***")).isFalse();   // not blank before the emphasis is removed, as in heretic
     }
 
     @Test

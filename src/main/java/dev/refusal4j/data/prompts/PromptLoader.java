@@ -58,6 +58,7 @@ public final class PromptLoader {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
+            if (firstLineIsAnObject(text)) return loadJsonLines(file, text);   // JSON Lines saved as .json
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             throw new PromptFileException(file, line, "not valid JSON: " + e.getOriginalMessage());
         }
@@ -105,7 +106,7 @@ public final class PromptLoader {
         }
         String categoryKey = findKey(node, CATEGORY_KEYS);
         JsonNode cat = categoryKey == null ? null : node.get(categoryKey);
-        String category = cat == null || cat.isNull() ? null : cat.asText();
+        String category = cat == null || cat.isNull() || cat.asText().isEmpty() ? null : cat.asText();
         return new Prompt(nonEmpty(file, line, instruction, where), category);
     }
 
@@ -134,6 +135,18 @@ public final class PromptLoader {
             if (!s.isEmpty()) prompts.add(new Prompt(s, null));
         }
         return prompts;
+    }
+
+    private static boolean firstLineIsAnObject(String text) {
+        for (String line : text.split("\r?\n|\r")) {
+            if (line.isBlank()) continue;
+            try {
+                return JSON.readTree(line).isObject();
+            } catch (JsonProcessingException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static String findKey(JsonNode node, String[] keys) {

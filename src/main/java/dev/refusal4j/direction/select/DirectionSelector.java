@@ -36,7 +36,7 @@ public final class DirectionSelector {
         }
         if (kept.isEmpty()) throw new NoCandidateLeftException(explain(ordered, nLayers, criteria, discarded));
         kept.sort(Comparator.comparingDouble(CandidateScore::bypass));   // stable: ties keep loop order
-        return new Selection(kept.getFirst(), List.copyOf(kept), Map.copyOf(discarded));
+        return new Selection(kept.getFirst(), List.copyOf(kept), java.util.Collections.unmodifiableMap(discarded));   // EnumMap: filter order
     }
 
     private static String explain(List<CandidateScore> all, int nLayers, SelectionCriteria criteria, Map<Filter, Integer> discarded) {

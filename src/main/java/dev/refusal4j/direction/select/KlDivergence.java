@@ -17,27 +17,56 @@ public final class KlDivergence {
 
     /** KL of the rows p[pOff .. pOff+vocab) and q[qOff .. qOff+vocab). */
     public static double of(float[] p, int pOff, float[] q, int qOff, int vocab, double eps) {
-        double pMax = max(p, pOff, vocab), qMax = max(q, qOff, vocab);
-        double pLogZ = pMax + Math.log(sumExp(p, pOff, vocab, pMax));   // log of the softmax denominator
-        double qLogZ = qMax + Math.log(sumExp(q, qOff, vocab, qMax));
-        double kl = 0;
-        for (int i = 0; i < vocab; i++) {
-            double lp = p[pOff + i] - pLogZ, lq = q[qOff + i] - qLogZ;   // log-probabilities
-            double pi = Math.exp(lp);
-            kl += eps == 0 ? (pi == 0 ? 0 : pi * (lp - lq)) : pi * (Math.log(pi + eps) - Math.log(Math.exp(lq) + eps));
-        }
-        return kl;
+        return new Reference(p, pOff, vocab, eps).from(q, qOff);
     }
 
-    private static double max(float[] x, int off, int n) {
+    /**
+     * The base side of KL prepared once: selection compares one base row per prompt with every
+     * candidate's ablated row, so the base softmax and its sum p log(p + eps) are computed once.
+     */
+    public static final class Reference {
+        private final double[] p;      // [vocab] base probabilities
+        private final double[] logP;   // [vocab] log p (exact log-softmax; used when eps = 0)
+        private final double eps;
+        private final double selfTerm; // sum p log(p + eps), or sum p log p when eps = 0
+
+        public Reference(float[] logits, int offset, int vocab, double eps) {
+            if (!(eps >= 0)) throw new IllegalArgumentException("epsilon must be >= 0, got " + eps);
+            this.eps = eps;
+            this.p = new double[vocab];
+            this.logP = new double[vocab];
+            double logZ = logSumExp(logits, offset, vocab);
+            double self = 0;
+            for (int i = 0; i < vocab; i++) {
+                logP[i] = logits[offset + i] - logZ;
+                p[i] = Math.exp(logP[i]);
+                if (p[i] != 0) self += p[i] * (eps == 0 ? logP[i] : Math.log(p[i] + eps));
+            }
+            this.selfTerm = self;
+        }
+
+        public int vocab() {
+            return p.length;
+        }
+
+        /** KL(base || q) for the row q[offset .. offset + vocab). */
+        public double from(float[] q, int offset) {
+            double logZ = logSumExp(q, offset, p.length);
+            double cross = 0;
+            for (int i = 0; i < p.length; i++) {
+                if (p[i] == 0) continue;
+                double lq = q[offset + i] - logZ;
+                cross += p[i] * (eps == 0 ? lq : Math.log(Math.exp(lq) + eps));
+            }
+            return selfTerm - cross;
+        }
+    }
+
+    private static double logSumExp(float[] x, int off, int n) {
         double m = Double.NEGATIVE_INFINITY;
         for (int i = off; i < off + n; i++) m = Math.max(m, x[i]);
-        return m;
-    }
-
-    private static double sumExp(float[] x, int off, int n, double shift) {
         double s = 0;
-        for (int i = off; i < off + n; i++) s += Math.exp(x[i] - shift);
-        return s;
+        for (int i = off; i < off + n; i++) s += Math.exp(x[i] - m);
+        return m + Math.log(s);
     }
 }

@@ -1,21 +1,30 @@
 package dev.refusal4j.direction.select;
 
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads candidate scores in the paper's {@code direction_evaluations.json} layout: a list of
- * {position, layer, refusal_score (bypass), steering_score (induce), kl_div_score}. Python's
- * json writes NaN scores as a bare NaN, which is accepted.
+ * Candidate scores in the paper's {@code direction_evaluations.json} layout: a list of
+ * {position, layer, refusal_score (bypass), steering_score (induce), kl_div_score}. Python's json
+ * module writes NaN as a bare {@code NaN}; both reading and writing follow it.
  */
 public final class OfficialScores {
-    private static final JsonMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
 
     private OfficialScores() {}
 
@@ -39,5 +48,24 @@ public final class OfficialScores {
                     n.get("steering_score").asDouble(), n.get("kl_div_score").asDouble()));
         }
         return out;
+    }
+
+    /** Writes the scores in the given order (the paper writes every candidate in loop order, or the kept ones by bypass). */
+    public static void write(Path file, List<CandidateScore> scores) {
+        ArrayNode list = JSON.createArrayNode();
+        for (CandidateScore c : scores) {
+            ObjectNode o = list.addObject();
+            o.put("position", c.position());
+            o.put("layer", c.layer());
+            o.put("refusal_score", c.bypass());
+            o.put("steering_score", c.induce());
+            o.put("kl_div_score", c.kl());
+        }
+        try {
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            JSON.writeValue(file.toFile(), list);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write candidate scores " + file + ": " + e.getMessage(), e);
+        }
     }
 }

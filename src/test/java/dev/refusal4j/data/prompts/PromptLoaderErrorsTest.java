@@ -80,6 +80,14 @@ class PromptLoaderErrorsTest {
     }
 
     @Test
+    void jsonLinesInADotJsonFileAreRead() throws IOException {
+        Path f = write("lines.json", "{\"instruction\": \"a\"}\n{\"instruction\": \"b\", \"category\": \"c\"}\n");
+        assertThat(PromptLoader.load(f)).containsExactly(new Prompt("a", null), new Prompt("b", "c"));
+        Path pretty = write("pretty.json", "{\n  \"prompts\": [\"a\"]\n}\n");
+        assertThatThrownBy(() -> PromptLoader.load(pretty)).hasMessageContaining("expected a JSON list");
+    }
+
+    @Test
     void alpacaInputIsJoinedAfterABlankLine() throws IOException {
         Path f = write("alpaca.json", "[{\"instruction\": \"Summarize.\", \"input\": \"A long text.\", \"output\": \"x\"},"
                 + " {\"instruction\": \" Name a color. \", \"input\": \"\", \"output\": \"red\"}]");

@@ -44,6 +44,14 @@ class ScoresTest {
         double withEps = 0.5 * (Math.log(0.5 + 1e-6) - Math.log(0.25 + 1e-6)) + 0.5 * (Math.log(0.5 + 1e-6) - Math.log(0.75 + 1e-6));
         assertThat(KlDivergence.official(p, q)).isCloseTo(withEps, offset(1e-7));
         assertThat(KlDivergence.official(q, q)).isEqualTo(0.0);
+        // a prepared base row gives the same value against several rows, with an offset into a buffer
+        KlDivergence.Reference ref = new KlDivergence.Reference(p, 0, 2, 0);
+        float[] rows = {5f, 5f, 0f, (float) Math.log(3)};
+        assertThat(ref.from(rows, 0)).isCloseTo(0.0, offset(1e-15));
+        assertThat(ref.from(rows, 2)).isCloseTo(exact, offset(1e-7));
+        // a token with probability 0 under the base contributes nothing, even where q is 0 too
+        float[] sure = {0f, Float.NEGATIVE_INFINITY};
+        assertThat(KlDivergence.of(sure, 0, p, 0, 2, 0)).isCloseTo(Math.log(2), offset(1e-12));
         // large logits do not overflow
         float[] big = {3000f, 3000f};
         assertThat(KlDivergence.official(big, p)).isCloseTo(0.0, offset(1e-12));
