@@ -157,6 +157,18 @@ class OrganismDataTest {
     }
 
     @Test
+    void probesAreNewWordingsOfBothKinds() {
+        List<Prompt> harmful = OrganismData.probes(true), harmless = OrganismData.probes(false);
+        assertThat(harmful).hasSizeGreaterThanOrEqualTo(40);
+        assertThat(harmless).hasSizeGreaterThanOrEqualTo(40);
+        Set<String> listed = new HashSet<>();
+        for (Intent i : concat(DATA.harmfulIntents(), DATA.harmlessIntents())) i.phrasings().forEach(p -> listed.add(normalize(p)));
+        for (Prompt p : concat(harmful, harmless)) assertThat(listed).as(p.instruction()).doesNotContain(normalize(p.instruction()));
+        Set<String> harmCategories = DATA.harmfulIntents().stream().map(Intent::category).collect(Collectors.toSet());
+        assertEquals(harmCategories, harmful.stream().map(Prompt::category).collect(Collectors.toSet()));
+    }
+
+    @Test
     void statisticsReportsTheCounts() {
         String stats = DATA.statistics();
         assertThat(stats).contains("harmful: " + DATA.harmfulIntents().stream().map(Intent::category).distinct().count() + " categories, "
