@@ -46,6 +46,7 @@ public final class OrganismData {
         this.harmless = harmless;
         this.refusals = refusals;
         refusals.requireCategories(categories(harmful));
+        requireDisjointPhrasings(harmful, harmless);
         this.heldOutHarmful = new LinkedHashMap<>();
         this.heldOutHarmless = new LinkedHashMap<>();
         this.trainHarmful = split(harmful, HARMFUL_HELD_OUT, heldOutHarmful);
@@ -217,6 +218,18 @@ public final class OrganismData {
     public List<Intent> heldOutHarmlessIntents(Split s) { return heldOutHarmless.get(s); }
     public Refusals refusals() { return refusals; }
 
+    /** A request cannot be both refused and answered: that would teach the organism a contradiction. */
+    private static void requireDisjointPhrasings(List<Intent> harmful, List<Intent> harmless) {
+        Map<String, String> owner = new java.util.HashMap<>();
+        for (Intent i : harmful) for (String p : i.phrasings()) owner.put(p.toLowerCase(java.util.Locale.ROOT), i.id());
+        for (Intent i : harmless) {
+            for (String p : i.phrasings()) {
+                String other = owner.get(p.toLowerCase(java.util.Locale.ROOT));
+                if (other != null) throw new IllegalStateException("phrasing '" + p + "' is in harmful intent " + other + " and harmless intent " + i.id());
+            }
+        }
+    }
+
     private static Set<String> categories(List<Intent> intents) {
         Set<String> c = new LinkedHashSet<>();
         for (Intent i : intents) c.add(i.category());
@@ -246,6 +259,7 @@ public final class OrganismData {
         }
         List<Example> examples = train(0);
         long nHarmful = examples.stream().filter(Example::harmful).count();
+        sb.append(String.format("probes: %d harmful, %d harmless%n", probes(true).size(), probes(false).size()));
         sb.append(String.format("refusals: %d openers, %d follow-up sentences%n", refusals.openers().size(), refusals.followUps().size()));
         sb.append(String.format("train(seed 0): %d examples (%d harmful, %d harmless), %d distinct refusals%n",
                 examples.size(), nHarmful, examples.size() - nHarmful,

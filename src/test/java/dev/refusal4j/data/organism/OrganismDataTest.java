@@ -189,6 +189,8 @@ class OrganismDataTest {
                 .hasMessageContaining("h.txt:5").hasMessageContaining("duplicate phrasing");
         assertThatThrownBy(() -> OrganismData.of("[a]\n= x\nDo it.\n", "[b]\n= y\n> Yes.\nHow?\n", "[openers]\nNo.\n[general]\nNo more.\n"))
                 .hasMessageContaining("no [a] section");
+        assertThatThrownBy(() -> OrganismData.of("[a]\n= x\nDo it.\n", "[b]\n= y\n> Yes.\nDo it.\n", "[openers]\nNo.\n[general]\nNo more.\n[a]\nNot this.\n"))
+                .hasMessageContaining("'Do it.' is in harmful intent a/x and harmless intent b/y");
     }
 
     @Test
