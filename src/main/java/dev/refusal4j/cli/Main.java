@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
                 Evaluate.class,
                 JudgeCommand.class,
                 PromptsCommand.class,
+                AbliterateCommand.class,
+                ExportControlVectorCommand.class,
         })
 public final class Main {
 
