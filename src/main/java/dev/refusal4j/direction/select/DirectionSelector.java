@@ -58,7 +58,7 @@ public final class DirectionSelector {
         if (discarded.get(Filter.INDUCE) > 0 && maxInduce > Double.NEGATIVE_INFINITY) {
             m.append(String.format("--induce-threshold (highest induce score that passes KL is %.4g), ", maxInduce));
         }
-        if (discarded.get(Filter.LAYER) > 0) m.append("--prune-layers 0, ");
+        if (discarded.get(Filter.LAYER) > 0) m.append("--prune-layer-fraction 0, ");
         m.append("or --no-filter to keep every candidate without a NaN score");
         if (discarded.get(Filter.NAN) == all.size()) m.append(" (every candidate has a NaN score: check the model's numerics)");
         return m.append('.').toString();
