@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.refusal4j.data.prompts.BuiltinPrompts;
 import dev.refusal4j.data.prompts.Prompt;
 import dev.refusal4j.data.prompts.PromptLoader;
-import dev.refusal4j.data.prompts.PromptSets;
+import dev.refusal4j.data.prompts.PromptSource;
+import dev.refusal4j.data.prompts.RunPrompts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.Map;
  * The six prompt sets of a run. Each comes from the user's file when given; else from the model
  * directory's own held-out splits ({@code splits/harmful_val.json} ..., as the bundled organism
  * ships them); else from the built-in sets, split disjointly. Sampling uses one seeded stream in
- * the paper's order.
+ * the paper's order ({@link RunPrompts}).
  */
 public record Datasets(List<Prompt> harmfulTrain, List<Prompt> harmlessTrain, List<Prompt> harmfulVal,
                        List<Prompt> harmlessVal, List<Prompt> harmfulTest, List<Prompt> harmlessTest, Map<String, String> sources) {
@@ -28,55 +29,41 @@ public record Datasets(List<Prompt> harmfulTrain, List<Prompt> harmlessTrain, Li
 
     public static Datasets choose(RunConfig c) {
         Path splits = c.model.resolve("splits");
-        Path[] given = {c.harmfulTrain, c.harmlessTrain, c.harmfulVal, c.harmlessVal, c.harmfulTest, c.harmlessTest};
-        int[] n = {c.nTrain, c.nTrain, c.nVal, c.nVal, c.nTest, c.nTest};
-        String[] option = {"--n-train", "--n-train", "--n-val", "--n-val", "--n-test", "--n-test"};
-        List<List<Prompt>> pools = new ArrayList<>();
         Map<String, String> sources = new LinkedHashMap<>();
-        List<Prompt> builtinHarmful = null, builtinHarmless = null;
-        for (int i = 0; i < 6; i++) {
-            String name = NAMES[i];
-            Path modelSplit = splits.resolve(name + ".json");
-            if (given[i] != null) {
-                pools.add(PromptLoader.load(given[i]));
-                sources.put(name, given[i].toString());
-            } else if (Files.isRegularFile(modelSplit)) {
-                pools.add(PromptLoader.load(modelSplit));
-                sources.put(name, modelSplit.toString());
-            } else {
-                boolean harmful = name.startsWith("harmful");
-                if (harmful && builtinHarmful == null) builtinHarmful = BuiltinPrompts.harmful();
-                if (!harmful && builtinHarmless == null) builtinHarmless = BuiltinPrompts.harmless();
-                List<Prompt> all = harmful ? builtinHarmful : builtinHarmless;
-                pools.add(builtinPart(all, name, c.nVal, c.nTest));
-                sources.put(name, "built-in " + (harmful ? "harmful" : "harmless") + " prompts (" + split(name) + " part)");
-            }
-        }
-        PromptSets sets = new PromptSets(c.seed);
-        List<List<Prompt>> chosen = new ArrayList<>();
-        // the paper's order: harmful train, harmless train, harmful val, harmless val, then tests
-        for (int i = 0; i < 6; i++) chosen.add(sets.sample(pools.get(i), n[i], sources.get(NAMES[i]), option[i]));
-        return new Datasets(chosen.get(0), chosen.get(1), chosen.get(2), chosen.get(3), chosen.get(4), chosen.get(5), sources);
-    }
-
-    private static String split(String name) {
-        return name.substring(name.indexOf('_') + 1);
+        PromptSource harmful = source("harmful", c.harmfulTrain, c.harmfulVal, c.harmfulTest, splits, sources);
+        PromptSource harmless = source("harmless", c.harmlessTrain, c.harmlessVal, c.harmlessTest, splits, sources);
+        RunPrompts r = RunPrompts.assemble(harmful, harmless, c.nTrain, c.nVal, c.nTest, c.seed);
+        return new Datasets(r.harmfulTrain(), r.harmlessTrain(), r.harmfulVal(), r.harmlessVal(), r.harmfulTest(), r.harmlessTest(), sources);
     }
 
     /**
-     * Built-in sets are shuffled once with a fixed seed (the files are grouped by category) and cut
-     * into disjoint parts: the last nTest prompts for test, the nVal before them for validation,
-     * the rest for training.
+     * One kind's pools: each of train/val/test from the user's file, else the model's own split
+     * file, else (train only) the built-in set; a missing val or test pool is carved out of the
+     * train pool, disjoint from the training prompts.
      */
-    static List<Prompt> builtinPart(List<Prompt> all, String name, int nVal, int nTest) {
-        List<Prompt> shuffled = new ArrayList<>(all);
-        java.util.Collections.shuffle(shuffled, new java.util.Random(20240726L));
-        int testFrom = Math.max(0, shuffled.size() - nTest), valFrom = Math.max(0, testFrom - nVal);
-        return switch (split(name)) {
-            case "train" -> shuffled.subList(0, valFrom);
-            case "val" -> shuffled.subList(valFrom, testFrom);
-            default -> shuffled.subList(testFrom, shuffled.size());
-        };
+    private static PromptSource source(String kind, Path train, Path val, Path test, Path splits, Map<String, String> sources) {
+        String[] names = {kind + "_train", kind + "_val", kind + "_test"};
+        Path[] given = {train, val, test};
+        String[] label = new String[3];
+        List<List<Prompt>> pools = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path f = given[i] != null ? given[i] : Files.isRegularFile(splits.resolve(names[i] + ".json")) ? splits.resolve(names[i] + ".json") : null;
+            if (f != null) {
+                pools.add(PromptLoader.load(f));
+                label[i] = f.toString();
+            } else if (i == 0) {
+                pools.add(kind.equals("harmful") ? BuiltinPrompts.harmful() : BuiltinPrompts.harmless());
+                label[i] = "built-in " + kind + " prompts";
+            } else {
+                pools.add(null);
+                label[i] = label[0] + " (held out from training)";
+            }
+            sources.put(names[i], label[i]);
+        }
+        PromptSource s = PromptSource.of(label[0], pools.get(0));
+        if (pools.get(1) != null) s = s.withVal(label[1], pools.get(1));
+        if (pools.get(2) != null) s = s.withTest(label[2], pools.get(2));
+        return s;
     }
 
     public List<Prompt> get(String name) {
