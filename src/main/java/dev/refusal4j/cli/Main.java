@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
+                GenerateCommand.class,
+                ChatCommand.class,
                 RunCommand.class,
                 StageCommands.Directions.class,
                 StageCommands.Select.class,
