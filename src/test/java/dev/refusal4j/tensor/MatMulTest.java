@@ -63,6 +63,23 @@ class MatMulTest {
         System.out.printf("matmul %s M=%d N=%d K=%d: max |diff| / max |ref| = %.2e%n", dtype, M, N, K, maxErr / Math.max(maxRef, 1e-30));
     }
 
+    @ParameterizedTest(name = "heap weights M={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 5, 40})
+    void heapWeightsViewedThroughWrapGiveTheSameProduct(int M) {
+        Random rnd = new Random(M);
+        int N = 23, K = 70, wOff = 9;
+        float[] heap = new float[wOff + N * K + 3];
+        for (int i = 0; i < heap.length; i++) heap[i] = (float) rnd.nextGaussian();
+        float[] copy = java.util.Arrays.copyOfRange(heap, wOff, wOff + N * K);
+        float[] x = new float[M * K];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] viaWrap = new float[M * N], viaCopy = new float[M * N];
+        MatMul.matmul(x, 0, M, Matrix.wrap(heap, wOff, N, K), viaWrap, 0);
+        MatMul.matmul(x, 0, M, Matrix.ofFloats(copy, N, K), viaCopy, 0);
+        assertThat(viaWrap).containsExactly(viaCopy);
+        assertThat(Matrix.wrap(heap, wOff, N, K).get(2, 3)).isEqualTo(heap[wOff + 2 * K + 3]);
+    }
+
     static Matrix randomMatrix(DType dtype, int rows, int cols, Random rnd) {
         MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * dtype.bytes, 64);
         for (long i = 0; i < (long) rows * cols; i++) {
