@@ -40,9 +40,9 @@ public final class AbliterateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RefusalDirection dir = RefusalDirection.read(direction);
         Orthogonalizer.Result r = Orthogonalizer.export(model, dir, out, force, quiet ? ProgressListener.NONE : new Printer());
-        System.out.printf("abliterated %s -> %s: %d tensors orthogonalized, %d copied, %.2f GB in %.1f s (%.0f MB/s)%s%n",
+        System.out.printf("abliterated %s -> %s: %d tensors orthogonalized, %d copied, %.2f GB in %.2f s (%.0f MB/s), peak RSS %.0f MB%s%n",
                 model, r.out(), r.modifiedTensors(), r.copiedTensors(), r.bytesWritten() / 1e9, r.seconds(),
-                r.bytesWritten() / 1e6 / Math.max(r.seconds(), 1e-9), r.untied() ? "; embeddings untied" : "");
+                r.bytesWritten() / 1e6 / Math.max(r.seconds(), 1e-9), BenchCommand.peakRssBytes() / 1e6, r.untied() ? "; embeddings untied" : "");
         return 0;
     }
 

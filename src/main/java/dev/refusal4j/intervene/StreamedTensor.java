@@ -71,15 +71,14 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         else project(out);
     }
 
+    /** Mapped window → write(2): measured as fast as cp here, faster than transferTo (copy_file_range). */
     private void copy(FileChannel out) throws IOException {
         long n = byteSize();
         for (long done = 0; done < n; ) {
-            long step = Math.min(n - done, 64L << 20);
-            long moved = 0;
-            while (moved < step) {
-                long m = in.transferTo(offset + done + moved, step - moved, out);
-                if (m <= 0) throw new IOException("tensor '" + name + "': input ended after " + (done + moved) + " of " + n + " bytes");
-                moved += m;
+            long step = Math.min(n - done, WINDOW);
+            try (Arena arena = Arena.ofConfined()) {
+                ByteBuffer bb = in.map(FileChannel.MapMode.READ_ONLY, offset + done, step, arena).asByteBuffer();
+                while (bb.hasRemaining()) out.write(bb);
             }
             done += step;
             progress.advance(name, step);
@@ -104,14 +103,15 @@ final class StreamedTensor implements SafetensorsWriter.Source {
                 MemorySegment src = in.map(FileChannel.MapMode.READ_ONLY, offset + r0 * rowBytes, n * rowBytes, arena);
                 Parallel.forRange(n, Math.max(1, 4096 / Math.max(1, cols / 256)), (i0, i1) -> {
                     double[] row = new double[cols];
+                    WeightRows.Scratch sc = new WeightRows.Scratch(cols);
                     for (int i = i0; i < i1; i++) {
-                        WeightRows.read(src, dt, (long) i * cols, cols, row);
+                        WeightRows.read(src, dt, (long) i * cols, cols, row, sc);
                         if (colSums == null) WeightRows.projectOut(row, u, cols);
                         else {
                             double ui = u[first + i];
                             for (int j = 0; j < cols; j++) row[j] -= ui * colSums[j];
                         }
-                        WeightRows.write(dst, dt, (long) i * cols, cols, row);
+                        WeightRows.write(dst, dt, (long) i * cols, cols, row, sc);
                     }
                 });
             }
@@ -131,8 +131,9 @@ final class StreamedTensor implements SafetensorsWriter.Source {
                 MemorySegment src = in.map(FileChannel.MapMode.READ_ONLY, offset + r0 * rowBytes, n * rowBytes, arena);
                 Parallel.forRange(cols, 256, (c0, c1) -> {
                     double[] part = new double[c1 - c0];
+                    WeightRows.Scratch sc = new WeightRows.Scratch(c1 - c0);
                     for (int i = 0; i < n; i++) {
-                        WeightRows.read(src, dt, (long) i * cols + c0, c1 - c0, part);
+                        WeightRows.read(src, dt, (long) i * cols + c0, c1 - c0, part, sc);
                         double ui = u[first + i];
                         for (int j = c0; j < c1; j++) s[j] += ui * part[j - c0];
                     }

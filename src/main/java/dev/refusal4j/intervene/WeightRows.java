@@ -6,19 +6,43 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/** Reads and writes rows of stored weights as float64, rounding once to the stored dtype on write. */
+/**
+ * Reads and writes rows of stored weights as float64, rounding once to the stored dtype on write.
+ * Bytes move in bulk between the segment and a per-thread scratch array (one bounds check per row,
+ * not per element); the conversions run on plain arrays.
+ */
 final class WeightRows {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Per-thread conversion buffers for rows of up to {@code n} elements. */
+    static final class Scratch {
+        final float[] f;
+        final short[] s;
+
+        Scratch(int n) {
+            f = new float[n];
+            s = new short[n];
+        }
+    }
+
     private WeightRows() {}
 
     /** Widens elements [first, first + n) of {@code seg} into dst[0 .. n). */
-    static void read(MemorySegment seg, DType dt, long first, int n, double[] dst) {
+    static void read(MemorySegment seg, DType dt, long first, int n, double[] dst, Scratch sc) {
         switch (dt) {
-            case F32 -> { for (int j = 0; j < n; j++) dst[j] = seg.getAtIndex(F32, first + j); }
-            case BF16 -> { for (int j = 0; j < n; j++) dst[j] = Float.intBitsToFloat((seg.getAtIndex(I16, first + j) & 0xFFFF) << 16); }
-            case F16 -> { for (int j = 0; j < n; j++) dst[j] = Float.float16ToFloat(seg.getAtIndex(I16, first + j)); }
+            case F32 -> {
+                MemorySegment.copy(seg, F32, first * 4, sc.f, 0, n);
+                for (int j = 0; j < n; j++) dst[j] = sc.f[j];
+            }
+            case BF16 -> {
+                MemorySegment.copy(seg, I16, first * 2, sc.s, 0, n);
+                for (int j = 0; j < n; j++) dst[j] = Float.intBitsToFloat(sc.s[j] << 16);
+            }
+            case F16 -> {
+                MemorySegment.copy(seg, I16, first * 2, sc.s, 0, n);
+                for (int j = 0; j < n; j++) dst[j] = Float.float16ToFloat(sc.s[j]);
+            }
         }
     }
 
@@ -26,11 +50,20 @@ final class WeightRows {
      * Stores src[0 .. n) at elements [first, first + n). Float64 goes to float32 first; BF16 then
      * rounds to nearest even as torch does ({@link DType#floatToBf16}).
      */
-    static void write(MemorySegment seg, DType dt, long first, int n, double[] src) {
+    static void write(MemorySegment seg, DType dt, long first, int n, double[] src, Scratch sc) {
         switch (dt) {
-            case F32 -> { for (int j = 0; j < n; j++) seg.setAtIndex(F32, first + j, (float) src[j]); }
-            case BF16 -> { for (int j = 0; j < n; j++) seg.setAtIndex(I16, first + j, DType.floatToBf16((float) src[j])); }
-            case F16 -> { for (int j = 0; j < n; j++) seg.setAtIndex(I16, first + j, Float.floatToFloat16((float) src[j])); }
+            case F32 -> {
+                for (int j = 0; j < n; j++) sc.f[j] = (float) src[j];
+                MemorySegment.copy(sc.f, 0, seg, F32, first * 4, n);
+            }
+            case BF16 -> {
+                for (int j = 0; j < n; j++) sc.s[j] = DType.floatToBf16((float) src[j]);
+                MemorySegment.copy(sc.s, 0, seg, I16, first * 2, n);
+            }
+            case F16 -> {
+                for (int j = 0; j < n; j++) sc.s[j] = Float.floatToFloat16((float) src[j]);
+                MemorySegment.copy(sc.s, 0, seg, I16, first * 2, n);
+            }
         }
     }
 
