@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 ForwardCommand.class,
                 BenchCommand.class,
                 TokenizeCommand.class,
+                ReportCommand.class,
         })
 public final class Main {
 
