@@ -48,7 +48,7 @@ final class Html {
         if (Double.isInfinite(v)) return v > 0 ? "∞" : "-∞";
         if (v == 0) return "0";
         double a = Math.abs(v);
-        if (a >= 1e5 || a < 1e-3) return String.format(Locale.ROOT, "%.3g", v);
+        if (a >= 1e5 || a < 1e-3) return String.format(Locale.ROOT, "%.2e", v);
         String s = String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 10 ? "%.2f" : a >= 1 ? "%.3f" : "%.4f", v);
         return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
     }
