@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 PromptsCommand.class,
                 AbliterateCommand.class,
                 ExportControlVectorCommand.class,
+                ReportCommand.class,
         })
 public final class Main {
 
