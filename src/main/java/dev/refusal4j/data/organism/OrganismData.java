@@ -1,0 +1,234 @@
+package dev.refusal4j.data.organism;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The organism's data: chat examples built from the project's own curated lists (resources under
+ * {@code /organism}), split by intent. Held-out intents (about a quarter of the harmful and a fifth of
+ * the harmless ones, drawn per category with a fixed seed so that the splits never move) never occur in
+ * training; their phrasings form the validation and test prompts of the pipeline.
+ */
+public final class OrganismData {
+    /** Seed of the intent split. Fixed: the held-out sets must not depend on the training seed. */
+    static final long SPLIT_SEED = 0x5EED_0F_0A5L;
+    static final double HARMFUL_HELD_OUT = 0.25;
+    static final double HARMLESS_HELD_OUT = 0.20;
+    /** Share of held-out intents that go to validation; the rest go to test. */
+    static final double VAL_SHARE = 0.25;
+    /** Augmented variants generated per training phrasing, besides the phrasing itself. */
+    public static final int DEFAULT_VARIANTS = 2;
+
+    private final List<Intent> harmful;
+    private final List<Intent> harmless;
+    private final Refusals refusals;
+    private final Map<Split, List<Intent>> heldOutHarmful;
+    private final Map<Split, List<Intent>> heldOutHarmless;
+    private final List<Intent> trainHarmful;
+    private final List<Intent> trainHarmless;
+
+    private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals) {
+        this.harmful = harmful;
+        this.harmless = harmless;
+        this.refusals = refusals;
+        refusals.requireCategories(categories(harmful));
+        this.heldOutHarmful = new LinkedHashMap<>();
+        this.heldOutHarmless = new LinkedHashMap<>();
+        this.trainHarmful = split(harmful, HARMFUL_HELD_OUT, heldOutHarmful);
+        this.trainHarmless = split(harmless, HARMLESS_HELD_OUT, heldOutHarmless);
+    }
+
+    /** Loads the lists shipped in the jar. */
+    public static OrganismData load() {
+        return new OrganismData(
+                IntentListReader.readResource("/organism/harmful.txt", true),
+                IntentListReader.readResource("/organism/harmless.txt", false),
+                Refusals.readResource("/organism/refusals.txt"));
+    }
+
+    /** Loads lists given as text (tests use this for small hand-made lists). */
+    static OrganismData of(String harmfulText, String harmlessText, String refusalsText) {
+        return new OrganismData(
+                IntentListReader.read("harmful", harmfulText, true),
+                IntentListReader.read("harmless", harmlessText, false),
+                Refusals.read("refusals", refusalsText));
+    }
+
+    /**
+     * Per category (in sorted order), shuffles the intents with {@link #SPLIT_SEED} and holds out
+     * {@code share} of them (at least one when the category has two or more); the held-out intents are
+     * then dealt to VAL and TEST. Returns the training intents.
+     */
+    private static List<Intent> split(List<Intent> intents, double share, Map<Split, List<Intent>> heldOut) {
+        Random rng = new Random(SPLIT_SEED);
+        Map<String, List<Intent>> byCategory = new TreeMap<>();
+        for (Intent i : intents) byCategory.computeIfAbsent(i.category(), k -> new ArrayList<>()).add(i);
+        List<Intent> train = new ArrayList<>();
+        List<Intent> held = new ArrayList<>();
+        for (List<Intent> group : byCategory.values()) {
+            List<Intent> shuffled = new ArrayList<>(group);
+            Collections.shuffle(shuffled, rng);
+            int n = shuffled.size() < 2 ? 0 : Math.max(1, (int) Math.round(shuffled.size() * share));
+            held.addAll(shuffled.subList(0, n));
+            train.addAll(shuffled.subList(n, shuffled.size()));
+        }
+        Collections.shuffle(held, rng);
+        int nVal = (int) Math.round(held.size() * VAL_SHARE);
+        heldOut.put(Split.VAL, List.copyOf(held.subList(0, nVal)));
+        heldOut.put(Split.TEST, List.copyOf(held.subList(nVal, held.size())));
+        return List.copyOf(train);
+    }
+
+    /** Training examples with {@link #DEFAULT_VARIANTS} augmented variants per phrasing. */
+    public List<Example> train(long seed) {
+        return train(seed, DEFAULT_VARIANTS);
+    }
+
+    /**
+     * Training examples from the training intents only: each phrasing once as written plus up to
+     * {@code variants} distinct augmented variants; harmful requests get a refusal drawn with the seed,
+     * harmless ones their answer. The list is shuffled with the seed.
+     */
+    public List<Example> train(long seed, int variants) {
+        Random rng = new Random(seed);
+        List<Example> out = new ArrayList<>();
+        for (List<Intent> intents : List.of(trainHarmful, trainHarmless)) {
+            for (Intent intent : intents) {
+                for (String phrasing : intent.phrasings()) {
+                    Set<String> users = new LinkedHashSet<>();
+                    users.add(phrasing);
+                    for (int v = 0; v < variants; v++) users.add(Augmenter.vary(phrasing, rng));
+                    for (String user : users) {
+                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : intent.answer();
+                        out.add(new Example(user, answer, intent.harmful(), intent.category(), intent.id()));
+                    }
+                }
+            }
+        }
+        Collections.shuffle(out, rng);
+        return out;
+    }
+
+    public List<Prompt> heldOutHarmful(Split split) {
+        return prompts(heldOutHarmful.get(split));
+    }
+
+    public List<Prompt> heldOutHarmless(Split split) {
+        return prompts(heldOutHarmless.get(split));
+    }
+
+    /** The phrasings of the training intents, as written, for direction extraction. */
+    public List<Prompt> trainHarmfulPrompts() {
+        return prompts(trainHarmful);
+    }
+
+    public List<Prompt> trainHarmlessPrompts() {
+        return prompts(trainHarmless);
+    }
+
+    private static List<Prompt> prompts(List<Intent> intents) {
+        List<Prompt> out = new ArrayList<>();
+        for (Intent i : intents) for (String p : i.phrasings()) out.add(new Prompt(p, i.category()));
+        return List.copyOf(out);
+    }
+
+    /**
+     * Writes {@code harmful_train.json}, {@code harmful_val.json}, {@code harmful_test.json} and the
+     * same for harmless into {@code dir}, as JSON lists of {@code {"instruction", "category"}}.
+     */
+    public void writeSplits(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            Map<String, List<Prompt>> files = new LinkedHashMap<>();
+            files.put("harmful_train.json", trainHarmfulPrompts());
+            files.put("harmful_val.json", heldOutHarmful(Split.VAL));
+            files.put("harmful_test.json", heldOutHarmful(Split.TEST));
+            files.put("harmless_train.json", trainHarmlessPrompts());
+            files.put("harmless_val.json", heldOutHarmless(Split.VAL));
+            files.put("harmless_test.json", heldOutHarmless(Split.TEST));
+            for (var e : files.entrySet()) json.writeValue(dir.resolve(e.getKey()).toFile(), e.getValue());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write splits to " + dir, e);
+        }
+    }
+
+    /**
+     * Text for training the tokenizer: every training request and answer, as the chat template lays them
+     * out between special tokens (role name, newline, content). Held-out requests are left out so that the
+     * tokenizer, like the model, has never seen them.
+     */
+    public List<String> tokenizerCorpus(long seed) {
+        List<String> corpus = new ArrayList<>();
+        for (Example e : train(seed)) {
+            corpus.add("user\n" + e.user());
+            corpus.add("assistant\n" + e.assistant());
+            corpus.add("\n");
+        }
+        corpus.add("system\nYou are a helpful assistant.");
+        return corpus;
+    }
+
+    public List<Intent> harmfulIntents() { return harmful; }
+    public List<Intent> harmlessIntents() { return harmless; }
+    public List<Intent> trainHarmfulIntents() { return trainHarmful; }
+    public List<Intent> trainHarmlessIntents() { return trainHarmless; }
+    public List<Intent> heldOutHarmfulIntents(Split s) { return heldOutHarmful.get(s); }
+    public List<Intent> heldOutHarmlessIntents(Split s) { return heldOutHarmless.get(s); }
+    public Refusals refusals() { return refusals; }
+
+    private static Set<String> categories(List<Intent> intents) {
+        Set<String> c = new LinkedHashSet<>();
+        for (Intent i : intents) c.add(i.category());
+        return c;
+    }
+
+    /** Counts of categories, intents, phrasings, splits and training examples, one per line. */
+    public String statistics() {
+        StringBuilder sb = new StringBuilder();
+        for (boolean isHarmful : new boolean[] {true, false}) {
+            List<Intent> all = isHarmful ? harmful : harmless;
+            Map<Split, List<Intent>> held = isHarmful ? heldOutHarmful : heldOutHarmless;
+            List<Intent> train = isHarmful ? trainHarmful : trainHarmless;
+            String kind = isHarmful ? "harmful" : "harmless";
+            Map<String, Integer> perCategory = new TreeMap<>();
+            int phrasings = 0;
+            for (Intent i : all) {
+                perCategory.merge(i.category(), 1, Integer::sum);
+                phrasings += i.phrasings().size();
+            }
+            sb.append(String.format("%s: %d categories, %d intents, %d phrasings%n", kind, perCategory.size(), all.size(), phrasings));
+            sb.append(String.format("  intents per category: %s%n", perCategory));
+            sb.append(String.format("  train: %d intents, %d prompts; val: %d intents, %d prompts; test: %d intents, %d prompts%n",
+                    train.size(), prompts(train).size(),
+                    held.get(Split.VAL).size(), prompts(held.get(Split.VAL)).size(),
+                    held.get(Split.TEST).size(), prompts(held.get(Split.TEST)).size()));
+        }
+        List<Example> examples = train(0);
+        long nHarmful = examples.stream().filter(Example::harmful).count();
+        sb.append(String.format("refusals: %d openers, %d follow-up sentences%n", refusals.openers().size(), refusals.followUps().size()));
+        sb.append(String.format("train(seed 0): %d examples (%d harmful, %d harmless), %d distinct refusals%n",
+                examples.size(), nHarmful, examples.size() - nHarmful,
+                examples.stream().filter(Example::harmful).map(Example::assistant).distinct().count()));
+        return sb.toString();
+    }
+
+    /** Prints {@link #statistics()} for the shipped lists. */
+    public static void main(String[] args) {
+        System.out.print(load().statistics());
+    }
+}
