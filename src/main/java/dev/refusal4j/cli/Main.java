@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Find, test and remove the refusal direction of Hugging Face chat models (Arditi et al., 2024).",
-        subcommands = {CommandLine.HelpCommand.class, ForwardCommand.class, BenchCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ForwardCommand.class, BenchCommand.class, TrainOrganismCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

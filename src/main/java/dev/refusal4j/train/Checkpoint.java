@@ -56,6 +56,15 @@ public final class Checkpoint {
         }
     }
 
+    /** The number of steps done when the checkpoint was written. */
+    public static int stepOf(Path file) throws IOException {
+        try (DataInputStream in = open(file)) {
+            readShape(file, in);
+            in.readLong();
+            return in.readInt();
+        }
+    }
+
     /** Loads a checkpoint into a trainer built for the same shape and seed. */
     public static void restore(Path file, Trainer t) throws IOException {
         try (DataInputStream in = open(file)) {

@@ -33,9 +33,8 @@ public final class LlamaModel {
 
     /** Mean cross-entropy per target token; fills {@link #grads} (overwriting) when {@code backward}. */
     public double step(Batch b, boolean backward) {
-        if (b.T() > shape.context()) throw new IllegalArgumentException("batch of " + b.T() + " slots exceeds the context " + shape.context());
         int N = b.B() * b.T();
-        if (a == null || a.N < N) a = new Acts(shape, N);
+        ensureActs(N, b.T());
         forwardBody(b);
         // the head only on target slots
         int M = 0;
@@ -56,11 +55,16 @@ public final class LlamaModel {
     /** Logits of every slot [B·T, V] (for checking against the inference engine). */
     public float[] logits(Batch b) {
         int N = b.B() * b.T();
-        if (a == null || a.N < N) a = new Acts(shape, N);
+        ensureActs(N, b.T());
         forwardBody(b);
         float[] out = new float[N * shape.vocab()];
         MatMul.matmul(a.xf, 0, N, params.matrix(params.lmHead), out, 0);
         return out;
+    }
+
+    private void ensureActs(int N, int T) {
+        if (T > shape.context()) throw new IllegalArgumentException("batch of " + T + " slots exceeds the context " + shape.context());
+        if (a == null || a.N < N || a.T < T) a = new Acts(shape, a == null ? N : Math.max(N, a.N), a == null ? T : Math.max(T, a.T));
     }
 
     private void forwardBody(Batch b) {
@@ -140,7 +144,7 @@ public final class LlamaModel {
 
     /** Saved activations and backward scratch for up to N slots. Shapes per layer in comments. */
     private static final class Acts {
-        final int N;
+        final int N, T;
         final float[][] x;                         // (layers + 1) × [N, d]: residual stream entering each block, and the last output
         final float[][] xn1, mid, xn2;             // [N, d]
         final float[][] rstd1, rstd2;              // [N]
@@ -157,15 +161,16 @@ public final class LlamaModel {
         int[] targetRows = new int[0];
         double[] rowLoss = new double[0];
 
-        Acts(Shape s, int N) {
+        Acts(Shape s, int N, int T) {
             this.N = N;
+            this.T = T;
             int L = s.layers(), d = s.hidden(), F = s.intermediate(), qd = s.qDim(), kvd = s.kvDim();
             x = new float[L + 1][N * d];
             xn1 = new float[L][N * d]; mid = new float[L][N * d]; xn2 = new float[L][N * d];
             rstd1 = new float[L][N]; rstd2 = new float[L][N];
             q = new float[L][N * qd]; z = new float[L][N * qd];
             k = new float[L][N * kvd]; v = new float[L][N * kvd];
-            att = new float[L][Math.multiplyExact(N * s.heads(), s.context())];
+            att = new float[L][Math.multiplyExact(N * s.heads(), T)];
             gate = new float[L][N * F]; up = new float[L][N * F]; h = new float[L][N * F];
             xf = new float[N * d]; rstdF = new float[N];
             rows = new int[N];
