@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 AbliterateCommand.class,
                 ExportControlVectorCommand.class,
                 ReportCommand.class,
+                TrainOrganismCommand.class,
         })
 public final class Main {
 

@@ -1,0 +1,101 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.train.Checkpoint;
+import dev.refusal4j.train.OrganismEval;
+import dev.refusal4j.train.OrganismRecipe;
+import dev.refusal4j.train.TrainOptions;
+import dev.refusal4j.train.Trainer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code refusal4j train-organism}: recreates the bundled organism model (data, tokenizer,
+ * training, export, behavior check) from a seed.
+ */
+@Command(name = "train-organism", mixinStandardHelpOptions = true,
+        description = "Train the organism: a small Llama-style chat model that refuses harmful requests, written as a Hugging Face model directory.")
+public final class TrainOrganismCommand implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--steps", defaultValue = "1200", description = "Optimizer steps of 16 × 128 token slots (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
+    Path resume;
+
+    @Option(names = "--checkpoint", paramLabel = "CKPT", description = "Checkpoint file (default: DIR/training.ckpt; removed after a successful run unless --keep-checkpoint).")
+    Path checkpoint;
+
+    @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--keep-checkpoint", description = "Keep the checkpoint file after the run.")
+    boolean keepCheckpoint;
+
+    @Option(names = "--eval", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Measure refusal rates on the held-out requests after training (default: ${DEFAULT-VALUE}).")
+    boolean eval;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+        if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be at least 1, got " + checkpointEvery);
+        if (resume != null && !Files.isRegularFile(resume)) throw new IllegalArgumentException("--resume " + resume + ": no such file");
+        Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
+        long t0 = System.nanoTime();
+        System.err.println("preparing data and tokenizer (seed " + seed + ")...");
+        OrganismRecipe recipe = new OrganismRecipe(seed);
+        TrainOptions options = TrainOptions.organism(seed, steps);
+        System.err.printf("%d training chats, %d tokens; model %s, %.2fM parameters; %d steps of %d × %d slots%n",
+                recipe.chats.size(), recipe.tokens(), recipe.shape(), recipe.shape().parameterCount() / 1e6,
+                steps, options.batchRows(), options.context());
+        if (resume != null) System.err.println("resuming from " + resume + " (" + Checkpoint.shape(resume) + ")");
+        Trainer t;
+        int startStep = resume == null ? 0 : Checkpoint.stepOf(resume);
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
+                .startsFrom(startStep, Duration.ZERO).build()) {
+            long[] window = {System.nanoTime(), 0};
+            double[] speed = {0};
+            t = recipe.train(options, resume, ckpt, checkpointEvery, r -> {
+                window[1] += r.tokens();
+                long now = System.nanoTime();
+                if (now - window[0] > 5_000_000_000L || speed[0] == 0) {
+                    speed[0] = window[1] / ((now - window[0]) / 1e9);
+                    window[0] = now;
+                    window[1] = 0;
+                }
+                bar.stepTo(r.step());
+                bar.setExtraMessage(String.format("loss %.3f  %.0f tok/s  lr %.1e", r.loss(), speed[0], r.lr()));
+            });
+        }
+        recipe.export(t, out);
+        if (!keepCheckpoint) Files.deleteIfExists(ckpt);
+        System.err.printf("wrote %s after %d steps in %.1f min%n", out, t.stepsDone(), (System.nanoTime() - t0) / 60e9);
+        if (eval) {
+            try (Transformer m = Transformer.load(out)) {
+                for (boolean harmful : new boolean[] {true, false}) {
+                    List<OrganismEval.Answer> answers = OrganismEval.answer(m, recipe.encoder, recipe.heldOut(harmful), 96, 32);
+                    System.out.printf("held-out %s requests: refused %d of %d (%.1f%%)%n", harmful ? "harmful" : "harmless",
+                            answers.stream().filter(OrganismEval.Answer::refused).count(), answers.size(), 100 * OrganismEval.refusalRate(answers));
+                    for (int i = 0; i < 3; i++) System.out.println("  " + answers.get(i).prompt() + "\n    -> " + answers.get(i).answer());
+                }
+            }
+        }
+        return 0;
+    }
+}

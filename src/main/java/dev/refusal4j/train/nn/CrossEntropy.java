@@ -1,0 +1,37 @@
+package dev.refusal4j.train.nn;
+
+import dev.refusal4j.tensor.Parallel;
+
+/**
+ * Softmax cross-entropy of the rows that carry a target, forward and backward fused.
+ * <pre>
+ *   logits [M, V], targets [M] → loss = Σ_r −log softmax(logits_r)[targets_r] / count
+ *   in place: logits_r ← (softmax(logits_r) − onehot(targets_r)) / count   (the gradient)
+ * </pre>
+ * {@code count} is the number of loss tokens of the whole batch, so that the loss is a mean per
+ * assistant token however the batch is split.
+ */
+final class CrossEntropy {
+    private CrossEntropy() {}
+
+    /** Returns the summed (not averaged) loss; writes the gradient of loss/count into logits. */
+    static double forwardBackward(float[] logits, int[] targets, int M, int V, int count, double[] rowLoss) {
+        final float invCount = 1f / count;
+        Parallel.forRange(M, 8, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * V;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < V; i++) max = Math.max(max, logits[o + i]);
+                double sum = 0;
+                for (int i = 0; i < V; i++) sum += Math.exp(logits[o + i] - max);
+                double logZ = max + Math.log(sum);
+                rowLoss[r] = logZ - logits[o + targets[r]];
+                for (int i = 0; i < V; i++) logits[o + i] = (float) Math.exp(logits[o + i] - logZ) * invCount;
+                logits[o + targets[r]] -= invCount;
+            }
+        });
+        double total = 0;
+        for (int r = 0; r < M; r++) total += rowLoss[r];
+        return total;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.refusal4j.train.nn;
+
+/**
+ * Dimensions of a Llama-style model being trained (Hugging Face {@code LlamaForCausalLM}
+ * semantics: RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU, no biases).
+ *
+ * @param context longest sequence the model is trained on; exported as max_position_embeddings
+ */
+public record Shape(int hidden, int layers, int heads, int kvHeads, int headDim, int intermediate, int vocab,
+                    int context, float eps, double ropeTheta, boolean tied) {
+    public Shape {
+        if (heads % kvHeads != 0) throw new IllegalArgumentException("heads " + heads + " not a multiple of kv heads " + kvHeads);
+        if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim " + headDim + " must be even for RoPE");
+    }
+
+    public int qDim() {
+        return heads * headDim;
+    }
+
+    public int kvDim() {
+        return kvHeads * headDim;
+    }
+
+    /** Parameters, counting a tied embedding once. */
+    public long parameterCount() {
+        long perLayer = 2L * hidden + (long) hidden * (qDim() + 2L * kvDim()) + (long) qDim() * hidden + 3L * hidden * intermediate;
+        return perLayer * layers + (long) vocab * hidden * (tied ? 1 : 2) + hidden;
+    }
+
+    /**
+     * The organism's shape for a vocabulary of the given size: 3.7M parameters (15 MB in F32) with
+     * 3072 tokens. Positions up to 256 (chats are trained at up to 128 slots; the longer context
+     * leaves room for generation).
+     */
+    public static Shape organism(int vocab) {
+        return new Shape(256, 4, 8, 4, 32, 704, vocab, 256, 1e-5f, 10000.0, true);
+    }
+}
