@@ -433,7 +433,7 @@ public final class Pipeline implements AutoCloseable {
     /** Stage 5: the HTML report (and plots) from the artifacts. */
     public void report() throws IOException {
         long t0 = System.nanoTime();
-        ReportHook.write(cfg.out);
+        dev.refusal4j.report.Report.write(cfg.out, cfg.samples, java.time.Clock.systemUTC());
         timings.put("report", secondsSince(t0));
     }
 
