@@ -67,7 +67,7 @@ final class Filters {
                 return Methods.replace(softStr(v), softStr(a.get(0)), softStr(a.get(1)), count == null ? -1 : (int) Py.toLong(count));
             }
             case "wordcount" -> { return (long) softStr(v).split("\\W+", -1).length - (softStr(v).isBlank() ? 1 : 0); }
-            case "format" -> { return Methods.percentFormat(softStr(v), a.size() == 1 ? a.get(0) : PyTuple.of(a)); }
+            case "format" -> { return Methods.percentFormat(softStr(v), kw.isEmpty() ? PyTuple.of(a) : new LinkedHashMap<Object, Object>(kw)); }
             case "pprint" -> { return Py.repr(v); }
             case "join" -> { return join(v, softStr(arg(a, kw, 0, "d", "")), arg(a, kw, 1, "attribute", null)); }
             case "list" -> { return Py.iterate(v); }

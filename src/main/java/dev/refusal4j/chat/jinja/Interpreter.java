@@ -83,6 +83,11 @@ final class Interpreter {
             case Break b -> throw BREAK;
             case Continue c -> throw CONTINUE;
             case Group g -> render(g.body(), scope, out);
+            case With w -> {
+                Scope inner = new Scope(scope);
+                for (int i = 0; i < w.targets().size(); i++) assign(w.targets().get(i), eval(w.values().get(i), scope, w.line()), inner, w.line());
+                render(w.body(), inner, out);
+            }
         }
     }
 
@@ -188,6 +193,12 @@ final class Interpreter {
             return evalInner(e, scope);
         } catch (JinjaException ex) {
             throw ex.atLine(line);
+        } catch (LoopControl | Template.RenderException ex) {
+            throw ex;
+        } catch (ClassCastException | IndexOutOfBoundsException | IllegalArgumentException
+                 | ArithmeticException | NullPointerException ex) {
+            // a value of the wrong type reached a method or filter (Python would raise TypeError)
+            throw new JinjaException("TypeError", "bad argument: " + ex.getMessage(), line);
         }
     }
 

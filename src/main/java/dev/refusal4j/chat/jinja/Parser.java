@@ -100,6 +100,7 @@ final class Parser {
             case "set" -> parseSet();
             case "macro" -> parseMacro();
             case "filter" -> parseFilterBlock();
+            case "with" -> parseWith();
             case "break" -> { i++; yield new Break(t.line()); }
             case "continue" -> { i++; yield new Continue(t.line()); }
             case "generation" -> { i++; yield new Group(parseStatements(Set.of("endgeneration"), true)); }
@@ -162,6 +163,19 @@ final class Parser {
         }
         expect(Type.OP, ")");
         return new Macro(name, params, defaults, parseStatements(Set.of("endmacro"), true), line);
+    }
+
+    private Stmt parseWith() {
+        int line = next().line();
+        List<Target> targets = new ArrayList<>();
+        List<Expr> values = new ArrayList<>();
+        while (cur().type() != Type.BLOCK_END) {
+            if (!targets.isEmpty()) expect(Type.OP, ",");
+            targets.add(toTarget(parsePrimary(false)));
+            expect(Type.OP, "=");
+            values.add(parseExpression(true));
+        }
+        return new With(targets, values, parseStatements(Set.of("endwith"), true), line);
     }
 
     private Stmt parseFilterBlock() {
