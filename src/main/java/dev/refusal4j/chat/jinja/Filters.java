@@ -101,7 +101,7 @@ final class Filters {
             }
             case "tojson" -> {
                 return Json.dumps(v, arg(a, kw, 1, "indent", null), arg(a, kw, 2, "separators", null),
-                        Py.truthy(arg(a, kw, 3, "sort_keys", false)));
+                        Py.truthy(arg(a, kw, 3, "sort_keys", false)), Py.truthy(arg(a, kw, 0, "ensure_ascii", false)));
             }
             case "indent" -> {
                 Object w = arg(a, kw, 0, "width", 4L);
