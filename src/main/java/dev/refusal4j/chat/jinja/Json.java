@@ -13,7 +13,7 @@ final class Json {
     private final String itemSep;
     private final String keySep;
     private final boolean sortKeys;
-    private final boolean ensureAscii; // escape non-ASCII as \\uXXXX (UTF-16 units), as Python does
+    private final boolean ensureAscii; // escape all but printable ASCII as \\uXXXX (UTF-16 units), as Python does
 
     private Json(String indent, String itemSep, String keySep, boolean sortKeys, boolean ensureAscii) {
         this.indent = indent;
@@ -110,7 +110,7 @@ final class Json {
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
                 default -> {
-                    if (c < 0x20 || (ensureAscii && c > 0x7f)) sb.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || (ensureAscii && c > 0x7e)) sb.append(String.format("\\u%04x", (int) c));
                     else sb.append(c);
                 }
             }
