@@ -132,8 +132,8 @@ final class Methods {
             case "isalpha" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isLetter);
             case "isalnum" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isLetterOrDigit);
             case "isspace" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(c -> Py.isSpace((char) c));
-            case "isupper" -> (a, k) -> s.chars().anyMatch(Character::isUpperCase) && s.chars().noneMatch(Character::isLowerCase);
-            case "islower" -> (a, k) -> s.chars().anyMatch(Character::isLowerCase) && s.chars().noneMatch(Character::isUpperCase);
+            case "isupper" -> (a, k) -> Tests.apply("upper", s, List.of(), Map.of());
+            case "islower" -> (a, k) -> Tests.apply("lower", s, List.of(), Map.of());
             case "zfill" -> (a, k) -> {
                 int w = (int) Py.toLong(a.get(0));
                 if (s.length() >= w) return s;
@@ -376,7 +376,9 @@ final class Methods {
             }
             sb.append(body);
         }
-        if (vi < vals.size() && !(value instanceof Map)) {
+        // Python skips the check when the operand supports indexing (dict, list) but is not a tuple or str
+        boolean indexable = value instanceof Map || (value instanceof List && !(value instanceof PyTuple));
+        if (vi < vals.size() && !indexable) {
             throw Py.typeError("not all arguments converted during string formatting");
         }
         return sb.append(s.substring(last)).toString();

@@ -345,7 +345,8 @@ final class Py {
         boolean isStr = obj instanceof String;
         if (isStr) items = iterate(obj);
         else if (obj instanceof List<?> l && !(obj instanceof PyView)) items = new ArrayList<>(l);
-        else throw typeError("'" + typeName(obj) + "' object is not subscriptable");
+        else if (obj instanceof Map) throw typeError("unhashable type: 'slice'");
+        else throw typeError("'" + typeName(obj) + "' object is not subscriptable"); // jinja2 slices without getitem's fallback
         int n = items.size();
         long lo;
         long hi;
@@ -409,10 +410,12 @@ final class Py {
         if (op.equals("*")) {
             if (a instanceof String s && isInt(b)) return s.repeat((int) Math.max(0, toLong(b)));
             if (b instanceof String s && isInt(a)) return s.repeat((int) Math.max(0, toLong(a)));
-            if (a instanceof List<?> l && isInt(b)) {
+            if (a instanceof List<?> l && isInt(b) || b instanceof List<?> && isInt(a)) {
+                List<?> l = a instanceof List<?> x ? x : (List<?>) b;
+                long times = toLong(a instanceof List ? b : a);
                 List<Object> out = new ArrayList<>();
-                for (long i = 0; i < toLong(b); i++) out.addAll(l);
-                return out;
+                for (long i = 0; i < times; i++) out.addAll(l);
+                return a instanceof PyTuple || b instanceof PyTuple ? PyTuple.of(out) : out;
             }
         }
         if (op.equals("%") && a instanceof String s) return Methods.percentFormat(s, b);

@@ -28,8 +28,8 @@ final class Tests {
             case "callable" -> v instanceof JinjaCallable;
             case "sameas" -> v == a0 || (v != null && Py.isNumber(v) && v.equals(a0));
             case "escaped" -> v instanceof Markup;
-            case "lower" -> v instanceof String s && s.equals(s.toLowerCase(java.util.Locale.ROOT));
-            case "upper" -> v instanceof String s && s.equals(s.toUpperCase(java.util.Locale.ROOT));
+            case "lower" -> isCased(Py.str(v), false);
+            case "upper" -> isCased(Py.str(v), true);
             case "even" -> Py.toLong(v) % 2 == 0;
             case "odd" -> Py.toLong(v) % 2 != 0;
             case "divisibleby" -> Py.toLong(v) % Py.toLong(a0) == 0;
@@ -44,6 +44,23 @@ final class Tests {
             case "test" -> v instanceof String s && exists(s);
             default -> throw new JinjaException("TemplateRuntimeError", "No test named '" + name + "'.");
         };
+    }
+
+    /** Python's str.isupper() / islower(): at least one cased char, and every cased char in that case. */
+    private static boolean isCased(String s, boolean upper) {
+        boolean any = false;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.isUpperCase(cp) || Character.isTitleCase(cp)) {
+                if (!upper) return false;
+                any = true;
+            } else if (Character.isLowerCase(cp)) {
+                if (upper) return false;
+                any = true;
+            }
+        }
+        return any;
     }
 
     static boolean exists(String name) {

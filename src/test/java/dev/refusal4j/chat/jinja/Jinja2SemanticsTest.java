@@ -32,7 +32,10 @@ class Jinja2SemanticsTest {
             String src = c.get("template").asText();
             String got;
             try {
-                got = Template.parse(src).render(Map.of("msgs", msgs), LocalDateTime.of(2024, 7, 26, 0, 0));
+                Map<String, Object> vars = new java.util.HashMap<>();
+                vars.put("msgs", msgs);
+                vars.put("n", null);
+                got = Template.parse(src).render(vars, LocalDateTime.of(2024, 7, 26, 0, 0));
             } catch (JinjaException | Template.RenderException e) {
                 String kind = e instanceof JinjaException je ? je.kind() : ((Template.RenderException) e).kind();
                 String msg = e instanceof JinjaException je ? je.getMessage() : ((Template.RenderException) e).templateMessage();
