@@ -12,6 +12,7 @@ final class Parser {
 
     private final List<Token> tokens;
     private int i;
+    private int loopDepth; // for-loop bodies around the current position (a macro body starts at 0)
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
@@ -101,8 +102,11 @@ final class Parser {
             case "macro" -> parseMacro();
             case "filter" -> parseFilterBlock();
             case "with" -> parseWith();
-            case "break" -> { i++; yield new Break(t.line()); }
-            case "continue" -> { i++; yield new Continue(t.line()); }
+            case "break", "continue" -> {
+                if (loopDepth == 0) throw fail("'" + t.value() + "' outside loop");
+                i++;
+                yield t.value().equals("break") ? new Break(t.line()) : new Continue(t.line());
+            }
             case "generation" -> { i++; yield new Group(parseStatements(Set.of("endgeneration"), true)); }
             default -> throw fail("Encountered unknown tag '" + t.value() + "'.");
         };
@@ -115,7 +119,9 @@ final class Parser {
         Expr iter = parseTuple(false, false, Set.of("recursive"), false);
         Expr filter = skipName("if") ? parseExpression(true) : null;
         boolean recursive = skipName("recursive");
+        loopDepth++;
         List<Stmt> body = parseStatements(Set.of("endfor", "else"), false);
+        loopDepth--;
         List<Stmt> orElse = List.of();
         if (next().value().equals("else")) orElse = parseStatements(Set.of("endfor"), true);
         return new For(target, iter, filter, body, orElse, recursive, line);
@@ -162,7 +168,11 @@ final class Parser {
             defaults.add(skipOp("=") ? parseExpression(true) : null);
         }
         expect(Type.OP, ")");
-        return new Macro(name, params, defaults, parseStatements(Set.of("endmacro"), true), line);
+        int outerLoops = loopDepth;
+        loopDepth = 0;
+        List<Stmt> body = parseStatements(Set.of("endmacro"), true);
+        loopDepth = outerLoops;
+        return new Macro(name, params, defaults, body, line);
     }
 
     private Stmt parseWith() {
