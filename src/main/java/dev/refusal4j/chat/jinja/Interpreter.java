@@ -38,7 +38,6 @@ final class Interpreter {
         }
     }
 
-    private int loopDepth;
     private String context; // where rendering was when an error happened (message index and role)
 
     String errorContext() { return context; }
@@ -92,7 +91,10 @@ final class Interpreter {
     }
 
     private void execFor(For f, Scope scope, StringBuilder out) {
-        Object seq = eval(f.iter(), scope, f.line());
+        runLoop(f, eval(f.iter(), scope, f.line()), scope, out, 0);
+    }
+
+    private void runLoop(For f, Object seq, Scope scope, StringBuilder out, int depth0) {
         List<Object> items;
         try {
             items = Py.iterate(seq);
@@ -112,28 +114,28 @@ final class Interpreter {
             render(f.orElse(), new Scope(scope), out);
             return;
         }
-        LoopContext loop = new LoopContext(items, loopDepth);
-        loopDepth++;
-        try {
-            for (int i = 0; i < items.size(); i++) {
-                loop.index0 = i;
-                Scope s = new Scope(scope);
-                Object item = items.get(i);
-                assign(f.target(), item, s, f.line());
-                s.vars.put("loop", loop);
-                try {
-                    render(f.body(), s, out);
-                } catch (LoopControl c) {
-                    if (c.isBreak) break;
-                } catch (JinjaException e) {
-                    if (context == null && item instanceof Map<?, ?> m && m.get("role") instanceof String role) {
-                        context = "message " + i + " (role '" + role + "')";
-                    }
-                    throw e;
+        JinjaCallable recurse = !f.recursive() ? null : (args, kw) -> {
+            StringBuilder sb = new StringBuilder();
+            runLoop(f, args.isEmpty() ? Undefined.hint("missing loop argument") : args.get(0), scope, sb, depth0 + 1);
+            return sb.toString();
+        };
+        LoopContext loop = new LoopContext(items, depth0, recurse);
+        for (int i = 0; i < items.size(); i++) {
+            loop.index0 = i;
+            Scope s = new Scope(scope);
+            Object item = items.get(i);
+            assign(f.target(), item, s, f.line());
+            s.vars.put("loop", loop);
+            try {
+                render(f.body(), s, out);
+            } catch (LoopControl c) {
+                if (c.isBreak) break;
+            } catch (JinjaException e) {
+                if (context == null && item instanceof Map<?, ?> m && m.get("role") instanceof String role) {
+                    context = "message " + i + " (role '" + role + "')";
                 }
+                throw e;
             }
-        } finally {
-            loopDepth--;
         }
     }
 
@@ -175,13 +177,7 @@ final class Interpreter {
                     ? PyTuple.of(args.subList(m.params().size(), args.size())) : new PyTuple());
             s.vars.put("kwargs", new LinkedHashMap<Object, Object>(kw));
             StringBuilder sb = new StringBuilder();
-            int saved = loopDepth;
-            loopDepth = 0;
-            try {
-                render(m.body(), s, sb);
-            } finally {
-                loopDepth = saved;
-            }
+            render(m.body(), s, sb);
             return sb.toString();
         };
     }
