@@ -329,8 +329,4 @@ final class Filters {
         }
         return dflt;
     }
-
-    static Map<Object, Object> dict() {
-        return new LinkedHashMap<>();
-    }
 }

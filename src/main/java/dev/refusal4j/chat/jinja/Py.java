@@ -2,8 +2,6 @@ package dev.refusal4j.chat.jinja;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -507,14 +505,5 @@ final class Py {
         }
         if (start < s.length()) out.add(s.substring(start));
         return out;
-    }
-
-    /** A fresh dict copy, used where templates build dicts (dict(), literals). */
-    static Map<Object, Object> newDict() {
-        return new LinkedHashMap<>();
-    }
-
-    static Iterator<Object> iterator(Object v) {
-        return iterate(v).iterator();
     }
 }
