@@ -17,7 +17,7 @@ msgs=[{"role":"system","content":"S"},{"role":"user","content":"U1"},{"role":"as
 T = [l for l in open('jinja2-semantics-templates.txt').read().split('\n=====\n') if l.strip()]
 out=[]
 for t in T:
-    try: r = env.from_string(t).render(msgs=msgs); out.append({"template":t,"expected":r})
+    try: r = env.from_string(t).render(msgs=msgs, n=None); out.append({"template":t,"expected":r})
     except Exception as e: out.append({"template":t,"error":type(e).__name__+": "+str(e)})
 json.dump(out, open('jinja2-semantics.json','w'), ensure_ascii=False, indent=1)
 for o in out: print(repr(o['template'][:60]), '->', repr(o.get('expected', o.get('error'))))

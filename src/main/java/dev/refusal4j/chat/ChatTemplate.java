@@ -93,21 +93,31 @@ public final class ChatTemplate {
 
     /** Template text after the user's text in a one-turn conversation with the generation prompt. */
     public String postInstructionText(String systemPromptOrNull) {
-        String full = renderPlaceholder(systemPromptOrNull);
+        return postInstructionText(systemPromptOrNull, null);
+    }
+
+    /** Like {@link #postInstructionText(String)}, with the day strftime_now sees (null = today). */
+    public String postInstructionText(String systemPromptOrNull, LocalDate date) {
+        String full = renderPlaceholder(systemPromptOrNull, date);
         return full.substring(full.lastIndexOf(PLACEHOLDER) + PLACEHOLDER.length());
     }
 
     /** Template text before the user's text in a one-turn conversation with the generation prompt. */
     public String preInstructionText(String systemPromptOrNull) {
-        String full = renderPlaceholder(systemPromptOrNull);
+        return preInstructionText(systemPromptOrNull, null);
+    }
+
+    /** Like {@link #preInstructionText(String)}, with the day strftime_now sees (null = today). */
+    public String preInstructionText(String systemPromptOrNull, LocalDate date) {
+        String full = renderPlaceholder(systemPromptOrNull, date);
         return full.substring(0, full.indexOf(PLACEHOLDER));
     }
 
-    private String renderPlaceholder(String system) {
+    private String renderPlaceholder(String system, LocalDate date) {
         List<Map<String, Object>> msgs = new ArrayList<>();
         if (system != null) msgs.add(Map.of("role", "system", "content", system));
         msgs.add(Map.of("role", "user", "content", PLACEHOLDER));
-        String full = render(msgs, true, null, null);
+        String full = render(msgs, true, null, date);
         if (!full.contains(PLACEHOLDER)) {
             throw new ChatTemplateException("chat template " + sourceName
                     + " does not write the user's message verbatim, so the text around it cannot be found");

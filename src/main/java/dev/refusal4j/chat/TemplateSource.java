@@ -86,6 +86,15 @@ record TemplateSource(String text, Path file, Map<String, Object> specialTokens)
             else if (v.isObject() && v.path("content").isTextual()) out.put(k, v.get("content").asText());
             else throw new ChatTemplateException(file + ": \"" + k + "\" must be a string or {\"content\": ...}");
         }
+        JsonNode extra = root.get("additional_special_tokens");
+        if (extra != null && extra.isArray()) {
+            List<Object> texts = new java.util.ArrayList<>();
+            for (JsonNode v : extra) {
+                if (v.isTextual()) texts.add(v.asText());
+                else if (v.isObject() && v.path("content").isTextual()) texts.add(v.get("content").asText());
+            }
+            out.put("additional_special_tokens", texts);
+        }
     }
 
     private static JsonNode readJson(Path p) {

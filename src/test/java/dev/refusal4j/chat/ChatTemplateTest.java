@@ -79,6 +79,18 @@ class ChatTemplateTest {
     }
 
     @Test
+    void preInstructionTextOfLlama31CarriesTheGivenDate() throws Exception {
+        // Llama 3.1 writes "Today Date: <strftime_now('%d %b %Y')>" into its default system header.
+        ChatTemplate t = ChatTemplate.of(Files.readString(
+                Shared.path("templates", "sources", "llamacpp-meta-llama-Llama-3.1-8B-Instruct.jinja")), Map.of("bos_token", "<B>"));
+        assertThat(t.preInstructionText(null, LocalDate.of(2024, 7, 26))).isEqualTo(
+                "<B><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+                        + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n");
+        assertThat(t.postInstructionText(null, LocalDate.of(2024, 7, 26)))
+                .isEqualTo("<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+    }
+
+    @Test
     void missingAndMalformedFilesAreNamed(@TempDir Path tmp) throws Exception {
         assertThatThrownBy(() -> ChatTemplate.load(tmp.resolve("absent")))
                 .isInstanceOf(ChatTemplateException.class).hasMessageContaining("absent");

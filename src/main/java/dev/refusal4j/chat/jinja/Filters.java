@@ -36,12 +36,17 @@ final class Filters {
         if (!Py.truthy(v) && Set.of("map", "select", "reject", "selectattr", "rejectattr").contains(name)) {
             return PyIterator.generator(new ArrayList<>()); // jinja2 guards these with "if value:" (None gives nothing)
         }
-        Object out = applyEager(name, v, a, kw);
-        // these are generator functions in jinja2: one-shot, always true, no len(), not JSON serializable
+        // these are generator functions in jinja2: one-shot, always true, no len(), not JSON serializable,
+        // and their errors only surface when they are iterated
         if (Set.of("map", "select", "reject", "selectattr", "rejectattr", "items", "unique", "batch").contains(name)) {
-            return PyIterator.generator((List<Object>) out);
+            try {
+                return PyIterator.generator((List<Object>) applyEager(name, v, a, kw));
+            } catch (JinjaException e) {
+                if (e.getMessage().startsWith("No filter named") || e.getMessage().startsWith("No test named")) throw e;
+                return PyIterator.failing(e);
+            }
         }
-        return out;
+        return applyEager(name, v, a, kw);
     }
 
     @SuppressWarnings("unchecked")
@@ -66,8 +71,8 @@ final class Filters {
                 Object count = arg(a, kw, 2, "count", null);
                 return Methods.replace(softStr(v), softStr(a.get(0)), softStr(a.get(1)), count == null ? -1 : (int) Py.toLong(count));
             }
-            case "wordcount" -> { return (long) softStr(v).split("\\W+", -1).length - (softStr(v).isBlank() ? 1 : 0); }
-            case "format" -> { return Methods.percentFormat(softStr(v), a.size() == 1 ? a.get(0) : PyTuple.of(a)); }
+            case "wordcount" -> { return java.util.regex.Pattern.compile("\\w+", java.util.regex.Pattern.UNICODE_CHARACTER_CLASS).matcher(softStr(v)).results().count(); }
+            case "format" -> { return Methods.percentFormat(softStr(v), kw.isEmpty() ? PyTuple.of(a) : new LinkedHashMap<Object, Object>(kw)); }
             case "pprint" -> { return Py.repr(v); }
             case "join" -> { return join(v, softStr(arg(a, kw, 0, "d", "")), arg(a, kw, 1, "attribute", null)); }
             case "list" -> { return Py.iterate(v); }
@@ -101,9 +106,12 @@ final class Filters {
             }
             case "tojson" -> {
                 return Json.dumps(v, arg(a, kw, 1, "indent", null), arg(a, kw, 2, "separators", null),
-                        Py.truthy(arg(a, kw, 3, "sort_keys", false)));
+                        Py.truthy(arg(a, kw, 3, "sort_keys", false)), Py.truthy(arg(a, kw, 0, "ensure_ascii", false)));
             }
             case "indent" -> {
+                if (!(v instanceof String || v instanceof Markup)) {
+                    throw Py.typeError("unsupported operand type(s) for +=: '" + Py.typeName(v) + "' and 'str'");
+                }
                 Object w = arg(a, kw, 0, "width", 4L);
                 String ind = w instanceof String s ? s : " ".repeat((int) Py.toLong(w));
                 return indent(softStr(v), ind, Py.truthy(arg(a, kw, 1, "first", false)), Py.truthy(arg(a, kw, 2, "blank", false)));
@@ -113,6 +121,7 @@ final class Filters {
             case "abs" -> { return v instanceof Double d ? (Object) Math.abs(d) : (Object) Math.abs(Py.toLong(v)); }
             case "round" -> {
                 int prec = (int) Py.toLong(arg(a, kw, 0, "precision", 0L));
+                if (Py.isInt(v) && "common".equals(arg(a, kw, 1, "method", "common"))) return Py.toLong(v); // round(int) is an int
                 String method = (String) arg(a, kw, 1, "method", "common");
                 double x = Py.toDouble(v);
                 java.math.RoundingMode mode = switch (method) {
@@ -319,9 +328,5 @@ final class Filters {
             }
         }
         return dflt;
-    }
-
-    static Map<Object, Object> dict() {
-        return new LinkedHashMap<>();
     }
 }

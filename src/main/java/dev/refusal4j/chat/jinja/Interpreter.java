@@ -38,7 +38,6 @@ final class Interpreter {
         }
     }
 
-    private int loopDepth;
     private String context; // where rendering was when an error happened (message index and role)
 
     String errorContext() { return context; }
@@ -83,11 +82,19 @@ final class Interpreter {
             case Break b -> throw BREAK;
             case Continue c -> throw CONTINUE;
             case Group g -> render(g.body(), scope, out);
+            case With w -> {
+                Scope inner = new Scope(scope);
+                for (int i = 0; i < w.targets().size(); i++) assign(w.targets().get(i), eval(w.values().get(i), scope, w.line()), inner, w.line());
+                render(w.body(), inner, out);
+            }
         }
     }
 
     private void execFor(For f, Scope scope, StringBuilder out) {
-        Object seq = eval(f.iter(), scope, f.line());
+        runLoop(f, eval(f.iter(), scope, f.line()), scope, out, 0);
+    }
+
+    private void runLoop(For f, Object seq, Scope scope, StringBuilder out, int depth0) {
         List<Object> items;
         try {
             items = Py.iterate(seq);
@@ -107,28 +114,28 @@ final class Interpreter {
             render(f.orElse(), new Scope(scope), out);
             return;
         }
-        LoopContext loop = new LoopContext(items, loopDepth);
-        loopDepth++;
-        try {
-            for (int i = 0; i < items.size(); i++) {
-                loop.index0 = i;
-                Scope s = new Scope(scope);
-                Object item = items.get(i);
-                assign(f.target(), item, s, f.line());
-                s.vars.put("loop", loop);
-                try {
-                    render(f.body(), s, out);
-                } catch (LoopControl c) {
-                    if (c.isBreak) break;
-                } catch (JinjaException e) {
-                    if (context == null && item instanceof Map<?, ?> m && m.get("role") instanceof String role) {
-                        context = "message " + i + " (role '" + role + "')";
-                    }
-                    throw e;
+        JinjaCallable recurse = !f.recursive() ? null : (args, kw) -> {
+            StringBuilder sb = new StringBuilder();
+            runLoop(f, args.isEmpty() ? Undefined.hint("missing loop argument") : args.get(0), scope, sb, depth0 + 1);
+            return sb.toString();
+        };
+        LoopContext loop = new LoopContext(items, depth0, recurse);
+        for (int i = 0; i < items.size(); i++) {
+            loop.index0 = i;
+            Scope s = new Scope(scope);
+            Object item = items.get(i);
+            assign(f.target(), item, s, f.line());
+            s.vars.put("loop", loop);
+            try {
+                render(f.body(), s, out);
+            } catch (LoopControl c) {
+                if (c.isBreak) break;
+            } catch (JinjaException e) {
+                if (context == null && item instanceof Map<?, ?> m && m.get("role") instanceof String role) {
+                    context = "message " + i + " (role '" + role + "')";
                 }
+                throw e;
             }
-        } finally {
-            loopDepth--;
         }
     }
 
@@ -170,13 +177,7 @@ final class Interpreter {
                     ? PyTuple.of(args.subList(m.params().size(), args.size())) : new PyTuple());
             s.vars.put("kwargs", new LinkedHashMap<Object, Object>(kw));
             StringBuilder sb = new StringBuilder();
-            int saved = loopDepth;
-            loopDepth = 0;
-            try {
-                render(m.body(), s, sb);
-            } finally {
-                loopDepth = saved;
-            }
+            render(m.body(), s, sb);
             return sb.toString();
         };
     }
@@ -188,6 +189,12 @@ final class Interpreter {
             return evalInner(e, scope);
         } catch (JinjaException ex) {
             throw ex.atLine(line);
+        } catch (LoopControl | Template.RenderException ex) {
+            throw ex;
+        } catch (ClassCastException | IndexOutOfBoundsException | IllegalArgumentException
+                 | ArithmeticException | NullPointerException ex) {
+            // a value of the wrong type reached a method or filter (Python would raise TypeError)
+            throw new JinjaException("TypeError", "bad argument: " + ex.getMessage(), line);
         }
     }
 

@@ -13,15 +13,21 @@ final class Json {
     private final String itemSep;
     private final String keySep;
     private final boolean sortKeys;
+    private final boolean ensureAscii; // escape all but printable ASCII as \\uXXXX (UTF-16 units), as Python does
 
-    private Json(String indent, String itemSep, String keySep, boolean sortKeys) {
+    private Json(String indent, String itemSep, String keySep, boolean sortKeys, boolean ensureAscii) {
         this.indent = indent;
         this.itemSep = itemSep;
         this.keySep = keySep;
         this.sortKeys = sortKeys;
+        this.ensureAscii = ensureAscii;
     }
 
     static String dumps(Object value, Object indent, Object separators, boolean sortKeys) {
+        return dumps(value, indent, separators, sortKeys, false);
+    }
+
+    static String dumps(Object value, Object indent, Object separators, boolean sortKeys, boolean ensureAscii) {
         String ind = indent == null ? null : indent instanceof String s ? s : " ".repeat((int) Math.max(0, Py.toLong(indent)));
         String itemSep = ind == null ? ", " : ",";
         String keySep = ": ";
@@ -30,7 +36,7 @@ final class Json {
             keySep = (String) l.get(1);
         }
         StringBuilder sb = new StringBuilder();
-        new Json(ind, itemSep, keySep, sortKeys).write(sb, value, 0);
+        new Json(ind, itemSep, keySep, sortKeys, ensureAscii).write(sb, value, 0);
         return sb.toString();
     }
 
@@ -43,8 +49,8 @@ final class Json {
         else if (v instanceof Boolean b) sb.append(b ? "true" : "false");
         else if (v instanceof Long l) sb.append(l);
         else if (v instanceof Double d) sb.append(floatJson(d));
-        else if (v instanceof String s) quote(sb, s);
-        else if (v instanceof Markup m) quote(sb, m.text);
+        else if (v instanceof String s) quote(sb, s, ensureAscii);
+        else if (v instanceof Markup m) quote(sb, m.text, ensureAscii);
         else if (v instanceof List<?> l && !(v instanceof PyView)) {
             if (l.isEmpty()) { sb.append("[]"); return; }
             sb.append('[');
@@ -65,7 +71,7 @@ final class Json {
                 if (!first) sb.append(itemSep);
                 first = false;
                 newline(sb, level + 1);
-                quote(sb, key(e.getKey()));
+                quote(sb, key(e.getKey()), ensureAscii);
                 sb.append(keySep);
                 write(sb, e.getValue(), level + 1);
             }
@@ -91,7 +97,7 @@ final class Json {
         return Py.floatRepr(d);
     }
 
-    static void quote(StringBuilder sb, String s) {
+    static void quote(StringBuilder sb, String s, boolean ensureAscii) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -104,7 +110,7 @@ final class Json {
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
                 default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || (ensureAscii && c > 0x7e)) sb.append(String.format("\\u%04x", (int) c));
                     else sb.append(c);
                 }
             }

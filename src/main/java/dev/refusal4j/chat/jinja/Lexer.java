@@ -25,6 +25,7 @@ final class Lexer {
     private int pos;
     private int line = 1;
     private boolean lineStarting = true; // the previous tag's consumed end ended with a newline
+    private boolean trimBlocksApplies;   // the tag being closed is a block or comment (trim_blocks applies)
 
     private Lexer(String source) {
         String s = source.replace("\r\n", "\n").replace('\r', '\n');
@@ -115,8 +116,6 @@ final class Lexer {
         line += count(consumed);
         lineStarting = consumed.endsWith("\n"); // jinja2 looks at the end match, e.g. "%}\n"
     }
-
-    private boolean trimBlocksApplies;
 
     private boolean raw() {
         Matcher m = RAW_BEGIN.matcher(src).region(pos, src.length());

@@ -3,16 +3,26 @@ package dev.refusal4j.chat.jinja;
 import java.util.List;
 
 /** The {@code loop} variable inside a for loop. */
-final class LoopContext {
+final class LoopContext implements JinjaCallable {
     private final List<Object> items; // [length] the (filtered) items iterated
     private final int depth0;
     int index0;
     private Object lastChanged = NONE;
     private static final Object NONE = new Object();
 
-    LoopContext(List<Object> items, int depth0) {
+    private final JinjaCallable recurse; // renders the loop body over new items (recursive loops), or null
+
+    LoopContext(List<Object> items, int depth0, JinjaCallable recurse) {
         this.items = items;
         this.depth0 = depth0;
+        this.recurse = recurse;
+    }
+
+    /** {@code loop(children)} inside a {@code recursive} for loop. */
+    @Override
+    public Object call(List<Object> args, java.util.Map<String, Object> kwargs) {
+        if (recurse == null) throw Py.typeError("The loop must have the 'recursive' marker to be called recursively.");
+        return recurse.call(args, kwargs);
     }
 
     Object attr(String name) {

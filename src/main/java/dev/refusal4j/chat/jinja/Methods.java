@@ -132,8 +132,8 @@ final class Methods {
             case "isalpha" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isLetter);
             case "isalnum" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isLetterOrDigit);
             case "isspace" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(c -> Py.isSpace((char) c));
-            case "isupper" -> (a, k) -> s.chars().anyMatch(Character::isUpperCase) && s.chars().noneMatch(Character::isLowerCase);
-            case "islower" -> (a, k) -> s.chars().anyMatch(Character::isLowerCase) && s.chars().noneMatch(Character::isUpperCase);
+            case "isupper" -> (a, k) -> Tests.apply("upper", s, List.of(), Map.of());
+            case "islower" -> (a, k) -> Tests.apply("lower", s, List.of(), Map.of());
             case "zfill" -> (a, k) -> {
                 int w = (int) Py.toLong(a.get(0));
                 if (s.length() >= w) return s;
@@ -329,27 +329,58 @@ final class Methods {
         return sb.toString();
     }
 
-    /** The {@code "..." % value} operator for %s, %d, %r and %%. */
+    private static final java.util.regex.Pattern PERCENT =
+            java.util.regex.Pattern.compile("%(?:\\(([^)]*)\\))?([-+ 0#]*)(\\d+)?(?:\\.(\\d+))?([sdifrxXeEgGc%])");
+
+    private static String signed(String digits, String flags) {
+        if (digits.startsWith("-")) return digits;
+        return flags.contains("+") ? "+" + digits : flags.contains(" ") ? " " + digits : digits;
+    }
+
+    /** The {@code "..." % value} operator: printf-style conversions with flags, width and precision. */
     static String percentFormat(String s, Object value) {
-        List<Object> vals = value instanceof PyTuple t ? new ArrayList<>(t) : List.of(value == null ? "None" : value);
-        if (value == null) vals = new ArrayList<>(java.util.Collections.singletonList(null));
+        List<Object> vals = value instanceof PyTuple t ? new ArrayList<>(t) : new ArrayList<>(java.util.Collections.singletonList(value));
+        java.util.regex.Matcher m = PERCENT.matcher(s);
         StringBuilder sb = new StringBuilder();
         int vi = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c != '%' || i + 1 >= s.length()) { sb.append(c); continue; }
-            char f = s.charAt(++i);
-            switch (f) {
-                case '%' -> sb.append('%');
-                case 's' -> sb.append(Py.str(vals.get(vi++)));
-                case 'r' -> sb.append(Py.repr(vals.get(vi++)));
-                case 'd', 'i' -> {
-                    Object o = vals.get(vi++);
-                    sb.append(o instanceof Double d ? (long) d.doubleValue() : Py.toLong(o));
-                }
-                default -> throw new JinjaException("ValueError", "unsupported format character '" + f + "'");
+        int last = 0;
+        while (m.find()) {
+            sb.append(s, last, m.start());
+            last = m.end();
+            char conv = m.group(5).charAt(0);
+            if (conv == '%') { sb.append('%'); continue; }
+            Object v;
+            if (m.group(1) != null && value instanceof Map<?, ?> map) v = map.get(m.group(1));
+            else if (vi < vals.size()) v = vals.get(vi++);
+            else throw Py.typeError("not enough arguments for format string");
+            String flags = m.group(2);
+            String width = m.group(3) == null ? "" : m.group(3);
+            String prec = m.group(4);
+            String body = switch (conv) {
+                case 's' -> prec == null ? Py.str(v) : Py.str(v).substring(0, Math.min(Py.str(v).length(), Integer.parseInt(prec)));
+                case 'r' -> Py.repr(v);
+                case 'c' -> v instanceof String x ? x : new String(Character.toChars((int) Py.toLong(v)));
+                case 'd', 'i' -> signed(java.math.BigDecimal.valueOf(v instanceof Double d ? (long) d.doubleValue() : Py.toLong(v)).toPlainString(), flags);
+                case 'x', 'X' -> signed(conv == 'x' ? Long.toHexString(Py.toLong(v)) : Long.toHexString(Py.toLong(v)).toUpperCase(), flags);
+                case 'f', 'F' -> signed(new java.math.BigDecimal(Py.toDouble(v))
+                        .setScale(prec == null ? 6 : Integer.parseInt(prec), java.math.RoundingMode.HALF_EVEN).toPlainString(), flags);
+                default -> String.format("%." + (prec == null ? "6" : prec) + conv, Py.toDouble(v));
+            };
+            if (!width.isEmpty() && body.length() < Integer.parseInt(width)) {
+                int pad = Integer.parseInt(width) - body.length();
+                if (flags.contains("-")) body = body + " ".repeat(pad);
+                else if (flags.contains("0") && conv != 's' && conv != 'r') {
+                    int signLen = body.startsWith("-") || body.startsWith("+") ? 1 : 0;
+                    body = body.substring(0, signLen) + "0".repeat(pad) + body.substring(signLen);
+                } else body = " ".repeat(pad) + body;
             }
+            sb.append(body);
         }
-        return sb.toString();
+        // Python skips the check when the operand supports indexing (dict, list) but is not a tuple or str
+        boolean indexable = value instanceof Map || (value instanceof List && !(value instanceof PyTuple));
+        if (vi < vals.size() && !indexable) {
+            throw Py.typeError("not all arguments converted during string formatting");
+        }
+        return sb.append(s.substring(last)).toString();
     }
 }

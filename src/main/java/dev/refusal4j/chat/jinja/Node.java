@@ -6,7 +6,7 @@ import java.util.List;
 final class Node {
     private Node() {}
 
-    sealed interface Stmt permits Text, Output, If, For, Assign, SetBlock, Macro, FilterBlock, Break, Continue, Group {}
+    sealed interface Stmt permits Text, Output, If, For, Assign, SetBlock, Macro, FilterBlock, Break, Continue, Group, With {}
 
     sealed interface Expr permits Const, Name, ListLit, TupleLit, DictLit, GetAttr, GetItem, Slice, Call, Filter,
             Test, Unary, Binary, Concat, Compare, Cond {}
@@ -45,6 +45,9 @@ final class Node {
     record Break(int line) implements Stmt {}
 
     record Continue(int line) implements Stmt {}
+
+    /** {@code {% with a = 1, b = 2 %}...{% endwith %}}: the body in a new scope holding the assignments. */
+    record With(List<Target> targets, List<Expr> values, List<Stmt> body, int line) implements Stmt {}
 
     /** Statements rendered in place, without a scope of their own (e.g. HF's {% generation %}). */
     record Group(List<Stmt> body) implements Stmt {}

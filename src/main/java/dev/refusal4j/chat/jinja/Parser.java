@@ -12,6 +12,7 @@ final class Parser {
 
     private final List<Token> tokens;
     private int i;
+    private int loopDepth; // for-loop bodies around the current position (a macro body starts at 0)
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
@@ -100,8 +101,12 @@ final class Parser {
             case "set" -> parseSet();
             case "macro" -> parseMacro();
             case "filter" -> parseFilterBlock();
-            case "break" -> { i++; yield new Break(t.line()); }
-            case "continue" -> { i++; yield new Continue(t.line()); }
+            case "with" -> parseWith();
+            case "break", "continue" -> {
+                if (loopDepth == 0) throw fail("'" + t.value() + "' outside loop");
+                i++;
+                yield t.value().equals("break") ? new Break(t.line()) : new Continue(t.line());
+            }
             case "generation" -> { i++; yield new Group(parseStatements(Set.of("endgeneration"), true)); }
             default -> throw fail("Encountered unknown tag '" + t.value() + "'.");
         };
@@ -114,7 +119,9 @@ final class Parser {
         Expr iter = parseTuple(false, false, Set.of("recursive"), false);
         Expr filter = skipName("if") ? parseExpression(true) : null;
         boolean recursive = skipName("recursive");
+        loopDepth++;
         List<Stmt> body = parseStatements(Set.of("endfor", "else"), false);
+        loopDepth--;
         List<Stmt> orElse = List.of();
         if (next().value().equals("else")) orElse = parseStatements(Set.of("endfor"), true);
         return new For(target, iter, filter, body, orElse, recursive, line);
@@ -161,7 +168,24 @@ final class Parser {
             defaults.add(skipOp("=") ? parseExpression(true) : null);
         }
         expect(Type.OP, ")");
-        return new Macro(name, params, defaults, parseStatements(Set.of("endmacro"), true), line);
+        int outerLoops = loopDepth;
+        loopDepth = 0;
+        List<Stmt> body = parseStatements(Set.of("endmacro"), true);
+        loopDepth = outerLoops;
+        return new Macro(name, params, defaults, body, line);
+    }
+
+    private Stmt parseWith() {
+        int line = next().line();
+        List<Target> targets = new ArrayList<>();
+        List<Expr> values = new ArrayList<>();
+        while (cur().type() != Type.BLOCK_END) {
+            if (!targets.isEmpty()) expect(Type.OP, ",");
+            targets.add(toTarget(parsePrimary(false)));
+            expect(Type.OP, "=");
+            values.add(parseExpression(true));
+        }
+        return new With(targets, values, parseStatements(Set.of("endwith"), true), line);
     }
 
     private Stmt parseFilterBlock() {

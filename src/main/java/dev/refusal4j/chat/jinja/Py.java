@@ -2,8 +2,6 @@ package dev.refusal4j.chat.jinja;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -345,7 +343,8 @@ final class Py {
         boolean isStr = obj instanceof String;
         if (isStr) items = iterate(obj);
         else if (obj instanceof List<?> l && !(obj instanceof PyView)) items = new ArrayList<>(l);
-        else throw typeError("'" + typeName(obj) + "' object is not subscriptable");
+        else if (obj instanceof Map) throw typeError("unhashable type: 'slice'");
+        else throw typeError("'" + typeName(obj) + "' object is not subscriptable"); // jinja2 slices without getitem's fallback
         int n = items.size();
         long lo;
         long hi;
@@ -409,10 +408,12 @@ final class Py {
         if (op.equals("*")) {
             if (a instanceof String s && isInt(b)) return s.repeat((int) Math.max(0, toLong(b)));
             if (b instanceof String s && isInt(a)) return s.repeat((int) Math.max(0, toLong(a)));
-            if (a instanceof List<?> l && isInt(b)) {
+            if (a instanceof List<?> l && isInt(b) || b instanceof List<?> && isInt(a)) {
+                List<?> l = a instanceof List<?> x ? x : (List<?>) b;
+                long times = toLong(a instanceof List ? b : a);
                 List<Object> out = new ArrayList<>();
-                for (long i = 0; i < toLong(b); i++) out.addAll(l);
-                return out;
+                for (long i = 0; i < times; i++) out.addAll(l);
+                return a instanceof PyTuple || b instanceof PyTuple ? PyTuple.of(out) : out;
             }
         }
         if (op.equals("%") && a instanceof String s) return Methods.percentFormat(s, b);
@@ -504,14 +505,5 @@ final class Py {
         }
         if (start < s.length()) out.add(s.substring(start));
         return out;
-    }
-
-    /** A fresh dict copy, used where templates build dicts (dict(), literals). */
-    static Map<Object, Object> newDict() {
-        return new LinkedHashMap<>();
-    }
-
-    static Iterator<Object> iterator(Object v) {
-        return iterate(v).iterator();
     }
 }

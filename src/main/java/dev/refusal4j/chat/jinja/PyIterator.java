@@ -11,10 +11,20 @@ import java.util.List;
 final class PyIterator {
     final String typeName;       // "generator" or "list_reverseiterator"
     private List<Object> items;  // null once consumed
+    private final JinjaException pending; // raised on first use: generator filters fail lazily in jinja2
 
     PyIterator(String typeName, List<Object> items) {
+        this(typeName, items, null);
+    }
+
+    private PyIterator(String typeName, List<Object> items, JinjaException pending) {
         this.typeName = typeName;
         this.items = items;
+        this.pending = pending;
+    }
+
+    static PyIterator failing(JinjaException e) {
+        return new PyIterator("generator", null, e);
     }
 
     static PyIterator generator(List<Object> items) {
@@ -22,6 +32,7 @@ final class PyIterator {
     }
 
     List<Object> consume() {
+        if (pending != null) throw pending;
         List<Object> out = items == null ? new ArrayList<>() : items;
         items = null;
         return out;

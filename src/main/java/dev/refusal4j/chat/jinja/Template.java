@@ -36,6 +36,11 @@ public final class Template {
             in.render(body, root, out);
         } catch (JinjaException e) {
             throw new RenderException(e, in.errorContext());
+        } catch (RenderException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a Java failure the value helpers did not anticipate: still report it as a template error
+            throw new RenderException(new JinjaException("TemplateError", "internal error: " + e), in.errorContext());
         } catch (StackOverflowError e) {
             throw new RenderException(new JinjaException("RecursionError", "maximum recursion depth exceeded"), in.errorContext());
         }

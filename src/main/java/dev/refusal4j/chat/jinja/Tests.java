@@ -28,8 +28,8 @@ final class Tests {
             case "callable" -> v instanceof JinjaCallable;
             case "sameas" -> v == a0 || (v != null && Py.isNumber(v) && v.equals(a0));
             case "escaped" -> v instanceof Markup;
-            case "lower" -> v instanceof String s && s.equals(s.toLowerCase(java.util.Locale.ROOT));
-            case "upper" -> v instanceof String s && s.equals(s.toUpperCase(java.util.Locale.ROOT));
+            case "lower" -> isCased(Py.str(v), false);
+            case "upper" -> isCased(Py.str(v), true);
             case "even" -> Py.toLong(v) % 2 == 0;
             case "odd" -> Py.toLong(v) % 2 != 0;
             case "divisibleby" -> Py.toLong(v) % Py.toLong(a0) == 0;
@@ -46,14 +46,29 @@ final class Tests {
         };
     }
 
-    static boolean exists(String name) {
-        try {
-            apply(name, null, List.of(), Map.of());
-            return true;
-        } catch (JinjaException e) {
-            return !e.getMessage().startsWith("No test named");
-        } catch (RuntimeException e) {
-            return true;
+    /** Python's str.isupper() / islower(): at least one cased char, and every cased char in that case. */
+    private static boolean isCased(String s, boolean upper) {
+        boolean any = false;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.isUpperCase(cp) || Character.isTitleCase(cp)) {
+                if (!upper) return false;
+                any = true;
+            } else if (Character.isLowerCase(cp)) {
+                if (upper) return false;
+                any = true;
+            }
         }
+        return any;
+    }
+
+    private static final java.util.Set<String> NAMES = java.util.Set.of("defined", "undefined", "none", "boolean",
+            "true", "false", "integer", "float", "number", "string", "mapping", "iterable", "sequence", "callable",
+            "sameas", "escaped", "lower", "upper", "even", "odd", "divisibleby", "eq", "equalto", "==", "ne", "!=", "lt",
+            "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge", ">=", "in", "filter", "test");
+
+    static boolean exists(String name) {
+        return NAMES.contains(name);
     }
 }
