@@ -34,7 +34,7 @@ final class BarChart {
      */
     static Figure draw(String title, String subtitle, List<Group> groups, double barW) {
         double gap = Math.max(3, barW * 0.18), groupGap = Math.max(18, barW * 0.8);
-        double x0 = 52, y0 = 58, h = 220;
+        double x0 = 52, y0 = 76, h = 220;
         double w = groupGap / 2;
         for (Group g : groups) w += g.bars().size() * (barW + gap) - gap + groupGap;
         // group names wider than their group hang vertically below the axis
