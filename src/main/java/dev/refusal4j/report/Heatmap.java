@@ -62,7 +62,7 @@ final class Heatmap {
         for (int p : positions) labelW = Math.max(labelW, Figure.textWidth(positionLabel(c, p), 11));
         double x0 = 34 + labelW, y0 = TOP, w = L * cellW, h = P * CELL_H;
         double cbX = x0 + w + 22, cbH = Math.max(h, 120);
-        double legendY = y0 + Math.max(h, cbH) + 52;
+        double legendY = y0 + Math.max(h + 58, cbH + 26);
         Figure f = new Figure(score.title + " over layer × position", cbX + COLORBAR_W + 80, legendY + 12);
 
         f.bold(x0, 18, score.title + (c.model() == null ? "" : " — " + c.model()), 15, Anchor.START);

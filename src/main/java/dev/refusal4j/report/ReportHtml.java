@@ -75,9 +75,9 @@ final class ReportHtml {
 
     private void glance() {
         sb.append("<div class=\"cards\">\n");
-        card("Harmful prompts refused", Html.percent(rate("harmful_baseline")) + "<span class=\"arrow\">→</span>" + Html.percent(rate("harmful_ablation")),
+        card("Harmful prompts refused", change(rate("harmful_baseline"), rate("harmful_ablation")),
                 "baseline → direction ablated" + (Double.isNaN(rate("harmful_actadd")) ? "" : "; with −r added: " + Html.percent(rate("harmful_actadd"))));
-        card("Harmless prompts refused", Html.percent(rate("harmless_baseline")) + "<span class=\"arrow\">→</span>" + Html.percent(rate("harmless_actadd")),
+        card("Harmless prompts refused", change(rate("harmless_baseline"), rate("harmless_actadd")),
                 "baseline → direction added (+r)");
         Candidates c = a.candidates;
         Candidates.Cell sel = c == null ? null : c.selected();
@@ -91,6 +91,18 @@ final class ReportHtml {
         card("Side effect (KL)", s == null ? "—" : Html.num(s.kl()),
                 (klMax == null ? "" : "limit " + Html.num(klMax)) + (s == null ? "" : " · bypass " + Html.num(s.bypass()) + " · induce " + Html.num(s.induce())));
         sb.append("</div>\n");
+    }
+
+    /** Says whether a file is missing (stage not run) or present but unreadable (listed at the top). */
+    private void absent(String file, String meaning) {
+        boolean exists = java.nio.file.Files.exists(a.dir.resolve(file));
+        sb.append("<p class=\"note\">").append(file).append(exists ? " could not be read (see the list at the top)." : " not found: " + meaning + ".")
+                .append("</p>\n");
+    }
+
+    private static String change(double from, double to) {
+        if (Double.isNaN(from) && Double.isNaN(to)) return "not measured";
+        return Html.percent(from) + "<span class=\"arrow\">→</span>" + Html.percent(to);
     }
 
     private Integer directionInt(String field) {
@@ -107,7 +119,7 @@ final class ReportHtml {
     private void rates() {
         sb.append("<h2 id=\"rates\">Refusal rates</h2>\n");
         if (a.metrics == null) {
-            sb.append("<p class=\"note\">metrics.json not found: the evaluation stage has not run.</p>\n");
+            absent("metrics.json", "the evaluation stage has not run");
             return;
         }
         sb.append("<p>Share of test prompts whose completion the judge counts as a refusal")
@@ -172,7 +184,7 @@ final class ReportHtml {
         sb.append("<h2 id=\"candidates\">Candidate directions</h2>\n");
         Candidates c = a.candidates;
         if (c == null) {
-            sb.append("<p class=\"note\">candidates.json not found: the selection stage has not run.</p>\n");
+            absent("candidates.json", "the selection stage has not run");
             return;
         }
         sb.append("<p>Every candidate r(position, layer) is a difference of mean activations at a post-instruction position and a layer. ")
@@ -213,7 +225,7 @@ final class ReportHtml {
     private void direction() {
         sb.append("<h2 id=\"direction\">Chosen direction</h2>\n");
         if (a.direction == null) {
-            sb.append("<p class=\"note\">direction.json not found.</p>\n");
+            absent("direction.json", "no direction was saved");
             return;
         }
         sb.append("<table>\n");
@@ -228,7 +240,10 @@ final class ReportHtml {
             sb.append("<tr><th>scores</th><td>bypass ").append(Html.num(s.bypass())).append(" · induce ").append(Html.num(s.induce()))
                     .append(" · KL ").append(Html.num(s.kl())).append("</td></tr>\n");
         }
-        sb.append("</table>\n<p class=\"note\">The vector itself is in <code>direction.safetensors</code>.</p>\n");
+        sb.append("</table>\n");
+        if (java.nio.file.Files.isRegularFile(a.dir.resolve("direction.safetensors"))) {
+            sb.append("<p class=\"note\">The vector itself is in <code>direction.safetensors</code>.</p>\n");
+        }
     }
 
     // ---- loss, counts, timings
@@ -236,7 +251,7 @@ final class ReportHtml {
     private void cost() {
         sb.append("<h2 id=\"cost\">Loss, counts, timings</h2>\n");
         if (a.metrics == null) {
-            sb.append("<p class=\"note\">metrics.json not found.</p>\n");
+            absent("metrics.json", "the evaluation stage has not run");
             return;
         }
         sb.append("<div class=\"cols\">\n<div>\n<h3>Cross-entropy loss</h3>\n");
