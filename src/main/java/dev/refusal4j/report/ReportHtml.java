@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Builds report.html from the artifacts and the figures. The page is XHTML-shaped HTML5 (every
@@ -18,16 +19,18 @@ final class ReportHtml {
     private final Artifacts a;
     private final Map<String, Figure> figures;
     private final int samples;
+    private final Predicate<String> judge;
     private final StringBuilder sb = new StringBuilder(1 << 16);
 
-    private ReportHtml(Artifacts a, Map<String, Figure> figures, int samples) {
+    private ReportHtml(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge) {
         this.a = a;
+        this.judge = judge;
         this.figures = figures;
         this.samples = samples;
     }
 
-    static String render(Artifacts a, Map<String, Figure> figures, int samples, String generatedAt) {
-        ReportHtml r = new ReportHtml(a, figures, samples);
+    static String render(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge, String generatedAt) {
+        ReportHtml r = new ReportHtml(a, figures, samples, judge);
         r.page(generatedAt);
         return r.sb.toString();
     }
@@ -333,7 +336,7 @@ final class ReportHtml {
             return;
         }
         sb.append("<p>Greedy completions of the same test instructions under each condition, picked across categories. ")
-                .append("Badges show the judge's verdict where the run recorded one. All files are under <code>completions/</code>.</p>\n");
+                .append("Badges show the refusal judge's verdict. All files are under <code>completions/</code>.</p>\n");
         sampleTable("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
                 List.of("baseline", "direction ablated", "−r added"));
         sampleTable("Harmless test instructions", List.of("harmless_baseline", "harmless_actadd"),
@@ -359,8 +362,9 @@ final class ReportHtml {
                 if (c == null) {
                     sb.append("<span class=\"missing\">no completion</span>");
                 } else {
-                    String badge = c.refused() == null ? "unjudged" : c.refused() ? "refused" : "complied";
-                    if (c.refused() != null) sb.append("<span class=\"badge ").append(badge).append("\">").append(badge).append("</span>");
+                    Boolean refused = c.refused() != null ? c.refused() : judge != null && c.response() != null ? (Boolean) judge.test(c.response()) : null;
+                    String badge = refused == null ? "unjudged" : refused ? "refused" : "complied";
+                    if (refused != null) sb.append("<span class=\"badge ").append(badge).append("\">").append(badge).append("</span>");
                     sb.append("<div class=\"resp\">").append(esc(c.response())).append("</div>");
                 }
                 sb.append("</td>");
