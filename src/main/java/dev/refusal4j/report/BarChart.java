@@ -50,7 +50,8 @@ final class BarChart {
         for (Group g : groups) for (Bar b : g.bars()) legend.putIfAbsent(b.label(), b.color());
         double legendW = 0;
         for (String k : legend.keySet()) legendW += 26 + Figure.textWidth(k, 11) + 14;
-        double width = Math.max(x0 + w + 20, Math.max(x0 + legendW + 20, x0 + Figure.textWidth(title, 15) + 20));
+        double width = Math.max(x0 + w + 20, Math.max(x0 + legendW + 20, x0 + 20 + Math.max(Figure.textWidth(title, 15) * 1.1,
+                subtitle == null ? 0 : Figure.textWidth(subtitle, 11))));
         Figure f = new Figure(title, width, hang ? y0 + h + 12 + widest + 8 : groupLabelY + 14);
 
         f.bold(x0, 18, title, 15, Anchor.START);
