@@ -257,74 +257,7 @@ final class ReportHtml {
             absent("metrics.json", "the evaluation stage has not run");
             return;
         }
-        sb.append("<div class=\"cols\">\n<div>\n<h3>Cross-entropy loss</h3>\n");
-        Map<String, Double> loss = a.metrics.loss();
-        if (loss.isEmpty()) {
-            sb.append("<p class=\"note\">not recorded</p>\n");
-        } else {
-            double base = loss.getOrDefault("baseline", Double.NaN);
-            sb.append("<table>\n<tr><th>condition</th><th class=\"num\">loss</th><th class=\"num\">vs baseline</th></tr>\n");
-            loss.forEach((k, v) -> sb.append("<tr><td>").append(esc(k)).append("</td><td class=\"num\">").append(Html.num(v))
-                    .append("</td><td class=\"num\">").append(k.equals("baseline") || Double.isNaN(base) ? "" : (v >= base ? "+" : "") + Html.num(v - base))
-                    .append("</td></tr>\n"));
-            sb.append("</table>\n<p class=\"note\">On the model's own harmless completions; lower is better.</p>\n");
-        }
-        sb.append("</div>\n<div>\n<h3>Prompts</h3>\n");
-        counts(a.metrics.counts());
-        sb.append("</div>\n<div>\n<h3>Time per stage</h3>\n");
-        timings(a.metrics.timingsSeconds());
-        sb.append("</div>\n</div>\n");
-    }
-
-    /** harmful_X / harmless_X keys become one row X with two columns; other keys get rows of their own. */
-    private void counts(Map<String, Double> counts) {
-        if (counts.isEmpty()) {
-            sb.append("<p class=\"note\">not recorded</p>\n");
-            return;
-        }
-        Map<String, Double[]> rows = new LinkedHashMap<>();
-        Map<String, Double> other = new LinkedHashMap<>();
-        counts.forEach((k, v) -> {
-            int side = k.startsWith("harmful_") ? 0 : k.startsWith("harmless_") ? 1 : -1;
-            if (side < 0) {
-                other.put(k, v);
-            } else {
-                rows.computeIfAbsent(k.substring(k.indexOf('_') + 1), x -> new Double[2])[side] = v;
-            }
-        });
-        sb.append("<table>\n<tr><th>set</th><th class=\"num\">harmful</th><th class=\"num\">harmless</th></tr>\n");
-        rows.forEach((k, v) -> sb.append("<tr><td>").append(esc(k.replace('_', ' '))).append("</td><td class=\"num\">").append(count(v[0]))
-                .append("</td><td class=\"num\">").append(count(v[1])).append("</td></tr>\n"));
-        other.forEach((k, v) -> sb.append("<tr><td>").append(esc(k.replace('_', ' '))).append("</td><td class=\"num\" colspan=\"2\">")
-                .append(count(v)).append("</td></tr>\n"));
-        sb.append("</table>\n");
-    }
-
-    private static String count(Double v) {
-        if (v == null) return "—";
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue()) : Html.num(v);
-    }
-
-    private void timings(Map<String, Double> t) {
-        if (t.isEmpty()) {
-            sb.append("<p class=\"note\">not recorded</p>\n");
-            return;
-        }
-        double max = 0, total = 0;
-        for (double v : t.values()) {
-            if (Double.isFinite(v)) {
-                max = Math.max(max, v);
-                total += v;
-            }
-        }
-        sb.append("<table>\n<tr><th>stage</th><th class=\"num\">seconds</th><th></th></tr>\n");
-        for (Map.Entry<String, Double> e : t.entrySet()) {
-            double v = e.getValue();
-            int px = max > 0 && Double.isFinite(v) ? (int) Math.round(120 * v / max) : 0;
-            sb.append("<tr><td>").append(esc(e.getKey())).append("</td><td class=\"num\">").append(Html.num(v))
-                    .append("</td><td><span class=\"bar\" style=\"width:").append(px).append("px\"></span></td></tr>\n");
-        }
-        sb.append("<tr><th>total</th><th class=\"num\">").append(Html.num(total)).append("</th><th></th></tr>\n</table>\n");
+        CostTables.append(sb, a.metrics);
     }
 
     // ---- completions
@@ -337,41 +270,11 @@ final class ReportHtml {
         }
         sb.append("<p>Greedy completions of the same test instructions under each condition, picked across categories. ")
                 .append("Badges show the refusal judge's verdict. All files are under <code>completions/</code>.</p>\n");
-        sampleTable("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
+        SampleTables tables = new SampleTables(sb, a.completions, samples, judge, this::rate);
+        tables.append("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
                 List.of("baseline", "direction ablated", "−r added"));
-        sampleTable("Harmless test instructions", List.of("harmless_baseline", "harmless_actadd"),
+        tables.append("Harmless test instructions", List.of("harmless_baseline", "harmless_actadd"),
                 List.of("baseline", "+r added"));
-    }
-
-    private void sampleTable(String title, List<String> conditions, List<String> headers) {
-        List<Samples.Row> rows = Samples.pick(a.completions, conditions, samples);
-        if (rows.isEmpty()) return;
-        sb.append("<h3>").append(esc(title)).append("</h3>\n<table class=\"samples\">\n<tr><th>instruction</th>");
-        for (int i = 0; i < conditions.size(); i++) {
-            sb.append("<th>").append(esc(headers.get(i)));
-            if (!Double.isNaN(rate(conditions.get(i)))) sb.append(" <span class=\"cat\">refusal rate ").append(Html.percent(rate(conditions.get(i)))).append("</span>");
-            sb.append("</th>");
-        }
-        sb.append("</tr>\n");
-        for (Samples.Row r : rows) {
-            sb.append("<tr><td>").append(esc(r.instruction()));
-            if (r.category() != null) sb.append("<span class=\"cat\">").append(esc(r.category())).append("</span>");
-            sb.append("</td>");
-            for (Completion c : r.responses()) {
-                sb.append("<td>");
-                if (c == null) {
-                    sb.append("<span class=\"missing\">no completion</span>");
-                } else {
-                    Boolean refused = c.refused() != null ? c.refused() : judge != null && c.response() != null ? (Boolean) judge.test(c.response()) : null;
-                    String badge = refused == null ? "unjudged" : refused ? "refused" : "complied";
-                    if (refused != null) sb.append("<span class=\"badge ").append(badge).append("\">").append(badge).append("</span>");
-                    sb.append("<div class=\"resp\">").append(esc(c.response())).append("</div>");
-                }
-                sb.append("</td>");
-            }
-            sb.append("</tr>\n");
-        }
-        sb.append("</table>\n");
     }
 
     // ---- files
