@@ -34,7 +34,7 @@ final class BarChart {
      */
     static Figure draw(String title, String subtitle, List<Group> groups, double barW) {
         double gap = Math.max(3, barW * 0.18), groupGap = Math.max(18, barW * 0.8);
-        double x0 = 52, y0 = 58, h = 220;
+        double x0 = 52, y0 = 76, h = 220;
         double w = groupGap / 2;
         for (Group g : groups) w += g.bars().size() * (barW + gap) - gap + groupGap;
         // group names wider than their group hang vertically below the axis
@@ -50,7 +50,8 @@ final class BarChart {
         for (Group g : groups) for (Bar b : g.bars()) legend.putIfAbsent(b.label(), b.color());
         double legendW = 0;
         for (String k : legend.keySet()) legendW += 26 + Figure.textWidth(k, 11) + 14;
-        double width = Math.max(x0 + w + 20, Math.max(x0 + legendW + 20, x0 + Figure.textWidth(title, 15) + 20));
+        double width = Math.max(x0 + w + 20, Math.max(x0 + legendW + 20, x0 + 20 + Math.max(Figure.textWidth(title, 15) * 1.1,
+                subtitle == null ? 0 : Figure.textWidth(subtitle, 11))));
         Figure f = new Figure(title, width, hang ? y0 + h + 12 + widest + 8 : groupLabelY + 14);
 
         f.bold(x0, 18, title, 15, Anchor.START);

@@ -45,7 +45,7 @@ final class Heatmap {
         }
     }
 
-    static final double CELL_H = 30, TOP = 50, COLORBAR_W = 14;
+    static final double CELL_H = 30, TOP = 58, COLORBAR_W = 14;
     static final Rgb MISSING = Rgb.hex("#eeeeee"), NAN = Rgb.hex("#9e9e9e");
 
     private Heatmap() {}
@@ -53,7 +53,7 @@ final class Heatmap {
     static Figure draw(Candidates c, Score score) {
         List<Integer> positions = c.positions();
         int P = positions.size(), L = c.numLayers();
-        double cellW = Math.clamp(860.0 / Math.max(L, 1), 12, 44);
+        double cellW = Math.clamp(860.0 / Math.max(L, 1), 12, 56);
         double[] values = c.list().stream().mapToDouble(score.value).toArray();
         Scale scale = score.scale(values);
         Colormap cmap = score.colormap();
@@ -62,10 +62,14 @@ final class Heatmap {
         for (int p : positions) labelW = Math.max(labelW, Figure.textWidth(positionLabel(c, p), 11));
         double x0 = 34 + labelW, y0 = TOP, w = L * cellW, h = P * CELL_H;
         double cbX = x0 + w + 22, cbH = Math.max(h, 120);
-        double legendY = y0 + Math.max(h, cbH) + 52;
-        Figure f = new Figure(score.title + " over layer × position", cbX + COLORBAR_W + 80, legendY + 12);
+        double legendY = y0 + Math.max(h + 58, cbH + 26);
+        String title = score.title + (c.model() == null ? "" : " — " + c.model());
+        String[] legend = legendTexts(c, score);
+        double width = Math.max(cbX + COLORBAR_W + 80, x0 + 20 + Math.max(Math.max(Figure.textWidth(title, 15) * 1.1,
+                Figure.textWidth(score.subtitle, 11)), 22 + Figure.textWidth(legend[0], 11) + 50 + Figure.textWidth(legend[1], 11)));
+        Figure f = new Figure(score.title + " over layer × position", width, legendY + 12);
 
-        f.bold(x0, 18, score.title + (c.model() == null ? "" : " — " + c.model()), 15, Anchor.START);
+        f.bold(x0, 18, title, 15, Anchor.START);
         f.text(x0, 35, score.subtitle, 11, Anchor.START, Rgb.MUTED);
 
         // cells
@@ -116,7 +120,7 @@ final class Heatmap {
             f.outline(x + 1.5, y + 1.5, cellW - 3, CELL_H - 3, Rgb.WHITE, 1);
         }
         colorbar(f, c, score, scale, cmap, cbX, y0, cbH);
-        legend(f, c, score, x0, legendY);
+        legend(f, score, legend, x0, legendY);
         return f;
     }
 
@@ -142,21 +146,25 @@ final class Heatmap {
         }
     }
 
-    private static void legend(Figure f, Candidates c, Score score, double x, double y) {
+    /** The two legend entries: how many candidates are crossed out, and which one is outlined. */
+    private static String[] legendTexts(Candidates c, Score score) {
+        long filtered = c.list().stream().filter(k -> !k.kept()).count();
+        Candidates.Candidate s = c.selectedCandidate();
+        String selected = c.selected() == null ? "no candidate selected"
+                : "selected: position " + c.selected().position() + ", layer " + c.selected().layer()
+                + (s == null ? "" : " (" + score.file + " " + Html.num(score.value.applyAsDouble(s)) + ")");
+        return new String[]{"filtered out (" + filtered + " of " + c.list().size() + ")", selected};
+    }
+
+    private static void legend(Figure f, Score score, String[] texts, double x, double y) {
         Rgb sample = score.colormap().at(0.5);
         f.rect(x, y - 11, 16, 14, sample);
         cross(f, x, y - 11, 16, 14, sample);
-        long filtered = c.list().stream().filter(k -> !k.kept()).count();
-        String ftxt = "filtered out (" + filtered + " of " + c.list().size() + ")";
-        f.text(x + 22, y, ftxt, 11, Anchor.START, Rgb.TEXT);
-        double sx = x + 22 + Figure.textWidth(ftxt, 11) + 26;
+        f.text(x + 22, y, texts[0], 11, Anchor.START, Rgb.TEXT);
+        double sx = x + 22 + Figure.textWidth(texts[0], 11) + 26;
         f.rect(sx, y - 11, 16, 14, sample);
         f.outline(sx - 1, y - 12, 18, 16, Rgb.BLACK, 2.5);
-        Candidates.Candidate s = c.selectedCandidate();
-        String stxt = c.selected() == null ? "no candidate selected"
-                : "selected: position " + c.selected().position() + ", layer " + c.selected().layer()
-                + (s == null ? "" : " (" + score.file + " " + Html.num(score.value.applyAsDouble(s)) + ")");
-        f.text(sx + 24, y, stxt, 11, Anchor.START, Rgb.TEXT);
+        f.text(sx + 24, y, texts[1], 11, Anchor.START, Rgb.TEXT);
     }
 
     /** A diagonal cross, light on dark cells and dark on light ones. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Writes {@code report.html} for a run directory from whatever artifacts it holds
@@ -33,6 +34,14 @@ public final class Report {
 
     /** @param samples how many instructions the side-by-side tables show, per prompt set */
     public static Written write(Path runDir, int samples, Clock clock) throws IOException {
+        return write(runDir, samples, clock, null);
+    }
+
+    /**
+     * @param judge decides the refused/complied badge of a response whose completions line has no
+     *              {@code refused} field (null: no badge for those)
+     */
+    public static Written write(Path runDir, int samples, Clock clock, Predicate<String> judge) throws IOException {
         if (!Files.isDirectory(runDir)) throw new IllegalArgumentException("run directory not found: " + runDir);
         Artifacts a = Artifacts.read(runDir);
         if (a.isEmpty()) {
@@ -53,7 +62,7 @@ public final class Report {
         }
         String generated = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
         Path html = runDir.resolve("report.html");
-        Files.writeString(html, ReportHtml.render(a, figures, samples, generated), StandardCharsets.UTF_8);
+        Files.writeString(html, ReportHtml.render(a, figures, samples, judge, generated), StandardCharsets.UTF_8);
         return new Written(html, plots, List.copyOf(a.problems));
     }
 

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Builds report.html from the artifacts and the figures. The page is XHTML-shaped HTML5 (every
@@ -18,16 +19,18 @@ final class ReportHtml {
     private final Artifacts a;
     private final Map<String, Figure> figures;
     private final int samples;
+    private final Predicate<String> judge;
     private final StringBuilder sb = new StringBuilder(1 << 16);
 
-    private ReportHtml(Artifacts a, Map<String, Figure> figures, int samples) {
+    private ReportHtml(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge) {
         this.a = a;
+        this.judge = judge;
         this.figures = figures;
         this.samples = samples;
     }
 
-    static String render(Artifacts a, Map<String, Figure> figures, int samples, String generatedAt) {
-        ReportHtml r = new ReportHtml(a, figures, samples);
+    static String render(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge, String generatedAt) {
+        ReportHtml r = new ReportHtml(a, figures, samples, judge);
         r.page(generatedAt);
         return r.sb.toString();
     }
@@ -75,9 +78,9 @@ final class ReportHtml {
 
     private void glance() {
         sb.append("<div class=\"cards\">\n");
-        card("Harmful prompts refused", Html.percent(rate("harmful_baseline")) + "<span class=\"arrow\">→</span>" + Html.percent(rate("harmful_ablation")),
+        card("Harmful prompts refused", change(rate("harmful_baseline"), rate("harmful_ablation")),
                 "baseline → direction ablated" + (Double.isNaN(rate("harmful_actadd")) ? "" : "; with −r added: " + Html.percent(rate("harmful_actadd"))));
-        card("Harmless prompts refused", Html.percent(rate("harmless_baseline")) + "<span class=\"arrow\">→</span>" + Html.percent(rate("harmless_actadd")),
+        card("Harmless prompts refused", change(rate("harmless_baseline"), rate("harmless_actadd")),
                 "baseline → direction added (+r)");
         Candidates c = a.candidates;
         Candidates.Cell sel = c == null ? null : c.selected();
@@ -91,6 +94,18 @@ final class ReportHtml {
         card("Side effect (KL)", s == null ? "—" : Html.num(s.kl()),
                 (klMax == null ? "" : "limit " + Html.num(klMax)) + (s == null ? "" : " · bypass " + Html.num(s.bypass()) + " · induce " + Html.num(s.induce())));
         sb.append("</div>\n");
+    }
+
+    /** Says whether a file is missing (stage not run) or present but unreadable (listed at the top). */
+    private void absent(String file, String meaning) {
+        boolean exists = java.nio.file.Files.exists(a.dir.resolve(file));
+        sb.append("<p class=\"note\">").append(file).append(exists ? " could not be read (see the list at the top)." : " not found: " + meaning + ".")
+                .append("</p>\n");
+    }
+
+    private static String change(double from, double to) {
+        if (Double.isNaN(from) && Double.isNaN(to)) return "not measured";
+        return Html.percent(from) + "<span class=\"arrow\">→</span>" + Html.percent(to);
     }
 
     private Integer directionInt(String field) {
@@ -107,7 +122,7 @@ final class ReportHtml {
     private void rates() {
         sb.append("<h2 id=\"rates\">Refusal rates</h2>\n");
         if (a.metrics == null) {
-            sb.append("<p class=\"note\">metrics.json not found: the evaluation stage has not run.</p>\n");
+            absent("metrics.json", "the evaluation stage has not run");
             return;
         }
         sb.append("<p>Share of test prompts whose completion the judge counts as a refusal")
@@ -172,7 +187,7 @@ final class ReportHtml {
         sb.append("<h2 id=\"candidates\">Candidate directions</h2>\n");
         Candidates c = a.candidates;
         if (c == null) {
-            sb.append("<p class=\"note\">candidates.json not found: the selection stage has not run.</p>\n");
+            absent("candidates.json", "the selection stage has not run");
             return;
         }
         sb.append("<p>Every candidate r(position, layer) is a difference of mean activations at a post-instruction position and a layer. ")
@@ -213,7 +228,7 @@ final class ReportHtml {
     private void direction() {
         sb.append("<h2 id=\"direction\">Chosen direction</h2>\n");
         if (a.direction == null) {
-            sb.append("<p class=\"note\">direction.json not found.</p>\n");
+            absent("direction.json", "no direction was saved");
             return;
         }
         sb.append("<table>\n");
@@ -228,7 +243,10 @@ final class ReportHtml {
             sb.append("<tr><th>scores</th><td>bypass ").append(Html.num(s.bypass())).append(" · induce ").append(Html.num(s.induce()))
                     .append(" · KL ").append(Html.num(s.kl())).append("</td></tr>\n");
         }
-        sb.append("</table>\n<p class=\"note\">The vector itself is in <code>direction.safetensors</code>.</p>\n");
+        sb.append("</table>\n");
+        if (java.nio.file.Files.isRegularFile(a.dir.resolve("direction.safetensors"))) {
+            sb.append("<p class=\"note\">The vector itself is in <code>direction.safetensors</code>.</p>\n");
+        }
     }
 
     // ---- loss, counts, timings
@@ -236,77 +254,10 @@ final class ReportHtml {
     private void cost() {
         sb.append("<h2 id=\"cost\">Loss, counts, timings</h2>\n");
         if (a.metrics == null) {
-            sb.append("<p class=\"note\">metrics.json not found.</p>\n");
+            absent("metrics.json", "the evaluation stage has not run");
             return;
         }
-        sb.append("<div class=\"cols\">\n<div>\n<h3>Cross-entropy loss</h3>\n");
-        Map<String, Double> loss = a.metrics.loss();
-        if (loss.isEmpty()) {
-            sb.append("<p class=\"note\">not recorded</p>\n");
-        } else {
-            double base = loss.getOrDefault("baseline", Double.NaN);
-            sb.append("<table>\n<tr><th>condition</th><th class=\"num\">loss</th><th class=\"num\">vs baseline</th></tr>\n");
-            loss.forEach((k, v) -> sb.append("<tr><td>").append(esc(k)).append("</td><td class=\"num\">").append(Html.num(v))
-                    .append("</td><td class=\"num\">").append(k.equals("baseline") || Double.isNaN(base) ? "" : (v >= base ? "+" : "") + Html.num(v - base))
-                    .append("</td></tr>\n"));
-            sb.append("</table>\n<p class=\"note\">On the model's own harmless completions; lower is better.</p>\n");
-        }
-        sb.append("</div>\n<div>\n<h3>Prompts</h3>\n");
-        counts(a.metrics.counts());
-        sb.append("</div>\n<div>\n<h3>Time per stage</h3>\n");
-        timings(a.metrics.timingsSeconds());
-        sb.append("</div>\n</div>\n");
-    }
-
-    /** harmful_X / harmless_X keys become one row X with two columns; other keys get rows of their own. */
-    private void counts(Map<String, Double> counts) {
-        if (counts.isEmpty()) {
-            sb.append("<p class=\"note\">not recorded</p>\n");
-            return;
-        }
-        Map<String, Double[]> rows = new LinkedHashMap<>();
-        Map<String, Double> other = new LinkedHashMap<>();
-        counts.forEach((k, v) -> {
-            int side = k.startsWith("harmful_") ? 0 : k.startsWith("harmless_") ? 1 : -1;
-            if (side < 0) {
-                other.put(k, v);
-            } else {
-                rows.computeIfAbsent(k.substring(k.indexOf('_') + 1), x -> new Double[2])[side] = v;
-            }
-        });
-        sb.append("<table>\n<tr><th>set</th><th class=\"num\">harmful</th><th class=\"num\">harmless</th></tr>\n");
-        rows.forEach((k, v) -> sb.append("<tr><td>").append(esc(k.replace('_', ' '))).append("</td><td class=\"num\">").append(count(v[0]))
-                .append("</td><td class=\"num\">").append(count(v[1])).append("</td></tr>\n"));
-        other.forEach((k, v) -> sb.append("<tr><td>").append(esc(k.replace('_', ' '))).append("</td><td class=\"num\" colspan=\"2\">")
-                .append(count(v)).append("</td></tr>\n"));
-        sb.append("</table>\n");
-    }
-
-    private static String count(Double v) {
-        if (v == null) return "—";
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue()) : Html.num(v);
-    }
-
-    private void timings(Map<String, Double> t) {
-        if (t.isEmpty()) {
-            sb.append("<p class=\"note\">not recorded</p>\n");
-            return;
-        }
-        double max = 0, total = 0;
-        for (double v : t.values()) {
-            if (Double.isFinite(v)) {
-                max = Math.max(max, v);
-                total += v;
-            }
-        }
-        sb.append("<table>\n<tr><th>stage</th><th class=\"num\">seconds</th><th></th></tr>\n");
-        for (Map.Entry<String, Double> e : t.entrySet()) {
-            double v = e.getValue();
-            int px = max > 0 && Double.isFinite(v) ? (int) Math.round(120 * v / max) : 0;
-            sb.append("<tr><td>").append(esc(e.getKey())).append("</td><td class=\"num\">").append(Html.num(v))
-                    .append("</td><td><span class=\"bar\" style=\"width:").append(px).append("px\"></span></td></tr>\n");
-        }
-        sb.append("<tr><th>total</th><th class=\"num\">").append(Html.num(total)).append("</th><th></th></tr>\n</table>\n");
+        CostTables.append(sb, a.metrics);
     }
 
     // ---- completions
@@ -318,41 +269,12 @@ final class ReportHtml {
             return;
         }
         sb.append("<p>Greedy completions of the same test instructions under each condition, picked across categories. ")
-                .append("Badges show the judge's verdict where the run recorded one. All files are under <code>completions/</code>.</p>\n");
-        sampleTable("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
+                .append("Badges show the refusal judge's verdict. All files are under <code>completions/</code>.</p>\n");
+        SampleTables tables = new SampleTables(sb, a.completions, samples, judge, this::rate);
+        tables.append("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
                 List.of("baseline", "direction ablated", "−r added"));
-        sampleTable("Harmless test instructions", List.of("harmless_baseline", "harmless_actadd"),
+        tables.append("Harmless test instructions", List.of("harmless_baseline", "harmless_actadd"),
                 List.of("baseline", "+r added"));
-    }
-
-    private void sampleTable(String title, List<String> conditions, List<String> headers) {
-        List<Samples.Row> rows = Samples.pick(a.completions, conditions, samples);
-        if (rows.isEmpty()) return;
-        sb.append("<h3>").append(esc(title)).append("</h3>\n<table class=\"samples\">\n<tr><th>instruction</th>");
-        for (int i = 0; i < conditions.size(); i++) {
-            sb.append("<th>").append(esc(headers.get(i)));
-            if (!Double.isNaN(rate(conditions.get(i)))) sb.append(" <span class=\"cat\">refusal rate ").append(Html.percent(rate(conditions.get(i)))).append("</span>");
-            sb.append("</th>");
-        }
-        sb.append("</tr>\n");
-        for (Samples.Row r : rows) {
-            sb.append("<tr><td>").append(esc(r.instruction()));
-            if (r.category() != null) sb.append("<span class=\"cat\">").append(esc(r.category())).append("</span>");
-            sb.append("</td>");
-            for (Completion c : r.responses()) {
-                sb.append("<td>");
-                if (c == null) {
-                    sb.append("<span class=\"missing\">no completion</span>");
-                } else {
-                    String badge = c.refused() == null ? "unjudged" : c.refused() ? "refused" : "complied";
-                    if (c.refused() != null) sb.append("<span class=\"badge ").append(badge).append("\">").append(badge).append("</span>");
-                    sb.append("<div class=\"resp\">").append(esc(c.response())).append("</div>");
-                }
-                sb.append("</td>");
-            }
-            sb.append("</tr>\n");
-        }
-        sb.append("</table>\n");
     }
 
     // ---- files

@@ -29,7 +29,7 @@ class PartialRunTest {
         assertThat(w.problems()).isEmpty();
         assertThat(w.plots()).extracting(p -> p.getFileName().toString()).containsExactly(
                 "heatmap_bypass.svg", "heatmap_bypass.png", "heatmap_induce.svg", "heatmap_induce.png", "heatmap_kl.svg", "heatmap_kl.png");
-        assertThat(text(tmp)).contains("metrics.json not found", "direction.json not found", "No completions found", "layer 5, pos -2");
+        assertThat(text(tmp)).contains("metrics.json not found", "direction.json not found", "No completions found", "layer 5, pos -2", "not measured");
     }
 
     @Test
@@ -57,7 +57,8 @@ class PartialRunTest {
         assertThat(w.problems().get(0)).startsWith("metrics.json: not readable JSON");
         assertThat(w.problems().get(1)).startsWith("completions/harmless_actadd.jsonl line 2: not JSON");
         String text = text(tmp);
-        assertThat(text).contains("could not be read", "metrics.json: not readable JSON", "Bypass score");
+        assertThat(text).contains("could not be read", "metrics.json: not readable JSON", "Bypass score",
+                "metrics.json could not be read (see the list at the top)").doesNotContain("metrics.json not found");
     }
 
     @Test

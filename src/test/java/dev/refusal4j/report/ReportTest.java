@@ -211,4 +211,23 @@ class ReportTest {
         assertThat(Files.readAllBytes(tmp.resolve("plots/heatmap_kl.png"))).isEqualTo(png);
         assertThat(Files.readString(tmp.resolve("plots/heatmap_kl.svg"))).isEqualTo(svg);
     }
+
+    @Test
+    void aJudgeGivesBadgesToLinesWithoutAVerdict(@TempDir Path tmp) throws Exception {
+        SyntheticRun.write(tmp, 42);
+        for (String c : Artifacts.CONDITIONS) {
+            Path f = tmp.resolve("completions/" + c + ".jsonl");
+            Files.writeString(f, Files.readString(f).replaceAll(",\\s*\"refused\"\\s*:\\s*(true|false)", ""));
+        }
+        Report.write(tmp, 8, CLOCK);
+        String plain = Files.readString(tmp.resolve("report.html"));
+        assertThat(plain).doesNotContain("class=\"badge");
+        Report.write(tmp, 8, CLOCK, response -> response.startsWith("I cannot"));
+        String judged = Files.readString(tmp.resolve("report.html"));
+        // SyntheticRun's refusals all start with "I cannot"; every shown response gets a badge
+        int refused = judged.split("badge refused", -1).length - 1, complied = judged.split("badge complied", -1).length - 1;
+        int cannot = judged.split("<div class=\"resp\">I cannot", -1).length - 1;
+        assertThat(refused).isEqualTo(cannot).isPositive();
+        assertThat(refused + complied).isEqualTo(8 * 3 + 8 * 2);
+    }
 }
