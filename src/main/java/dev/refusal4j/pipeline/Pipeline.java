@@ -263,6 +263,10 @@ public final class Pipeline implements AutoCloseable {
         root.put("num_layers", L);
         ArrayNode pos = root.putArray("positions");
         for (int p = -P; p < 0; p++) pos.add(p);
+        // the template token at each post-instruction position, for people reading the heatmaps
+        int[] suffix = encoder.tokenizer.encode(encoder.postInstructionText(), false);
+        ObjectNode tokens = root.putObject("position_tokens");
+        for (int p = -P; p < 0; p++) tokens.put(Integer.toString(p), encoder.tokenizer.decode(new int[] {suffix[suffix.length + p]}, false));
         ArrayNode arr = root.putArray("candidates");
         for (CandidateScore c : all) {
             ObjectNode o = arr.addObject();
@@ -433,7 +437,7 @@ public final class Pipeline implements AutoCloseable {
     /** Stage 5: the HTML report (and plots) from the artifacts. */
     public void report() throws IOException {
         long t0 = System.nanoTime();
-        dev.refusal4j.report.Report.write(cfg.out, cfg.samples, java.time.Clock.systemUTC());
+        dev.refusal4j.report.Report.write(cfg.out, cfg.samples, java.time.Clock.systemUTC(), RefusalJudge.of(cfg.judge)::isRefusal);
         timings.put("report", secondsSince(t0));
     }
 
