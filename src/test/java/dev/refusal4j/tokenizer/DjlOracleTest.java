@@ -74,7 +74,7 @@ class DjlOracleTest {
                     int[] got = ours.encode(text, special);
                     if (Arrays.equals(Arrays.stream(got).asLongStream().toArray(), want)) idsOk++;
                     else if (failures.size() < 30) failures.add(name + " ids " + JSON.writeValueAsString(text) + " special=" + special
-                            + "\n   got  " + Arrays.toString(got) + "\n   want " + Arrays.toString(want));
+                            + "\n   " + firstDifference(ours, got, want));
                     boolean skip = special;
                     String wantText = hf.decode(want, skip), gotText = ours.decode(Arrays.stream(want).mapToInt(x -> (int) x).toArray(), skip);
                     if (wantText.equals(gotText)) decodesOk++;
@@ -94,5 +94,17 @@ class DjlOracleTest {
             }
         }
         return new int[]{idsOk, decodesOk, roundTrips, plainTexts};
+    }
+
+    /** Where two id sequences part, with the pieces around that point. */
+    private static String firstDifference(Tokenizer t, int[] got, long[] want) {
+        int i = 0;
+        while (i < got.length && i < want.length && got[i] == want[i]) i++;
+        StringBuilder sb = new StringBuilder("first difference at token " + i + ":");
+        sb.append("\n   got  ");
+        for (int k = Math.max(0, i - 3); k < Math.min(got.length, i + 6); k++) sb.append(got[k]).append('=').append(JSON.valueToTree(t.piece(got[k])).toString()).append(' ');
+        sb.append("\n   want ");
+        for (int k = Math.max(0, i - 3); k < Math.min(want.length, i + 6); k++) sb.append(want[k]).append('=').append(JSON.valueToTree(t.piece((int) want[k])).toString()).append(' ');
+        return sb.toString();
     }
 }
