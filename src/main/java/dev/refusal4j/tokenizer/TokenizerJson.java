@@ -36,12 +36,23 @@ final class TokenizerJson {
             int id = model.id(s);
             return id >= 0 ? OptionalInt.of(id) : OptionalInt.empty();
         };
-        int[] pre = prefix.toArray();
+        int[] pre = prefix.toArray(), post = suffix.toArray();
         OptionalInt bos = SpecialTokens.resolve(dir, "bos_token", idOf, pre, List.of(), added);
         OptionalInt eos = SpecialTokens.resolve(dir, "eos_token", idOf, pre, SpecialTokens.EOS_NAMES, added);
+        JsonNode config = dir == null ? null : SpecialTokens.optionalJson(dir, "tokenizer_config.json");
+        if (config != null && rebuildsPostProcessor(config.path("tokenizer_class").asText(""))) {
+            // transformers' Llama/Gemma fast tokenizers replace the post-processor by BOS/EOS from the config
+            pre = config.path("add_bos_token").asBoolean(true) && bos.isPresent() ? new int[]{bos.getAsInt()} : new int[0];
+            post = config.path("add_eos_token").asBoolean(false) && eos.isPresent() ? new int[]{eos.getAsInt()} : new int[0];
+        }
         return new PipelineTokenizer(model, Normalizer.fromJson(root.get("normalizer")),
                 PreTokenizer.fromJson(root.get("pre_tokenizer")), Decoder.fromJson(root.get("decoder")),
-                added, pre, suffix.toArray(), bos, eos);
+                added, pre, post, bos, eos);
+    }
+
+    /** Tokenizer classes whose transformers implementation rebuilds the post-processor from add_bos/eos_token. */
+    private static boolean rebuildsPostProcessor(String cls) {
+        return cls.matches("(Llama|CodeLlama|Gemma)Tokenizer(Fast)?");
     }
 
     static Map<String, Integer> vocab(JsonNode node) {
