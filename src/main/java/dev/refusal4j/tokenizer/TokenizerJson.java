@@ -58,14 +58,12 @@ final class TokenizerJson {
     static Map<String, Integer> vocab(JsonNode node) {
         if (!node.isObject()) throw new IllegalArgumentException("model.vocab is not an object");
         Map<String, Integer> vocab = new HashMap<>(node.size() * 2);
-        Map<Integer, String> seen = new HashMap<>(node.size() * 2);
         for (var it = node.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!e.getValue().canConvertToInt()) throw new IllegalArgumentException("vocabulary entry '" + e.getKey() + "' has no integer id");
-            int id = e.getValue().asInt();
-            String other = seen.put(id, e.getKey());
-            if (other != null) throw new IllegalArgumentException("vocabulary entries '" + other + "' and '" + e.getKey() + "' share id " + id);
-            vocab.put(e.getKey(), id);
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+                throw new IllegalArgumentException("vocabulary entry '" + e.getKey() + "' has no non-negative integer id");
+            }
+            vocab.put(e.getKey(), e.getValue().asInt());
         }
         return vocab;
     }
