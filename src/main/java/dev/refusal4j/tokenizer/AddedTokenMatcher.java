@@ -36,9 +36,10 @@ final class AddedTokenMatcher {
             out.add(new Segment(text, -1, 0));
             return out;
         }
-        int offset = 0; // end of what has been emitted
-        int i = 0;
-        while (i < text.length()) {
+        // 1. Leftmost-longest, non-overlapping matches of the patterns, as the automaton finds them.
+        List<int[]> matches = new ArrayList<>();     // [start, end] of each pattern match
+        List<AddedToken> matched = new ArrayList<>();
+        for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
             Candidate hit = null;
             List<Candidate> cands = byFirstChar.get(cp);
@@ -52,26 +53,30 @@ final class AddedTokenMatcher {
             }
             if (hit == null) {
                 i += Character.charCount(cp);
-                continue;
+            } else {
+                matches.add(new int[]{i, i + hit.pattern.length()});
+                matched.add(hit.token);
+                i += hit.pattern.length();
             }
-            int start = i, stop = i + hit.pattern.length();
-            AddedToken t = hit.token;
-            if (t.singleWord() && (wordCharBefore(text, start) || wordCharAfter(text, stop))) {
-                i += Character.charCount(cp);
-                continue;
-            }
+        }
+        // 2. The token rules, applied match by match; a stripped white-space run may reach into the
+        //    next match, which then still counts (Hugging Face behaves the same way).
+        int offset = 0; // end of what has been emitted
+        for (int m = 0; m < matches.size(); m++) {
+            int start = matches.get(m)[0], stop = matches.get(m)[1];
+            AddedToken t = matched.get(m);
+            if (t.singleWord() && (wordCharBefore(text, start) || wordCharAfter(text, stop))) continue;
             if (t.lstrip()) {
                 int s = start;
-                while (s > offset && Chars.isWhiteSpace(text.codePointBefore(s))) s -= Character.charCount(text.codePointBefore(s));
-                start = s;
+                while (s > 0 && Chars.isWhiteSpace(text.codePointBefore(s))) s -= Character.charCount(text.codePointBefore(s));
+                start = Math.max(s, offset);
             }
             if (t.rstrip()) {
                 while (stop < text.length() && Chars.isWhiteSpace(text.codePointAt(stop))) stop += Character.charCount(text.codePointAt(stop));
             }
             if (start > offset) out.add(new Segment(text.substring(offset, start), -1, offset));
-            out.add(new Segment(text.substring(start, stop), t.id(), start));
+            out.add(new Segment(text.substring(Math.min(start, stop), stop), t.id(), start));
             offset = stop;
-            i = stop;
         }
         if (offset < text.length()) out.add(new Segment(text.substring(offset), -1, offset));
         return out;

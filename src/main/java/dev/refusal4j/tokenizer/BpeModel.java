@@ -18,6 +18,7 @@ final class BpeModel implements Model {
     private final String prefix, suffix;     // continuing_subword_prefix, end_of_word_suffix ("" when none)
     private final int[] byteIds = new int[256]; // [byte] -> id of "<0xXX>", -1 when absent
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final boolean splitAtSpaceMarks; // see SpaceMarkSplit
     private static final int CACHE_LIMIT = 200_000, CACHE_WORD_LIMIT = 256;
 
     /** @param merges pairs in rank order; a pair whose halves or merge are not in the vocabulary is an error */
@@ -50,6 +51,7 @@ final class BpeModel implements Model {
         this.byteFallback = byteFallback;
         this.ignoreMerges = ignoreMerges;
         for (int b = 0; b < 256; b++) byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
+        splitAtSpaceMarks = SpaceMarkSplit.applies(vocab.keySet());
     }
 
     @Override
@@ -69,6 +71,14 @@ final class BpeModel implements Model {
 
     @Override
     public void encode(String word, IntList out) {
+        if (word.length() > SpaceMarkSplit.LONG_WORD && splitAtSpaceMarks && word.indexOf(SpaceMarkSplit.MARK, 1) > 0) {
+            SpaceMarkSplit.encodeParts(word, part -> encodeWhole(part, out));
+            return;
+        }
+        encodeWhole(word, out);
+    }
+
+    private void encodeWhole(String word, IntList out) {
         int[] cached = cache.get(word);
         if (cached == null) {
             cached = encodeUncached(word);

@@ -17,6 +17,9 @@ final class SentencePieceModel implements Model {
     private final int[] rank;                // [id] -> position of its score in descending order
     private final int unkId;
     private final int[] byteIds = new int[256]; // [byte] -> id of "<0xXX>", -1 without byte fallback
+    private final boolean splitAtSpaceMarks; // see SpaceMarkSplit
+    private final Map<String, int[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 200_000;
 
     /**
      * @param types SentencePiece piece types: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte
@@ -38,6 +41,7 @@ final class SentencePieceModel implements Model {
             rank[order[i]] = r;
         }
         this.unkId = unkId;
+        splitAtSpaceMarks = SpaceMarkSplit.applies(mergeable.keySet());
         Arrays.fill(byteIds, -1);
         if (byteFallback) {
             for (int i = 0; i < pieces.length; i++) {
@@ -51,6 +55,30 @@ final class SentencePieceModel implements Model {
 
     @Override
     public void encode(String word, IntList out) {
+        if (word.length() > SpaceMarkSplit.LONG_WORD && splitAtSpaceMarks && word.indexOf(SpaceMarkSplit.MARK, 1) > 0) {
+            SpaceMarkSplit.encodeParts(word, part -> encodeWhole(part, out));
+        } else {
+            encodeWhole(word, out);
+        }
+    }
+
+    private void encodeWhole(String word, IntList out) {
+        if (word.length() > SpaceMarkSplit.LONG_WORD) {
+            merge(word, out);
+            return;
+        }
+        int[] ids = cache.get(word);
+        if (ids == null) {
+            IntList one = new IntList(word.length());
+            merge(word, one);
+            ids = one.toArray();
+            if (cache.size() >= CACHE_LIMIT) cache.clear();
+            cache.put(word, ids);
+        }
+        for (int id : ids) out.add(id);
+    }
+
+    private void merge(String word, IntList out) {
         int n = word.codePointCount(0, word.length());
         int[] start = new int[n + 1];
         for (int i = 0, at = 0; i < n; i++) {

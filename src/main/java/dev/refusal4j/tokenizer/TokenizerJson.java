@@ -36,25 +36,34 @@ final class TokenizerJson {
             int id = model.id(s);
             return id >= 0 ? OptionalInt.of(id) : OptionalInt.empty();
         };
-        int[] pre = prefix.toArray();
+        int[] pre = prefix.toArray(), post = suffix.toArray();
         OptionalInt bos = SpecialTokens.resolve(dir, "bos_token", idOf, pre, List.of(), added);
         OptionalInt eos = SpecialTokens.resolve(dir, "eos_token", idOf, pre, SpecialTokens.EOS_NAMES, added);
+        JsonNode config = dir == null ? null : SpecialTokens.optionalJson(dir, "tokenizer_config.json");
+        if (config != null && rebuildsPostProcessor(config.path("tokenizer_class").asText(""))) {
+            // transformers' Llama/Gemma fast tokenizers replace the post-processor by BOS/EOS from the config
+            pre = config.path("add_bos_token").asBoolean(true) && bos.isPresent() ? new int[]{bos.getAsInt()} : new int[0];
+            post = config.path("add_eos_token").asBoolean(false) && eos.isPresent() ? new int[]{eos.getAsInt()} : new int[0];
+        }
         return new PipelineTokenizer(model, Normalizer.fromJson(root.get("normalizer")),
                 PreTokenizer.fromJson(root.get("pre_tokenizer")), Decoder.fromJson(root.get("decoder")),
-                added, pre, suffix.toArray(), bos, eos);
+                added, pre, post, bos, eos);
+    }
+
+    /** Tokenizer classes whose transformers implementation rebuilds the post-processor from add_bos/eos_token. */
+    private static boolean rebuildsPostProcessor(String cls) {
+        return cls.matches("(Llama|CodeLlama|Gemma)Tokenizer(Fast)?");
     }
 
     static Map<String, Integer> vocab(JsonNode node) {
         if (!node.isObject()) throw new IllegalArgumentException("model.vocab is not an object");
         Map<String, Integer> vocab = new HashMap<>(node.size() * 2);
-        Map<Integer, String> seen = new HashMap<>(node.size() * 2);
         for (var it = node.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!e.getValue().canConvertToInt()) throw new IllegalArgumentException("vocabulary entry '" + e.getKey() + "' has no integer id");
-            int id = e.getValue().asInt();
-            String other = seen.put(id, e.getKey());
-            if (other != null) throw new IllegalArgumentException("vocabulary entries '" + other + "' and '" + e.getKey() + "' share id " + id);
-            vocab.put(e.getKey(), id);
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+                throw new IllegalArgumentException("vocabulary entry '" + e.getKey() + "' has no non-negative integer id");
+            }
+            vocab.put(e.getKey(), e.getValue().asInt());
         }
         return vocab;
     }

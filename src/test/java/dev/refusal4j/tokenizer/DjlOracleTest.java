@@ -32,6 +32,9 @@ class DjlOracleTest {
     private static final int TEXTS = 400;
     private static final long SEED = 20240726L;
     /** Generated variants whose configuration keeps every text (the others add a prefix space by design). */
+    /** Degenerate inputs: empty, white space only, lone marks and controls. */
+    private static final List<String> EDGES = List.of("", " ", "  ", "\n", "\t\n ", "\r\n\r\n", "a", " a", "a ", "😀",
+            "\u0301", "\u00A0", "\u2581", " \u2581 ", "Ġ", "'s", "'S", "\u017F's", "123456789", "٣٤٥", "\u0000x\u0007", "\uFEFF");
     private static final java.util.Set<String> LOSSLESS = java.util.Set.of("qwen2.5-converted", "llama3-pattern");
 
     @Test
@@ -52,7 +55,12 @@ class DjlOracleTest {
                     : Tokenizer.load(file);
             List<String> specials = new ArrayList<>();
             for (JsonNode t : JSON.readTree(file.toFile()).path("added_tokens")) specials.add(t.get("content").asText());
-            List<String> texts = RandomTexts.generate(SEED, TEXTS, specials);
+            List<String> texts = new ArrayList<>(RandomTexts.generate(SEED, TEXTS - EDGES.size() - 2 * specials.size(), specials));
+            texts.addAll(EDGES);
+            for (String sp : specials) {
+                texts.add(sp);
+                texts.add("  " + sp + "  x" + sp + sp + "\n");
+            }
             int[] counts = compare(e.getKey(), file, ours, texts, specials, failures);
             report.append(String.format("%n  %-40s ids %d/%d, decodes %d/%d, round trips %d/%d", e.getKey(),
                     counts[0], 2 * TEXTS, counts[1], 2 * TEXTS, counts[2], counts[3]));
@@ -74,7 +82,7 @@ class DjlOracleTest {
                     int[] got = ours.encode(text, special);
                     if (Arrays.equals(Arrays.stream(got).asLongStream().toArray(), want)) idsOk++;
                     else if (failures.size() < 30) failures.add(name + " ids " + JSON.writeValueAsString(text) + " special=" + special
-                            + "\n   got  " + Arrays.toString(got) + "\n   want " + Arrays.toString(want));
+                            + "\n   " + firstDifference(ours, got, want));
                     boolean skip = special;
                     String wantText = hf.decode(want, skip), gotText = ours.decode(Arrays.stream(want).mapToInt(x -> (int) x).toArray(), skip);
                     if (wantText.equals(gotText)) decodesOk++;
@@ -94,5 +102,17 @@ class DjlOracleTest {
             }
         }
         return new int[]{idsOk, decodesOk, roundTrips, plainTexts};
+    }
+
+    /** Where two id sequences part, with the pieces around that point. */
+    private static String firstDifference(Tokenizer t, int[] got, long[] want) {
+        int i = 0;
+        while (i < got.length && i < want.length && got[i] == want[i]) i++;
+        StringBuilder sb = new StringBuilder("first difference at token " + i + ":");
+        sb.append("\n   got  ");
+        for (int k = Math.max(0, i - 3); k < Math.min(got.length, i + 6); k++) sb.append(got[k]).append('=').append(JSON.valueToTree(t.piece(got[k])).toString()).append(' ');
+        sb.append("\n   want ");
+        for (int k = Math.max(0, i - 3); k < Math.min(want.length, i + 6); k++) sb.append(want[k]).append('=').append(JSON.valueToTree(t.piece((int) want[k])).toString()).append(' ');
+        return sb.toString();
     }
 }

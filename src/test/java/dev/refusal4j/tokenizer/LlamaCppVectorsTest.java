@@ -59,4 +59,27 @@ class LlamaCppVectorsTest {
         assertThat(misses).isEmpty();
         assertThat(vocabularies).isGreaterThanOrEqualTo(10);
     }
+
+    /**
+     * ggml-vocab-qwen2.gguf is not in ../shared (too large), but its vectors come from Qwen1.5's
+     * tokenizer, whose byte-level vocabulary and merges Qwen2.5 kept: Qwen2.5's vocab.json +
+     * merges.txt must reproduce them.
+     */
+    @Test
+    void qwen2VectorsFromQwen25VocabMerges() throws Exception {
+        Path dir = Shared.path("tokenizers", "llamacpp");
+        Tokenizer qwen = Tokenizer.load(Shared.path("tokenizers", "hf", "qwen2.5-vocab-merges"));
+        String[] texts = Files.readString(dir.resolve("ggml-vocab-qwen2.gguf.inp")).split(SEPARATOR, -1);
+        List<String> lines = Files.readAllLines(dir.resolve("ggml-vocab-qwen2.gguf.out"));
+        List<String> misses = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String text = texts[i];
+            if (i == lines.size() - 1 && text.endsWith("\n__ggml_vocab_test__")) text = text.substring(0, text.length() - "\n__ggml_vocab_test__".length());
+            int[] want = lines.get(i).isBlank() ? new int[0] : Arrays.stream(lines.get(i).trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
+            int[] got = qwen.encode(text, false);
+            if (!Arrays.equals(got, want)) misses.add("#" + i + " " + SpecialTokens.JSON.writeValueAsString(text) + "\n   got  " + Arrays.toString(got) + "\n   want " + Arrays.toString(want));
+        }
+        System.out.println("llama.cpp qwen2 vectors with Qwen2.5 vocab.json+merges.txt: " + (lines.size() - misses.size()) + "/" + lines.size());
+        assertThat(misses).isEmpty();
+    }
 }

@@ -28,10 +28,19 @@ final class RandomTexts {
     private static final String[] SPACES = {" ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", " \n ", "\u00A0", "\u3000",
             "\u2028", "\u2003", " \t ", "    "};
 
+    /** Texts of up to ~24 parts; every 40th is long (60 texts joined, thousands of characters). */
     static List<String> generate(long seed, int count, List<String> specialTokens) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<String> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) out.add(text(rnd, specialTokens, i % 5 == 0 ? 0 : 1 + rnd.nextInt(24)));
+        for (int i = 0; i < count; i++) {
+            if (i % 40 == 39) {
+                StringBuilder sb = new StringBuilder();
+                for (int k = 0; k < 60; k++) sb.append(text(rnd, specialTokens, 1 + rnd.nextInt(24))).append(' ');
+                out.add(sb.toString());
+            } else {
+                out.add(text(rnd, specialTokens, i % 5 == 0 ? 0 : 1 + rnd.nextInt(24)));
+            }
+        }
         return out;
     }
 

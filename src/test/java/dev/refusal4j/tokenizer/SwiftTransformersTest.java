@@ -157,4 +157,30 @@ class SwiftTransformersTest {
         System.out.println("swift-transformers bert-base-uncased (from the bge GGUF): " + n + " inputs match");
         assertThat(n).isEqualTo(36);
     }
+
+    /** GPT-2 shipped as vocab.json + merges.txt (GPT2Tokenizer), written from the GGUF's vocabulary. */
+    @Test
+    void gpt2FromVocabAndMerges(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var g = dev.refusal4j.io.gguf.GgufReader.read(Shared.path("tokenizers", "llamacpp", "ggml-vocab-gpt-2.gguf"));
+        var vocab = JSON.createObjectNode();
+        String[] tokens = g.strings("tokenizer.ggml.tokens");
+        for (int i = 0; i < tokens.length; i++) vocab.put(tokens[i], i);
+        JSON.writeValue(dir.resolve("vocab.json").toFile(), vocab);
+        java.nio.file.Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", g.strings("tokenizer.ggml.merges")) + "\n");
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"),
+                "{\"tokenizer_class\": \"GPT2Tokenizer\", \"add_prefix_space\": false, \"bos_token\": \"<|endoftext|>\", \"eos_token\": \"<|endoftext|>\","
+                + " \"added_tokens_decoder\": {\"50256\": {\"content\": \"<|endoftext|>\", \"special\": true}}}");
+        Tokenizer gpt2 = Tokenizer.load(dir);
+        int n = 0;
+        for (JsonNode c : read("expected", "swift-transformers-encoded", "tokenizer_tests.json").get("distilgpt2")) {
+            assertThat(gpt2.encode(c.get("input").asText(), true)).as(c.get("input").asText())
+                    .containsExactly(HfCasesTest.ints(c.get("encoded").get("input_ids")));
+            n++;
+        }
+        JsonNode e = read("expected", "swift-transformers-encoded", "gpt2_encoded_tokens.json");
+        assertThat(gpt2.encode(e.get("text").asText(), false)).containsExactly(HfCasesTest.ints(e.get("token_ids")));
+        assertThat(gpt2.eosId()).hasValue(50256);
+        assertThat(gpt2.encode("a<|endoftext|>", false)).containsExactly(64, 50256);
+        System.out.println("swift-transformers GPT-2 (vocab.json + merges.txt): " + (n + 1) + " inputs match");
+    }
 }

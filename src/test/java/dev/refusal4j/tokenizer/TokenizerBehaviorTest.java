@@ -82,4 +82,20 @@ class TokenizerBehaviorTest {
         assertThat(llama.decode(ids, true)).isEqualTo("hi");
         assertThat(llama.piece(ids[1])).isEqualTo("▁hi");
     }
+
+    /** transformers' LlamaTokenizerFast rebuilds the post-processor from add_bos_token / add_eos_token. */
+    @Test
+    void llamaConfigFlagsDecideBosAndEos(@TempDir Path dir) throws Exception {
+        Path src = Shared.path("tokenizers", "hf", "tinyllama-chat");
+        Files.copy(src.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        String config = Files.readString(src.resolve("tokenizer_config.json"))
+                .replace("\"add_bos_token\": true", "\"add_bos_token\": false")
+                .replace("\"add_eos_token\": false", "\"add_eos_token\": true");
+        Files.writeString(dir.resolve("tokenizer_config.json"), config);
+        Tokenizer t = Tokenizer.load(dir);
+        int[] plain = llama.encode("hello world", false);
+        int[] withSpecial = t.encode("hello world", true);
+        assertThat(withSpecial).startsWith(plain).endsWith(2).hasSize(plain.length + 1);
+        assertThat(llama.encode("hello world", true)).startsWith(1);
+    }
 }
