@@ -19,7 +19,7 @@ final class Gemm {
     static final int MR = 2 * L; // x rows per micro-tile: two vectors
     static final int NR = 6; // w rows per micro-tile: one broadcast each; 6 × 2 accumulators + 2 loads + 1 broadcast fit 16 registers
     private static final int NB_TILES = Integer.getInteger("refusal4j.gemm.nbTiles", 16); // w micro-tiles per block (96 rows)
-    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 512); // K per block
+    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 1024); // K per block: K = 896 in one, K = 4864 in five
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
