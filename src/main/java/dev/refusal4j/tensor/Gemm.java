@@ -32,7 +32,7 @@ final class Gemm {
         final float[] xp = packX(x, xOff, M, K);
         final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
         final int nTiles = (N + NR - 1) / NR;
-        Parallel.forRange(nTiles, 2, (t0, t1) -> {
+        Parallel.forRange(nTiles, 8, (t0, t1) -> {
             float[] wb = scratch(W_BLOCK, NB_TILES * NR * kb);
             float[] tile = TILE.get();
             for (int b0 = t0; b0 < t1; b0 += NB_TILES) {
