@@ -19,7 +19,7 @@ final class Gemm {
     static final int MR = 2 * L; // x rows per micro-tile: two vectors
     static final int NR = 6; // w rows per micro-tile: one broadcast each; 6 × 2 accumulators + 2 loads + 1 broadcast fit 16 registers
     private static final int NB_TILES = Integer.getInteger("refusal4j.gemm.nbTiles", 16); // w micro-tiles per block (96 rows)
-    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 512); // K per block
+    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 1024); // K per block: K = 896 in one, K = 4864 in five
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
@@ -32,7 +32,7 @@ final class Gemm {
         final float[] xp = packX(x, xOff, M, K);
         final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
         final int nTiles = (N + NR - 1) / NR;
-        Parallel.forRange(nTiles, 2, (t0, t1) -> {
+        Parallel.forRange(nTiles, 8, (t0, t1) -> {
             float[] wb = scratch(W_BLOCK, NB_TILES * NR * kb);
             float[] tile = TILE.get();
             for (int b0 = t0; b0 < t1; b0 += NB_TILES) {

@@ -28,12 +28,14 @@ public final class Parallel {
     }
 
     /**
-     * Runs body over [0, n) split into contiguous chunks, each at least {@code grain} long, about
-     * four per thread so that uneven chunks balance out. Runs inline when the work is small.
+     * Runs body over [0, n) split into contiguous chunks, each at least {@code grain} long, up to
+     * sixteen per thread: when a core is taken away (a shared machine), the others claim the
+     * remaining chunks, and only the one chunk in flight on the slow core is waited for.
+     * Runs inline when the work is small.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        int chunks = Math.min(THREADS * 4, Math.max(1, n / Math.max(1, grain)));
+        int chunks = Math.min(THREADS * 16, Math.max(1, n / Math.max(1, grain)));
         if (POOL == null || chunks <= 1 || !POOL.tryRun(body, n, chunks)) body.run(0, n);
     }
 
