@@ -53,12 +53,16 @@ final class ExportedMetadata {
 
     /**
      * The shard index with {@code total_size} recomputed and {@code extra} tensors mapped (e.g. the
-     * new lm_head), every other field kept. A sorted weight_map stays sorted.
+     * new lm_head), every other field kept; a {@code total_parameters} entry (newer transformers)
+     * grows by {@code extraParameters}. A sorted weight_map stays sorted.
      */
-    static String index(Path indexFile, long totalSize, Map<String, String> extra) throws IOException {
+    static String index(Path indexFile, long totalSize, Map<String, String> extra, long extraParameters) throws IOException {
         ObjectNode root = (ObjectNode) JSON.readTree(indexFile.toFile());
         ObjectNode meta = root.has("metadata") && root.get("metadata").isObject() ? (ObjectNode) root.get("metadata") : root.putObject("metadata");
         meta.put("total_size", totalSize);
+        if (meta.has("total_parameters") && meta.get("total_parameters").canConvertToLong()) {
+            meta.put("total_parameters", meta.get("total_parameters").asLong() + extraParameters);
+        }
         ObjectNode wm = (ObjectNode) root.get("weight_map");
         List<String> keys = new ArrayList<>();
         wm.fieldNames().forEachRemaining(keys::add);

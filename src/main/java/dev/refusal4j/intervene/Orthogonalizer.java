@@ -106,7 +106,8 @@ public final class Orthogonalizer {
                 Set<String> written = new java.util.HashSet<>();
                 for (SafetensorsFile f : files.files()) written.add(f.path.getFileName().toString());
                 if (files.shardLayout != null) {
-                    Files.writeString(folder.temp.resolve(ModelFiles.INDEX), ExportedMetadata.index(modelDir.resolve(ModelFiles.INDEX), total, extraIndex));
+                    Files.writeString(folder.temp.resolve(ModelFiles.INDEX), ExportedMetadata.index(modelDir.resolve(ModelFiles.INDEX), total, extraIndex,
+                            extraIndex.isEmpty() ? 0 : files.info(embed).elements()));
                     written.add(ModelFiles.INDEX);
                 }
                 if (untie) {

@@ -9,7 +9,9 @@ import java.nio.ByteOrder;
 /**
  * Reads and writes rows of stored weights as float64, rounding once to the stored dtype on write.
  * Bytes move in bulk between the segment and a per-thread scratch array (one bounds check per row,
- * not per element); the conversions run on plain arrays.
+ * not per element); the conversions run on plain arrays in simple branch-free loops that the JIT
+ * vectorizes (the Vector API is avoided on purpose: a short-lived CLI run would spend seconds
+ * interpreting it before the JIT compiles it).
  */
 final class WeightRows {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -19,10 +21,12 @@ final class WeightRows {
     static final class Scratch {
         final float[] f;
         final short[] s;
+        final int[] i;
 
         Scratch(int n) {
             f = new float[n];
             s = new short[n];
+            i = new int[n];
         }
     }
 
@@ -36,8 +40,11 @@ final class WeightRows {
                 for (int j = 0; j < n; j++) dst[j] = sc.f[j];
             }
             case BF16 -> {
-                MemorySegment.copy(seg, I16, first * 2, sc.s, 0, n);
-                for (int j = 0; j < n; j++) dst[j] = Float.intBitsToFloat(sc.s[j] << 16);
+                short[] s = sc.s;
+                int[] bits = sc.i;
+                MemorySegment.copy(seg, I16, first * 2, s, 0, n);
+                for (int j = 0; j < n; j++) bits[j] = s[j] << 16;
+                for (int j = 0; j < n; j++) dst[j] = Float.intBitsToFloat(bits[j]);
             }
             case F16 -> {
                 MemorySegment.copy(seg, I16, first * 2, sc.s, 0, n);
@@ -57,8 +64,23 @@ final class WeightRows {
                 MemorySegment.copy(sc.f, 0, seg, F32, first * 4, n);
             }
             case BF16 -> {
-                for (int j = 0; j < n; j++) sc.s[j] = DType.floatToBf16((float) src[j]);
-                MemorySegment.copy(sc.s, 0, seg, I16, first * 2, n);
+                float[] f = sc.f;
+                int[] bits = sc.i;
+                short[] s = sc.s;
+                for (int j = 0; j < n; j++) f[j] = (float) src[j];
+                int special = 0; // sign bit set iff some exponent is all ones (Inf or NaN)
+                for (int j = 0; j < n; j++) {
+                    int b = Float.floatToRawIntBits(f[j]);
+                    bits[j] = b;
+                    special |= (b & 0x7F800000) + 0x00800000;
+                }
+                if (special < 0) {
+                    for (int j = 0; j < n; j++) s[j] = DType.floatToBf16(f[j]); // NaN keeps its quiet-NaN rule
+                } else {
+                    // round to nearest even, exactly DType.floatToBf16 for finite values
+                    for (int j = 0; j < n; j++) s[j] = (short) ((bits[j] + 0x7FFF + ((bits[j] >>> 16) & 1)) >>> 16);
+                }
+                MemorySegment.copy(s, 0, seg, I16, first * 2, n);
             }
             case F16 -> {
                 for (int j = 0; j < n; j++) sc.s[j] = Float.floatToFloat16((float) src[j]);

@@ -64,7 +64,7 @@ class OrthogonalizerShardsTest {
         }
         ObjectMapper om = new ObjectMapper();
         var index = om.createObjectNode();
-        index.putObject("metadata").put("total_size", total).put("note", "kept");
+        index.putObject("metadata").put("total_size", total).put("total_parameters", total / 4).put("note", "kept");
         var wm = index.putObject("weight_map");
         weightMap.forEach(wm::put);
         Files.writeString(in.resolve(ModelFiles.INDEX), om.writerWithDefaultPrettyPrinter().writeValueAsString(index));
@@ -84,6 +84,7 @@ class OrthogonalizerShardsTest {
         assertThat(new ArrayList<>(outMap.keySet())).as("sorted weight_map").isEqualTo(new ArrayList<>(want.keySet()));
         assertThat(outMap).isEqualTo(want);
         assertThat(outIndex.get("metadata").get("note").asText()).isEqualTo("kept");
+        assertThat(outIndex.get("metadata").get("total_parameters").asLong()).isEqualTo(total / 4 + 256L * cfg.hidden);
         long outTotal = 0;
         try (ModelFiles o = ModelFiles.open(out)) {
             for (SafetensorsFile f : o.files()) {
