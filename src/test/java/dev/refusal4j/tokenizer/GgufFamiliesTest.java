@@ -39,17 +39,17 @@ class GgufFamiliesTest {
         });
         List<String> merges = new ArrayList<>();
         for (String[] m : VocabMerges.readMerges(q.resolve("merges.txt"))) merges.add(m[0] + " " + m[1]);
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("general.architecture", "qwen2");
-        meta.put("tokenizer.ggml.model", "gpt2");
-        meta.put("tokenizer.ggml.pre", pre);
-        meta.put("tokenizer.ggml.tokens", tokens);
-        meta.put("tokenizer.ggml.token_type", types);
-        meta.put("tokenizer.ggml.merges", merges.toArray(String[]::new));
-        meta.put("tokenizer.ggml.eos_token_id", 151645);
-        meta.put("tokenizer.ggml.add_bos_token", false);
         Path f = dir.resolve(pre + ".gguf");
-        GgufWriter.write(f, meta);
+        new GgufWriter()
+                .putString("general.architecture", "qwen2")
+                .putString("tokenizer.ggml.model", "gpt2")
+                .putString("tokenizer.ggml.pre", pre)
+                .putStringArray("tokenizer.ggml.tokens", List.of(tokens))
+                .putInt32Array("tokenizer.ggml.token_type", types)
+                .putStringArray("tokenizer.ggml.merges", merges)
+                .putUInt32("tokenizer.ggml.eos_token_id", 151645)
+                .putBool("tokenizer.ggml.add_bos_token", false)
+                .write(f);
         return f;
     }
 
