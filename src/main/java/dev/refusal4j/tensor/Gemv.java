@@ -84,8 +84,8 @@ final class Gemv {
             a2 = FloatVector.fromMemorySegment(S, w, o2 + b, LE).fma(v, a2);
             a3 = FloatVector.fromMemorySegment(S, w, o3 + b, LE).fma(v, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Species.sum(a0), s1 = Species.sum(a1);
+        float s2 = Species.sum(a2), s3 = Species.sum(a3);
         for (; k < K; k++) {
             float v = x[xo + k];
             long b = 4L * k;
@@ -115,10 +115,10 @@ final class Gemv {
             r = FloatVector.fromMemorySegment(S, w, o3 + b, LE);
             a3 = r.fma(u, a3); b3 = r.fma(v, b3);
         }
-        y[yo] = a0.reduceLanes(VectorOperators.ADD); y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD); y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
-        y[yo + N] = b0.reduceLanes(VectorOperators.ADD); y[yo + N + 1] = b1.reduceLanes(VectorOperators.ADD);
-        y[yo + N + 2] = b2.reduceLanes(VectorOperators.ADD); y[yo + N + 3] = b3.reduceLanes(VectorOperators.ADD);
+        y[yo] = Species.sum(a0); y[yo + 1] = Species.sum(a1);
+        y[yo + 2] = Species.sum(a2); y[yo + 3] = Species.sum(a3);
+        y[yo + N] = Species.sum(b0); y[yo + N + 1] = Species.sum(b1);
+        y[yo + N + 2] = Species.sum(b2); y[yo + N + 3] = Species.sum(b3);
         for (; k < K; k++) {
             long b = 4L * k;
             float u = x[xo + k], v = x[xo1 + k];
@@ -135,7 +135,7 @@ final class Gemv {
             a0 = FloatVector.fromMemorySegment(S, w, o + 4L * k, LE).fma(FloatVector.fromArray(S, x, xo + k), a0);
             a1 = FloatVector.fromMemorySegment(S, w, o + 4L * (k + L), LE).fma(FloatVector.fromArray(S, x, xo + k + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Species.sum(a0.add(a1));
         for (; k < K; k++) s += x[xo + k] * w.get(Matrix.F32, o + 4L * k);
         return s;
     }
@@ -208,8 +208,8 @@ final class Gemv {
             a3 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a3);
             e3 = v.and(HIGH).reinterpretAsFloats().fma(xodd, e3);
         }
-        float s0 = a0.add(e0).reduceLanes(VectorOperators.ADD), s1 = a1.add(e1).reduceLanes(VectorOperators.ADD);
-        float s2 = a2.add(e2).reduceLanes(VectorOperators.ADD), s3 = a3.add(e3).reduceLanes(VectorOperators.ADD);
+        float s0 = Species.sum(a0.add(e0)), s1 = Species.sum(a1.add(e1));
+        float s2 = Species.sum(a2.add(e2)), s3 = Species.sum(a3.add(e3));
         for (; k < K; k++) {
             float v = xd[xo + k];
             long b = 2L * k;
@@ -244,10 +244,10 @@ final class Gemv {
             lo = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); hi = v.and(HIGH).reinterpretAsFloats();
             a3 = hi.fma(uo, lo.fma(ue, a3)); b3 = hi.fma(vo, lo.fma(ve, b3));
         }
-        y[yo] = a0.reduceLanes(VectorOperators.ADD); y[yo + 1] = a1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = a2.reduceLanes(VectorOperators.ADD); y[yo + 3] = a3.reduceLanes(VectorOperators.ADD);
-        y[yo + N] = b0.reduceLanes(VectorOperators.ADD); y[yo + N + 1] = b1.reduceLanes(VectorOperators.ADD);
-        y[yo + N + 2] = b2.reduceLanes(VectorOperators.ADD); y[yo + N + 3] = b3.reduceLanes(VectorOperators.ADD);
+        y[yo] = Species.sum(a0); y[yo + 1] = Species.sum(a1);
+        y[yo + 2] = Species.sum(a2); y[yo + 3] = Species.sum(a3);
+        y[yo + N] = Species.sum(b0); y[yo + N + 1] = Species.sum(b1);
+        y[yo + N + 2] = Species.sum(b2); y[yo + N + 3] = Species.sum(b3);
         for (; k < K; k++) {
             long b = 2L * k;
             float u = xd[xo + k], v = xd[xo1 + k];
@@ -274,7 +274,7 @@ final class Gemv {
             a0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k), a0);
             a1 = v.and(HIGH).reinterpretAsFloats().fma(FloatVector.fromArray(S, xd, xo + k + L), a1);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = Species.sum(a0.add(a1).add(a2.add(a3)));
         for (; k < K; k++) s += xd[xo + k] * DType.bf16ToFloat(w.get(Matrix.I16, o + 2L * k));
         return s;
     }

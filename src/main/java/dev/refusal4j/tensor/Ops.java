@@ -27,7 +27,7 @@ public final class Ops {
         for (int upper = S.loopBound(n); i < upper; i += L) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = Species.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
@@ -86,7 +86,7 @@ public final class Ops {
             acc0 = lo.fma(lo, acc0);
             acc1 = hi.fma(hi, acc1);
         }
-        double ss = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        double ss = Species.sum(acc0.add(acc1));
         for (; i < n; i++) ss += (double) x[off + i] * x[off + i];
         return ss;
     }
@@ -112,7 +112,7 @@ public final class Ops {
             acc = acc.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0))
                     .add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = Species.sum(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
