@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * Loads a SentencePiece {@code tokenizer.model} (protobuf ModelProto) the way transformers'
+ * Loads a SentencePiece {@code tokenizer.model} (protobuf ModelProto; BPE or unigram) the way transformers'
  * LlamaTokenizerFast converts it: "▁" prepended (add_dummy_prefix) and spaces written as "▁",
  * control and unknown pieces as special tokens recognized in text, user-defined pieces as added
  * tokens, BOS added in front (unless tokenizer_config.json says add_bos_token: false).
@@ -94,10 +94,9 @@ final class SentencePieceTokenizer {
             }
         }
         if (pieces.isEmpty()) throw new IllegalArgumentException("no vocabulary pieces (not a SentencePiece model?)");
-        if (modelType != 2) {
+        if (modelType != 1 && modelType != 2) {
             throw new IllegalArgumentException("SentencePiece model type " + modelType + " ("
-                    + (modelType == 1 ? "unigram" : modelType == 3 ? "word" : modelType == 4 ? "char" : "unknown")
-                    + ") is not supported; only BPE (2) is");
+                    + (modelType == 3 ? "word" : modelType == 4 ? "char" : "unknown") + ") is not supported; unigram (1) and BPE (2) are");
         }
         if (!normalizerName.isEmpty() && !normalizerName.equals("identity")) {
             throw new IllegalArgumentException("SentencePiece normalizer '" + normalizerName + "' is not supported (only identity)");
@@ -112,7 +111,14 @@ final class SentencePieceTokenizer {
             if (ty[i] == 2 || ty[i] == 3) added.add(AddedToken.special(i, pieces.get(i)));
             else if (ty[i] == 4) added.add(new AddedToken(i, pieces.get(i), false, false, false, false, false));
         }
-        SentencePieceModel spm = new SentencePieceModel(pieces.toArray(String[]::new), sc, ty, unkId, byteFallback);
+        Model spm;
+        if (modelType == 2) {
+            spm = new SentencePieceModel(pieces.toArray(String[]::new), sc, ty, unkId, byteFallback);
+        } else {
+            double[] scores64 = new double[n];
+            for (int i = 0; i < n; i++) scores64[i] = sc[i];
+            spm = new UnigramModel(pieces.toArray(String[]::new), scores64, unkId, byteFallback);
+        }
         JsonNode config = SpecialTokens.optionalJson(file.toAbsolutePath().getParent(), "tokenizer_config.json");
         boolean addBos = config == null || config.path("add_bos_token").asBoolean(true);
         boolean addEos = config != null && config.path("add_eos_token").asBoolean(false);

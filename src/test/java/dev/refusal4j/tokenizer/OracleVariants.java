@@ -67,7 +67,30 @@ final class OracleVariants {
         metaSplit.set("pre_tokenizer", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"always\",\"split\":true}"));
         metaSplit.set("decoder", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"always\",\"split\":true}"));
         out.put("metaspace-split", save(dir, "metaspace-split", metaSplit));
+
+        for (boolean byteFallback : new boolean[]{true, false}) {
+            ObjectNode uni = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
+            uni.set("model", unigramFrom(uni.get("model").get("vocab"), byteFallback));
+            String name = byteFallback ? "unigram-byte-fallback" : "unigram-unk";
+            out.put(name, save(dir, name, uni));
+        }
         return out;
+    }
+
+    /** A unigram model over a BPE vocabulary, scored -log(id + 2) (byte pieces -30): any scores do for an oracle. */
+    private static ObjectNode unigramFrom(JsonNode bpeVocab, boolean byteFallback) {
+        String[] pieces = new String[bpeVocab.size()];
+        bpeVocab.properties().forEach(e -> pieces[e.getValue().asInt()] = e.getKey());
+        ObjectNode model = JSON.createObjectNode();
+        model.put("type", "Unigram");
+        model.put("unk_id", 0);
+        model.put("byte_fallback", byteFallback);
+        ArrayNode vocab = model.putArray("vocab");
+        for (int i = 0; i < pieces.length; i++) {
+            double score = i < 3 ? 0.0 : pieces[i].startsWith("<0x") ? -30.0 : -Math.log(i + 2);
+            vocab.addArray().add(pieces[i]).add(score);
+        }
+        return model;
     }
 
     /** What transformers' Qwen2Converter builds from vocab.json + merges.txt + tokenizer_config.json. */
