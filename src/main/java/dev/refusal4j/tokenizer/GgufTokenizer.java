@@ -105,13 +105,7 @@ final class GgufTokenizer {
         WordPieceModel wp = new WordPieceModel(vocab, tokens[unk].startsWith("\u2581") ? tokens[unk].substring(1) : tokens[unk], "##", 100);
         OptionalInt cls = optionalId(g, "tokenizer.ggml.cls_token_id", tokens.length);
         OptionalInt sep = optionalId(g, "tokenizer.ggml.seperator_token_id", tokens.length);
-        Decoder decoder = Decoder.fromJson(null);
-        try {
-            decoder = Decoder.fromJson(SpecialTokens.JSON.readTree("{\"type\":\"WordPiece\",\"prefix\":\"##\",\"cleanup\":true}"));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return new PipelineTokenizer(wp, Normalizer.bert(true, true, true, true), PreTokenizer.bert(), decoder, added,
+        return new PipelineTokenizer(wp, Normalizer.bert(true, true, true, true), PreTokenizer.bert(), Decoder.wordPiece("##", true), added,
                 cls.isPresent() ? new int[]{cls.getAsInt()} : new int[0], sep.isPresent() ? new int[]{sep.getAsInt()} : new int[0], cls, sep);
     }
 }
