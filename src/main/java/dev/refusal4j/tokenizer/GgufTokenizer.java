@@ -62,7 +62,7 @@ final class GgufTokenizer {
                 boolean byteFallback = false;
                 for (int t : types) byteFallback |= t == 6;
                 Model spm = new SentencePieceModel(tokens, scores, types, unk, byteFallback);
-                yield SentencePieceTokenizer.assemble(spm, added, g.bool("tokenizer.ggml.add_space_prefix", true), false, bos, eos,
+                yield SentencePieceTokenizer.assemble(spm, added, g.bool("tokenizer.ggml.add_space_prefix", true), false, true, bos, eos,
                         g.bool("tokenizer.ggml.add_bos_token", true), g.bool("tokenizer.ggml.add_eos_token", false));
             }
             case "gpt2" -> gpt2(g, tokens, added, bos, eos);

@@ -68,6 +68,11 @@ final class OracleVariants {
         metaSplit.set("decoder", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"always\",\"split\":true}"));
         out.put("metaspace-split", save(dir, "metaspace-split", metaSplit));
 
+        ObjectNode nonLegacy = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
+        nonLegacy.set("normalizer", null); // what transformers' LlamaConverter writes for legacy=false
+        nonLegacy.set("pre_tokenizer", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"first\",\"split\":false}"));
+        out.put("llama-non-legacy", save(dir, "llama-non-legacy", nonLegacy));
+
         for (boolean byteFallback : new boolean[]{true, false}) {
             ObjectNode uni = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
             uni.set("model", unigramFrom(uni.get("model").get("vocab"), byteFallback));
