@@ -68,6 +68,11 @@ final class OracleVariants {
         metaSplit.set("decoder", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"always\",\"split\":true}"));
         out.put("metaspace-split", save(dir, "metaspace-split", metaSplit));
 
+        // The README's case: Llama-2's <unk>, <s>, </s> marked normalized: true (matched in the normalized text).
+        ObjectNode normalizedSpecials = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
+        for (JsonNode t : normalizedSpecials.get("added_tokens")) ((ObjectNode) t).put("normalized", true);
+        out.put("llama-normalized-specials", save(dir, "llama-normalized-specials", normalizedSpecials));
+
         ObjectNode nonLegacy = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
         nonLegacy.set("normalizer", null); // what transformers' LlamaConverter writes for legacy=false
         nonLegacy.set("pre_tokenizer", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"first\",\"split\":false}"));

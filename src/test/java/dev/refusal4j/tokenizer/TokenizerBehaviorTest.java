@@ -98,4 +98,16 @@ class TokenizerBehaviorTest {
         assertThat(withSpecial).startsWith(plain).endsWith(2).hasSize(plain.length + 1);
         assertThat(llama.encode("hello world", true)).startsWith(1);
     }
+
+    /**
+     * Special tokens marked normalized: true are matched in the normalized text, where Llama's
+     * Prepend normalizer puts "▁" before every piece: "</s>" is found only where "▁</s>" is.
+     */
+    @Test
+    void normalizedSpecialTokensFollowTheNormalizer(@TempDir Path dir) throws Exception {
+        Tokenizer t = Tokenizer.load(OracleVariants.write(dir).get("llama-normalized-specials"));
+        assertThat(t.encode("Hello</s>world", false)).doesNotContain(2);
+        assertThat(t.encode("</s>", false)).containsExactly(2);
+        assertThat(t.encode("Hello </s>world", false)).contains(2);
+    }
 }
