@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.refusal4j.testutil.Shared;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,5 +110,26 @@ class TokenizerBehaviorTest {
         assertThat(t.encode("Hello</s>world", false)).doesNotContain(2);
         assertThat(t.encode("</s>", false)).containsExactly(2);
         assertThat(t.encode("Hello </s>world", false)).contains(2);
+    }
+
+    /** Streaming the ids of a seeded corpus gives exactly the full decode, and never a broken character. */
+    @Test
+    void streamingEqualsFullDecodeOnACorpus() {
+        List<String> texts = RandomTexts.generate(41, 200, List.of("<s>", "</s>", "<|im_start|>", "<|endoftext|>"));
+        for (String name : new String[]{"tinyllama-chat", "falcon", "qwen2.5-vocab-merges", "phi-3-mini"}) {
+            Tokenizer t = Tokenizer.load(Shared.path("tokenizers", "hf", name));
+            for (String text : texts) {
+                int[] ids = t.encode(text, true);
+                StreamingDecoder stream = t.streamingDecoder();
+                StringBuilder sb = new StringBuilder();
+                for (int id : ids) {
+                    String piece = stream.next(id);
+                    assertThat(piece).as(name + " " + text).doesNotContain("\uFFFD");
+                    sb.append(piece);
+                }
+                sb.append(stream.flush());
+                assertThat(sb.toString()).as(name + " " + text).isEqualTo(t.decode(ids, false));
+            }
+        }
     }
 }
