@@ -40,6 +40,14 @@ final class OracleVariants {
                  "pair":[{"Sequence":{"id":"A","type_id":0}}],"special_tokens":{"<|endoftext|>":{"id":"<|endoftext|>","ids":[151643],"tokens":["<|endoftext|>"]}}}"""));
         out.put("llama3-pattern", save(dir, "llama3-pattern", llama3));
 
+        ObjectNode tekken = llama3.deepCopy();
+        tekken.set("pre_tokenizer", JSON.readTree("""
+                {"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":"%s"},"behavior":"Isolated","invert":false},
+                 {"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":false}]}"""
+                .formatted(jsonEscape(PreTokenizers.TEKKEN))));
+        tekken.set("post_processor", null);
+        out.put("tekken-pattern", save(dir, "tekken-pattern", tekken));
+
         ObjectNode gpt2 = qwen.deepCopy();
         gpt2.set("normalizer", null);
         gpt2.set("pre_tokenizer", JSON.readTree("""
