@@ -15,6 +15,7 @@ final class AddedTokenMatcher {
     record Segment(String text, int id, int start) {}
 
     private final Map<Integer, List<Candidate>> byFirstChar = new HashMap<>(); // [first code point] -> longest first
+    private final java.util.BitSet firstChars = new java.util.BitSet(); // code points some pattern starts with
     private final boolean empty;
 
     private record Candidate(String pattern, AddedToken token) {}
@@ -25,6 +26,7 @@ final class AddedTokenMatcher {
             String p = patterns.get(i);
             if (p.isEmpty()) continue;
             byFirstChar.computeIfAbsent(p.codePointAt(0), k -> new ArrayList<>()).add(new Candidate(p, tokens.get(i)));
+            firstChars.set(p.codePointAt(0));
         }
         for (List<Candidate> l : byFirstChar.values()) l.sort(Comparator.comparingInt((Candidate c) -> -c.pattern.length()));
         empty = byFirstChar.isEmpty();
@@ -42,7 +44,7 @@ final class AddedTokenMatcher {
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
             Candidate hit = null;
-            List<Candidate> cands = byFirstChar.get(cp);
+            List<Candidate> cands = firstChars.get(cp) ? byFirstChar.get(cp) : null; // no boxing for most chars
             if (cands != null) {
                 for (Candidate c : cands) {
                     if (text.startsWith(c.pattern, i)) {

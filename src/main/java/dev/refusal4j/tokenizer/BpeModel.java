@@ -17,6 +17,7 @@ final class BpeModel implements Model {
     private final boolean fuseUnk, byteFallback, ignoreMerges;
     private final String prefix, suffix;     // continuing_subword_prefix, end_of_word_suffix ("" when none)
     private final int[] byteIds = new int[256]; // [byte] -> id of "<0xXX>", -1 when absent
+    private final int[] bmpIds = new int[65536]; // [char] -> id of that one-char token, -1 when absent
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private final boolean splitAtSpaceMarks; // see SpaceMarkSplit
     private static final int CACHE_LIMIT = 200_000, CACHE_WORD_LIMIT = 256;
@@ -52,6 +53,10 @@ final class BpeModel implements Model {
         this.ignoreMerges = ignoreMerges;
         for (int b = 0; b < 256; b++) byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
         splitAtSpaceMarks = SpaceMarkSplit.applies(vocab.keySet());
+        java.util.Arrays.fill(bmpIds, -1);
+        for (int c = 0; c < 65536; c++) {
+            if (!Character.isSurrogate((char) c)) bmpIds[c] = vocab.getOrDefault(String.valueOf((char) c), -1);
+        }
     }
 
     @Override
@@ -106,17 +111,26 @@ final class BpeModel implements Model {
         for (int i = 0; i < word.length(); ) {
             int cp = word.codePointAt(i);
             int next = i + Character.charCount(cp);
-            String s = word.substring(i, next);
-            if (!prefix.isEmpty() && i > 0) s = prefix + s;
-            if (!suffix.isEmpty() && next == word.length()) s = s + suffix;
+            boolean plain = cp < 65536 && (prefix.isEmpty() || i == 0) && (suffix.isEmpty() || next < word.length());
+            int id;
+            String s = null;
+            if (plain) { // the common case, without building a string
+                id = bmpIds[cp];
+            } else {
+                s = word.substring(i, next);
+                if (!prefix.isEmpty() && i > 0) s = prefix + s;
+                if (!suffix.isEmpty() && next == word.length()) s = s + suffix;
+                id = vocab.getOrDefault(s, -1);
+            }
+            int at = i;
             i = next;
-            Integer id = vocab.get(s);
-            if (id != null) {
+            if (id >= 0) {
                 if (pendingUnk > 0) symbols.add(unkId);
                 pendingUnk = 0;
                 symbols.add(id);
                 continue;
             }
+            if (s == null) s = word.substring(at, next);
             if (byteFallback && addBytes(s, symbols, pendingUnk)) {
                 pendingUnk = 0;
                 continue;

@@ -127,7 +127,7 @@ interface Decoder {
         };
     }
 
-    private static Decoder wordPiece(String prefix, boolean cleanup) {
+    static Decoder wordPiece(String prefix, boolean cleanup) {
         return tokens -> {
             List<String> out = new ArrayList<>(tokens.size());
             for (int i = 0; i < tokens.size(); i++) {

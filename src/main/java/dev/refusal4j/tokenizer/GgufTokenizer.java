@@ -62,7 +62,7 @@ final class GgufTokenizer {
                 boolean byteFallback = false;
                 for (int t : types) byteFallback |= t == 6;
                 Model spm = new SentencePieceModel(tokens, scores, types, unk, byteFallback);
-                yield SentencePieceTokenizer.assemble(spm, added, g.bool("tokenizer.ggml.add_space_prefix", true), false, bos, eos,
+                yield SentencePieceTokenizer.assemble(spm, added, g.bool("tokenizer.ggml.add_space_prefix", true), false, true, bos, eos,
                         g.bool("tokenizer.ggml.add_bos_token", true), g.bool("tokenizer.ggml.add_eos_token", false));
             }
             case "gpt2" -> gpt2(g, tokens, added, bos, eos);
@@ -105,13 +105,7 @@ final class GgufTokenizer {
         WordPieceModel wp = new WordPieceModel(vocab, tokens[unk].startsWith("\u2581") ? tokens[unk].substring(1) : tokens[unk], "##", 100);
         OptionalInt cls = optionalId(g, "tokenizer.ggml.cls_token_id", tokens.length);
         OptionalInt sep = optionalId(g, "tokenizer.ggml.seperator_token_id", tokens.length);
-        Decoder decoder = Decoder.fromJson(null);
-        try {
-            decoder = Decoder.fromJson(SpecialTokens.JSON.readTree("{\"type\":\"WordPiece\",\"prefix\":\"##\",\"cleanup\":true}"));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return new PipelineTokenizer(wp, Normalizer.bert(true, true, true, true), PreTokenizer.bert(), decoder, added,
+        return new PipelineTokenizer(wp, Normalizer.bert(true, true, true, true), PreTokenizer.bert(), Decoder.wordPiece("##", true), added,
                 cls.isPresent() ? new int[]{cls.getAsInt()} : new int[0], sep.isPresent() ? new int[]{sep.getAsInt()} : new int[0], cls, sep);
     }
 }

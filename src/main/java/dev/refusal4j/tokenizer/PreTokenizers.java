@@ -15,7 +15,7 @@ final class PreTokenizers {
 
     static Family family(String pre) {
         return switch (pre) {
-            case "default", "gpt-2", "gpt2", "jais", "olmo", "phi-2", "poro-chat", "viking" ->
+            case "default", "gpt-2", "gpt2", "jais", "olmo", "phi-2" ->
                     new Family(Normalizer.IDENTITY, PreTokenizer.byteLevel(false, true), false);
             case "mpt", "gpt-neox" -> new Family(NFC, PreTokenizer.byteLevel(false, true), false);
             case "starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b" ->
@@ -38,11 +38,17 @@ final class PreTokenizers {
                     digits(false), PreTokenizer.byteLevel(false, false))), false);
             case "llama3", "llama-bpe", "llama-v3", "dbrx", "smaug-bpe" -> new Family(Normalizer.IDENTITY,
                     PreTokenizer.sequence(List.of(split(Regexes.LLAMA3), PreTokenizer.byteLevel(false, false))), true);
+            case "tekken" -> new Family(Normalizer.IDENTITY, PreTokenizer.sequence(List.of(split(TEKKEN), PreTokenizer.byteLevel(false, false))), true);
             case "qwen2", "deepseek-r1-qwen", "stablelm2" -> new Family(NFC,
                     PreTokenizer.sequence(List.of(split(Regexes.QWEN2), PreTokenizer.byteLevel(false, false))), false);
             default -> throw new IllegalArgumentException("tokenizer.ggml.pre '" + pre + "' is not supported");
         };
     }
+
+    /** Mistral's Tekken split pattern (Mistral NeMo), as its tokenizer.json writes it. */
+    static final String TEKKEN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+"
+            + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     private static PreTokenizer split(String regex) {
         return PreTokenizer.regexSplit(Regexes.compile(regex), false, Splitter.Behavior.ISOLATED);

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * Loads a SentencePiece {@code tokenizer.model} (protobuf ModelProto) the way transformers'
+ * Loads a SentencePiece {@code tokenizer.model} (protobuf ModelProto; BPE or unigram) the way transformers'
  * LlamaTokenizerFast converts it: "▁" prepended (add_dummy_prefix) and spaces written as "▁",
  * control and unknown pieces as special tokens recognized in text, user-defined pieces as added
  * tokens, BOS added in front (unless tokenizer_config.json says add_bos_token: false).
@@ -94,10 +94,9 @@ final class SentencePieceTokenizer {
             }
         }
         if (pieces.isEmpty()) throw new IllegalArgumentException("no vocabulary pieces (not a SentencePiece model?)");
-        if (modelType != 2) {
+        if (modelType != 1 && modelType != 2) {
             throw new IllegalArgumentException("SentencePiece model type " + modelType + " ("
-                    + (modelType == 1 ? "unigram" : modelType == 3 ? "word" : modelType == 4 ? "char" : "unknown")
-                    + ") is not supported; only BPE (2) is");
+                    + (modelType == 3 ? "word" : modelType == 4 ? "char" : "unknown") + ") is not supported; unigram (1) and BPE (2) are");
         }
         if (!normalizerName.isEmpty() && !normalizerName.equals("identity")) {
             throw new IllegalArgumentException("SentencePiece normalizer '" + normalizerName + "' is not supported (only identity)");
@@ -112,25 +111,43 @@ final class SentencePieceTokenizer {
             if (ty[i] == 2 || ty[i] == 3) added.add(AddedToken.special(i, pieces.get(i)));
             else if (ty[i] == 4) added.add(new AddedToken(i, pieces.get(i), false, false, false, false, false));
         }
-        SentencePieceModel spm = new SentencePieceModel(pieces.toArray(String[]::new), sc, ty, unkId, byteFallback);
+        Model spm;
+        if (modelType == 2) {
+            spm = new SentencePieceModel(pieces.toArray(String[]::new), sc, ty, unkId, byteFallback);
+        } else {
+            double[] scores64 = new double[n];
+            for (int i = 0; i < n; i++) scores64[i] = sc[i];
+            spm = new UnigramModel(pieces.toArray(String[]::new), scores64, unkId, byteFallback);
+        }
         JsonNode config = SpecialTokens.optionalJson(file.toAbsolutePath().getParent(), "tokenizer_config.json");
         boolean addBos = config == null || config.path("add_bos_token").asBoolean(true);
         boolean addEos = config != null && config.path("add_eos_token").asBoolean(false);
-        return assemble(spm, added, addDummyPrefix, removeExtraSpaces, id(bosId, n), id(eosId, n), addBos, addEos);
+        // transformers' converter: legacy (default) prepends "▁" to every text piece, legacy=false only at the text start
+        boolean legacy = config == null || config.path("legacy").asBoolean(true);
+        boolean prefixSpace = addDummyPrefix && (config == null || config.path("add_prefix_space").asBoolean(true));
+        return assemble(spm, added, prefixSpace, removeExtraSpaces, legacy, id(bosId, n), id(eosId, n), addBos, addEos);
     }
 
     private static OptionalInt id(int id, int n) {
         return id >= 0 && id < n ? OptionalInt.of(id) : OptionalInt.empty();
     }
 
-    /** The Llama-style pipeline around a SentencePiece vocabulary (also used for GGUF "llama" vocabularies). */
+    /**
+     * The Llama-style pipeline around a SentencePiece vocabulary (also used for GGUF "llama"
+     * vocabularies). {@code legacy}: "▁" goes in front of every piece of text between added tokens
+     * (a Prepend normalizer); otherwise only in front of the text's start (Metaspace, scheme "first").
+     */
     static Tokenizer assemble(Model model, List<AddedToken> added, boolean addDummyPrefix, boolean removeExtraSpaces,
-                              OptionalInt bos, OptionalInt eos, boolean addBos, boolean addEos) {
+                              boolean legacy, OptionalInt bos, OptionalInt eos, boolean addBos, boolean addEos) {
+        boolean prependInNormalizer = legacy && addDummyPrefix;
         Normalizer normalizer = text -> {
             if (removeExtraSpaces) text = text.strip().replaceAll(" {2,}", " ");
-            if (addDummyPrefix && !text.isEmpty()) text = "\u2581" + text;
+            if (prependInNormalizer && !text.isEmpty()) text = "\u2581" + text;
             return text.replace(" ", "\u2581");
         };
+        PreTokenizer pre = legacy ? PreTokenizer.NONE : PreTokenizer.fromJson(SpecialTokens.JSON.createObjectNode()
+                .put("type", "Metaspace").put("replacement", "\u2581")
+                .put("prepend_scheme", addDummyPrefix ? "first" : "never").put("split", false));
         List<Decoder> steps = List.of(
                 tokens -> tokens.stream().map(t -> t.replace("\u2581", " ")).toList(),
                 Decoder::byteFallback,
@@ -142,6 +159,6 @@ final class SentencePieceTokenizer {
         };
         int[] prefix = addBos && bos.isPresent() ? new int[]{bos.getAsInt()} : new int[0];
         int[] suffix = addEos && eos.isPresent() ? new int[]{eos.getAsInt()} : new int[0];
-        return new PipelineTokenizer(model, normalizer, PreTokenizer.NONE, decoder, added, prefix, suffix, bos, eos);
+        return new PipelineTokenizer(model, normalizer, pre, decoder, added, prefix, suffix, bos, eos);
     }
 }

@@ -91,7 +91,21 @@ final class TokenizerJson {
             }
             case "WordPiece" -> new WordPieceModel(vocab(m.path("vocab")), m.path("unk_token").asText("[UNK]"),
                     m.path("continuing_subword_prefix").asText("##"), m.path("max_input_chars_per_word").asInt(100));
-            default -> throw new IllegalArgumentException("model type '" + type + "' is not supported (BPE and WordPiece are)");
+            case "Unigram" -> {
+                JsonNode list = m.path("vocab");
+                if (!list.isArray()) throw new IllegalArgumentException("model.vocab of a Unigram model is not a list of [piece, score]");
+                String[] pieces = new String[list.size()];
+                double[] scores = new double[list.size()];
+                for (int i = 0; i < pieces.length; i++) {
+                    JsonNode e = list.get(i);
+                    if (!e.isArray() || e.size() != 2 || !e.get(1).isNumber()) throw new IllegalArgumentException("model.vocab entry " + i + " is not [piece, score]");
+                    pieces[i] = e.get(0).asText();
+                    scores[i] = e.get(1).asDouble();
+                }
+                if (!m.hasNonNull("unk_id")) throw new IllegalArgumentException("Unigram model without unk_id is not supported");
+                yield new UnigramModel(pieces, scores, m.get("unk_id").asInt(), m.path("byte_fallback").asBoolean(false));
+            }
+            default -> throw new IllegalArgumentException("model type '" + type + "' is not supported (BPE, WordPiece and Unigram are)");
         };
     }
 

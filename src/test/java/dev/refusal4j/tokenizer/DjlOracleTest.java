@@ -35,7 +35,7 @@ class DjlOracleTest {
     /** Degenerate inputs: empty, white space only, lone marks and controls. */
     private static final List<String> EDGES = List.of("", " ", "  ", "\n", "\t\n ", "\r\n\r\n", "a", " a", "a ", "😀",
             "\u0301", "\u00A0", "\u2581", " \u2581 ", "Ġ", "'s", "'S", "\u017F's", "123456789", "٣٤٥", "\u0000x\u0007", "\uFEFF");
-    private static final java.util.Set<String> LOSSLESS = java.util.Set.of("qwen2.5-converted", "llama3-pattern");
+    private static final java.util.Set<String> LOSSLESS = java.util.Set.of("qwen2.5-converted", "llama3-pattern", "tekken-pattern", "llama-normalized-specials", "unigram-byte-fallback");
 
     @Test
     void sharedAndGeneratedTokenizersMatchHuggingFace() throws Exception {
@@ -62,17 +62,17 @@ class DjlOracleTest {
                 texts.add("  " + sp + "  x" + sp + sp + "\n");
             }
             int[] counts = compare(e.getKey(), file, ours, texts, specials, failures);
-            report.append(String.format("%n  %-40s ids %d/%d, decodes %d/%d, round trips %d/%d", e.getKey(),
-                    counts[0], 2 * TEXTS, counts[1], 2 * TEXTS, counts[2], counts[3]));
+            report.append(String.format("%n  %-40s ids %d/%d, decodes %d/%d, cut decodes %d/%d, round trips %d/%d", e.getKey(),
+                    counts[0], 2 * TEXTS, counts[1], 2 * TEXTS, counts[4], counts[5], counts[2], counts[3]));
         }
         System.out.println("DJL (HF tokenizers 0.21) oracle, " + TEXTS + " texts each, seed " + SEED + ":" + report);
         assertThat(failures).as("mismatches against Hugging Face tokenizers").isEmpty();
     }
 
-    /** @return {ids matching, decodes matching, round trips exact, texts without special tokens} */
+    /** @return {ids matching, decodes matching, round trips exact, texts checked for round trips, cut decodes matching, cut decodes} */
     private static int[] compare(String name, Path file, Tokenizer ours, List<String> texts, List<String> specials,
                                  List<String> failures) throws Exception {
-        int idsOk = 0, decodesOk = 0, roundTrips = 0, plainTexts = 0;
+        int idsOk = 0, decodesOk = 0, roundTrips = 0, plainTexts = 0, cuts = 0, cutsOk = 0;
         Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
         try (InputStream in = Files.newInputStream(file);
              HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(in, options)) {
@@ -83,6 +83,16 @@ class DjlOracleTest {
                     if (Arrays.equals(Arrays.stream(got).asLongStream().toArray(), want)) idsOk++;
                     else if (failures.size() < 30) failures.add(name + " ids " + JSON.writeValueAsString(text) + " special=" + special
                             + "\n   " + firstDifference(ours, got, want));
+                    // cut sequences: bytes of a character split off at either end (U+FFFD handling)
+                    if (want.length > 2) {
+                        for (long[] cut : new long[][]{Arrays.copyOf(want, want.length - 1), Arrays.copyOfRange(want, 1, want.length)}) {
+                            String w = hf.decode(cut, false), g = ours.decode(Arrays.stream(cut).mapToInt(x -> (int) x).toArray(), false);
+                            if (w.equals(g)) cutsOk++;
+                            else if (failures.size() < 30) failures.add(name + " decode of a cut sequence of " + JSON.writeValueAsString(text)
+                                    + "\n   got  " + JSON.writeValueAsString(g) + "\n   want " + JSON.writeValueAsString(w));
+                            cuts++;
+                        }
+                    }
                     boolean skip = special;
                     String wantText = hf.decode(want, skip), gotText = ours.decode(Arrays.stream(want).mapToInt(x -> (int) x).toArray(), skip);
                     if (wantText.equals(gotText)) decodesOk++;
@@ -101,7 +111,7 @@ class DjlOracleTest {
                 }
             }
         }
-        return new int[]{idsOk, decodesOk, roundTrips, plainTexts};
+        return new int[]{idsOk, decodesOk, roundTrips, plainTexts, cutsOk, cuts};
     }
 
     /** Where two id sequences part, with the pieces around that point. */

@@ -82,4 +82,12 @@ class GgufFamiliesTest {
         int n = compare(reference, gguf, 22);
         System.out.println("GGUF pre=llama-bpe vs the Llama-3-pattern tokenizer.json: " + n + "/" + n);
     }
+
+    @Test
+    void tekkenFamily(@TempDir Path dir) throws Exception {
+        Tokenizer gguf = Tokenizer.load(writeQwenGguf(dir, "tekken"));
+        Tokenizer reference = Tokenizer.load(OracleVariants.write(dir.resolve("variants")).get("tekken-pattern"));
+        int n = compare(reference, gguf, 23);
+        System.out.println("GGUF pre=tekken vs the Tekken-pattern tokenizer.json: " + n + "/" + n);
+    }
 }

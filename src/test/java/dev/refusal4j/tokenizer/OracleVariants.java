@@ -40,6 +40,14 @@ final class OracleVariants {
                  "pair":[{"Sequence":{"id":"A","type_id":0}}],"special_tokens":{"<|endoftext|>":{"id":"<|endoftext|>","ids":[151643],"tokens":["<|endoftext|>"]}}}"""));
         out.put("llama3-pattern", save(dir, "llama3-pattern", llama3));
 
+        ObjectNode tekken = llama3.deepCopy();
+        tekken.set("pre_tokenizer", JSON.readTree("""
+                {"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":"%s"},"behavior":"Isolated","invert":false},
+                 {"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":false}]}"""
+                .formatted(jsonEscape(PreTokenizers.TEKKEN))));
+        tekken.set("post_processor", null);
+        out.put("tekken-pattern", save(dir, "tekken-pattern", tekken));
+
         ObjectNode gpt2 = qwen.deepCopy();
         gpt2.set("normalizer", null);
         gpt2.set("pre_tokenizer", JSON.readTree("""
@@ -67,7 +75,40 @@ final class OracleVariants {
         metaSplit.set("pre_tokenizer", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"always\",\"split\":true}"));
         metaSplit.set("decoder", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"always\",\"split\":true}"));
         out.put("metaspace-split", save(dir, "metaspace-split", metaSplit));
+
+        // The README's case: Llama-2's <unk>, <s>, </s> marked normalized: true (matched in the normalized text).
+        ObjectNode normalizedSpecials = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
+        for (JsonNode t : normalizedSpecials.get("added_tokens")) ((ObjectNode) t).put("normalized", true);
+        out.put("llama-normalized-specials", save(dir, "llama-normalized-specials", normalizedSpecials));
+
+        ObjectNode nonLegacy = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
+        nonLegacy.set("normalizer", null); // what transformers' LlamaConverter writes for legacy=false
+        nonLegacy.set("pre_tokenizer", JSON.readTree("{\"type\":\"Metaspace\",\"replacement\":\"▁\",\"prepend_scheme\":\"first\",\"split\":false}"));
+        out.put("llama-non-legacy", save(dir, "llama-non-legacy", nonLegacy));
+
+        for (boolean byteFallback : new boolean[]{true, false}) {
+            ObjectNode uni = (ObjectNode) JSON.readTree(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json").toFile());
+            uni.set("model", unigramFrom(uni.get("model").get("vocab"), byteFallback));
+            String name = byteFallback ? "unigram-byte-fallback" : "unigram-unk";
+            out.put(name, save(dir, name, uni));
+        }
         return out;
+    }
+
+    /** A unigram model over a BPE vocabulary, scored -log(id + 2) (byte pieces -30): any scores do for an oracle. */
+    private static ObjectNode unigramFrom(JsonNode bpeVocab, boolean byteFallback) {
+        String[] pieces = new String[bpeVocab.size()];
+        bpeVocab.properties().forEach(e -> pieces[e.getValue().asInt()] = e.getKey());
+        ObjectNode model = JSON.createObjectNode();
+        model.put("type", "Unigram");
+        model.put("unk_id", 0);
+        model.put("byte_fallback", byteFallback);
+        ArrayNode vocab = model.putArray("vocab");
+        for (int i = 0; i < pieces.length; i++) {
+            double score = i < 3 ? 0.0 : pieces[i].startsWith("<0x") ? -30.0 : -Math.log(i + 2);
+            vocab.addArray().add(pieces[i]).add(score);
+        }
+        return model;
     }
 
     /** What transformers' Qwen2Converter builds from vocab.json + merges.txt + tokenizer_config.json. */

@@ -17,10 +17,28 @@ import org.junit.jupiter.api.io.TempDir;
  * built from it); Mistral's .model files must load and round-trip.
  */
 class SentencePieceTest {
+    /** Without tokenizer_config.json, transformers converts with legacy=True: TinyLlama's own tokenizer.json. */
     @Test
-    void tokenizerModelMatchesTokenizerJson() {
+    void tokenizerModelMatchesTokenizerJson(@TempDir Path dir) throws Exception {
+        Files.copy(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.model"), dir.resolve("tokenizer.model"));
         Tokenizer json = Tokenizer.load(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json"));
-        Tokenizer model = Tokenizer.load(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.model"));
+        Tokenizer model = Tokenizer.load(dir);
+        assertSame(json, model, "tokenizer.model vs tokenizer.json (TinyLlama)");
+    }
+
+    /** TinyLlama's tokenizer_config.json says legacy: false: "▁" only at the start of the text. */
+    @Test
+    void nonLegacyConfigMatchesMetaspaceFirst(@TempDir Path dir) throws Exception {
+        Files.copy(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.model"), dir.resolve("tokenizer.model"));
+        Files.copy(Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        // the same pipeline as a tokenizer.json, checked against Hugging Face by DjlOracleTest
+        Tokenizer json = Tokenizer.load(OracleVariants.write(dir.resolve("variants")).get("llama-non-legacy"));
+        Tokenizer model = Tokenizer.load(dir);
+        assertThat(model.encode("<s>[INST] hi", false)).containsExactly(1, 29961, 25580, 29962, 7251);
+        assertSame(json, model, "legacy=false tokenizer.model vs Metaspace-first tokenizer.json");
+    }
+
+    private static void assertSame(Tokenizer json, Tokenizer model, String what) {
         assertThat(model.vocabSize()).isEqualTo(32000);
         assertThat(model.bosId()).hasValue(1);
         assertThat(model.eosId()).hasValue(2);
@@ -33,7 +51,7 @@ class SentencePieceTest {
                 else assertThat(model.decode(got, false)).isEqualTo(json.decode(want, false));
             }
         }
-        System.out.println("tokenizer.model vs tokenizer.json (TinyLlama): " + (2 * texts.size() - misses.size()) + "/" + 2 * texts.size());
+        System.out.println(what + ": " + (2 * texts.size() - misses.size()) + "/" + 2 * texts.size());
         assertThat(misses).isEmpty();
     }
 

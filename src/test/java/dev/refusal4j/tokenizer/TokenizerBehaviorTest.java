@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.refusal4j.testutil.Shared;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,5 +98,38 @@ class TokenizerBehaviorTest {
         int[] withSpecial = t.encode("hello world", true);
         assertThat(withSpecial).startsWith(plain).endsWith(2).hasSize(plain.length + 1);
         assertThat(llama.encode("hello world", true)).startsWith(1);
+    }
+
+    /**
+     * Special tokens marked normalized: true are matched in the normalized text, where Llama's
+     * Prepend normalizer puts "▁" before every piece: "</s>" is found only where "▁</s>" is.
+     */
+    @Test
+    void normalizedSpecialTokensFollowTheNormalizer(@TempDir Path dir) throws Exception {
+        Tokenizer t = Tokenizer.load(OracleVariants.write(dir).get("llama-normalized-specials"));
+        assertThat(t.encode("Hello</s>world", false)).doesNotContain(2);
+        assertThat(t.encode("</s>", false)).containsExactly(2);
+        assertThat(t.encode("Hello </s>world", false)).contains(2);
+    }
+
+    /** Streaming the ids of a seeded corpus gives exactly the full decode, and never a broken character. */
+    @Test
+    void streamingEqualsFullDecodeOnACorpus() {
+        List<String> texts = RandomTexts.generate(41, 200, List.of("<s>", "</s>", "<|im_start|>", "<|endoftext|>"));
+        for (String name : new String[]{"tinyllama-chat", "falcon", "qwen2.5-vocab-merges", "phi-3-mini"}) {
+            Tokenizer t = Tokenizer.load(Shared.path("tokenizers", "hf", name));
+            for (String text : texts) {
+                int[] ids = t.encode(text, true);
+                StreamingDecoder stream = t.streamingDecoder();
+                StringBuilder sb = new StringBuilder();
+                for (int id : ids) {
+                    String piece = stream.next(id);
+                    assertThat(piece).as(name + " " + text).doesNotContain("\uFFFD");
+                    sb.append(piece);
+                }
+                sb.append(stream.flush());
+                assertThat(sb.toString()).as(name + " " + text).isEqualTo(t.decode(ids, false));
+            }
+        }
     }
 }
