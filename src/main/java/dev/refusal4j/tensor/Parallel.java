@@ -9,14 +9,15 @@ import java.util.concurrent.locks.LockSupport;
  * sized by {@code -Drefusal4j.threads=N} or the number of available processors.
  *
  * <p>Why not a ForkJoinPool: a decode step makes a few hundred calls of some tens of microseconds
- * each, and waking a parked pool thread costs about as much. Workers here spin briefly
- * ({@code -Drefusal4j.spinMicros}, default 200) after each job before parking, so back-to-back
- * calls find them awake; chunks are claimed from a shared counter so uneven chunks balance out.
- * A call made while another is running (nested, or from a second thread) runs inline.
+ * each, and waking a parked pool thread costs about as much. Workers here spin briefly after each
+ * job before parking ({@code -Drefusal4j.spinMicros}, default 50: longer suits back-to-back decode
+ * calls on an idle machine, shorter wastes less of a shared one), so consecutive calls find them
+ * awake; chunks are claimed from a shared counter so uneven chunks balance out. A call made while
+ * another is running (nested, or from a second thread) runs inline.
  */
 public final class Parallel {
     public static final int THREADS = Math.max(1, Integer.getInteger("refusal4j.threads", Runtime.getRuntime().availableProcessors()));
-    private static final long SPIN_NANOS = 1000L * Integer.getInteger("refusal4j.spinMicros", 200);
+    private static final long SPIN_NANOS = 1000L * Integer.getInteger("refusal4j.spinMicros", 50);
     private static final Pool POOL = THREADS <= 1 ? null : new Pool(THREADS - 1);
 
     private Parallel() {}
