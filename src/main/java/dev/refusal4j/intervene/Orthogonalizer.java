@@ -10,7 +10,6 @@ import dev.refusal4j.model.ModelWeights;
 import dev.refusal4j.model.TensorNames;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,9 +55,10 @@ public final class Orthogonalizer {
             Map<Path, FileChannel> inputs = new HashMap<>();
             StreamedTensor.Progress counter = null;
             final StreamedTensor.Progress[] cancel = new StreamedTensor.Progress[1];
+            final WriteBehind[] writeBehind = new WriteBehind[1];
             try (OutputFolder folder = OutputFolder.prepare(modelDir, outDir, force, () -> { if (cancel[0] != null) cancel[0].cancelled = true; })) {
                 for (SafetensorsFile f : files.files()) inputs.put(f.path, FileChannel.open(f.path, StandardOpenOption.READ));
-                ByteBuffer buffer = ByteBuffer.allocateDirect((int) StreamedTensor.WINDOW);
+                WriteBehind output = writeBehind[0] = new WriteBehind((int) StreamedTensor.WINDOW);
 
                 // plan every shard first: output sizes are known before a byte is written
                 long total = 0;
@@ -92,7 +92,7 @@ public final class Orthogonalizer {
                         TensorInfo src = files.info(from);
                         SafetensorsFile sf = files.fileOf(from);
                         sources.add(new StreamedTensor(t.name(), src.dtype(), src.shape(), inputs.get(sf.path),
-                                sf.dataStart + src.begin(), target, counter, buffer));
+                                sf.dataStart + src.begin(), target, counter, output));
                         if (target != null) modifiedHere++;
                         else copied++;
                         if (!files.has(t.name())) extraIndex.put(t.name(), f.path.getFileName().toString());
@@ -121,6 +121,7 @@ public final class Orthogonalizer {
                         + (untie ? ", lm_head.weight added (tie_word_embeddings now false)" : ""));
                 return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9);
             } finally {
+                if (writeBehind[0] != null) writeBehind[0].close();
                 for (FileChannel ch : inputs.values()) ch.close();
             }
         }

@@ -17,14 +17,16 @@ import java.util.concurrent.TimeUnit;
 final class OutputFolder implements AutoCloseable {
     final Path target; // where the model ends up (absolute, symlinks of existing parts resolved)
     final Path temp;   // the sibling being written
+    private final Path createdParent; // the top folder prepare() had to create, or null
     private final Runnable onInterrupt;
     private final CountDownLatch released = new CountDownLatch(1);
     private final Thread hook;
     private volatile boolean committed;
 
-    private OutputFolder(Path target, Path temp, Runnable onInterrupt) {
+    private OutputFolder(Path target, Path temp, Path createdParent, Runnable onInterrupt) {
         this.target = target;
         this.temp = temp;
+        this.createdParent = createdParent;
         this.onInterrupt = onInterrupt;
         this.hook = new Thread(this::interrupted, "refusal4j-export-cleanup");
     }
@@ -51,9 +53,11 @@ final class OutputFolder implements AutoCloseable {
             }
             if (!empty && !force) throw new IllegalArgumentException("output folder " + out + " exists and is not empty (use --force to replace it)");
         }
+        Path createdParent = null;
+        for (Path p = target.getParent(); p != null && !Files.exists(p); p = p.getParent()) createdParent = p;
         Files.createDirectories(target.getParent());
         Path temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
-        OutputFolder f = new OutputFolder(target, temp, onInterrupt);
+        OutputFolder f = new OutputFolder(target, temp, createdParent, onInterrupt);
         Runtime.getRuntime().addShutdownHook(f.hook);
         return f;
     }
@@ -87,7 +91,10 @@ final class OutputFolder implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            if (!committed) deleteTree(temp);
+            if (!committed) {
+                deleteTree(temp);
+                removeCreatedParents();
+            }
         } finally {
             released.countDown();
             try {
@@ -107,9 +114,23 @@ final class OutputFolder implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            if (!committed) deleteTree(temp);
+            if (!committed) {
+                deleteTree(temp);
+                removeCreatedParents();
+            }
         } catch (IOException e) {
             System.err.println("refusal4j: could not remove the partial export " + temp + ": " + e.getMessage());
+        }
+    }
+
+    /** Removes the (now empty) parent folders that prepare() created for the output. */
+    private void removeCreatedParents() throws IOException {
+        if (createdParent == null) return;
+        for (Path p = target.getParent(); p != null && p.startsWith(createdParent); p = p.getParent()) {
+            try (var s = Files.list(p)) {
+                if (s.findAny().isPresent()) return;
+            }
+            Files.delete(p);
         }
     }
 

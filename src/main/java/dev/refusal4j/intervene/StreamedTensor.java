@@ -45,10 +45,10 @@ final class StreamedTensor implements SafetensorsWriter.Source {
     private final long offset;        // absolute file offset of the input tensor's first byte
     private final OrthogonalPlan.Target target; // null: copy unchanged
     private final Progress progress;
-    private final ByteBuffer buffer;  // direct, at least WINDOW bytes (plus one row), reused by all tensors
+    private final WriteBehind output; // output buffers and writer thread, shared by all tensors
 
     StreamedTensor(String name, String dtypeName, long[] shape, FileChannel in, long offset,
-                   OrthogonalPlan.Target target, Progress progress, ByteBuffer buffer) {
+                   OrthogonalPlan.Target target, Progress progress, WriteBehind output) {
         this.name = name;
         this.dtypeName = dtypeName;
         this.shape = shape;
@@ -56,7 +56,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         this.offset = offset;
         this.target = target;
         this.progress = progress;
-        this.buffer = buffer;
+        this.output = output;
     }
 
     public String name() { return name; }
@@ -94,30 +94,41 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         int projected = target.kind() == OrthogonalPlan.Kind.OUTPUT ? rows : cols;
         if (u.length != projected) throw new IOException("tensor '" + name + "' " + java.util.Arrays.toString(shape) + " does not match the direction's " + u.length + " dimensions");
         long rowBytes = (long) cols * dt.bytes;
-        int blockRows = (int) Math.max(1, Math.min(rows, buffer.capacity() / rowBytes));
+        if (rowBytes > output.capacity()) throw new IOException("tensor '" + name + "': a row of " + rowBytes + " bytes exceeds the " + output.capacity() + "-byte block buffer");
+        int blockRows = (int) Math.max(1, Math.min(rows, output.capacity() / rowBytes));
         double[] colSums = target.kind() == OrthogonalPlan.Kind.OUTPUT ? columnSums(dt, rows, cols, u, blockRows) : null;
-        MemorySegment dst = MemorySegment.ofBuffer(buffer);
-        for (int r0 = 0; r0 < rows; r0 += blockRows) {
-            final int n = Math.min(blockRows, rows - r0), first = r0;
-            try (Arena arena = Arena.ofShared()) {
-                MemorySegment src = in.map(FileChannel.MapMode.READ_ONLY, offset + r0 * rowBytes, n * rowBytes, arena);
-                Parallel.forRange(n, Math.max(1, 4096 / Math.max(1, cols / 256)), (i0, i1) -> {
-                    double[] row = new double[cols];
-                    WeightRows.Scratch sc = new WeightRows.Scratch(cols);
-                    for (int i = i0; i < i1; i++) {
-                        WeightRows.read(src, dt, (long) i * cols, cols, row, sc);
-                        if (colSums == null) WeightRows.projectOut(row, u, cols);
-                        else {
-                            double ui = u[first + i];
-                            for (int j = 0; j < cols; j++) row[j] -= ui * colSums[j];
-                        }
-                        WeightRows.write(dst, dt, (long) i * cols, cols, row, sc);
-                    }
-                });
+        try {
+            for (int r0 = 0; r0 < rows; r0 += blockRows) {
+                int n = Math.min(blockRows, rows - r0);
+                projectBlock(dt, r0, n, cols, u, colSums, MemorySegment.ofBuffer(output.acquire()));
+                output.submit(out, (int) (n * rowBytes));
+                progress.advance(name, n * rowBytes);
             }
-            ByteBuffer bb = buffer.duplicate().position(0).limit((int) (n * rowBytes));
-            while (bb.hasRemaining()) out.write(bb);
-            progress.advance(name, n * rowBytes);
+            output.drain();
+        } catch (IOException | RuntimeException e) {
+            output.drainQuietly();
+            throw e;
+        }
+    }
+
+    /** Rows [first, first + n) of the input, orthogonalized into dst. */
+    private void projectBlock(DType dt, int first, int n, int cols, double[] u, double[] colSums, MemorySegment dst) throws IOException {
+        long rowBytes = (long) cols * dt.bytes;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment src = in.map(FileChannel.MapMode.READ_ONLY, offset + first * rowBytes, n * rowBytes, arena);
+            Parallel.forRange(n, Math.max(1, 4096 / Math.max(1, cols / 256)), (i0, i1) -> {
+                double[] row = new double[cols];
+                WeightRows.Scratch sc = new WeightRows.Scratch(cols);
+                for (int i = i0; i < i1; i++) {
+                    WeightRows.read(src, dt, (long) i * cols, cols, row, sc);
+                    if (colSums == null) WeightRows.projectOut(row, u, cols);
+                    else {
+                        double ui = u[first + i];
+                        for (int j = 0; j < cols; j++) row[j] -= ui * colSums[j];
+                    }
+                    WeightRows.write(dst, dt, (long) i * cols, cols, row, sc);
+                }
+            });
         }
     }
 

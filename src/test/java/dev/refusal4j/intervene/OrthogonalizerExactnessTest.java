@@ -80,6 +80,58 @@ class OrthogonalizerExactnessTest {
         assertThat(ExportChecks.snapshot(in)).as("input bytes and mtimes").isEqualTo(before);
     }
 
+    /**
+     * F16 weights (llama converted here): the exported model matches runtime ablation within the
+     * effect of one F16 rounding, measured as the F16 copy's own distance from the F32 original.
+     */
+    @Test
+    void f16ModelStaysF16AndMatchesWithinF16Rounding() throws IOException {
+        Path golden = Shared.path("golden", "llama");
+        Path in = tmp.resolve("llama-f16");
+        Files.createDirectories(in);
+        Files.writeString(in.resolve("config.json"), Files.readString(golden.resolve("config.json"))
+                .replaceAll("\"torch_dtype\"\\s*:\\s*\"float32\"", "\"torch_dtype\": \"float16\""));
+        Files.copy(golden.resolve("ids.json"), in.resolve("ids.json"));
+        try (ModelFiles g = ModelFiles.open(golden)) {
+            java.util.List<dev.refusal4j.io.SafetensorsWriter.Source> src = new java.util.ArrayList<>();
+            for (String t : g.names()) {
+                float[] v = matrix(g, t).toFloats();
+                long[] shape = g.info(t).shape();
+                src.add(new dev.refusal4j.io.SafetensorsWriter.Source() {
+                    public String name() { return t; }
+                    public String dtype() { return "F16"; }
+                    public long[] shape() { return shape; }
+                    public void writeTo(java.nio.channels.FileChannel out) throws IOException {
+                        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                        for (float x : v) b.putShort(Float.floatToFloat16(x));
+                        b.flip();
+                        while (b.hasRemaining()) out.write(b);
+                    }
+                });
+            }
+            dev.refusal4j.io.SafetensorsWriter.write(in.resolve("model.safetensors"), src, Map.of("format", "pt"));
+        }
+        ModelConfig cfg = ModelConfig.load(in);
+        assertThat(cfg.dtype).isEqualTo(dev.refusal4j.tensor.DType.F16);
+        RefusalDirection dir = ExportChecks.randomDirection(cfg.hidden, 16);
+        Path out = tmp.resolve("out");
+        Orthogonalizer.Result res = Orthogonalizer.export(in, dir, out, false, ProgressListener.NONE);
+        double worst = 0, control = 0;
+        try (Transformer orig = Transformer.load(in); Transformer exp = Transformer.load(out); Transformer f32 = Transformer.load(golden)) {
+            for (int[] ids : ExportChecks.sequences(in)) {
+                float[] ref = ExportChecks.logits(orig, ids, Interventions.ablate(new Hooks(), dir.unit()));
+                worst = Math.max(worst, ExportChecks.rel(ExportChecks.logits(exp, ids, null), ref));
+                control = Math.max(control, ExportChecks.rel(ExportChecks.logits(orig, ids, null), ExportChecks.logits(f32, ids, null)));
+            }
+        }
+        System.out.printf("%-20s exported vs runtime-ablated logits rel %.3e (F16 rounding of the whole model: %.3e)%n", "llama-f16", worst, control);
+        assertThat(worst).isLessThanOrEqualTo(control);
+        try (ModelFiles b = ModelFiles.open(out)) {
+            for (String t : b.names()) assertThat(b.info(t).dtype()).isEqualTo("F16");
+        }
+        checkTensors(in, out, cfg, dir, res);
+    }
+
     /** Gemma-2 has post-norms: an exact logit match is impossible, but the residual stream has no r̂ component. */
     @Test
     void gemma2ResidualStreamHasNoComponentAlongDirection() throws IOException {

@@ -85,6 +85,8 @@ class OrthogonalizerSafetyTest {
         Path out = tmp.resolve("out");
         assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, false, failing)).hasMessageContaining("simulated");
         assertThat(out).doesNotExist();
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, tmp.resolve("new/deeper/out"), false, failing)).hasMessageContaining("simulated");
+        assertThat(tmp.resolve("new")).as("parent folders created for the output are removed again").doesNotExist();
         assertNothingLeftAndInputUnchanged(tmp);
 
         Files.createDirectories(out);
