@@ -61,7 +61,11 @@ class ChatEncoderTest {
                 assertThat(c.answerStart()).isEqualTo(prompt.length);
                 assertThat(enc.decode(c.ids())).isEqualTo(text.substring(0, text.length() - 1));
             }
+            ChatEncoder loaded = ChatEncoder.load(dir);
+            assertThat(loaded.vocabSize()).isEqualTo(enc.vocabSize());
+            assertThat(loaded.imEnd).isEqualTo(enc.imEnd);
             for (Prompt p : data.heldOutHarmless(Split.TEST)) {
+                assertThat(loaded.prompt(p.instruction())).isEqualTo(enc.prompt(p.instruction()));
                 int[] prompt = Arrays.stream(hf.encode(render(List.of(Map.of("role", "user", "content", p.instruction())), true)).getIds()).mapToInt(Math::toIntExact).toArray();
                 assertThat(enc.prompt(p.instruction())).as(p.instruction()).containsExactly(prompt);
             }
