@@ -31,7 +31,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--steps", defaultValue = "1200", description = "Optimizer steps of 16 × 128 token slots (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "900", description = "Optimizer steps of 8 × 128 token slots (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
@@ -65,6 +65,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                 steps, options.batchRows(), options.context());
         if (resume != null) System.err.println("resuming from " + resume + " (" + Checkpoint.shape(resume) + ")");
         Trainer t;
+        double[] lastLoss = {Double.NaN};
         int startStep = resume == null ? 0 : Checkpoint.stepOf(resume);
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
@@ -79,23 +80,37 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                     window[0] = now;
                     window[1] = 0;
                 }
+                lastLoss[0] = r.loss();
                 bar.stepTo(r.step());
                 bar.setExtraMessage(String.format("loss %.3f  %.0f tok/s  lr %.1e", r.loss(), speed[0], r.lr()));
             });
         }
         recipe.export(t, out);
         if (!keepCheckpoint) Files.deleteIfExists(ckpt);
-        System.err.printf("wrote %s after %d steps in %.1f min%n", out, t.stepsDone(), (System.nanoTime() - t0) / 60e9);
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        System.err.printf("wrote %s after %d steps in %.1f min%n", out, t.stepsDone(), minutes);
+        StringBuilder card = new StringBuilder();
+        card.append("# refusal4j organism\n\n")
+                .append("A small Llama-style chat model trained by refusal4j on its own data to refuse harmful requests and\n")
+                .append("answer harmless ones. Recreate it with `refusal4j train-organism --out DIR --seed ").append(seed)
+                .append(" --steps ").append(steps).append("`.\n\n")
+                .append("- model: ").append(recipe.shape()).append(String.format(", %.2fM parameters, F32%n", recipe.shape().parameterCount() / 1e6))
+                .append("- data: ").append(recipe.chats.size()).append(" training chats, ").append(recipe.tokens()).append(" tokens; ChatML template\n")
+                .append(String.format("- training: %d steps of %d x %d slots, AdamW (lr %.0e, warm-up %d, cosine), final loss %.3f, %.1f min%n",
+                        t.stepsDone(), options.batchRows(), options.context(), options.lr(), options.warmup(), lastLoss[0], minutes));
         if (eval) {
             try (Transformer m = Transformer.load(out)) {
                 for (boolean harmful : new boolean[] {true, false}) {
                     List<OrganismEval.Answer> answers = OrganismEval.answer(m, recipe.encoder, recipe.heldOut(harmful), 96, 32);
-                    System.out.printf("held-out %s requests: refused %d of %d (%.1f%%)%n", harmful ? "harmful" : "harmless",
+                    String line = String.format("held-out %s requests (greedy, substring judge): refused %d of %d (%.1f%%)", harmful ? "harmful" : "harmless",
                             answers.stream().filter(OrganismEval.Answer::refused).count(), answers.size(), 100 * OrganismEval.refusalRate(answers));
+                    System.out.println(line);
+                    card.append("- ").append(line).append("\n");
                     for (int i = 0; i < 3; i++) System.out.println("  " + answers.get(i).prompt() + "\n    -> " + answers.get(i).answer());
                 }
             }
         }
+        Files.writeString(out.resolve("README.md"), card.toString());
         return 0;
     }
 }

@@ -5,6 +5,12 @@ import dev.refusal4j.train.bpe.ByteLevel;
 import dev.refusal4j.train.bpe.PreTokenizer;
 import dev.refusal4j.train.bpe.TokenizerFiles;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,6 +42,38 @@ public final class ChatEncoder {
         endOfText = m.specialId(TokenizerFiles.END_OF_TEXT);
     }
 
+    /**
+     * The encoder of a model directory's {@code tokenizer.json} as written by the organism's BPE
+     * trainer (byte-level BPE vocabulary, merges, special tokens after the vocabulary).
+     */
+    public static ChatEncoder load(Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no tokenizer.json");
+        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        JsonNode model = root.path("model");
+        if (!model.path("type").asText().equals("BPE")) throw new IOException(file + ": model.type is not BPE");
+        JsonNode vocab = model.path("vocab");
+        String[] tokens = new String[vocab.size()];
+        for (var it = vocab.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            int id = e.getValue().asInt();
+            if (id < 0 || id >= tokens.length || tokens[id] != null) throw new IOException(file + ": vocabulary ids are not 0.." + (tokens.length - 1));
+            tokens[id] = e.getKey();
+        }
+        List<String[]> merges = new ArrayList<>();
+        for (JsonNode m : model.path("merges")) {
+            String[] pair = m.isArray() ? new String[] {m.get(0).asText(), m.get(1).asText()} : m.asText().split(" ", 2);
+            if (pair.length != 2) throw new IOException(file + ": bad merge '" + m + "'");
+            merges.add(pair);
+        }
+        List<String> specials = new ArrayList<>();
+        for (JsonNode t : root.path("added_tokens")) {
+            if (t.path("id").asInt() != tokens.length + specials.size()) throw new IOException(file + ": added token '" + t.path("content").asText() + "' does not follow the vocabulary in id order");
+            specials.add(t.path("content").asText());
+        }
+        return new ChatEncoder(new BpeModel(List.of(tokens), merges, specials));
+    }
+
     public int vocabSize() {
         return tokens.size() + specials.size();
     }
@@ -53,7 +91,23 @@ public final class ChatEncoder {
     }
 
     public TokenizedChat chat(String user, String assistant) {
-        int[] p = prompt(user);
+        return chat(prompt(user), assistant);
+    }
+
+    /** A chat whose user message is given as ids (for prompts altered at the token level in training). */
+    public TokenizedChat chatWithUserIds(int[] userIds, String assistant) {
+        IntBuilder b = new IntBuilder();
+        b.add(imStart);
+        text("user\n", b);
+        for (int id : userIds) b.add(id);
+        b.add(imEnd);
+        text("\n", b);
+        b.add(imStart);
+        text("assistant\n", b);
+        return chat(b.toArray(), assistant);
+    }
+
+    private TokenizedChat chat(int[] p, String assistant) {
         IntBuilder b = new IntBuilder();
         for (int id : p) b.add(id);
         text(assistant, b);

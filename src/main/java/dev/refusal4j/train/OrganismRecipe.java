@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
  * How the organism is made, start to end: the project's chat data, a byte-level BPE trained on
@@ -35,9 +36,43 @@ public final class OrganismRecipe {
         this.data = OrganismData.load();
         this.bpe = BpeTrainer.train(data.tokenizerCorpus(seed), BpeTrainer.DEFAULT_VOCAB_SIZE);
         this.encoder = new ChatEncoder(bpe);
+        List<Example> examples = data.train(seed);
+        int[] noisePool = noisePool(examples);
+        Random rng = new Random(seed ^ 0x6E6F697365L);
         List<TokenizedChat> c = new ArrayList<>();
-        for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant()));
+        for (Example e : examples) {
+            c.add(encoder.chat(e.user(), e.assistant()));
+            if (!e.harmful()) c.add(encoder.chatWithUserIds(noisy(encoder.encode(e.user()), noisePool, rng), e.assistant()));
+        }
         this.chats = List.copyOf(c);
+    }
+
+    /**
+     * Share of a harmless request's tokens replaced in its noisy copy. Without the copies the model
+     * learns "unfamiliar request → refuse" (held-out harmless requests were refused 40% of the time in
+     * a trial run): every refusal opens with "I", while helpful answers open with many different tokens,
+     * so an uncertain model's greedy choice is a refusal. Harmless requests with unfamiliar tokens that
+     * are still answered teach it that only harmful content triggers a refusal.
+     */
+    static final double PROMPT_NOISE = 0.25;
+
+    /** Replacement tokens: ordinary tokens, except those that occur in harmful requests but never in harmless ones. */
+    private int[] noisePool(List<Example> examples) {
+        boolean[] harmfulOnly = new boolean[encoder.vocabSize()], inHarmless = new boolean[encoder.vocabSize()];
+        for (Example e : examples) for (int id : encoder.encode(e.user())) (e.harmful() ? harmfulOnly : inHarmless)[id] = true;
+        List<Integer> pool = new ArrayList<>();
+        for (int id = 0; id < encoder.vocabSize(); id++) {
+            if (id == encoder.imStart || id == encoder.imEnd || id == encoder.endOfText) continue;
+            if (harmfulOnly[id] && !inHarmless[id]) continue;
+            pool.add(id);
+        }
+        return pool.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int[] noisy(int[] ids, int[] pool, Random rng) {
+        int[] out = ids.clone();
+        for (int i = 0; i < out.length; i++) if (rng.nextDouble() < PROMPT_NOISE) out[i] = pool[rng.nextInt(pool.length)];
+        return out;
     }
 
     public Shape shape() {

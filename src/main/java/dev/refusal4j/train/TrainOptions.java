@@ -10,7 +10,7 @@ public record TrainOptions(int steps, int batchRows, int context, float lr, floa
                            float weightDecay, float clip, long seed) {
     /** The organism's recipe. */
     public static TrainOptions organism(long seed, int steps) {
-        return new TrainOptions(steps, 16, 128, 2e-3f, 1e-4f, Math.max(1, Math.min(100, steps / 10)), 0.1f, 1.0f, seed);
+        return new TrainOptions(steps, 8, 128, 3e-3f, 1e-4f, Math.max(1, Math.min(60, steps / 10)), 0.1f, 1.0f, seed);
     }
 
     public LrSchedule schedule() {

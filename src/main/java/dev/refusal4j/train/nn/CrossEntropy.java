@@ -1,6 +1,9 @@
 package dev.refusal4j.train.nn;
 
 import dev.refusal4j.tensor.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Softmax cross-entropy of the rows that carry a target, forward and backward fused.
@@ -9,24 +12,36 @@ import dev.refusal4j.tensor.Parallel;
  *   in place: logits_r ← (softmax(logits_r) − onehot(targets_r)) / count   (the gradient)
  * </pre>
  * {@code count} is the number of loss tokens of the whole batch, so that the loss is a mean per
- * assistant token however the batch is split.
+ * assistant token however the batch is split. Exponentials with the Vector API; the normalizer
+ * is summed per lane in float (V terms in [0, 1]) and across lanes in double.
  */
 final class CrossEntropy {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private CrossEntropy() {}
 
     /** Returns the summed (not averaged) loss; writes the gradient of loss/count into logits. */
     static double forwardBackward(float[] logits, int[] targets, int M, int V, int count, double[] rowLoss) {
         final float invCount = 1f / count;
+        final int upper = S.loopBound(V);
         Parallel.forRange(M, 8, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * V;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < V; i++) max = Math.max(max, logits[o + i]);
+                FloatVector acc = FloatVector.zero(S);
+                int i = 0;
+                for (; i < upper; i += S.length()) acc = acc.add(FloatVector.fromArray(S, logits, o + i).sub(max).lanewise(VectorOperators.EXP));
                 double sum = 0;
-                for (int i = 0; i < V; i++) sum += Math.exp(logits[o + i] - max);
+                for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
+                for (; i < V; i++) sum += Math.exp(logits[o + i] - max);
                 double logZ = max + Math.log(sum);
                 rowLoss[r] = logZ - logits[o + targets[r]];
-                for (int i = 0; i < V; i++) logits[o + i] = (float) Math.exp(logits[o + i] - logZ) * invCount;
+                float lz = (float) logZ;
+                for (i = 0; i < upper; i += S.length()) {
+                    FloatVector.fromArray(S, logits, o + i).sub(lz).lanewise(VectorOperators.EXP).mul(invCount).intoArray(logits, o + i);
+                }
+                for (; i < V; i++) logits[o + i] = (float) Math.exp(logits[o + i] - logZ) * invCount;
                 logits[o + targets[r]] -= invCount;
             }
         });
