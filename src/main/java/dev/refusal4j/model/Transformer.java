@@ -216,11 +216,10 @@ public final class Transformer implements AutoCloseable {
         linear(w.xn, N, lw.wGate, lw.bGate, w.gate);
         linear(w.xn, N, lw.wUp, lw.bUp, w.up);
         final boolean silu = config.activation == ModelConfig.Activation.SILU;
-        Parallel.forRange(N * ff, 1 << 14, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                float gv = w.gate[i];
-                w.gate[i] = (silu ? Ops.silu(gv) : Ops.geluTanh(gv)) * w.up[i];
-            }
+        Parallel.forRange(N, 1, (r0, r1) -> {
+            int from = r0 * ff, n = (r1 - r0) * ff;
+            if (silu) Ops.siluMul(w.gate, from, w.up, from, n);
+            else Ops.geluTanhMul(w.gate, from, w.up, from, n);
         });
         linear(w.gate, N, lw.wDown, lw.bDown, w.out);
     }
