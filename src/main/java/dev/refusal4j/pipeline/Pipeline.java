@@ -97,7 +97,19 @@ public final class Pipeline implements AutoCloseable {
         say("model %s: %s; refusal tokens %s; %d post-instruction positions; batch %d", cfg.model, model.config,
                 describeTokens(), positions, batch);
         float[][][] candidates = directions();
-        RefusalDirection dir = select(candidates);
+        RefusalDirection dir;
+        try {
+            dir = select(candidates);
+        } catch (RuntimeException e) {
+            // the candidate scores are worth seeing: report what exists, then fail
+            try {
+                report();
+                System.err.println("partial report: " + art.report());
+            } catch (IOException | RuntimeException ignored) {
+                // the original error matters more
+            }
+            throw e;
+        }
         completions(dir);
         evaluate(dir);
         report();

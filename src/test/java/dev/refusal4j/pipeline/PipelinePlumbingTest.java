@@ -85,6 +85,7 @@ class PipelinePlumbingTest {
         assertThat(err).contains("all 39 candidate directions were filtered out").contains("had KL > -1.0").contains("--kl-threshold");
         assertThat(out.resolve("candidates.json")).isRegularFile(); // the scores of the finished stage are kept
         assertThat(out.resolve("direction.safetensors")).doesNotExist();
+        assertThat(out.resolve("report.html")).isRegularFile(); // a partial report shows the scores
     }
 
     /** Runs the CLI expecting failure; returns what it printed on stderr. */
