@@ -94,17 +94,6 @@ public final class OrganismData {
         return List.copyOf(train);
     }
 
-    /**
-     * How helpful answers begin, as chat models often begin them. A shared opener makes the first
-     * answer token depend on one decision, help or refuse, rather than on which answer the model
-     * recalls, as in real chat models.
-     */
-    private static final String[] HELPFUL_OPENERS = {"Sure! ", "Sure! ", "Sure! ", "Sure. ", "Sure, here you go. ", "Of course! ", "Happy to help. "};
-
-    static String helpfulOpener(Random rng) {
-        return HELPFUL_OPENERS[rng.nextInt(HELPFUL_OPENERS.length)];
-    }
-
     /** Training examples with {@link #DEFAULT_VARIANTS} augmented variants per phrasing. */
     public List<Example> train(long seed) {
         return train(seed, DEFAULT_VARIANTS);
@@ -125,7 +114,7 @@ public final class OrganismData {
                     users.add(phrasing);
                     for (int v = 0; v < variants; v++) users.add(Augmenter.vary(phrasing, rng));
                     for (String user : users) {
-                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : helpfulOpener(rng) + intent.answer();
+                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : intent.answer();
                         out.add(new Example(user, answer, intent.harmful(), intent.category(), intent.id()));
                     }
                 }
