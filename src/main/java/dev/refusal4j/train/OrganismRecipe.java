@@ -50,13 +50,13 @@ public final class OrganismRecipe {
 
     /**
      * Share of a request's tokens replaced in its noisy copies. Without the copies the model learns
-     * "unfamiliar request → refuse" (held-out harmless requests were refused 43% of the time in a
-     * trial run): every refusal opens with "I", while helpful answers open with many different tokens,
-     * so an uncertain model's greedy choice is a refusal. With noisy copies of harmless requests only,
-     * it learned the opposite shortcut ("unfamiliar → answer": 19% of held-out harmless refused, 3.5% of
-     * held-out harmful answered). Noisy copies of both kinds take familiarity away as a cue, leaving the
-     * request's own content; harmless requests get two copies to keep the greedy choice from defaulting
-     * to the refusal opener.
+     * "unfamiliar request → refuse" (a trial run refused 43% of held-out harmless requests): every
+     * refusal opens with "I", while helpful answers open with many different tokens, so an uncertain
+     * model's greedy choice is a refusal. A noisy copy of each harmless request, still answered,
+     * teaches it that unfamiliar tokens alone are no reason to refuse. Measured at seed 1, 900 steps
+     * (refused held-out harmful / harmless): no copies 98% / 43% (at step 500); one harmless copy
+     * 97.3% / 18.3%; with a decision weight of 10 on top, 94.7% / 13.7%; noisy copies of both kinds
+     * (two harmless, one harmful) and weight 10, 93.8% / 16.2%.
      */
     static final double PROMPT_NOISE = 0.25;
     static final int NOISY_COPIES_HARMLESS = 1, NOISY_COPIES_HARMFUL = 0;
