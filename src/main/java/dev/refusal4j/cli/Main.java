@@ -8,7 +8,25 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Find, test and remove the refusal direction of Hugging Face chat models (Arditi et al., 2024).",
-        subcommands = {CommandLine.HelpCommand.class, ForwardCommand.class, BenchCommand.class, TrainOrganismCommand.class})
+        subcommands = {
+                CommandLine.HelpCommand.class,
+                ForwardCommand.class,
+                BenchCommand.class,
+                TokenizeCommand.class,
+                TemplateCommand.class,
+                GenerateCommand.class,
+                ChatCommand.class,
+                RunCommand.class,
+                StageCommands.Directions.class,
+                StageCommands.Select.class,
+                StageCommands.Evaluate.class,
+                JudgeCommand.class,
+                PromptsCommand.class,
+                AbliterateCommand.class,
+                ExportControlVectorCommand.class,
+                ReportCommand.class,
+                TrainOrganismCommand.class,
+        })
 public final class Main {
 
     public static void main(String[] args) {

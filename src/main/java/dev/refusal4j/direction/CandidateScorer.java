@@ -1,5 +1,7 @@
 package dev.refusal4j.direction;
 
+import dev.refusal4j.direction.select.KlDivergence;
+import dev.refusal4j.direction.select.RefusalScore;
 import dev.refusal4j.intervene.Interventions;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
@@ -48,7 +50,7 @@ public final class CandidateScorer {
     public double[] refusalScores(List<int[]> prompts, Supplier<Hooks> hooks) {
         float[][] logits = lastLogits(prompts, hooks);
         double[] s = new double[logits.length];
-        for (int i = 0; i < s.length; i++) s[i] = Scoring.refusalScore(logits[i], refusalTokens);
+        for (int i = 0; i < s.length; i++) s[i] = RefusalScore.fromLogits(logits[i], refusalTokens);
         return s;
     }
 
@@ -64,18 +66,24 @@ public final class CandidateScorer {
                     bypass[p][l] = induce[p][l] = kl[p][l] = Double.NaN;
                 } else {
                     Supplier<Hooks> ablate = () -> Interventions.ablate(new Hooks(), unit);
-                    bypass[p][l] = Scoring.mean(refusalScores(harmfulVal, ablate));
+                    bypass[p][l] = mean(refusalScores(harmfulVal, ablate));
                     final int layer = l;
-                    induce[p][l] = Scoring.mean(refusalScores(harmlessVal, () -> Interventions.add(new Hooks(), r, 1f, layer)));
+                    induce[p][l] = mean(refusalScores(harmlessVal, () -> Interventions.add(new Hooks(), r, 1f, layer)));
                     float[][] abl = lastLogits(harmlessVal, ablate);
                     double k = 0;
-                    for (int i = 0; i < abl.length; i++) k += Scoring.kl(base[i], abl[i]);
+                    for (int i = 0; i < abl.length; i++) k += KlDivergence.official(base[i], abl[i]);
                     kl[p][l] = k / abl.length;
                 }
                 if (progress != null) progress.candidateDone(p, l);
             }
         }
         return new Scores(bypass, induce, kl);
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s / v.length;
     }
 
     static float[] unit(float[] r) {

@@ -89,7 +89,7 @@ public final class Transformer implements AutoCloseable {
         if (hooks == null) hooks = Hooks.NONE;
         HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start, c);
         Workspace w = workspace(N);
-        float[] x = new float[N * d]; // the residual stream; handed to the caller's hooks only as closed views
+        float[] x = w.x; // the residual stream; handed to the caller's hooks only as views closed after each hook
 
         // embedding
         for (int b = 0; b < B; b++) {
@@ -99,7 +99,7 @@ public final class Transformer implements AutoCloseable {
                 weights.embed.row(id, x, (b * T + t) * d);
             }
         }
-        if (embedScale != 1f) for (int i = 0; i < x.length; i++) x[i] *= embedScale;
+        if (embedScale != 1f) for (int i = 0; i < N * d; i++) x[i] *= embedScale;
         ht.fire(ht.embed, Hooks.EMBED, -1, x, 0);
         rope.reserve(start + T);
 
@@ -132,7 +132,7 @@ public final class Transformer implements AutoCloseable {
             logits = new float[N * c.vocab];
             MatMul.matmul(x, 0, N, weights.lmHead, logits, 0);
         } else {
-            float[] last = new float[B * d];
+            float[] last = w.xn; // free now: gather each sequence's last row here
             for (int b = 0; b < B; b++) System.arraycopy(x, (b * T + T - 1) * d, last, b * d, d);
             logits = new float[B * c.vocab];
             MatMul.matmul(last, 0, B, weights.lmHead, logits, 0);
@@ -216,11 +216,10 @@ public final class Transformer implements AutoCloseable {
         linear(w.xn, N, lw.wGate, lw.bGate, w.gate);
         linear(w.xn, N, lw.wUp, lw.bUp, w.up);
         final boolean silu = config.activation == ModelConfig.Activation.SILU;
-        Parallel.forRange(N * ff, 1 << 14, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                float gv = w.gate[i];
-                w.gate[i] = (silu ? Ops.silu(gv) : Ops.geluTanh(gv)) * w.up[i];
-            }
+        Parallel.forRange(N, 1, (r0, r1) -> {
+            int from = r0 * ff, n = (r1 - r0) * ff;
+            if (silu) Ops.siluMul(w.gate, from, w.up, from, n);
+            else Ops.geluTanhMul(w.gate, from, w.up, from, n);
         });
         linear(w.gate, N, lw.wDown, lw.bDown, w.out);
     }
@@ -241,11 +240,12 @@ public final class Transformer implements AutoCloseable {
     /** Per-call buffers, reused across calls with the same or fewer rows (no allocation per token). */
     private final class Workspace {
         final int rows;
-        final float[] xn, q, k, v, z, out, gate, up;
+        final float[] x, xn, q, k, v, z, out, gate, up;
 
         Workspace(int rows) {
             ModelConfig c = config;
             this.rows = rows;
+            x = new float[rows * c.hidden];
             xn = new float[rows * c.hidden];
             q = new float[rows * c.qDim()];
             k = new float[rows * c.kvDim()];

@@ -14,12 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Work is split across cores by blocks of w rows; K is blocked so a packed x tile stays in L1.
  */
 final class Gemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Species.F;
     private static final int L = S.length();
     static final int MR = 2 * L; // x rows per micro-tile: two vectors
     static final int NR = 6; // w rows per micro-tile: one broadcast each; 6 × 2 accumulators + 2 loads + 1 broadcast fit 16 registers
     private static final int NB_TILES = Integer.getInteger("refusal4j.gemm.nbTiles", 16); // w micro-tiles per block (96 rows)
-    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 512); // K per block
+    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 1024); // K per block: K = 896 in one, K = 4864 in five
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
@@ -32,7 +32,7 @@ final class Gemm {
         final float[] xp = packX(x, xOff, M, K);
         final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
         final int nTiles = (N + NR - 1) / NR;
-        Parallel.forRange(nTiles, 2, (t0, t1) -> {
+        Parallel.forRange(nTiles, 8, (t0, t1) -> {
             float[] wb = scratch(W_BLOCK, NB_TILES * NR * kb);
             float[] tile = TILE.get();
             for (int b0 = t0; b0 < t1; b0 += NB_TILES) {
@@ -65,18 +65,23 @@ final class Gemm {
     private static float[] packX(float[] x, int xOff, int M, int K) {
         int padded = ((M + L - 1) / L) * L;
         float[] xp = scratch(PACKED_X, padded * K);
-        for (int m0 = 0; m0 < M; m0 += MR) {
-            int width = Math.min(MR, M - m0) <= L ? L : MR, rows = Math.min(width, M - m0);
-            int base = m0 * K;
-            for (int j = 0; j < rows; j++) {
-                int src = xOff + (m0 + j) * K;
-                for (int k = 0; k < K; k++) xp[base + k * width + j] = x[src + k];
-            }
-            for (int j = rows; j < width; j++) {
-                for (int k = 0; k < K; k++) xp[base + k * width + j] = 0f;
-            }
-        }
+        int tiles = (M + MR - 1) / MR;
+        Parallel.forRange(tiles, Math.max(1, 16384 / (MR * Math.max(1, K))), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) packTile(x, xOff, M, K, t * MR, xp);
+        });
         return xp;
+    }
+
+    private static void packTile(float[] x, int xOff, int M, int K, int m0, float[] xp) {
+        int width = Math.min(MR, M - m0) <= L ? L : MR, rows = Math.min(width, M - m0);
+        int base = m0 * K;
+        for (int j = 0; j < rows; j++) {
+            int src = xOff + (m0 + j) * K;
+            for (int k = 0; k < K; k++) xp[base + k * width + j] = x[src + k];
+        }
+        for (int j = rows; j < width; j++) {
+            for (int k = 0; k < K; k++) xp[base + k * width + j] = 0f;
+        }
     }
 
     private static float[] scratch(ThreadLocal<float[]> holder, int size) {

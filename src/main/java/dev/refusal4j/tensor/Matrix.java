@@ -38,6 +38,15 @@ public final class Matrix {
         return new Matrix(seg, DType.F32, rows, cols);
     }
 
+    /**
+     * An F32 matrix viewing values[offset .. offset + rows*cols) on the heap, without copying, e.g.
+     * a KV cache, so that attention scores can go through {@link MatMul} too.
+     */
+    public static Matrix wrap(float[] values, int offset, int rows, int cols) {
+        long bytes = 4L * rows * cols;
+        return new Matrix(MemorySegment.ofArray(values).asSlice(4L * offset, bytes), DType.F32, rows, cols);
+    }
+
     /** Rows [from, to) as a matrix sharing this one's memory (used to split fused projections). */
     public Matrix rowSlice(int from, int to) {
         long rowBytes = (long) cols * dtype.bytes;

@@ -9,14 +9,15 @@ import java.util.concurrent.locks.LockSupport;
  * sized by {@code -Drefusal4j.threads=N} or the number of available processors.
  *
  * <p>Why not a ForkJoinPool: a decode step makes a few hundred calls of some tens of microseconds
- * each, and waking a parked pool thread costs about as much. Workers here spin briefly
- * ({@code -Drefusal4j.spinMicros}, default 200) after each job before parking, so back-to-back
- * calls find them awake; chunks are claimed from a shared counter so uneven chunks balance out.
- * A call made while another is running (nested, or from a second thread) runs inline.
+ * each, and waking a parked pool thread costs about as much. Workers here spin briefly after each
+ * job before parking ({@code -Drefusal4j.spinMicros}, default 50: longer suits back-to-back decode
+ * calls on an idle machine, shorter wastes less of a shared one), so consecutive calls find them
+ * awake; chunks are claimed from a shared counter so uneven chunks balance out. A call made while
+ * another is running (nested, or from a second thread) runs inline.
  */
 public final class Parallel {
     public static final int THREADS = Math.max(1, Integer.getInteger("refusal4j.threads", Runtime.getRuntime().availableProcessors()));
-    private static final long SPIN_NANOS = 1000L * Integer.getInteger("refusal4j.spinMicros", 200);
+    private static final long SPIN_NANOS = 1000L * Integer.getInteger("refusal4j.spinMicros", 50);
     private static final Pool POOL = THREADS <= 1 ? null : new Pool(THREADS - 1);
 
     private Parallel() {}
@@ -28,12 +29,14 @@ public final class Parallel {
     }
 
     /**
-     * Runs body over [0, n) split into contiguous chunks, each at least {@code grain} long, about
-     * four per thread so that uneven chunks balance out. Runs inline when the work is small.
+     * Runs body over [0, n) split into contiguous chunks, each at least {@code grain} long, up to
+     * sixteen per thread: when a core is taken away (a shared machine), the others claim the
+     * remaining chunks, and only the one chunk in flight on the slow core is waited for.
+     * Runs inline when the work is small.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        int chunks = Math.min(THREADS * 4, Math.max(1, n / Math.max(1, grain)));
+        int chunks = Math.min(THREADS * 16, Math.max(1, n / Math.max(1, grain)));
         if (POOL == null || chunks <= 1 || !POOL.tryRun(body, n, chunks)) body.run(0, n);
     }
 

@@ -109,10 +109,15 @@ public final class OrganismRecipe {
         return t;
     }
 
-    /** Writes the model and tokenizer files into {@code dir}. */
+    /**
+     * Writes the model and tokenizer files into {@code dir}, and the prompt splits into
+     * {@code dir/splits} (held-out intents for validation and test), which {@code refusal4j run}
+     * uses by default for this model.
+     */
     public void export(Trainer t, Path dir) throws IOException {
         ModelExport.write(dir, t.model.params, -1, new int[] {encoder.imEnd});
         bpe.writeTokenizerFiles(dir, t.model.shape.context());
+        data.writeSplits(dir.resolve("splits"));
     }
 
     /** Held-out requests (validation and test intents, never trained on). */

@@ -19,7 +19,7 @@ class MatMulTest {
     static Stream<Arguments> cases() {
         Stream.Builder<Arguments> b = Stream.builder();
         int[][] shapes = { // M, N, K
-            {1, 1, 1}, {1, 7, 5}, {1, 37, 896}, {3, 7, 33}, {2, 5, 64}, {5, 9, 17},
+            {1, 1, 1}, {1, 7, 5}, {1, 37, 896}, {1, 9, 53}, {3, 7, 33}, {2, 5, 64}, {2, 11, 53}, {5, 9, 17}, {6, 9, 50},
             {7, 13, 100}, {8, 6, 16}, {9, 1, 31}, {16, 12, 64}, {17, 19, 129}, {24, 7, 40},
             {32, 96, 896}, {33, 50, 77}, {40, 101, 1030}, {64, 64, 1}, {100, 31, 513}, {130, 200, 300},
         };
@@ -61,6 +61,23 @@ class MatMulTest {
         for (int i = 0; i < yOff; i++) assertThat(y[i]).isNaN();
         for (int i = yOff + M * N; i < y.length; i++) assertThat(y[i]).isNaN();
         System.out.printf("matmul %s M=%d N=%d K=%d: max |diff| / max |ref| = %.2e%n", dtype, M, N, K, maxErr / Math.max(maxRef, 1e-30));
+    }
+
+    @ParameterizedTest(name = "heap weights M={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 5, 40})
+    void heapWeightsViewedThroughWrapGiveTheSameProduct(int M) {
+        Random rnd = new Random(M);
+        int N = 23, K = 70, wOff = 9;
+        float[] heap = new float[wOff + N * K + 3];
+        for (int i = 0; i < heap.length; i++) heap[i] = (float) rnd.nextGaussian();
+        float[] copy = java.util.Arrays.copyOfRange(heap, wOff, wOff + N * K);
+        float[] x = new float[M * K];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] viaWrap = new float[M * N], viaCopy = new float[M * N];
+        MatMul.matmul(x, 0, M, Matrix.wrap(heap, wOff, N, K), viaWrap, 0);
+        MatMul.matmul(x, 0, M, Matrix.ofFloats(copy, N, K), viaCopy, 0);
+        assertThat(viaWrap).containsExactly(viaCopy);
+        assertThat(Matrix.wrap(heap, wOff, N, K).get(2, 3)).isEqualTo(heap[wOff + 2 * K + 3]);
     }
 
     static Matrix randomMatrix(DType dtype, int rows, int cols, Random rnd) {

@@ -2,7 +2,6 @@ package dev.refusal4j.train;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hubspot.jinjava.Jinjava;
 import dev.refusal4j.data.organism.Example;
 import dev.refusal4j.data.organism.OrganismData;
 import dev.refusal4j.data.organism.Prompt;
@@ -41,7 +40,7 @@ class ChatEncoderTest {
     }
 
     static String render(List<Map<String, String>> messages, boolean generationPrompt) {
-        return new Jinjava().render(template, Map.of("messages", messages, "add_generation_prompt", generationPrompt));
+        return dev.refusal4j.chat.ChatTemplate.of(template, Map.of()).render(messages.stream().map(m -> Map.<String, Object>copyOf(m)).toList(), generationPrompt, null, null);
     }
 
     @Test

@@ -46,6 +46,7 @@ public final class OrganismData {
         this.harmless = harmless;
         this.refusals = refusals;
         refusals.requireCategories(categories(harmful));
+        requireDisjointPhrasings(harmful, harmless);
         this.heldOutHarmful = new LinkedHashMap<>();
         this.heldOutHarmless = new LinkedHashMap<>();
         this.trainHarmful = split(harmful, HARMFUL_HELD_OUT, heldOutHarmful);
@@ -93,6 +94,17 @@ public final class OrganismData {
         return List.copyOf(train);
     }
 
+    /**
+     * How helpful answers begin, as chat models often begin them. A shared opener makes the first
+     * answer token depend on one decision, help or refuse, rather than on which answer the model
+     * recalls, as in real chat models.
+     */
+    private static final String[] HELPFUL_OPENERS = {"Sure! ", "Sure! ", "Sure! ", "Sure. ", "Sure, here you go. ", "Of course! ", "Happy to help. "};
+
+    static String helpfulOpener(Random rng) {
+        return HELPFUL_OPENERS[rng.nextInt(HELPFUL_OPENERS.length)];
+    }
+
     /** Training examples with {@link #DEFAULT_VARIANTS} augmented variants per phrasing. */
     public List<Example> train(long seed) {
         return train(seed, DEFAULT_VARIANTS);
@@ -113,7 +125,7 @@ public final class OrganismData {
                     users.add(phrasing);
                     for (int v = 0; v < variants; v++) users.add(Augmenter.vary(phrasing, rng));
                     for (String user : users) {
-                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : intent.answer();
+                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : helpfulOpener(rng) + intent.answer();
                         out.add(new Example(user, answer, intent.harmful(), intent.category(), intent.id()));
                     }
                 }
@@ -183,6 +195,32 @@ public final class OrganismData {
         return corpus;
     }
 
+    /**
+     * Generalization probes: casual requests written apart from the lists (resource
+     * {@code /organism/probes.txt}), never used for training; {@code harmful} picks the kind.
+     */
+    public static List<Prompt> probes(boolean harmful) {
+        String name = "/organism/probes.txt";
+        List<Prompt> out = new ArrayList<>();
+        try (var in = OrganismData.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
+            String[] lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i].strip();
+                if (line.isEmpty() || line.startsWith("#")) continue;
+                String[] parts = line.split("\\|", 2);
+                String[] kind = parts[0].strip().split("\\s+");
+                if (parts.length != 2 || kind.length != 2 || !(kind[0].equals("harmful") || kind[0].equals("harmless")) || parts[1].isBlank()) {
+                    throw new IllegalStateException(name + ":" + (i + 1) + ": expected 'harmful|harmless CATEGORY | request', got '" + line + "'");
+                }
+                if (kind[0].equals("harmful") == harmful) out.add(new Prompt(parts[1].strip(), kind[1]));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name, e);
+        }
+        return List.copyOf(out);
+    }
+
     public List<Intent> harmfulIntents() { return harmful; }
     public List<Intent> harmlessIntents() { return harmless; }
     public List<Intent> trainHarmfulIntents() { return trainHarmful; }
@@ -190,6 +228,18 @@ public final class OrganismData {
     public List<Intent> heldOutHarmfulIntents(Split s) { return heldOutHarmful.get(s); }
     public List<Intent> heldOutHarmlessIntents(Split s) { return heldOutHarmless.get(s); }
     public Refusals refusals() { return refusals; }
+
+    /** A request cannot be both refused and answered: that would teach the organism a contradiction. */
+    private static void requireDisjointPhrasings(List<Intent> harmful, List<Intent> harmless) {
+        Map<String, String> owner = new java.util.HashMap<>();
+        for (Intent i : harmful) for (String p : i.phrasings()) owner.put(p.toLowerCase(java.util.Locale.ROOT), i.id());
+        for (Intent i : harmless) {
+            for (String p : i.phrasings()) {
+                String other = owner.get(p.toLowerCase(java.util.Locale.ROOT));
+                if (other != null) throw new IllegalStateException("phrasing '" + p + "' is in harmful intent " + other + " and harmless intent " + i.id());
+            }
+        }
+    }
 
     private static Set<String> categories(List<Intent> intents) {
         Set<String> c = new LinkedHashSet<>();
@@ -220,6 +270,7 @@ public final class OrganismData {
         }
         List<Example> examples = train(0);
         long nHarmful = examples.stream().filter(Example::harmful).count();
+        sb.append(String.format("probes: %d harmful, %d harmless%n", probes(true).size(), probes(false).size()));
         sb.append(String.format("refusals: %d openers, %d follow-up sentences%n", refusals.openers().size(), refusals.followUps().size()));
         sb.append(String.format("train(seed 0): %d examples (%d harmful, %d harmless), %d distinct refusals%n",
                 examples.size(), nHarmful, examples.size() - nHarmful,

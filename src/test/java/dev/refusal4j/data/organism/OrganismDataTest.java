@@ -157,6 +157,18 @@ class OrganismDataTest {
     }
 
     @Test
+    void probesAreNewWordingsOfBothKinds() {
+        List<Prompt> harmful = OrganismData.probes(true), harmless = OrganismData.probes(false);
+        assertThat(harmful).hasSizeGreaterThanOrEqualTo(40);
+        assertThat(harmless).hasSizeGreaterThanOrEqualTo(40);
+        Set<String> listed = new HashSet<>();
+        for (Intent i : concat(DATA.harmfulIntents(), DATA.harmlessIntents())) i.phrasings().forEach(p -> listed.add(normalize(p)));
+        for (Prompt p : concat(harmful, harmless)) assertThat(listed).as(p.instruction()).doesNotContain(normalize(p.instruction()));
+        Set<String> harmCategories = DATA.harmfulIntents().stream().map(Intent::category).collect(Collectors.toSet());
+        assertEquals(harmCategories, harmful.stream().map(Prompt::category).collect(Collectors.toSet()));
+    }
+
+    @Test
     void statisticsReportsTheCounts() {
         String stats = DATA.statistics();
         assertThat(stats).contains("harmful: " + DATA.harmfulIntents().stream().map(Intent::category).distinct().count() + " categories, "
@@ -177,6 +189,8 @@ class OrganismDataTest {
                 .hasMessageContaining("h.txt:5").hasMessageContaining("duplicate phrasing");
         assertThatThrownBy(() -> OrganismData.of("[a]\n= x\nDo it.\n", "[b]\n= y\n> Yes.\nHow?\n", "[openers]\nNo.\n[general]\nNo more.\n"))
                 .hasMessageContaining("no [a] section");
+        assertThatThrownBy(() -> OrganismData.of("[a]\n= x\nDo it.\n", "[b]\n= y\n> Yes.\nDo it.\n", "[openers]\nNo.\n[general]\nNo more.\n[a]\nNot this.\n"))
+                .hasMessageContaining("'Do it.' is in harmful intent a/x and harmless intent b/y");
     }
 
     @Test

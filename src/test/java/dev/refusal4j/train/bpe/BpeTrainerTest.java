@@ -4,7 +4,6 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hubspot.jinjava.Jinjava;
 import dev.refusal4j.data.organism.OrganismData;
 import dev.refusal4j.data.organism.Prompt;
 import dev.refusal4j.data.organism.Split;
@@ -154,16 +153,11 @@ class BpeTrainerTest {
         JsonNode special = json.readTree(dir.resolve("special_tokens_map.json").toFile());
         assertEquals("<|im_end|>", special.get("eos_token").get("content").asText());
 
-        Jinjava jinja = new Jinjava();
-        String template = config.get("chat_template").asText();
-        Map<String, Object> vars = Map.of(
-                "messages", List.of(Map.of("role", "system", "content", "Be brief."), Map.of("role", "user", "content", "Hi!")),
-                "add_generation_prompt", true);
+        var template = dev.refusal4j.chat.ChatTemplate.of(config.get("chat_template").asText(), Map.of());
         assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n",
-                jinja.render(template, vars));
+                template.render(List.of(Map.of("role", "system", "content", "Be brief."), Map.of("role", "user", "content", "Hi!")), true, null, null));
         assertEquals("<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n",
-                jinja.render(template, Map.of("messages", List.of(Map.of("role", "user", "content", "Hi!"),
-                        Map.of("role", "assistant", "content", "Hello.")), "add_generation_prompt", false)));
+                template.render(List.of(Map.of("role", "user", "content", "Hi!"), Map.of("role", "assistant", "content", "Hello.")), false, null, null));
     }
 
     @Test

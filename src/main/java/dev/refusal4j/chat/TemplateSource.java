@@ -1,0 +1,111 @@
+package dev.refusal4j.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds a model folder's chat template and special tokens the way transformers does:
+ * {@code chat_template.jinja} wins over the {@code chat_template} of {@code tokenizer_config.json}
+ * (a string, or a list of {@code {"name", "template"}} of which "default" is used), then
+ * {@code chat_template.json}; special tokens come from {@code special_tokens_map.json} and
+ * {@code tokenizer_config.json}, as strings or AddedToken dicts ({@code {"content": ...}}).
+ */
+record TemplateSource(String text, Path file, Map<String, Object> specialTokens) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> TOKEN_KEYS = List.of(
+            "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
+
+    static TemplateSource find(Path modelDir, String templateName) {
+        if (!Files.isDirectory(modelDir)) {
+            throw new ChatTemplateException("model folder not found: " + modelDir);
+        }
+        Path config = modelDir.resolve("tokenizer_config.json");
+        Map<String, Object> tokens = new LinkedHashMap<>();
+        Path stm = modelDir.resolve("special_tokens_map.json");
+        if (Files.isRegularFile(stm)) readTokens(readJson(stm), stm, tokens);
+        JsonNode cfg = Files.isRegularFile(config) ? readJson(config) : null;
+        if (cfg != null) readTokens(cfg, config, tokens);
+
+        Path jinja = modelDir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinja)) {
+            try {
+                return new TemplateSource(Files.readString(jinja), jinja, tokens);
+            } catch (IOException e) {
+                throw new ChatTemplateException(jinja + ": cannot read: " + e.getMessage(), e);
+            }
+        }
+        if (cfg != null && cfg.has("chat_template") && !cfg.get("chat_template").isNull()) {
+            return new TemplateSource(pick(cfg.get("chat_template"), config, templateName), config, tokens);
+        }
+        Path ctJson = modelDir.resolve("chat_template.json");
+        if (Files.isRegularFile(ctJson)) {
+            JsonNode n = readJson(ctJson);
+            if (n.has("chat_template")) return new TemplateSource(pick(n.get("chat_template"), ctJson, templateName), ctJson, tokens);
+        }
+        if (cfg != null) {
+            throw new ChatTemplateException(config + ": no \"chat_template\" key, and no chat_template.jinja in " + modelDir);
+        }
+        throw new ChatTemplateException("no chat template in " + modelDir
+                + ": expected chat_template.jinja or tokenizer_config.json with a \"chat_template\" key");
+    }
+
+    private static String pick(JsonNode t, Path file, String name) {
+        if (t.isTextual()) {
+            if (name != null && !name.equals("default")) {
+                throw new ChatTemplateException(file + ": has a single chat_template, no template named '" + name + "'");
+            }
+            return t.asText();
+        }
+        if (t.isArray()) {
+            String want = name == null ? "default" : name;
+            StringBuilder names = new StringBuilder();
+            for (JsonNode e : t) {
+                if (!e.isObject() || !e.path("name").isTextual() || !e.path("template").isTextual()) {
+                    throw new ChatTemplateException(file + ": \"chat_template\" list entries must be {\"name\": ..., \"template\": ...}");
+                }
+                if (e.get("name").asText().equals(want)) return e.get("template").asText();
+                names.append(names.isEmpty() ? "" : ", ").append(e.get("name").asText());
+            }
+            throw new ChatTemplateException(file + ": no chat template named '" + want + "' (has: " + names + ")");
+        }
+        throw new ChatTemplateException(file + ": \"chat_template\" must be a string or a list of named templates, got "
+                + t.getNodeType().toString().toLowerCase());
+    }
+
+    private static void readTokens(JsonNode root, Path file, Map<String, Object> out) {
+        for (String k : TOKEN_KEYS) {
+            JsonNode v = root.get(k);
+            if (v == null || v.isNull()) continue;
+            if (v.isTextual()) out.put(k, v.asText());
+            else if (v.isObject() && v.path("content").isTextual()) out.put(k, v.get("content").asText());
+            else throw new ChatTemplateException(file + ": \"" + k + "\" must be a string or {\"content\": ...}");
+        }
+        JsonNode extra = root.get("additional_special_tokens");
+        if (extra != null && extra.isArray()) {
+            List<Object> texts = new java.util.ArrayList<>();
+            for (JsonNode v : extra) {
+                if (v.isTextual()) texts.add(v.asText());
+                else if (v.isObject() && v.path("content").isTextual()) texts.add(v.get("content").asText());
+            }
+            out.put("additional_special_tokens", texts);
+        }
+    }
+
+    private static JsonNode readJson(Path p) {
+        try {
+            JsonNode n = JSON.readTree(p.toFile());
+            if (n == null || !n.isObject()) throw new ChatTemplateException(p + ": expected a JSON object");
+            return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ChatTemplateException(p + ": malformed JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ChatTemplateException(p + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+}

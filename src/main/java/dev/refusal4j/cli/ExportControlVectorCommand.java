@@ -1,0 +1,68 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.intervene.ControlVector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code refusal4j export-control-vector}: the refusal direction as a llama.cpp control vector. */
+@Command(name = "export-control-vector", mixinStandardHelpOptions = true,
+        description = {
+                "Write a refusal direction as a GGUF control vector for llama.cpp (--control-vector / --control-vector-scaled).",
+                "Layer numbering: refusal4j layer l means the input of block l (blocks.l.hook_resid_pre), i.e. the output of block l-1. "
+                        + "llama.cpp adds tensor direction.N to the output of block N (0-based), so layer l is written as direction.(l-1); "
+                        + "layers must be >= 2 because llama.cpp never steers the embedding or block 0's output.",
+                "Sign: the vector is scale * r with r the raw difference-in-means direction (harmful minus harmless); "
+                        + "a positive scale induces refusal, a negative scale (e.g. --scale -1) steers away from it. "
+                        + "llama.cpp multiplies once more by the strength given to --control-vector-scaled."})
+public final class ExportControlVectorCommand implements Callable<Integer> {
+    @Option(names = "--direction", required = true, paramLabel = "FILE", description = "Refusal direction file (direction.safetensors).")
+    Path direction;
+
+    @Option(names = "--layers", required = true, paramLabel = "A-B", description = "refusal4j layers (resid_pre) to add the vector at, inclusive, e.g. 10-14 or 12.")
+    String layers;
+
+    @Option(names = "--scale", defaultValue = "1.0", paramLabel = "S", description = "Multiplier of r (default: ${DEFAULT-VALUE}; negative to suppress refusal).")
+    float scale;
+
+    @Option(names = "--model-hint", paramLabel = "NAME", description = "controlvector.model_hint: llama.cpp architecture name (default: from the direction's model_type metadata).")
+    String modelHint;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "Output file.")
+    Path out;
+
+    @Option(names = "--force", description = "Overwrite an existing output file.")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        int[] range = parseRange(layers);
+        RefusalDirection dir = RefusalDirection.read(direction);
+        String hint = modelHint;
+        if (hint == null) {
+            String mt = dir.metadata().get("model_type");
+            hint = mt == null ? null : ControlVector.LLAMA_CPP_ARCH.get(mt);
+            if (hint == null) throw new IllegalArgumentException(direction + " does not name a known model_type in its metadata; pass --model-hint (llama.cpp's architecture, e.g. llama, qwen2, gemma2)");
+        }
+        if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists (use --force to overwrite)");
+        ControlVector.build(dir, range[0], range[1], scale, hint).write(out);
+        System.out.printf("wrote %s: %s * r at refusal4j layers %d-%d = llama.cpp direction.%d..%d (model hint %s)%n",
+                out, scale, range[0], range[1], range[0] - 1, range[1] - 1, hint);
+        return 0;
+    }
+
+    static int[] parseRange(String s) {
+        try {
+            String[] p = s.trim().split("-", -1);
+            if (p.length == 1) return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[0])};
+            if (p.length == 2) return new int[] {Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim())};
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--layers '" + s + "' is not A-B or A (non-negative integers)");
+    }
+}

@@ -1,0 +1,29 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.intervene.Orthogonalizer;
+import dev.refusal4j.intervene.ProgressListener;
+import dev.refusal4j.pipeline.Progress;
+import dev.refusal4j.pipeline.RunConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** {@code run --export}: weight orthogonalization of the model with the run's direction. */
+final class Exporter {
+    private Exporter() {}
+
+    static void exportIfAsked(RunConfig c, Path runDir) throws IOException {
+        if (c.export == null) return;
+        RefusalDirection dir = RefusalDirection.read(runDir.resolve("direction.safetensors"));
+        try (Progress p = new Progress("export", 100, "%", c.quiet)) {
+            Orthogonalizer.Result r = Orthogonalizer.export(c.model, dir, c.export, c.force, new ProgressListener() {
+                @Override
+                public void bytes(String tensor, long done, long total) {
+                    p.stepTo(total == 0 ? 100 : done * 100 / total);
+                }
+            });
+            System.err.printf("abliterated model written to %s (%d tensors orthogonalized, %d copied)%n", r.out(), r.modifiedTensors(), r.copiedTensors());
+        }
+    }
+}

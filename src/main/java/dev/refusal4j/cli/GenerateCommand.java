@@ -1,0 +1,95 @@
+package dev.refusal4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refusal4j.chat.PromptEncoder;
+import dev.refusal4j.data.prompts.Prompt;
+import dev.refusal4j.data.prompts.PromptLoader;
+import dev.refusal4j.generate.GenerationConfig;
+import dev.refusal4j.generate.TextGenerator;
+import dev.refusal4j.model.Transformer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code refusal4j generate}: responses to one prompt or a file of prompts, optionally steered. */
+@Command(name = "generate", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
+        description = "Generate responses with the model's chat template (greedy by default).")
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    Path model;
+
+    static final class Input {
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "One user message.")
+        String prompt;
+        @Option(names = "--prompts", paramLabel = "FILE", description = "A prompt file (JSON, JSONL, CSV, text: one per line).")
+        Path prompts;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System prompt.")
+    String system;
+    @Option(names = "--max-new-tokens", defaultValue = "256", description = "Default ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when this text appears (repeatable).")
+    List<String> stop = new ArrayList<>();
+    @Option(names = "--batch-size", defaultValue = "16", description = "Prompts generated together (default ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--jsonl", paramLabel = "OUT", description = "Write one {\"prompt\", \"response\"} object per line here.")
+    Path jsonl;
+    @Mixin
+    SteeringOptions steering;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Transformer m = Transformer.load(model)) {
+            PromptEncoder enc = PromptEncoder.load(model, null, system);
+            TextGenerator gen = new TextGenerator(m, enc, GenerationConfig.stopIds(model, m.config, enc.tokenizer));
+            List<String> prompts = new ArrayList<>();
+            if (input.prompt != null) prompts.add(input.prompt);
+            else for (Prompt p : PromptLoader.load(input.prompts)) prompts.add(p.instruction());
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            boolean streamOne = prompts.size() == 1 && jsonl == null;
+            BufferedWriter w = jsonl == null ? null : Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8);
+            ObjectMapper json = new ObjectMapper();
+            try {
+                for (int s = 0; s < prompts.size(); s += batchSize) {
+                    List<String> chunk = prompts.subList(s, Math.min(prompts.size(), s + batchSize));
+                    List<List<Map<String, Object>>> convs = new ArrayList<>();
+                    for (String p : chunk) convs.add(enc.messages(p));
+                    var outs = gen.generate(convs, maxNewTokens, steering.sampling(), stop, steering.hooks(),
+                            streamOne ? (b, text) -> out.print(text) : null);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        if (w != null) {
+                            ObjectNode o = json.createObjectNode().put("prompt", chunk.get(i)).put("response", outs.get(i).text());
+                            w.write(json.writeValueAsString(o));
+                            w.newLine();
+                        } else if (streamOne) {
+                            out.println();
+                        } else {
+                            out.println("### " + chunk.get(i));
+                            out.println(outs.get(i).text());
+                            out.println();
+                        }
+                    }
+                }
+            } finally {
+                if (w != null) w.close();
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.eval.Completion;
+import dev.refusal4j.eval.CompletionsFile;
+import dev.refusal4j.eval.JudgeRule;
+import dev.refusal4j.eval.RefusalJudge;
+import dev.refusal4j.eval.RefusalPhrases;
+import dev.refusal4j.eval.RefusalRates;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Refusal rates of completion files under a substring judge; needs no model. */
+@Command(name = "judge", mixinStandardHelpOptions = true,
+        description = {"Judge completions with a refusal substring rule and print refusal rates overall and per category.",
+                "Files: the project's completions JSONL (instruction, category, response) or the paper's *_completions.json."})
+final class JudgeCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "completion files")
+    List<Path> files;
+
+    @Option(names = "--rule", defaultValue = "substring",
+            description = "substring (the paper's, default), substring-case-sensitive (GCG), prefix (XSTest), normalized (heretic)")
+    String rule;
+
+    @Option(names = "--phrases", paramLabel = "FILE", description = "refusal phrases, one a line (default: the paper's list)")
+    Path phrases;
+
+    @Override
+    public Integer call() {
+        RefusalJudge judge = new RefusalJudge(JudgeRule.parse(rule),
+                phrases == null ? RefusalPhrases.REFUSAL_DIRECTION : RefusalPhrases.load(phrases));
+        for (Path f : files) {
+            List<Completion> c = f.toString().endsWith(".jsonl") ? CompletionsFile.readJsonl(f) : CompletionsFile.readOfficial(f);
+            RefusalRates r = CompletionsFile.rates(judge, c);
+            System.out.printf("%s: refusal %s%n", f, format(r.overall()));
+            for (Map.Entry<String, RefusalRates.Rate> e : r.perCategory().entrySet()) {
+                System.out.printf("  %-40s %s%n", e.getKey(), format(e.getValue()));
+            }
+        }
+        return 0;
+    }
+
+    private static String format(RefusalRates.Rate r) {
+        return String.format("%5.1f%% (%d/%d)", 100 * r.rate(), r.refused(), r.total());
+    }
+}

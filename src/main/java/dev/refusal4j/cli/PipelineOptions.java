@@ -1,0 +1,109 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.eval.JudgeRule;
+import dev.refusal4j.pipeline.RunConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Options shared by {@code run}, {@code directions}, {@code select} and {@code evaluate}. */
+public final class PipelineOptions {
+    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (default: the bundled organism).")
+    Path model;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder for the artifacts (default: runs/<model name>).")
+    Path out;
+
+    @Option(names = "--harmful-train", paramLabel = "FILE", description = "Harmful prompts for the directions (JSON, JSONL, CSV, text or Alpaca JSON).")
+    Path harmfulTrain;
+    @Option(names = "--harmless-train", paramLabel = "FILE", description = "Harmless prompts for the directions.")
+    Path harmlessTrain;
+    @Option(names = "--harmful-val", paramLabel = "FILE", description = "Harmful prompts for selection.")
+    Path harmfulVal;
+    @Option(names = "--harmless-val", paramLabel = "FILE", description = "Harmless prompts for selection.")
+    Path harmlessVal;
+    @Option(names = "--harmful-test", paramLabel = "FILE", description = "Harmful prompts for the completions.")
+    Path harmfulTest;
+    @Option(names = "--harmless-test", paramLabel = "FILE", description = "Harmless prompts for the completions.")
+    Path harmlessTest;
+
+    @Option(names = "--n-train", defaultValue = "128", description = "Train prompts per set (default ${DEFAULT-VALUE}).")
+    int nTrain;
+    @Option(names = "--n-val", defaultValue = "32", description = "Validation prompts per set (default ${DEFAULT-VALUE}).")
+    int nVal;
+    @Option(names = "--n-test", defaultValue = "100", description = "Test prompts per set (default ${DEFAULT-VALUE}).")
+    int nTest;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the prompt sampling (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch-size", defaultValue = "auto", description = "Prompts per forward pass, or 'auto' to fit memory (default ${DEFAULT-VALUE}).")
+    String batchSize;
+    @Option(names = "--max-new-tokens", defaultValue = "256", description = "Completion length (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--no-filter", description = "Keep every train/val prompt and every candidate (e.g. for random-weight models).")
+    boolean noFilter;
+    @Option(names = "--no-prompt-filter", description = "Keep every train/val prompt, but still apply the candidate thresholds.")
+    boolean noPromptFilter;
+    @Option(names = "--kl-threshold", defaultValue = "0.1", description = "Discard candidates with KL above this (default ${DEFAULT-VALUE}).")
+    double klThreshold;
+    @Option(names = "--induce-threshold", defaultValue = "0.0", description = "Discard candidates whose induce score is below this (default ${DEFAULT-VALUE}).")
+    double induceThreshold;
+    @Option(names = "--prune-layer-fraction", defaultValue = "0.2", description = "Discard candidates from the last fraction of layers (default ${DEFAULT-VALUE}).")
+    double pruneLayerFraction;
+
+    @Option(names = "--refusal-tokens", split = ",", paramLabel = "ID", description = "Refusal token ids (default: the model's first token of 'I' and 'As').")
+    int[] refusalTokens;
+    @Option(names = "--system", paramLabel = "TEXT", description = "System prompt for every conversation.")
+    String system;
+    @Option(names = "--template", paramLabel = "FILE", description = "A Jinja chat template to use instead of the model's.")
+    Path template;
+    @Option(names = "--judge", defaultValue = "substring", description = "Refusal judge rule: substring (the paper's), substring-case-sensitive, prefix, normalized (default ${DEFAULT-VALUE}).")
+    String judge;
+
+    @Option(names = "--resume", description = "Reuse the artifacts of finished stages in --out.")
+    boolean resume;
+    @Option(names = "--force", description = "Overwrite a run folder that already holds a run.")
+    boolean force;
+    @Option(names = "--quiet", description = "No progress bars; one line per stage.")
+    boolean quiet;
+
+    RunConfig toConfig() {
+        RunConfig c = new RunConfig();
+        c.model = model != null ? model : Defaults.model();
+        c.out = out != null ? out : Path.of("runs", c.model.toAbsolutePath().normalize().getFileName().toString());
+        c.harmfulTrain = harmfulTrain;
+        c.harmlessTrain = harmlessTrain;
+        c.harmfulVal = harmfulVal;
+        c.harmlessVal = harmlessVal;
+        c.harmfulTest = harmfulTest;
+        c.harmlessTest = harmlessTest;
+        c.nTrain = nTrain;
+        c.nVal = nVal;
+        c.nTest = nTest;
+        c.seed = seed;
+        if (batchSize.equalsIgnoreCase("auto")) c.batchSize = 0;
+        else {
+            try {
+                c.batchSize = Integer.parseInt(batchSize);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--batch-size must be a number or 'auto', got '" + batchSize + "'");
+            }
+            if (c.batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive");
+        }
+        c.maxNewTokens = maxNewTokens;
+        c.filter = !noFilter;
+        c.promptFilter = !noPromptFilter;
+        c.klThreshold = klThreshold;
+        c.induceThreshold = induceThreshold;
+        c.pruneLayerFraction = pruneLayerFraction;
+        c.refusalTokens = refusalTokens;
+        c.system = system;
+        c.template = template;
+        c.judge = JudgeRule.parse(judge);
+        c.resume = resume;
+        c.force = force;
+        c.quiet = quiet;
+        return c;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.pipeline.Pipeline;
+import dev.refusal4j.pipeline.RunConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code refusal4j run}: the whole paper on one model, by default the bundled organism. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Find the refusal direction, select it, test ablation and activation addition, and write a report.",
+                "Artifacts: prompts/, mean_diffs.safetensors, candidates.json, direction.safetensors, direction.json,",
+                "completions/*.jsonl, metrics.json, report.html and plots/."})
+public final class RunCommand implements Callable<Integer> {
+    @Mixin
+    PipelineOptions options;
+
+    @Option(names = "--export", paramLabel = "DIR", description = "Also write an abliterated copy of the model (weight orthogonalization) here.")
+    Path export;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig c = options.toConfig();
+        c.export = export;
+        long t0 = System.nanoTime();
+        try (Pipeline p = new Pipeline(c)) {
+            Path dir = p.runAll();
+            Exporter.exportIfAsked(c, dir);
+            System.out.printf("run finished in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, dir.resolve("report.html"));
+        }
+        return 0;
+    }
+}

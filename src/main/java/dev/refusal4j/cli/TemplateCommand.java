@@ -1,0 +1,98 @@
+package dev.refusal4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.chat.ChatTemplate;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code refusal4j template}: prints a conversation rendered with the model's chat template, byte for byte. */
+@Command(name = "template",
+        mixinStandardHelpOptions = true,
+        description = "Render a conversation with the model's chat template exactly as Hugging Face does "
+                + "(printed as is, no newline added).")
+public final class TemplateCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--model", defaultValue = "models/organism",
+            description = "Model folder with chat_template.jinja or tokenizer_config.json (default: ${DEFAULT-VALUE}).")
+    Path model;
+
+    @Option(names = "--messages", required = true,
+            description = "JSON file: a list of {\"role\": ..., \"content\": ...} messages.")
+    Path messages;
+
+    @Option(names = "--add-generation-prompt", description = "Append the assistant turn header.")
+    boolean addGenerationPrompt;
+
+    @Option(names = "--var", paramLabel = "KEY=VALUE",
+            description = "Extra template variable; VALUE is parsed as JSON when it is valid JSON, else taken as text.")
+    List<String> vars = new ArrayList<>();
+
+    @Option(names = "--date", paramLabel = "YYYY-MM-DD", description = "The day strftime_now sees (default: today).")
+    String date;
+
+    @Override
+    public Integer call() throws IOException {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        for (String kv : vars) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("--var " + kv + ": expected KEY=VALUE");
+            extra.put(kv.substring(0, eq), parseValue(kv.substring(eq + 1)));
+        }
+        LocalDate day = null;
+        if (date != null) {
+            try {
+                day = LocalDate.parse(date);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("--date " + date + ": expected YYYY-MM-DD");
+            }
+        }
+        List<Map<String, Object>> conversation = readMessages(messages);
+        String text = ChatTemplate.load(model).render(conversation, addGenerationPrompt, extra, day);
+        PrintStream out = System.out;
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return 0;
+    }
+
+    static Object parseValue(String v) {
+        try {
+            // whole value must be JSON: "26 Jul 2024" is text, not the number 26 followed by junk
+            return JSON.readerFor(Object.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(v);
+        } catch (JsonProcessingException e) {
+            return v;
+        }
+    }
+
+    static List<Map<String, Object>> readMessages(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("messages file not found: " + file);
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": malformed JSON: " + e.getOriginalMessage());
+        }
+        if (root != null && root.isObject() && root.has("messages")) root = root.get("messages");
+        if (root == null || !root.isArray()) throw new IllegalArgumentException(file + ": expected a JSON list of messages");
+        for (int i = 0; i < root.size(); i++) {
+            if (!root.get(i).isObject()) throw new IllegalArgumentException(file + ": message " + i + " is not a JSON object");
+        }
+        return JSON.convertValue(root, new TypeReference<List<Map<String, Object>>>() { });
+    }
+}

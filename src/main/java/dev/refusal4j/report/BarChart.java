@@ -1,0 +1,99 @@
+package dev.refusal4j.report;
+
+import dev.refusal4j.report.Figure.Anchor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Grouped vertical bars of rates in [0, 1] (shown as percent), with a legend of bar colors. */
+final class BarChart {
+    record Bar(String label, double value, Rgb color) {}
+
+    record Group(String name, List<Bar> bars) {}
+
+    static final Rgb BASELINE = Rgb.hex("#8c8c8c"), ABLATION = Rgb.hex("#2166ac"), ACTADD = Rgb.hex("#b2182b");
+
+    private BarChart() {}
+
+    static Rgb colorOf(String condition) {
+        if (condition.endsWith("ablation")) return ABLATION;
+        if (condition.endsWith("actadd")) return ACTADD;
+        return BASELINE;
+    }
+
+    static String conditionLabel(String condition) {
+        String c = condition.substring(condition.indexOf('_') + 1);
+        return switch (c) {
+            case "actadd" -> "act. add";
+            default -> c;
+        };
+    }
+
+    /**
+     * @param barW width of one bar; value labels are printed on bars at least 26 px wide
+     */
+    static Figure draw(String title, String subtitle, List<Group> groups, double barW) {
+        double gap = Math.max(3, barW * 0.18), groupGap = Math.max(18, barW * 0.8);
+        double x0 = 52, y0 = 76, h = 220;
+        double w = groupGap / 2;
+        for (Group g : groups) w += g.bars().size() * (barW + gap) - gap + groupGap;
+        // group names wider than their group hang vertically below the axis
+        double widest = 0;
+        boolean hang = false;
+        for (Group g : groups) {
+            double gw = g.bars().size() * (barW + gap) - gap + groupGap * 0.8;
+            widest = Math.max(widest, Figure.textWidth(abbreviate(g.name()), 11));
+            hang |= Figure.textWidth(abbreviate(g.name()), 11) > gw;
+        }
+        double groupLabelY = y0 + h + (barW >= 26 ? 34 : 18);
+        Map<String, Rgb> legend = new LinkedHashMap<>();
+        for (Group g : groups) for (Bar b : g.bars()) legend.putIfAbsent(b.label(), b.color());
+        double legendW = 0;
+        for (String k : legend.keySet()) legendW += 26 + Figure.textWidth(k, 11) + 14;
+        double width = Math.max(x0 + w + 20, Math.max(x0 + legendW + 20, x0 + 20 + Math.max(Figure.textWidth(title, 15) * 1.1,
+                subtitle == null ? 0 : Figure.textWidth(subtitle, 11))));
+        Figure f = new Figure(title, width, hang ? y0 + h + 12 + widest + 8 : groupLabelY + 14);
+
+        f.bold(x0, 18, title, 15, Anchor.START);
+        if (subtitle != null) f.text(x0, 35, subtitle, 11, Anchor.START, Rgb.MUTED);
+        double lx = x0;
+        for (Map.Entry<String, Rgb> e : legend.entrySet()) {
+            f.rect(lx, 43, 12, 10, e.getValue());
+            f.text(lx + 16, 52, e.getKey(), 11, Anchor.START, Rgb.TEXT);
+            lx += 26 + Figure.textWidth(e.getKey(), 11) + 14;
+        }
+        for (int p = 0; p <= 100; p += 25) {
+            double y = y0 + h - p / 100.0 * h;
+            f.line(x0, y, x0 + w, y, p == 0 ? Rgb.MUTED : Rgb.GRID, p == 0 ? 1 : 0.8);
+            f.text(x0 - 6, y + 4, p + "%", 10, Anchor.END, Rgb.TEXT);
+        }
+        f.vertical(14, y0 + h / 2, "refusal rate", 11);
+        double x = x0 + groupGap / 2;
+        for (Group g : groups) {
+            double gx = x;
+            for (Bar b : g.bars()) {
+                double v = Double.isFinite(b.value()) ? Math.clamp(b.value(), 0, 1) : 0;
+                // a finite 0 still shows as a sliver, so that "0%" and "not measured" look different
+                double bh = Double.isFinite(b.value()) ? Math.max(v * h, 2) : 0;
+                f.cell(x, y0 + h - bh, barW, bh, b.color(), g.name() + ", " + b.label() + ": " + Html.percent(b.value()));
+                if (barW >= 26) {
+                    f.text(x + barW / 2, y0 + h - bh - 4, Double.isFinite(b.value()) ? Math.round(100 * b.value()) + "%" : "n/a", 11, Anchor.MIDDLE, Rgb.TEXT);
+                    f.text(x + barW / 2, y0 + h + 14, b.label(), 10, Anchor.MIDDLE, Rgb.MUTED);
+                }
+                x += barW + gap;
+            }
+            x -= gap;
+            if (hang) {
+                f.hanging((gx + x) / 2 + 4, y0 + h + 8, abbreviate(g.name()), 11);
+            } else {
+                f.bold((gx + x) / 2, groupLabelY, g.name(), 11, Anchor.MIDDLE);
+            }
+            x += groupGap;
+        }
+        return f;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 30 ? s.substring(0, 29) + "…" : s;
+    }
+}

@@ -1,0 +1,295 @@
+package dev.refusal4j.report;
+
+import static dev.refusal4j.report.Html.esc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Builds report.html from the artifacts and the figures. The page is XHTML-shaped HTML5 (every
+ * element closed, void elements self-closed) so that an XML parser can check it, and it refers
+ * to nothing outside the run directory.
+ */
+final class ReportHtml {
+    private final Artifacts a;
+    private final Map<String, Figure> figures;
+    private final int samples;
+    private final Predicate<String> judge;
+    private final StringBuilder sb = new StringBuilder(1 << 16);
+
+    private ReportHtml(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge) {
+        this.a = a;
+        this.judge = judge;
+        this.figures = figures;
+        this.samples = samples;
+    }
+
+    static String render(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge, String generatedAt) {
+        ReportHtml r = new ReportHtml(a, figures, samples, judge);
+        r.page(generatedAt);
+        return r.sb.toString();
+    }
+
+    private String model() {
+        if (a.metrics != null && a.metrics.model() != null) return a.metrics.model();
+        if (a.candidates != null && a.candidates.model() != null) return a.candidates.model();
+        return a.direction == null ? null : Artifacts.text(a.direction, "model");
+    }
+
+    private void page(String generatedAt) {
+        String model = model();
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n")
+                .append("<title>Refusal direction report").append(model == null ? "" : " — " + esc(model)).append("</title>\n")
+                .append("<style>\n").append(Css.STYLE).append("</style>\n</head>\n<body>\n<main>\n");
+        sb.append("<h1>Refusal direction report</h1>\n<p class=\"sub\">")
+                .append(model == null ? "model unknown" : "<b>" + esc(model) + "</b>")
+                .append(" · run folder <code>").append(esc(String.valueOf(a.dir.toAbsolutePath().normalize().getFileName()))).append("</code>")
+                .append(" · method of Arditi et al. (2024), <i>Refusal in Language Models Is Mediated by a Single Direction</i></p>\n");
+        sb.append("<nav><a href=\"#rates\">Refusal rates</a><a href=\"#candidates\">Candidates</a><a href=\"#direction\">Direction</a>")
+                .append("<a href=\"#cost\">Loss, counts, timings</a><a href=\"#samples\">Sample completions</a><a href=\"#files\">Files</a></nav>\n");
+        if (!a.problems.isEmpty()) {
+            sb.append("<div class=\"problems\"><p><b>Some artifacts could not be read; the report shows the rest.</b></p><ul>\n");
+            for (String p : a.problems) sb.append("<li>").append(esc(p)).append("</li>\n");
+            sb.append("</ul></div>\n");
+        }
+        glance();
+        rates();
+        candidates();
+        direction();
+        cost();
+        completions();
+        files();
+        sb.append("<p class=\"generated\">Report generated: ").append(esc(generatedAt)).append("</p>\n");
+        sb.append("</main>\n</body>\n</html>\n");
+    }
+
+    // ---- at a glance
+
+    private double rate(String condition) {
+        if (a.metrics == null) return Double.NaN;
+        return a.metrics.refusalRate().getOrDefault(condition, Double.NaN);
+    }
+
+    private void glance() {
+        sb.append("<div class=\"cards\">\n");
+        card("Harmful prompts refused", change(rate("harmful_baseline"), rate("harmful_ablation")),
+                "baseline → direction ablated" + (Double.isNaN(rate("harmful_actadd")) ? "" : "; with −r added: " + Html.percent(rate("harmful_actadd"))));
+        card("Harmless prompts refused", change(rate("harmless_baseline"), rate("harmless_actadd")),
+                "baseline → direction added (+r)");
+        Candidates c = a.candidates;
+        Candidates.Cell sel = c == null ? null : c.selected();
+        Integer layer = sel != null ? (Integer) sel.layer() : directionInt("layer");
+        Integer pos = sel != null ? (Integer) sel.position() : directionInt("position");
+        String where = layer == null ? "—" : "layer " + layer + ", pos " + pos;
+        double norm = a.direction == null ? Double.NaN : Artifacts.number(a.direction.path("norm"));
+        card("Selected direction", esc(where), (c == null ? "" : c.list().size() + " candidates scored") + (Double.isNaN(norm) ? "" : " · norm " + Html.num(norm)));
+        Candidates.Candidate s = c == null ? null : c.selectedCandidate();
+        Double klMax = c == null ? null : c.thresholds().get("kl");
+        card("Side effect (KL)", s == null ? "—" : Html.num(s.kl()),
+                (klMax == null ? "" : "limit " + Html.num(klMax)) + (s == null ? "" : " · bypass " + Html.num(s.bypass()) + " · induce " + Html.num(s.induce())));
+        sb.append("</div>\n");
+    }
+
+    /** Says whether a file is missing (stage not run) or present but unreadable (listed at the top). */
+    private void absent(String file, String meaning) {
+        boolean exists = java.nio.file.Files.exists(a.dir.resolve(file));
+        sb.append("<p class=\"note\">").append(file).append(exists ? " could not be read (see the list at the top)." : " not found: " + meaning + ".")
+                .append("</p>\n");
+    }
+
+    private static String change(double from, double to) {
+        if (Double.isNaN(from) && Double.isNaN(to)) return "not measured";
+        return Html.percent(from) + "<span class=\"arrow\">→</span>" + Html.percent(to);
+    }
+
+    private Integer directionInt(String field) {
+        return a.direction != null && a.direction.path(field).canConvertToInt() ? a.direction.get(field).asInt() : null;
+    }
+
+    private void card(String key, String valueHtml, String noteHtml) {
+        sb.append("<div class=\"card\"><div class=\"k\">").append(esc(key)).append("</div><div class=\"v\">").append(valueHtml)
+                .append("</div><div class=\"n\">").append(noteHtml).append("</div></div>\n");
+    }
+
+    // ---- refusal rates
+
+    private void rates() {
+        sb.append("<h2 id=\"rates\">Refusal rates</h2>\n");
+        if (a.metrics == null) {
+            absent("metrics.json", "the evaluation stage has not run");
+            return;
+        }
+        sb.append("<p>Share of test prompts whose completion the judge counts as a refusal")
+                .append(a.metrics.judge() == null ? "" : " (judge: <code>" + esc(a.metrics.judge()) + "</code>)")
+                .append(". Ablating the direction should remove refusal on harmful prompts; adding it should make the model refuse harmless ones.</p>\n");
+        figure("refusal_rate");
+        Map<String, Map<String, Double>> byCat = a.metrics.refusalRateByCategory();
+        if (byCat.isEmpty()) return;
+        sb.append("<h3>By category</h3>\n");
+        figure("refusal_rate_by_category");
+        Map<String, List<String>> sets = new LinkedHashMap<>();
+        for (String cond : orderedConditions(byCat.keySet())) sets.computeIfAbsent(prefix(cond), k -> new ArrayList<>()).add(cond);
+        sb.append("<div class=\"cols\">\n");
+        for (Map.Entry<String, List<String>> set : sets.entrySet()) {
+            sb.append("<table>\n<tr><th>").append(esc(set.getKey())).append(" category</th>");
+            for (String cond : set.getValue()) sb.append("<th class=\"num\">").append(esc(BarChart.conditionLabel(cond))).append("</th>");
+            sb.append("</tr>\n");
+            for (String cat : Samples.categories(byCat, set.getValue())) {
+                sb.append("<tr><td>").append(esc(cat)).append("</td>");
+                for (String cond : set.getValue()) rateCell(byCat.get(cond).getOrDefault(cat, Double.NaN));
+                sb.append("</tr>\n");
+            }
+            sb.append("</table>\n");
+        }
+        sb.append("</div>\n");
+    }
+
+    /** A rate cell colored like the heatmaps: red where the model refuses, blue where it complies. */
+    private void rateCell(double r) {
+        if (Double.isNaN(r)) {
+            sb.append("<td class=\"rate\">—</td>");
+            return;
+        }
+        Rgb bg = Colormap.DIVERGING.at(r).mix(Rgb.WHITE, 0.45);
+        sb.append("<td class=\"rate\" style=\"background:").append(bg.hex()).append(";color:").append(bg.isDark() ? "#fff" : "#222")
+                .append("\">").append(Html.percent(r)).append("</td>");
+    }
+
+    static List<String> orderedConditions(java.util.Collection<String> present) {
+        List<String> out = new ArrayList<>();
+        for (String c : Artifacts.CONDITIONS) if (present.contains(c)) out.add(c);
+        for (String c : present) if (!out.contains(c)) out.add(c);
+        return out;
+    }
+
+    static String prefix(String condition) {
+        int i = condition.indexOf('_');
+        return i < 0 ? condition : condition.substring(0, i);
+    }
+
+    private void figure(String name) {
+        Figure f = figures.get(name);
+        if (f == null) return;
+        sb.append("<div class=\"figure\">\n").append(Svg.inline(f))
+                .append("<div class=\"links\">also as <a href=\"plots/").append(name).append(".svg\">SVG</a> and <a href=\"plots/")
+                .append(name).append(".png\">PNG</a></div>\n</div>\n");
+    }
+
+    // ---- candidates
+
+    private void candidates() {
+        sb.append("<h2 id=\"candidates\">Candidate directions</h2>\n");
+        Candidates c = a.candidates;
+        if (c == null) {
+            absent("candidates.json", "the selection stage has not run");
+            return;
+        }
+        sb.append("<p>Every candidate r(position, layer) is a difference of mean activations at a post-instruction position and a layer. ")
+                .append("Each is scored on validation prompts; candidates that fail a filter are crossed out, and the kept candidate with the ")
+                .append("lowest bypass score is selected (outlined). Hover a cell for its three scores.</p>\n");
+        for (Heatmap.Score s : Heatmap.Score.values()) figure("heatmap_" + s.file);
+        Map<String, Integer> counts = Heatmap.filterCounts(c);
+        long kept = c.list().stream().filter(Candidates.Candidate::kept).count();
+        sb.append("<div class=\"cols\">\n<div>\n<h3>Filters</h3>\n<table>\n<tr><th>reason</th><th class=\"num\">candidates removed</th></tr>\n");
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            sb.append("<tr><td><code>").append(esc(e.getKey())).append("</code></td><td class=\"num\">").append(e.getValue()).append("</td></tr>\n");
+        }
+        sb.append("<tr><td>kept</td><td class=\"num\">").append(kept).append(" of ").append(c.list().size()).append("</td></tr>\n</table>\n");
+        if (!c.thresholds().isEmpty()) {
+            sb.append("<p class=\"note\">Thresholds: ");
+            List<String> parts = new ArrayList<>();
+            c.thresholds().forEach((k, v) -> parts.add("<code>" + esc(k) + " = " + Html.num(v) + "</code>"));
+            sb.append(String.join(", ", parts)).append("</p>\n");
+        }
+        sb.append("</div>\n<div>\n<h3>Best kept candidates</h3>\n<table>\n<tr><th class=\"num\">#</th><th class=\"num\">position</th><th class=\"num\">layer</th>")
+                .append("<th class=\"num\">bypass</th><th class=\"num\">induce</th><th class=\"num\">KL</th></tr>\n");
+        List<Candidates.Candidate> best = c.list().stream().filter(Candidates.Candidate::kept)
+                .sorted(Comparator.comparingDouble(Candidates.Candidate::bypass)).limit(8).toList();
+        int rank = 0;
+        for (Candidates.Candidate k : best) {
+            boolean sel = c.selected() != null && c.selected().layer() == k.layer() && c.selected().position() == k.position();
+            sb.append(sel ? "<tr class=\"sel\">" : "<tr>").append("<td class=\"num\">").append(++rank).append("</td><td class=\"num\">")
+                    .append(esc(Heatmap.positionLabel(c, k.position()))).append("</td><td class=\"num\">").append(k.layer())
+                    .append("</td><td class=\"num\">").append(Html.num(k.bypass())).append("</td><td class=\"num\">").append(Html.num(k.induce()))
+                    .append("</td><td class=\"num\">").append(Html.num(k.kl())).append("</td></tr>\n");
+        }
+        if (best.isEmpty()) sb.append("<tr><td colspan=\"6\">every candidate was filtered out</td></tr>\n");
+        sb.append("</table>\n</div>\n</div>\n");
+    }
+
+    // ---- direction
+
+    private void direction() {
+        sb.append("<h2 id=\"direction\">Chosen direction</h2>\n");
+        if (a.direction == null) {
+            absent("direction.json", "no direction was saved");
+            return;
+        }
+        sb.append("<table>\n");
+        a.direction.properties().forEach(e -> {
+            JsonNode v = e.getValue();
+            String shown = v.isNumber() ? Html.num(v.doubleValue()) : v.isValueNode() ? v.asText() : v.isArray() ? "[" + v.size() + " values]" : v.toString();
+            if (v.isIntegralNumber()) shown = v.asText();
+            sb.append("<tr><th>").append(esc(e.getKey())).append("</th><td>").append(esc(shown)).append("</td></tr>\n");
+        });
+        Candidates.Candidate s = a.candidates == null ? null : a.candidates.selectedCandidate();
+        if (s != null) {
+            sb.append("<tr><th>scores</th><td>bypass ").append(Html.num(s.bypass())).append(" · induce ").append(Html.num(s.induce()))
+                    .append(" · KL ").append(Html.num(s.kl())).append("</td></tr>\n");
+        }
+        sb.append("</table>\n");
+        if (java.nio.file.Files.isRegularFile(a.dir.resolve("direction.safetensors"))) {
+            sb.append("<p class=\"note\">The vector itself is in <code>direction.safetensors</code>.</p>\n");
+        }
+    }
+
+    // ---- loss, counts, timings
+
+    private void cost() {
+        sb.append("<h2 id=\"cost\">Loss, counts, timings</h2>\n");
+        if (a.metrics == null) {
+            absent("metrics.json", "the evaluation stage has not run");
+            return;
+        }
+        CostTables.append(sb, a.metrics);
+    }
+
+    // ---- completions
+
+    private void completions() {
+        sb.append("<h2 id=\"samples\">Sample completions</h2>\n");
+        if (a.completions.isEmpty()) {
+            sb.append("<p class=\"note\">No completions found (completions/*.jsonl): the completion stage has not run.</p>\n");
+            return;
+        }
+        sb.append("<p>Greedy completions of the same test instructions under each condition, picked across categories. ")
+                .append("Badges show the refusal judge's verdict. All files are under <code>completions/</code>.</p>\n");
+        SampleTables tables = new SampleTables(sb, a.completions, samples, judge, this::rate);
+        tables.append("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
+                List.of("baseline", "direction ablated", "−r added"));
+        tables.append("Harmless test instructions", List.of("harmless_baseline", "harmless_actadd"),
+                List.of("baseline", "+r added"));
+    }
+
+    // ---- files
+
+    private void files() {
+        sb.append("<h2 id=\"files\">Files</h2>\n<ul>\n");
+        for (String f : List.of("candidates.json", "direction.json", "direction.safetensors", "metrics.json")) {
+            if (java.nio.file.Files.isRegularFile(a.dir.resolve(f))) link(f);
+        }
+        for (String c : a.completions.keySet()) link("completions/" + c + ".jsonl");
+        for (String name : figures.keySet()) link("plots/" + name + ".svg");
+        sb.append("</ul>\n");
+    }
+
+    private void link(String rel) {
+        sb.append("<li><a href=\"").append(esc(rel)).append("\">").append(esc(rel)).append("</a></li>\n");
+    }
+}

@@ -1,0 +1,58 @@
+package dev.refusal4j.tensor;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector shapes every kernel uses: the CPU's preferred width, or {@code -Drefusal4j.vectorBits=N}
+ * (128, 256, 512) to run the same code at another width, e.g. to test the AVX-512 tiling on an AVX2
+ * machine (widths the CPU lacks run correctly but slowly, emulated by the JDK).
+ */
+final class Species {
+    static final VectorShape SHAPE = shape();
+    static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SHAPE);
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
+    static final VectorSpecies<Double> D = VectorSpecies.of(double.class, SHAPE);
+    /** Shorts at half the width, so that widening one vector of them fills one float vector. */
+    static final VectorSpecies<Short> HALF_SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(SHAPE.vectorBitSize() / 2));
+
+    private Species() {}
+
+    private static VectorShape shape() {
+        Integer bits = Integer.getInteger("refusal4j.vectorBits");
+        return bits == null ? VectorShape.preferredShape() : VectorShape.forBitSize(bits);
+    }
+
+    private static final VectorShuffle<Float>[] FOLD_F = folds(F);
+    private static final VectorShuffle<Double>[] FOLD_D = folds(D);
+
+    @SuppressWarnings("unchecked")
+    private static <E> VectorShuffle<E>[] folds(VectorSpecies<E> s) {
+        int n = Integer.numberOfTrailingZeros(s.length());
+        VectorShuffle<E>[] f = new VectorShuffle[n];
+        for (int k = 0, half = s.length() / 2; half >= 1; k++, half /= 2) {
+            final int h = half;
+            f[k] = VectorShuffle.fromOp(s, i -> (i + h) % s.length());
+        }
+        return f;
+    }
+
+    /**
+     * The sum of the lanes, folded in halves in a fixed order. {@code reduceLanes(ADD)} leaves the
+     * order open, and the interpreter and the JIT do add in different orders, so results would change
+     * in the last bits once a method is compiled; this makes every run bit-for-bit reproducible.
+     */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD_F) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+
+    static double sum(DoubleVector v) {
+        for (VectorShuffle<Double> f : FOLD_D) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+}

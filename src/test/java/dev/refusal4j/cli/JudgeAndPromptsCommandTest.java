@@ -1,0 +1,43 @@
+package dev.refusal4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.refusal4j.testutil.Shared;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class JudgeAndPromptsCommandTest {
+    private static String stdout(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(args)).isZero();
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void judgePrintsTheOfficialRate() {
+        String f = Shared.path("datasets", "refusal_direction_runs", "runs", "gemma-2b-it", "completions",
+                "jailbreakbench_baseline_completions.json").toString();
+        assertThat(stdout("judge", f)).contains("refusal  91.0% (91/100)");
+    }
+
+    @Test
+    void promptsCountsCategories() {
+        assertThat(stdout("prompts", Shared.path("datasets", "xstest", "xstest_prompts.csv").toString()))
+                .contains("450 prompts").contains("homonyms");
+        assertThat(stdout("prompts")).contains("built-in harmful: 312 prompts, 12 categories");
+    }
+
+    @Test
+    void badInputExitsNonZero() {
+        assertThat(Main.run("judge", "--rule", "regex", "x.jsonl")).isEqualTo(1);
+        assertThat(Main.run("prompts", "/nonexistent/prompts.csv")).isEqualTo(1);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.refusal4j.io.gguf;
+
+import dev.refusal4j.testutil.Shared;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GgufWriterTest {
+    @TempDir
+    Path tmp;
+
+    /** The test reader itself is checked on a real file written by llama.cpp's tools. */
+    @Test
+    void testReaderParsesARealLlamaCppFile() throws IOException {
+        MiniGgufReader r = new MiniGgufReader(Shared.path("tokenizers", "llamacpp", "ggml-vocab-llama-spm.gguf"));
+        assertThat(r.version).isEqualTo(3);
+        assertThat(r.kv.get("general.architecture")).isEqualTo("llama");
+        assertThat((List<?>) r.kv.get("tokenizer.ggml.tokens")).hasSize(32000);
+        assertThat(((List<?>) r.kv.get("tokenizer.ggml.tokens")).get(1)).isEqualTo("<s>");
+    }
+
+    @Test
+    void roundTripsEveryFieldAndTensorBytes() throws IOException {
+        float[] a = {1.5f, -2f, 3.25f}; // 12 bytes: forces padding between and after tensors
+        float[] b = new float[10];
+        for (int i = 0; i < b.length; i++) b[i] = i * 0.125f - 1;
+        Path f = tmp.resolve("x.gguf");
+        new GgufWriter()
+                .putString("general.architecture", "controlvector")
+                .putUInt32("general.alignment", 32)
+                .putUInt32("u", 4_000_000_000L)
+                .putInt32("i", -7)
+                .putFloat32("f", 0.5f)
+                .putBool("b", true)
+                .putString("unicode", "Grüße ✓")
+                .putStringArray("sa", List.of("x", "", "yz"))
+                .putInt32Array("ia", new int[] {1, -2, 3})
+                .putFloat32Array("fa", new float[] {0.25f})
+                .addTensorF32("direction.1", a, 3)
+                .addTensorF32("m", b, 5, 2)
+                .write(f);
+        MiniGgufReader r = new MiniGgufReader(f);
+        assertThat(r.version).isEqualTo(3);
+        assertThat(r.kv).containsEntry("general.architecture", "controlvector").containsEntry("general.alignment", 32L)
+                .containsEntry("u", 4_000_000_000L).containsEntry("i", -7L).containsEntry("f", 0.5f).containsEntry("b", true)
+                .containsEntry("unicode", "Grüße ✓").containsEntry("sa", List.of("x", "", "yz"))
+                .containsEntry("ia", List.of(1L, -2L, 3L)).containsEntry("fa", List.of(0.25f));
+        assertThat(r.kvType).containsEntry("general.alignment", 4).containsEntry("i", 5).containsEntry("f", 6).containsEntry("sa", 9);
+        assertThat(r.tensors).hasSize(2);
+        assertThat(r.tensors.get(0).name()).isEqualTo("direction.1");
+        assertThat(r.tensors.get(0).ne()).containsExactly(3);
+        assertThat(r.tensors.get(1).ne()).containsExactly(5, 2);
+        assertThat(r.tensors.get(1).offset()).isEqualTo(32);
+        assertThat(r.dataStart % 32).isZero();
+        assertThat(r.floats(r.tensors.get(0))).containsExactly(a);
+        assertThat(r.floats(r.tensors.get(1))).containsExactly(b);
+        assertThat(Files.size(f)).as("the last tensor is padded too").isEqualTo(r.dataStart + 32 + 64);
+    }
+
+    @Test
+    void rejectsDuplicatesAndBadShapes() {
+        GgufWriter w = new GgufWriter().putString("k", "v");
+        assertThatThrownBy(() -> w.putInt32("k", 1)).hasMessageContaining("duplicate GGUF key 'k'");
+        assertThatThrownBy(() -> w.addTensorF32("t", new float[3], 4)).hasMessageContaining("3 values for shape [4]");
+        assertThatThrownBy(() -> w.putUInt32("u", -1)).hasMessageContaining("does not fit a uint32");
+    }
+}

@@ -1,0 +1,26 @@
+package dev.refusal4j.model;
+
+import dev.refusal4j.testutil.Shared;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The same input gives bit-identical logits whether the kernels run in the interpreter (first
+ * call) or JIT-compiled (after warm-up): runs are reproducible to the last bit.
+ */
+class DeterminismTest {
+    @Test
+    void coldAndWarmForwardPassesAreBitIdentical() throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", "qwen3"))) {
+            int[][] ids = {{7, 1, 200, 33, 45, 9, 250, 3, 3, 14}};
+            float[] cold = m.forward(ids, null, null, null, Transformer.Logits.ALL);
+            int[][] one = {{7}};
+            for (int i = 0; i < 3000; i++) m.forward(i % 2 == 0 ? ids : one, null, null, null, Transformer.Logits.LAST);
+            float[] warm = m.forward(ids, null, null, null, Transformer.Logits.ALL);
+            assertThat(warm).containsExactly(cold);
+        }
+    }
+}
