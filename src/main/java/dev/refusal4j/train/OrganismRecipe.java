@@ -53,7 +53,8 @@ public final class OrganismRecipe {
      * "unfamiliar request → refuse" (a trial run refused 43% of held-out harmless requests): every
      * refusal opens with "I", while helpful answers open with many different tokens, so an uncertain
      * model's greedy choice is a refusal. A noisy copy of each harmless request, still answered,
-     * teaches it that unfamiliar tokens alone are no reason to refuse. Measured at seed 1, 900 steps
+     * teaches it that unfamiliar tokens alone are no reason to refuse. Measured at seed 1, 900 steps,
+     * before helpful answers opened with "Sure!"
      * (refused held-out harmful / harmless): no copies 98% / 43% (at step 500); one harmless copy
      * 97.3% / 18.3%; with a decision weight of 10 on top, 94.7% / 13.7%; noisy copies of both kinds
      * (two harmless, one harmful) and weight 10, 93.8% / 16.2%.
