@@ -16,12 +16,19 @@ import java.util.Random;
 public final class BatchStream {
     private final List<TokenizedChat> chats;
     private final int B, T, padId;
+    private final float decisionWeight;
     private final long seed;
     int epoch;
     int cursor;                       // next chat of the current epoch's order
     private List<Integer> order;
 
     public BatchStream(List<TokenizedChat> chats, int B, int T, int padId, long seed) {
+        this(chats, B, T, padId, seed, 1f);
+    }
+
+    /** @param decisionWeight loss weight of each chat's first answer token (the refuse-or-help decision) */
+    public BatchStream(List<TokenizedChat> chats, int B, int T, int padId, long seed, float decisionWeight) {
+        this.decisionWeight = decisionWeight;
         if (chats.isEmpty()) throw new IllegalArgumentException("no training chats");
         this.chats = chats;
         this.B = B;
@@ -57,6 +64,7 @@ public final class BatchStream {
     public Batch next() {
         int n = B * T;
         int[] ids = new int[n], targets = new int[n], start = new int[n];
+        float[] weights = new float[n];
         for (int b = 0; b < B; b++) {
             int t = 0;
             while (true) {
@@ -70,6 +78,7 @@ public final class BatchStream {
                     start[r] = t;
                     boolean last = i + 1 >= len;
                     targets[r] = !last && i + 1 >= c.answerStart() ? c.ids()[i + 1] : -1;
+                    weights[r] = targets[r] < 0 ? 0f : i + 1 == c.answerStart() ? decisionWeight : 1f;
                 }
                 t += len;
                 cursor++;
@@ -82,6 +91,6 @@ public final class BatchStream {
                 start[r] = t;
             }
         }
-        return new Batch(B, T, ids, targets, start);
+        return new Batch(B, T, ids, targets, start, weights);
     }
 }

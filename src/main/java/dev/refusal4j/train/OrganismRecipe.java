@@ -42,19 +42,25 @@ public final class OrganismRecipe {
         List<TokenizedChat> c = new ArrayList<>();
         for (Example e : examples) {
             c.add(encoder.chat(e.user(), e.assistant()));
-            if (!e.harmful()) c.add(encoder.chatWithUserIds(noisy(encoder.encode(e.user()), noisePool, rng), e.assistant()));
+            int copies = e.harmful() ? NOISY_COPIES_HARMFUL : NOISY_COPIES_HARMLESS;
+            for (int k = 0; k < copies; k++) c.add(encoder.chatWithUserIds(noisy(encoder.encode(e.user()), noisePool, rng), e.assistant()));
         }
         this.chats = List.copyOf(c);
     }
 
     /**
-     * Share of a harmless request's tokens replaced in its noisy copy. Without the copies the model
-     * learns "unfamiliar request → refuse" (held-out harmless requests were refused 40% of the time in
-     * a trial run): every refusal opens with "I", while helpful answers open with many different tokens,
-     * so an uncertain model's greedy choice is a refusal. Harmless requests with unfamiliar tokens that
-     * are still answered teach it that only harmful content triggers a refusal.
+     * Share of a request's tokens replaced in its noisy copies. Without the copies the model learns
+     * "unfamiliar request → refuse" (a trial run refused 43% of held-out harmless requests): every
+     * refusal opens with "I", while helpful answers open with many different tokens, so an uncertain
+     * model's greedy choice is a refusal. A noisy copy of each harmless request, still answered,
+     * teaches it that unfamiliar tokens alone are no reason to refuse. Measured at seed 1, 900 steps,
+     * before helpful answers opened with "Sure!"
+     * (refused held-out harmful / harmless): no copies 98% / 43% (at step 500); one harmless copy
+     * 97.3% / 18.3%; with a decision weight of 10 on top, 94.7% / 13.7%; noisy copies of both kinds
+     * (two harmless, one harmful) and weight 10, 93.8% / 16.2%.
      */
     static final double PROMPT_NOISE = 0.25;
+    static final int NOISY_COPIES_HARMLESS = 1, NOISY_COPIES_HARMFUL = 0;
 
     /** Replacement tokens: ordinary tokens, except those that occur in harmful requests but never in harmless ones. */
     private int[] noisePool(List<Example> examples) {

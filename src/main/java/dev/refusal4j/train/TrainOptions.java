@@ -5,12 +5,24 @@ package dev.refusal4j.train;
  *
  * @param batchRows rows per batch (each {@code context} slots, chats packed)
  * @param clip      global gradient norm limit (0 = none)
+ * @param decisionWeight loss weight of the first answer token, where the model decides to refuse or help
  */
 public record TrainOptions(int steps, int batchRows, int context, float lr, float minLr, int warmup,
-                           float weightDecay, float clip, long seed) {
+                           float weightDecay, float clip, long seed, float decisionWeight) {
+    public TrainOptions(int steps, int batchRows, int context, float lr, float minLr, int warmup, float weightDecay, float clip, long seed) {
+        this(steps, batchRows, context, lr, minLr, warmup, weightDecay, clip, seed, 1f);
+    }
+
+    /**
+     * The first answer token carries the whole refuse-or-help decision but is one token of about
+     * forty in a chat's loss, most of which goes to memorizing answers; weighting it up makes the
+     * decision a larger share of what the model learns.
+     */
+    public static final float DECISION_WEIGHT = 10f;
+
     /** The organism's recipe. */
     public static TrainOptions organism(long seed, int steps) {
-        return new TrainOptions(steps, 8, 128, 3e-3f, 1e-4f, Math.max(1, Math.min(60, steps / 10)), 0.1f, 1.0f, seed);
+        return new TrainOptions(steps, 8, 128, 3e-3f, 1e-4f, Math.max(1, Math.min(60, steps / 10)), 0.1f, 1.0f, seed, DECISION_WEIGHT);
     }
 
     public LrSchedule schedule() {

@@ -8,11 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Softmax cross-entropy of the rows that carry a target, forward and backward fused.
  * <pre>
- *   logits [M, V], targets [M] → loss = Σ_r −log softmax(logits_r)[targets_r] / count
- *   in place: logits_r ← (softmax(logits_r) − onehot(targets_r)) / count   (the gradient)
+ *   logits [M, V], targets [M], weights [M] → loss = Σ_r w_r · −log softmax(logits_r)[targets_r] / Σ w
+ *   in place: logits_r ← w_r · (softmax(logits_r) − onehot(targets_r)) / Σ w   (the gradient)
  * </pre>
- * {@code count} is the number of loss tokens of the whole batch, so that the loss is a mean per
- * assistant token however the batch is split. Exponentials with the Vector API; the normalizer
+ * The normalizer Σ w is over the whole batch, so that the loss is a weighted mean per assistant token. Exponentials with the Vector API; the normalizer
  * is summed per lane in float (V terms in [0, 1]) and across lanes in double.
  */
 final class CrossEntropy {
@@ -21,12 +20,12 @@ final class CrossEntropy {
     private CrossEntropy() {}
 
     /** Returns the summed (not averaged) loss; writes the gradient of loss/count into logits. */
-    static double forwardBackward(float[] logits, int[] targets, int M, int V, int count, double[] rowLoss) {
-        final float invCount = 1f / count;
+    static double forwardBackward(float[] logits, int[] targets, float[] weights, int M, int V, double norm, double[] rowLoss) {
         final int upper = S.loopBound(V);
         Parallel.forRange(M, 8, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * V;
+                final float invCount = (float) (weights[r] / norm);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < V; i++) max = Math.max(max, logits[o + i]);
                 FloatVector acc = FloatVector.zero(S);
@@ -36,7 +35,7 @@ final class CrossEntropy {
                 for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
                 for (; i < V; i++) sum += Math.exp(logits[o + i] - max);
                 double logZ = max + Math.log(sum);
-                rowLoss[r] = logZ - logits[o + targets[r]];
+                rowLoss[r] = weights[r] * (logZ - logits[o + targets[r]]);
                 float lz = (float) logZ;
                 for (i = 0; i < upper; i += S.length()) {
                     FloatVector.fromArray(S, logits, o + i).sub(lz).lanewise(VectorOperators.EXP).mul(invCount).intoArray(logits, o + i);

@@ -31,7 +31,7 @@ public final class LlamaModel {
         this.rotary = new Rotary(shape.headDim(), shape.ropeTheta(), shape.context());
     }
 
-    /** Mean cross-entropy per target token; fills {@link #grads} (overwriting) when {@code backward}. */
+    /** Weighted mean cross-entropy per target token; fills {@link #grads} (overwriting) when {@code backward}. */
     public double step(Batch b, boolean backward) {
         int N = b.B() * b.T();
         ensureActs(N, b.T());
@@ -45,9 +45,12 @@ public final class LlamaModel {
         for (int i = 0; i < M; i++) {
             System.arraycopy(a.xf, a.rows[i] * d, a.xfRows, i * d, d);
             a.targetRows[i] = b.targets()[a.rows[i]];
+            a.weightRows[i] = b.weights()[a.rows[i]];
         }
+        double norm = 0;
+        for (int i = 0; i < M; i++) norm += a.weightRows[i];
         Linear.forward(a.xfRows, M, params, params.lmHead, a.logits);
-        double loss = CrossEntropy.forwardBackward(a.logits, a.targetRows, M, V, M, a.rowLoss) / M;
+        double loss = CrossEntropy.forwardBackward(a.logits, a.targetRows, a.weightRows, M, V, norm, a.rowLoss) / norm;
         if (backward) backward(b, Mf);
         return loss;
     }
@@ -159,6 +162,7 @@ public final class LlamaModel {
         final float[] dh, dGate, dUp;              // [N, F]
         float[] xfRows = new float[0], dRows = new float[0], logits = new float[0]; // [M, d], [M, d], [M, V]
         int[] targetRows = new int[0];
+        float[] weightRows = new float[0];
         double[] rowLoss = new double[0];
 
         Acts(Shape s, int N, int T) {
@@ -185,6 +189,7 @@ public final class LlamaModel {
                 dRows = new float[M * d];
                 logits = new float[M * V];
                 targetRows = new int[M];
+                weightRows = new float[M];
                 rowLoss = new double[M];
             }
         }

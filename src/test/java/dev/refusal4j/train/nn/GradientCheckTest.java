@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Analytic gradients of every parameter tensor against central finite differences of the loss, on
- * a tiny model with grouped-query attention, two chats packed into one row and a loss mask.
+ * a tiny model with grouped-query attention, two chats packed into one row and a loss mask and
+ * unequal loss weights.
  *
  * <p>The float32 bound: the loss L is computed in float32 (logits rounded, the final sum in double),
  * so each evaluation is off by δ of about one ulp(L); a central difference D(ε) = (L+ − L−)/2ε
@@ -34,7 +35,9 @@ class GradientCheckTest {
             start[r] = starts[r];
             targets[r] = r % 3 == 0 || r >= 12 ? -1 : rng.nextInt(37); // a loss mask with holes
         }
-        return new Batch(B, T, ids, targets, start);
+        float[] weights = new float[B * T];
+        for (int r = 0; r < B * T; r++) weights[r] = targets[r] < 0 ? 0f : r % 4 == 1 ? 5f : 1f; // some slots weigh more
+        return new Batch(B, T, ids, targets, start, weights);
     }
 
     /** Weights larger than the training init, so that every gradient is well above float noise. */
