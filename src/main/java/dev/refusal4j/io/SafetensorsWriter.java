@@ -78,6 +78,13 @@ public final class SafetensorsWriter {
 
     private SafetensorsWriter() {}
 
+    /** Temporary files are created private (0600); a finished output gets the usual 0644. */
+    public static void readableByAll(Path p) throws IOException {
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     /** Writes {@code tensors} in the given order with optional string metadata. */
     public static void write(Path file, List<? extends Source> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = SafetensorsFile.JSON.createObjectNode();
@@ -118,6 +125,7 @@ public final class SafetensorsWriter {
                 }
             }
             ch.force(true);
+            readableByAll(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

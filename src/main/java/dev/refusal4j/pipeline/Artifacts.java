@@ -34,6 +34,7 @@ public final class Artifacts {
         Path tmp = Files.createTempFile(parent, "." + file.getFileName() + ".", ".partial");
         try {
             Files.write(tmp, bytes);
+            dev.refusal4j.io.SafetensorsWriter.readableByAll(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
