@@ -71,22 +71,21 @@ public final class BenchCommand implements Callable<Integer> {
             int[][] tokens = new int[batch][promptLen];
             for (int[] row : tokens) for (int i = 0; i < row.length; i++) row[i] = r.nextInt(c.vocab);
             double flopsPerTok = flopsPerToken(c, promptLen);
-            double[] pf = time(() -> m.forward(tokens, null, null, null, Transformer.Logits.LAST));
+            double[] pf = time(timed(() -> m.forward(tokens, null, null, null, Transformer.Logits.LAST)));
             double pfTok = batch * promptLen / median(pf);
             System.out.printf("prefill   %d x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", batch, promptLen, pfTok,
                     pfTok * flopsPerTok / 1e9, fmt(pf));
             if (longPrompt > 0) {
-                int[][] one = {Arrays.copyOf(tokens[0], 0)};
-                one[0] = new int[longPrompt];
+                int[][] one = new int[1][longPrompt];
                 for (int i = 0; i < longPrompt; i++) one[0][i] = r.nextInt(c.vocab);
-                double[] lp = time(() -> m.forward(one, null, null, null, Transformer.Logits.LAST));
+                double[] lp = time(timed(() -> m.forward(one, null, null, null, Transformer.Logits.LAST)));
                 double lpTok = longPrompt / median(lp);
                 System.out.printf("prefill   1 x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", longPrompt, lpTok,
                         lpTok * flopsPerToken(c, longPrompt) / 1e9, fmt(lp));
             }
             if (decode > 0) {
                 int[] prompt = Arrays.copyOf(tokens[0], Math.min(16, promptLen));
-                double[] dt = time(() -> {
+                double[] decodeOnly = time(() -> { // counts the decode steps, not the prompt
                     var cache = m.newCache(1, prompt.length + decode);
                     float[] logits = m.forward(new int[][] {prompt}, null, cache, null, Transformer.Logits.LAST);
                     long s = System.nanoTime();
@@ -95,9 +94,8 @@ public final class BenchCommand implements Callable<Integer> {
                         step[0][0] = dev.refusal4j.generate.Sampler.argmax(logits, 0, c.vocab);
                         logits = m.forward(step, null, cache, null, Transformer.Logits.LAST);
                     }
-                    lastDecodeSeconds = (System.nanoTime() - s) / 1e9;
+                    return (System.nanoTime() - s) / 1e9;
                 });
-                double[] decodeOnly = decodeTimes;
                 double dTok = decode / median(decodeOnly);
                 System.out.printf("decode    1 seq, %d tokens: %8.1f tokens/s  (%.1f GB/s of weights)  (rounds: %s s)%n", decode, dTok,
                         dTok * weightBytesPerToken(m) / 1e9, fmt(decodeOnly));
@@ -107,21 +105,20 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double lastDecodeSeconds;
-    private double[] decodeTimes;
-
-    private double[] time(Runnable r) {
-        r.run(); // warm-up (JIT, page cache)
+    /** One warm-up run (JIT, page cache), then {@code rounds} runs; the body returns the seconds to count. */
+    private double[] time(java.util.function.DoubleSupplier body) {
+        body.getAsDouble();
         double[] t = new double[rounds];
-        double[] d = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
+        for (int i = 0; i < rounds; i++) t[i] = body.getAsDouble();
+        return t;
+    }
+
+    private static java.util.function.DoubleSupplier timed(Runnable r) {
+        return () -> {
             long s = System.nanoTime();
             r.run();
-            t[i] = (System.nanoTime() - s) / 1e9;
-            d[i] = lastDecodeSeconds;
-        }
-        decodeTimes = d;
-        return t;
+            return (System.nanoTime() - s) / 1e9;
+        };
     }
 
     static double median(double[] v) {
