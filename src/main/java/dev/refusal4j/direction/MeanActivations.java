@@ -1,8 +1,10 @@
 package dev.refusal4j.direction;
 
 import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.KvCache;
 import dev.refusal4j.model.Transformer;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -20,23 +22,36 @@ public final class MeanActivations {
      */
     public static double[][][] residPre(Transformer m, List<int[]> prompts, int positions, int batchSize, IntConsumer progress) {
         int L = m.config.layers, d = m.config.hidden;
+        int shortest = Integer.MAX_VALUE;
         for (int[] p : prompts) {
             if (p.length < positions) throw new IllegalArgumentException("a prompt of " + p.length + " tokens is shorter than the " + positions + " post-instruction positions");
+            shortest = Math.min(shortest, p.length);
+        }
+        // The template's tokens before the instruction are the same in every prompt: run them once
+        // and continue each prompt from their cache (the positions read are never in the prefix).
+        int shared = Math.min(Batches.commonPrefix(prompts), shortest - positions);
+        if (shared < CandidateScorer.MIN_SHARED_PREFIX) shared = 0;
+        KvCache prefix = null;
+        if (shared > 0) {
+            prefix = m.newCache(1, shared);
+            m.forward(new int[][] {Arrays.copyOf(prompts.get(0), shared)}, null, prefix, null, Transformer.Logits.NONE);
         }
         double[][][] sum = new double[positions][L][d];
         int done = 0;
-        for (Batches.Batch b : Batches.of(prompts, batchSize).batches()) {
-            int T = b.slots();
+        Batches batches = shared == 0 ? Batches.of(prompts, batchSize) : Batches.suffixes(prompts, shared, batchSize);
+        for (Batches.Batch b : batches.batches()) {
+            int[] last = b.last();
             Hooks h = new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
                 for (int s = 0; s < a.batch; s++) {
                     for (int p = 0; p < positions; p++) {
-                        int row = a.row(s, T - positions + p);
+                        int row = a.row(s, last[s] - positions + 1 + p);
                         double[] acc = sum[p][a.layer];
                         for (int i = 0; i < d; i++) acc[i] += a.get(row, i);
                     }
                 }
             });
-            m.forward(b.tokens(), b.padding(), null, h, Transformer.Logits.NONE);
+            KvCache cache = prefix == null ? null : KvCache.sharedPrefix(prefix, b.size(), shared + b.slots());
+            m.forward(b.tokens(), b.padding(), cache, h, Transformer.Logits.NONE);
             done += b.size();
             if (progress != null) progress.accept(done);
         }
