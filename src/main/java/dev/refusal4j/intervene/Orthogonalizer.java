@@ -48,6 +48,7 @@ public final class Orthogonalizer {
         double[] unit = OrthogonalPlan.unit(r);
         TensorNames names = new TensorNames(cfg);
         try (ModelFiles files = ModelFiles.open(modelDir)) {
+            warmUpKernels(files, cfg);
             new ModelWeights(cfg, files); // every name and shape checked before anything is written
             OrthogonalPlan plan = new OrthogonalPlan(cfg, files, unit);
             String embed = names.embed(), lmHead = names.lmHead();
@@ -125,6 +126,31 @@ public final class Orthogonalizer {
                 for (FileChannel ch : inputs.values()) ch.close();
             }
         }
+    }
+
+    /** Model size above which compiling the vector kernels ahead pays off. */
+    private static final long WARM_UP_ABOVE = 64L << 20;
+
+    /**
+     * Compiles the BF16 kernels on a spare core while this thread checks the model and copies the
+     * unmodified tensors (which go first, see {@link StreamedTensor#late}): a run lasts seconds, and
+     * the first rows would otherwise go through the uncompiled Vector API, a hundred times slower.
+     * The thread maps its own few bytes of the input (the JIT specializes on the segment classes),
+     * so it may outlive the export.
+     */
+    private static void warmUpKernels(ModelFiles files, ModelConfig cfg) {
+        long bytes = 0;
+        for (SafetensorsFile f : files.files()) bytes += f.tensors().values().stream().mapToLong(t -> t.end() - t.begin()).sum();
+        if (cfg.dtype != dev.refusal4j.tensor.DType.BF16 || bytes < WARM_UP_ABOVE) return;
+        SafetensorsFile first = files.files().get(0);
+        Thread.ofPlatform().daemon().name("refusal4j-export-warmup").start(() -> {
+            try (FileChannel ch = FileChannel.open(first.path, StandardOpenOption.READ); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                Bf16Rows.warmUp(ch.map(FileChannel.MapMode.READ_ONLY, first.dataStart, 4096, arena),
+                        java.lang.foreign.MemorySegment.ofBuffer(java.nio.ByteBuffer.allocateDirect(4096)));
+            } catch (IOException | RuntimeException e) {
+                // only a speed-up: the export itself reports any real problem with the file
+            }
+        });
     }
 
     /** Copies every file not written by the export (tokenizer, template, generation config, ...), following symlinks. */

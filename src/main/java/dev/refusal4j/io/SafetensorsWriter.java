@@ -34,6 +34,15 @@ public final class SafetensorsWriter {
         /** Writes exactly byteSize() bytes. */
         void writeTo(FileChannel out) throws IOException;
 
+        /**
+         * Whether to write this tensor after all the others (its place in the file is the same). An
+         * exporter that computes some tensors and copies the rest lets the copies go first, while
+         * its kernels are still being compiled.
+         */
+        default boolean late() {
+            return false;
+        }
+
         default long byteSize() {
             long n = TensorInfo.dtypeBytes(dtype());
             for (long d : shape()) n *= d;
@@ -116,12 +125,17 @@ public final class SafetensorsWriter {
         Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             while (head.hasRemaining()) ch.write(head);
-            for (int i = 0; i < tensors.size(); i++) {
-                long before = ch.position();
-                tensors.get(i).writeTo(ch);
-                long wrote = ch.position() - before;
-                if (wrote != sizes.get(i)) {
-                    throw new IOException("tensor '" + tensors.get(i).name() + "' wrote " + wrote + " bytes, expected " + sizes.get(i));
+            for (boolean late : new boolean[] {false, true}) {
+                long start = head.limit();
+                for (int i = 0; i < tensors.size(); i++) {
+                    Source t = tensors.get(i);
+                    if (t.late() == late) {
+                        ch.position(start);
+                        t.writeTo(ch);
+                        long wrote = ch.position() - start;
+                        if (wrote != sizes.get(i)) throw new IOException("tensor '" + t.name() + "' wrote " + wrote + " bytes, expected " + sizes.get(i));
+                    }
+                    start += sizes.get(i);
                 }
             }
             ch.force(true);
