@@ -29,6 +29,8 @@ final class Bf16Rows {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int L = F.length();
     static final int BLOCK = 2 * L; // BF16 elements per int vector
+    /** Row bytes of {@link #warmUp}: whole blocks and a tail, short because the first calls are interpreted. */
+    static final int WARM_UP_BYTES = 2 * (2 * BLOCK + BLOCK / 2);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int HIGH = 0xFFFF0000;
@@ -114,11 +116,11 @@ final class Bf16Rows {
      * Runs every kernel a few thousand times on small rows, so that the JIT has compiled them before
      * the first real tensor arrives: until then the Vector API runs in the interpreter or C1, some
      * hundred times slower, and an export lasts only seconds. {@code src} should be a mapped segment
-     * and {@code dst} a direct buffer's, of at least 4 · BLOCK bytes each, as in the real calls
+     * and {@code dst} a direct buffer's, of {@link #WARM_UP_BYTES} bytes each, as in the real calls
      * (the JIT specializes on their classes); their contents do not matter.
      */
     static void warmUp(MemorySegment src, MemorySegment dst) {
-        int n = 2 * BLOCK + BLOCK / 2; // whole blocks and a tail, short: the first calls are interpreted
+        int n = WARM_UP_BYTES / 2;
         float[] u = new float[n], s = new float[n];
         java.util.Arrays.fill(u, 0.25f);
         for (int k = 0; k < 3000; k++) {

@@ -35,12 +35,12 @@ public final class SafetensorsWriter {
         void writeTo(FileChannel out) throws IOException;
 
         /**
-         * Whether to write this tensor after all the others (its place in the file is the same). An
-         * exporter that computes some tensors and copies the rest lets the copies go first, while
-         * its kernels are still being compiled.
+         * When to write this tensor: in ascending order, ties in list order; its place in the file
+         * is the same either way. An exporter that computes some tensors and copies the rest lets
+         * the copies go first, while its kernels are still being compiled.
          */
-        default boolean late() {
-            return false;
+        default int writeOrder() {
+            return 0;
         }
 
         default long byteSize() {
@@ -125,11 +125,11 @@ public final class SafetensorsWriter {
         Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             while (head.hasRemaining()) ch.write(head);
-            for (boolean late : new boolean[] {false, true}) {
+            for (int order : tensors.stream().mapToInt(Source::writeOrder).distinct().sorted().toArray()) {
                 long start = head.limit();
                 for (int i = 0; i < tensors.size(); i++) {
                     Source t = tensors.get(i);
-                    if (t.late() == late) {
+                    if (t.writeOrder() == order) {
                         ch.position(start);
                         t.writeTo(ch);
                         long wrote = ch.position() - start;
