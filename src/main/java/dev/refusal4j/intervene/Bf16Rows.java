@@ -3,7 +3,6 @@ package dev.refusal4j.intervene;
 import dev.refusal4j.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -67,27 +66,31 @@ final class Bf16Rows {
 
     /** Σ_j row_j · u_j over the n BF16 elements at byte offset {@code off}; u paired. */
     static float dot(MemorySegment row, long off, float[] u, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int k = 0, blocks = n - n % BLOCK, pairs = n - n % (2 * BLOCK);
-        for (; k < pairs; k += 2 * BLOCK) {
-            IntVector v = IntVector.fromMemorySegment(I, row, off + 2L * k, LE);
-            IntVector w = IntVector.fromMemorySegment(I, row, off + 2L * (k + BLOCK), LE);
-            a0 = even(v).fma(FloatVector.fromArray(F, u, k), a0);
-            a1 = odd(v).fma(FloatVector.fromArray(F, u, k + L), a1);
-            a2 = even(w).fma(FloatVector.fromArray(F, u, k + BLOCK), a2);
-            a3 = odd(w).fma(FloatVector.fromArray(F, u, k + BLOCK + L), a3);
-        }
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int k = 0, blocks = n - n % BLOCK;
         for (; k < blocks; k += BLOCK) {
             IntVector v = IntVector.fromMemorySegment(I, row, off + 2L * k, LE);
             a0 = even(v).fma(FloatVector.fromArray(F, u, k), a0);
             a1 = odd(v).fma(FloatVector.fromArray(F, u, k + L), a1);
         }
-        float s = sum(a0.add(a1).add(a2.add(a3)));
+        float s = sum(a0.add(a1));
         for (; k < n; k++) s = Math.fma(bf16(row, off + 2L * k), u[k], s);
         return s;
     }
 
-    /** dst row = BF16(src row − scale · v) over n elements, rounded to nearest even ({@link DType#floatToBf16}); v paired. */
+    /** An embedding row: dst = BF16(x − (u·x) u), u paired; non-finite rows take the exact scalar path. */
+    static void projectRow(MemorySegment src, long srcOff, float[] u, MemorySegment dst, long dstOff, int n) {
+        float d = dot(src, srcOff, u, n);
+        // a finite u·x means a finite row (an Inf or NaN element, times u_j or 0, is not finite)
+        if (Float.isFinite(d)) subtractScaled(src, srcOff, u, d, dst, dstOff, n);
+        else subtractScaledExact(src, srcOff, u, d, dst, dstOff, 0, n);
+    }
+
+    /**
+     * dst row = BF16(src row − scale · v) over n elements, rounded to nearest even like
+     * {@link DType#floatToBf16}; v paired. Every input must be finite (then no NaN can arise, and the
+     * rounding needs no NaN case: an overflow still rounds to the infinity it should).
+     */
     static void subtractScaled(MemorySegment src, long srcOff, float[] v, float scale, MemorySegment dst, long dstOff, int n) {
         FloatVector minus = FloatVector.broadcast(F, -scale);
         int k = 0, blocks = n - n % BLOCK;
@@ -97,7 +100,27 @@ final class Bf16Rows {
             IntVector o = round(minus.fma(FloatVector.fromArray(F, v, k + L), odd(x)));
             e.lanewise(VectorOperators.LSHR, 16).or(o.and(HIGH)).intoMemorySegment(dst, dstOff + 2L * k, LE);
         }
-        for (; k < n; k++) dst.set(I16, dstOff + 2L * k, DType.floatToBf16(Math.fma(-scale, v[k], bf16(src, srcOff + 2L * k))));
+        subtractScaledExact(src, srcOff, v, scale, dst, dstOff, k, n);
+    }
+
+    /** Elements [from, n) of {@link #subtractScaled} one by one, for any input (NaN stays NaN); v paired. */
+    static void subtractScaledExact(MemorySegment src, long srcOff, float[] v, float scale, MemorySegment dst, long dstOff, int from, int n) {
+        for (int k = from; k < n; k++) {
+            float x = bf16(src, srcOff + 2L * k);
+            dst.set(I16, dstOff + 2L * k, DType.floatToBf16(Math.fma(-scale, v[pairedIndex(k, n)], x)));
+        }
+    }
+
+    /** Where element k of a row of n lies in paired order. */
+    static int pairedIndex(int k, int n) {
+        if (k >= n - n % BLOCK) return k;
+        int j = k % BLOCK;
+        return k - j + (j % 2 == 0 ? j / 2 : L + j / 2);
+    }
+
+    static boolean allFinite(float[] v) {
+        for (float x : v) if (!Float.isFinite(x)) return false;
+        return true;
     }
 
     /** s[c0 .. c1) += u · row[c0 .. c1) (c0 a multiple of {@link #BLOCK}); s paired over the whole row. */
@@ -125,7 +148,7 @@ final class Bf16Rows {
         java.util.Arrays.fill(u, 0.25f);
         for (int k = 0; k < 3000; k++) {
             float d = dot(src, 0, u, n);
-            subtractScaled(src, 0, u, Float.isFinite(d) ? d : 0, dst, 0, n);
+            subtractScaled(src, 0, u, Float.isFinite(d) ? d : 0, dst, 0, n); // the bytes may be NaNs: only the speed matters
             accumulate(src, 0, 0.5f, s, 0, n, n);
         }
     }
@@ -138,16 +161,10 @@ final class Bf16Rows {
         return x.and(HIGH).reinterpretAsFloats();
     }
 
-    /**
-     * F32 to BF16 bits in the upper half of each lane (round to nearest even; the lower half is
-     * garbage): bits + 0x7FFF + (bit 16). A NaN becomes its quiet upper half instead, as in
-     * {@link DType#floatToBf16}, since the rounding carry could turn it into an infinity or flip its sign.
-     */
+    /** Finite F32 to BF16 bits in the upper half of each lane (the lower half is garbage): round to nearest even. */
     private static IntVector round(FloatVector f) {
         IntVector b = f.reinterpretAsInts();
-        IntVector r = b.add(b.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
-        VectorMask<Integer> nan = f.test(VectorOperators.IS_NAN).cast(I);
-        return r.blend(b.or(0x00400000), nan);
+        return b.add(b.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF);
     }
 
     private static float bf16(MemorySegment seg, long off) {

@@ -176,11 +176,13 @@ final class StreamedTensor implements SafetensorsWriter.Source {
     /** BF16 rows [first, first + n) (src holds exactly them) orthogonalized into dst in float lanes (see {@link Bf16Rows}). */
     private static void projectBf16Rows(MemorySegment src, int first, int n, int cols, double[] u, float[] paired, boolean output, MemorySegment dst) {
         long rowBytes = 2L * cols;
+        // output projection: row i loses u_i (uᵀW), in vector lanes when uᵀW is finite (then so is W)
+        boolean finite = output && Bf16Rows.allFinite(paired);
         for (int i = 0; i < n; i++) {
             long o = i * rowBytes;
-            // output projection: row i loses u_i (uᵀW); embedding row: loses (u·row) u
-            float scale = output ? (float) u[first + i] : Bf16Rows.dot(src, o, paired, cols);
-            Bf16Rows.subtractScaled(src, o, paired, scale, dst, o, cols);
+            if (!output) Bf16Rows.projectRow(src, o, paired, dst, o, cols); // embedding row: loses (u·row) u
+            else if (finite) Bf16Rows.subtractScaled(src, o, paired, (float) u[first + i], dst, o, cols);
+            else Bf16Rows.subtractScaledExact(src, o, paired, (float) u[first + i], dst, o, 0, cols);
         }
     }
 

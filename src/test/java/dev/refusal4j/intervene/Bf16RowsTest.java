@@ -13,7 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The vector BF16 kernels against their scalar definitions: every stored element is exactly
- * {@link DType#floatToBf16}(fma(−scale, v, x)) (ties, subnormals, overflow, NaN and Inf included),
+ * {@link DType#floatToBf16}(fma(−scale, v, x)) (ties, subnormals and overflow; NaN and Inf rows of
+ * the embedding through {@link Bf16Rows#projectRow}),
  * column sums equal the scalar fma loop in row order bit for bit, and dot products agree with a
  * float64 sum within float rounding. Row lengths cover whole blocks and a scalar tail.
  */
@@ -48,8 +49,12 @@ class Bf16RowsTest {
     @Test
     void pairedOrderRoundTrips() {
         double[] v = gaussian(new SplittableRandom(1), 4099);
-        float[] back = Bf16Rows.natural(Bf16Rows.paired(v, 0, v.length));
-        for (int j = 0; j < v.length; j++) assertThat(back[j]).isEqualTo((float) v[j]);
+        float[] p = Bf16Rows.paired(v, 0, v.length);
+        float[] back = Bf16Rows.natural(p);
+        for (int j = 0; j < v.length; j++) {
+            assertThat(back[j]).isEqualTo((float) v[j]);
+            assertThat(p[Bf16Rows.pairedIndex(j, v.length)]).as("pairedIndex(%d)", j).isEqualTo((float) v[j]);
+        }
     }
 
     @Test
@@ -57,19 +62,40 @@ class Bf16RowsTest {
         SplittableRandom r = new SplittableRandom(7);
         for (int n : LENGTHS) {
             for (int trial = 0; trial < 20; trial++) {
-                MemorySegment src = randomRow(r, n, trial % 4 == 0);
+                MemorySegment src = randomRow(r, n, false); // finite, some overflow after the subtraction
                 double[] v = gaussian(r, n);
                 // ties: make some v exact so that x − s·v lands on a BF16 midpoint
                 if (trial % 2 == 1) for (int j = 0; j < n; j += 3) v[j] = Math.scalb(1.0, -9);
                 float scale = trial % 2 == 1 ? 1f : (float) r.nextGaussian() * 100;
                 MemorySegment dst = Arena.ofAuto().allocate(2L * n);
                 Bf16Rows.subtractScaled(src, 0, Bf16Rows.paired(v, 0, n), scale, dst, 0, n);
-                for (int j = 0; j < n; j++) {
-                    float x = DType.bf16ToFloat(src.get(I16, 2L * j));
-                    short want = DType.floatToBf16(Math.fma(-scale, (float) v[j], x));
-                    assertThat(dst.get(I16, 2L * j)).as("n=%d element %d: %s - %s * %s", n, j, x, scale, (float) v[j]).isEqualTo(want);
-                }
+                assertRounded(src, v, scale, dst, n);
             }
+        }
+    }
+
+    /** Embedding rows, NaN and Inf elements included (those rows take the scalar path). */
+    @Test
+    void projectRowSubtractsItsOwnComponentAndKeepsNaNs() {
+        SplittableRandom r = new SplittableRandom(8);
+        for (int n : LENGTHS) {
+            for (int trial = 0; trial < 20; trial++) {
+                MemorySegment src = randomRow(r, n, trial % 2 == 0);
+                double[] u = gaussian(r, n);
+                float[] up = Bf16Rows.paired(u, 0, n);
+                MemorySegment dst = Arena.ofAuto().allocate(2L * n);
+                Bf16Rows.projectRow(src, 0, up, dst, 0, n);
+                assertRounded(src, u, Bf16Rows.dot(src, 0, up, n), dst, n);
+            }
+        }
+    }
+
+    /** Every dst element is exactly floatToBf16(fma(−scale, v_j, x_j)). */
+    private static void assertRounded(MemorySegment src, double[] v, float scale, MemorySegment dst, int n) {
+        for (int j = 0; j < n; j++) {
+            float x = DType.bf16ToFloat(src.get(I16, 2L * j));
+            short want = DType.floatToBf16(Math.fma(-scale, (float) v[j], x));
+            assertThat(dst.get(I16, 2L * j)).as("n=%d element %d: %s - %s * %s", n, j, x, scale, (float) v[j]).isEqualTo(want);
         }
     }
 
