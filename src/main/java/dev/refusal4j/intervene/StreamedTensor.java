@@ -41,6 +41,25 @@ final class StreamedTensor implements SafetensorsWriter.Source {
             this.total = total;
         }
 
+        private final java.util.Set<FileChannel> flushed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+        /**
+         * Starts writing the file's bytes so far (the copies, which go first) to disk on another thread,
+         * once per file, so that the disk works while the kernels compute and the fsync before the
+         * rename finds only the computed tensors left. A failure here is ignored: that final fsync
+         * reports any real write error.
+         */
+        void flushEarly(FileChannel out) {
+            if (!flushed.add(out)) return;
+            Thread.ofPlatform().daemon().name("refusal4j-export-flush").start(() -> {
+                try {
+                    out.force(false);
+                } catch (IOException closedOrFailed) {
+                    // the file was finished and closed meanwhile, or its final fsync reports the error
+                }
+            });
+        }
+
         void advance(String tensor, long bytes) throws IOException {
             if (cancelled) throw new java.io.InterruptedIOException("export cancelled");
             done += bytes;
@@ -116,6 +135,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         boolean bf16 = dt == DType.BF16;
         double[] colSums = outputProjection && !bf16 ? columnSums(dt, rows, cols, u, windowRows) : null;
         float[] paired = !bf16 ? null : outputProjection ? bf16ColumnSums(rows, cols, u, windowRows) : Bf16Rows.paired(u, 0, cols);
+        progress.flushEarly(out);
         long base = out.position();
         for (int w0 = 0; w0 < rows; w0 += windowRows) {
             final int wn = Math.min(windowRows, rows - w0), first = w0;
