@@ -41,9 +41,6 @@ public final class CandidateScorer {
         void candidateDone(int pos, int layer);
     }
 
-    /** Below this many shared tokens a separate prefix pass is not worth its own forward call. */
-    static final int MIN_SHARED_PREFIX = 4;
-
     private final Transformer model;
     private final int[] refusalTokens;
     private final int batchSize;
@@ -61,28 +58,18 @@ public final class CandidateScorer {
         this.sharePrefix = sharePrefix;
     }
 
-    /** A prompt set cut into its shared prefix and batches of what follows it. */
+    /** A prompt set cut after its shared prefix. */
     private final class PromptSet {
         final int count;
-        final int[] prefix; // shared first tokens; empty: whole prompts, left-padded
-        final Batches batches;
+        final SharedPrefix shared;
 
         PromptSet(List<int[]> prompts, int prefixLength) {
             this.count = prompts.size();
-            this.prefix = prefixLength == 0 ? new int[0] : Arrays.copyOf(prompts.get(0), prefixLength);
-            this.batches = prefixLength == 0 ? Batches.of(prompts, batchSize) : Batches.suffixes(prompts, prefixLength, batchSize);
+            this.shared = new SharedPrefix(prompts, prefixLength, batchSize);
         }
 
-        /**
-         * Runs the prefix under {@code hooks}; null when there is none. With a start layer the run
-         * continues {@code base} (a copy of the baseline prefix cache, whose earlier layers stay valid).
-         */
         KvCache prefixCache(Hooks hooks, KvCache base, Transformer.Start start) {
-            if (prefix.length == 0) return null;
-            KvCache c = base == null ? model.newCache(1, prefix.length) : base.copy();
-            c.truncate(0);
-            model.forward(new int[][] {prefix}, null, c, hooks, Transformer.Logits.NONE, null, start);
-            return c;
+            return shared.run(model, hooks, base, start);
         }
 
         /**
@@ -94,10 +81,10 @@ public final class CandidateScorer {
         float[][] lastLogits(KvCache prefixCache, IntFunction<Hooks> hooks, IntFunction<Transformer.Start> starts) {
             int V = model.config.vocab;
             float[][] out = new float[count][];
-            List<Batches.Batch> bs = batches.batches();
+            List<Batches.Batch> bs = shared.batches.batches();
             for (int i = 0; i < bs.size(); i++) {
                 Batches.Batch b = bs.get(i);
-                KvCache cache = prefixCache == null ? null : KvCache.sharedPrefix(prefixCache, b.size(), prefix.length + b.slots());
+                KvCache cache = shared.cacheFor(prefixCache, b);
                 Transformer.Start start = starts == null ? null : starts.apply(i);
                 float[] logits = model.forward(b.tokens(), b.padding(), cache, hooks == null ? null : hooks.apply(i),
                         Transformer.Logits.LAST, b.last(), start);
@@ -108,8 +95,7 @@ public final class CandidateScorer {
     }
 
     private int prefixLength(List<int[]> prompts) {
-        int n = sharePrefix ? Batches.commonPrefix(prompts) : 0;
-        return n >= MIN_SHARED_PREFIX ? n : 0;
+        return sharePrefix ? SharedPrefix.length(prompts, 1) : 0;
     }
 
     /** Last-position logits of each prompt under the given hooks, [prompt][vocab]. */
@@ -139,7 +125,7 @@ public final class CandidateScorer {
         // and of each batch) from which the induce passes start.
         float[][] prefixResid = new float[L][];
         KvCache basePrefix = harmless.prefixCache(saveResidPre(prefixResid), null, null);
-        int nb = harmless.batches.batches().size();
+        int nb = harmless.shared.batches.batches().size();
         float[][][] batchResid = new float[nb][L][];
         float[][] base = harmless.lastLogits(basePrefix, i -> saveResidPre(batchResid[i]), null);
 

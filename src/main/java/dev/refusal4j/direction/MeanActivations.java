@@ -4,7 +4,6 @@ import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.KvCache;
 import dev.refusal4j.model.Transformer;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -22,24 +21,15 @@ public final class MeanActivations {
      */
     public static double[][][] residPre(Transformer m, List<int[]> prompts, int positions, int batchSize, IntConsumer progress) {
         int L = m.config.layers, d = m.config.hidden;
-        int shortest = Integer.MAX_VALUE;
         for (int[] p : prompts) {
             if (p.length < positions) throw new IllegalArgumentException("a prompt of " + p.length + " tokens is shorter than the " + positions + " post-instruction positions");
-            shortest = Math.min(shortest, p.length);
         }
-        // The template's tokens before the instruction are the same in every prompt: run them once
-        // and continue each prompt from their cache (the positions read are never in the prefix).
-        int shared = Math.min(Batches.commonPrefix(prompts), shortest - positions);
-        if (shared < CandidateScorer.MIN_SHARED_PREFIX) shared = 0;
-        KvCache prefix = null;
-        if (shared > 0) {
-            prefix = m.newCache(1, shared);
-            m.forward(new int[][] {Arrays.copyOf(prompts.get(0), shared)}, null, prefix, null, Transformer.Logits.NONE);
-        }
+        // The positions read are never in the shared prefix.
+        SharedPrefix shared = new SharedPrefix(prompts, SharedPrefix.length(prompts, positions), batchSize);
+        KvCache prefix = shared.run(m, null, null, null);
         double[][][] sum = new double[positions][L][d];
         int done = 0;
-        Batches batches = shared == 0 ? Batches.of(prompts, batchSize) : Batches.suffixes(prompts, shared, batchSize);
-        for (Batches.Batch b : batches.batches()) {
+        for (Batches.Batch b : shared.batches.batches()) {
             int[] last = b.last();
             Hooks h = new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
                 for (int s = 0; s < a.batch; s++) {
@@ -50,8 +40,7 @@ public final class MeanActivations {
                     }
                 }
             });
-            KvCache cache = prefix == null ? null : KvCache.sharedPrefix(prefix, b.size(), shared + b.slots());
-            m.forward(b.tokens(), b.padding(), cache, h, Transformer.Logits.NONE);
+            m.forward(b.tokens(), b.padding(), shared.cacheFor(prefix, b), h, Transformer.Logits.NONE);
             done += b.size();
             if (progress != null) progress.accept(done);
         }
