@@ -1,5 +1,6 @@
 package dev.refusal4j.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -7,27 +8,27 @@ import picocli.CommandLine.Command;
 @Command(name = "refusal4j",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
-        description = "Find, test and remove the refusal direction of Hugging Face chat models (Arditi et al., 2024).",
-        subcommands = {
-                CommandLine.HelpCommand.class,
-                ForwardCommand.class,
-                BenchCommand.class,
-                TokenizeCommand.class,
-                TemplateCommand.class,
-                GenerateCommand.class,
-                ChatCommand.class,
-                RunCommand.class,
-                StageCommands.Directions.class,
-                StageCommands.Select.class,
-                StageCommands.Evaluate.class,
-                JudgeCommand.class,
-                PromptsCommand.class,
-                AbliterateCommand.class,
-                ExportControlVectorCommand.class,
-                ReportCommand.class,
-                TrainOrganismCommand.class,
-        })
+        description = "Find, test and remove the refusal direction of Hugging Face chat models (Arditi et al., 2024).")
 public final class Main {
+    /** The sub-commands, each named by its own {@code @Command(name = ...)}. */
+    static final List<Class<?>> COMMANDS = List.of(
+            CommandLine.HelpCommand.class,
+            ForwardCommand.class,
+            BenchCommand.class,
+            TokenizeCommand.class,
+            TemplateCommand.class,
+            GenerateCommand.class,
+            ChatCommand.class,
+            RunCommand.class,
+            StageCommands.Directions.class,
+            StageCommands.Select.class,
+            StageCommands.Evaluate.class,
+            JudgeCommand.class,
+            PromptsCommand.class,
+            AbliterateCommand.class,
+            ExportControlVectorCommand.class,
+            ReportCommand.class,
+            TrainOrganismCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -36,7 +37,21 @@ public final class Main {
     /** Runs the CLI and returns the exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // Building a sub-command's model is picocli reflection over its options; doing it for every
+        // sub-command cost about a third of a second at each start. A run of one sub-command
+        // builds only that one; anything else (help, usage, a typo) gets them all.
+        boolean version = args.length == 1 && (args[0].equals("-V") || args[0].equals("--version"));
+        Class<?> only = args.length == 0 ? null : find(args[0]);
+        for (Class<?> c : version ? List.<Class<?>>of() : only != null ? List.<Class<?>>of(only) : COMMANDS) cl.addSubcommand(c);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         return cl.execute(args);
+    }
+
+    private static Class<?> find(String name) {
+        for (Class<?> c : COMMANDS) {
+            Command cmd = c.getAnnotation(Command.class);
+            if (cmd != null && cmd.name().equals(name) && c != CommandLine.HelpCommand.class) return c;
+        }
+        return null;
     }
 }
