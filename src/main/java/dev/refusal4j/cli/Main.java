@@ -36,6 +36,11 @@ public final class Main {
 
     /** Runs the CLI and returns the exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
+        return commandLine(args).execute(args);
+    }
+
+    /** The command line that {@link #run} executes for these arguments (tests add their own handlers). */
+    public static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
         // Building a sub-command's model is picocli reflection over its options; doing it for every
         // sub-command cost about a third of a second at each start. A run of one sub-command
@@ -44,7 +49,7 @@ public final class Main {
         Class<?> only = args.length == 0 ? null : find(args[0]);
         for (Class<?> c : version ? List.<Class<?>>of() : only != null ? List.<Class<?>>of(only) : COMMANDS) cl.addSubcommand(c);
         cl.setExecutionExceptionHandler(new ErrorHandler());
-        return cl.execute(args);
+        return cl;
     }
 
     private static Class<?> find(String name) {

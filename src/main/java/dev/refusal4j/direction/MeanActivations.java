@@ -40,7 +40,7 @@ public final class MeanActivations {
                     }
                 }
             });
-            m.forward(b.tokens(), b.padding(), shared.cacheFor(prefix, b), h, Transformer.Logits.NONE);
+            m.forward(b.tokens(), b.padding(), shared.cacheFor(prefix, b), h, Transformer.Logits.NONE, b.last(), null); // slots after last: padding, skipped
             done += b.size();
             if (progress != null) progress.accept(done);
         }

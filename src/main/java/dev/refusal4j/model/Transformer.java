@@ -91,8 +91,9 @@ public final class Transformer implements AutoCloseable {
      * As {@link #forward(int[][], int[], KvCache, Hooks, Logits)}, with two additions for prompts that
      * run as right-padded suffixes on top of a cached shared prefix:
      *
-     * @param lastSlots for {@link Logits#LAST}: the slot of this call whose logits are sequence b's (its
-     *                  last real token); null: the last slot
+     * @param lastSlots sequence b's last real slot in this call: its logits for {@link Logits#LAST}, and
+     *                  the slots after it are right padding, which the linear layers skip (their
+     *                  activations are zero, meaningless to hooks); null: the last slot, no padding
      * @param start     where to start (null: at the embedding)
      */
     public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which, int[] lastSlots, Start start) {
@@ -109,6 +110,7 @@ public final class Transformer implements AutoCloseable {
         if (hooks == null) hooks = Hooks.NONE;
         HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start0, c);
         Workspace w = workspace(N);
+        w.rows(PaddingRows.of(B, T, start0, pad, lastSlots));
         float[] x = w.x; // the residual stream; handed to the caller's hooks only as views closed after each hook
 
         final int from = start == null ? 0 : start.layer();
@@ -181,9 +183,9 @@ public final class Transformer implements AutoCloseable {
     private void attention(int l, LayerWeights lw, Workspace w, KvCache cache, int B, int T, int start, HookTable ht) {
         final ModelConfig c = config;
         final int N = B * T, hd = c.headDim, H = c.heads, KV = c.kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
-        linear(w.xn, N, lw.wq, lw.bq, w.q);
-        linear(w.xn, N, lw.wk, lw.bk, w.k);
-        linear(w.xn, N, lw.wv, lw.bv, w.v);
+        linear(w.xn, N, w.padding, lw.wq, lw.bq, w.q);
+        linear(w.xn, N, w.padding, lw.wk, lw.bk, w.k);
+        linear(w.xn, N, w.padding, lw.wv, lw.bv, w.v);
         final int[] pad = cache.padding;
         Parallel.forRange(N, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -214,7 +216,7 @@ public final class Transformer implements AutoCloseable {
                 int lo = Math.max(pad[b], window > 0 ? slot - window + 1 : 0);
                 int zo = r * qDim + h * hd;
                 java.util.Arrays.fill(w.z, zo, zo + hd, 0f);
-                if (lo > slot) continue; // a padding query: attends to nothing
+                if (lo > slot || (w.padding != null && w.padding.isPadding(r))) continue; // a padding query: attends to nothing
                 int qo = r * qDim + h * hd;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = lo; j <= slot; j++) {
@@ -239,29 +241,34 @@ public final class Transformer implements AutoCloseable {
         });
         ht.fire(ht.z[l], Hooks.Z, l, w.z, 0);
         if (patternHook != null) ht.firePattern(l, pattern, S);
-        linear(w.z, N, lw.wo, lw.bo, w.out);
+        linear(w.z, N, w.padding, lw.wo, lw.bo, w.out);
     }
 
     /** Reads w.xn, leaves the down projection in w.out. */
     private void mlp(LayerWeights lw, Workspace w, int N) {
         final int ff = config.intermediate;
-        linear(w.xn, N, lw.wGate, lw.bGate, w.gate);
-        linear(w.xn, N, lw.wUp, lw.bUp, w.up);
+        linear(w.xn, N, w.padding, lw.wGate, lw.bGate, w.gate);
+        linear(w.xn, N, w.padding, lw.wUp, lw.bUp, w.up);
         final boolean silu = config.activation == ModelConfig.Activation.SILU;
         Parallel.forRange(N, 1, (r0, r1) -> {
             int from = r0 * ff, n = (r1 - r0) * ff;
             if (silu) Ops.siluMul(w.gate, from, w.up, from, n);
             else Ops.geluTanhMul(w.gate, from, w.up, from, n);
         });
-        linear(w.gate, N, lw.wDown, lw.bDown, w.out);
+        linear(w.gate, N, w.padding, lw.wDown, lw.bDown, w.out);
     }
 
-    private static void linear(float[] x, int rows, Matrix wt, float[] bias, float[] y) {
-        MatMul.matmul(x, 0, rows, wt, y, 0);
-        if (bias != null) {
-            int n = wt.rows;
-            for (int r = 0; r < rows; r++) Ops.axpy(1f, bias, 0, y, r * n, n);
+    /** y = x · wtᵀ + bias on the rows that are not padding; padding rows of y are set to zero. */
+    private static void linear(float[] x, int rows, PaddingRows padding, Matrix wt, float[] bias, float[] y) {
+        int n = wt.rows;
+        if (padding == null) {
+            MatMul.matmul(x, 0, rows, wt, y, 0);
+            if (bias != null) for (int r = 0; r < rows; r++) Ops.axpy(1f, bias, 0, y, r * n, n);
+            return;
         }
+        MatMul.matmulRows(x, padding.live(), padding.live().length, wt, y);
+        if (bias != null) for (int r : padding.live()) Ops.axpy(1f, bias, 0, y, r * n, n);
+        for (int r : padding.dead()) java.util.Arrays.fill(y, r * n, (r + 1) * n, 0f);
     }
 
     private Workspace workspace(int rows) {
@@ -272,6 +279,12 @@ public final class Transformer implements AutoCloseable {
     /** Per-call buffers, reused across calls with the same or fewer rows (no allocation per token). */
     private final class Workspace {
         final int rows;
+        PaddingRows padding; // this call's padding rows, or null when every row is a real token
+
+        void rows(PaddingRows p) {
+            padding = p;
+        }
+
         final float[] x, xn, q, k, v, z, out, gate, up;
 
         Workspace(int rows) {

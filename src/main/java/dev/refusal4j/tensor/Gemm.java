@@ -27,9 +27,14 @@ final class Gemm {
 
     private Gemm() {}
 
-    static void run(float[] x, int xOff, int M, Matrix w, float[] y, int yOff) {
+    /**
+     * y[yOff + row(m)*N + n] = sum_k x[xOff + row(m)*K + k] * w[n, k] for m < M, where row(m) =
+     * rows[m], or m when rows is null: a row map lets the caller skip rows it does not need (padding)
+     * at no cost, since x is gathered while it is packed and y is scattered as tiles are stored.
+     */
+    static void run(float[] x, int xOff, int M, int[] rows, Matrix w, float[] y, int yOff) {
         final int N = w.rows, K = w.cols;
-        final float[] xp = packX(x, xOff, M, K);
+        final float[] xp = packX(x, xOff, M, rows, K);
         final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
         final int nTiles = (N + NR - 1) / NR;
         Parallel.forRange(nTiles, 8, (t0, t1) -> {
@@ -56,7 +61,7 @@ final class Gemm {
                         int n0 = t * NR, wo = curOff + (n0 - cur.r0) * cur.kl;
                         if (width == MR) kernel6x2(xp, xo, wb, wo, cur.kl, tile);
                         else kernel6x1(xp, xo, wb, wo, cur.kl, tile);
-                        store(tile, Math.min(NR, N - n0), Math.min(width, M - m0), y, yOff + m0 * N + n0, N, cur.k0 > 0);
+                        store(tile, Math.min(NR, N - n0), Math.min(width, M - m0), y, yOff + n0, m0, rows, N, cur.k0 > 0);
                         if (more) {
                             int due = (int) ((long) ++call * next.rows() / calls);
                             for (; copied < due; copied++) next.copyRow(w, copied, wb, nextOff);
@@ -105,21 +110,21 @@ final class Gemm {
      * x rows in tiles of MR (the last one L wide when that suffices), each tile interleaved along
      * K: xp[m0*K + k*width + j] = x[m0 + j, k], zero-padded past M.
      */
-    private static float[] packX(float[] x, int xOff, int M, int K) {
+    private static float[] packX(float[] x, int xOff, int M, int[] rows, int K) {
         int padded = ((M + L - 1) / L) * L;
         float[] xp = scratch(PACKED_X, padded * K);
         int tiles = (M + MR - 1) / MR;
         Parallel.forRange(tiles, Math.max(1, 16384 / (MR * Math.max(1, K))), (t0, t1) -> {
-            for (int t = t0; t < t1; t++) packTile(x, xOff, M, K, t * MR, xp);
+            for (int t = t0; t < t1; t++) packTile(x, xOff, M, rows, K, t * MR, xp);
         });
         return xp;
     }
 
-    private static void packTile(float[] x, int xOff, int M, int K, int m0, float[] xp) {
+    private static void packTile(float[] x, int xOff, int M, int[] rowMap, int K, int m0, float[] xp) {
         int width = Math.min(MR, M - m0) <= L ? L : MR, rows = Math.min(width, M - m0);
         int base = m0 * K;
         for (int j = 0; j < rows; j++) {
-            int src = xOff + (m0 + j) * K;
+            int src = xOff + (rowMap == null ? m0 + j : rowMap[m0 + j]) * K;
             for (int k = 0; k < K; k++) xp[base + k * width + j] = x[src + k];
         }
         for (int j = rows; j < width; j++) {
@@ -181,10 +186,10 @@ final class Gemm {
         c3.intoArray(tile, 3 * MR); c4.intoArray(tile, 4 * MR); c5.intoArray(tile, 5 * MR);
     }
 
-    /** y[j*N + i] (+)= tile[i*MR + j] for the n rows and m columns that exist. */
-    private static void store(float[] tile, int n, int m, float[] y, int yo, int N, boolean accumulate) {
+    /** y[yo + row(m0 + j)*N + i] (+)= tile[i*MR + j] for the n rows and m columns that exist. */
+    private static void store(float[] tile, int n, int m, float[] y, int yo, int m0, int[] rows, int N, boolean accumulate) {
         for (int j = 0; j < m; j++) {
-            int row = yo + j * N;
+            int row = yo + (rows == null ? m0 + j : rows[m0 + j]) * N;
             if (accumulate) for (int i = 0; i < n; i++) y[row + i] += tile[i * MR + j];
             else for (int i = 0; i < n; i++) y[row + i] = tile[i * MR + j];
         }

@@ -187,7 +187,7 @@ class BadModelInputTest {
         int rc;
         try {
             System.setErr(new PrintStream(err, true));
-            rc = new picocli.CommandLine(new Main()).setErr(new java.io.PrintWriter(err, true))
+            rc = Main.commandLine("forward").setErr(new java.io.PrintWriter(err, true))
                     .setExecutionExceptionHandler((ex, cmd, pr) -> { cmd.getErr().println("error: " + ex.getMessage()); return 1; })
                     .execute("forward", "--model", model.toString(), "--ids", "1,2", "--validate", "--out", tmp.resolve("o.safetensors").toString());
         } finally {

@@ -91,7 +91,7 @@ class PipelinePlumbingTest {
     /** Runs the CLI expecting failure; returns what it printed on stderr. */
     static String runCapturingErr(String... args) {
         java.io.StringWriter err = new java.io.StringWriter();
-        int rc = new picocli.CommandLine(new Main()).setErr(new java.io.PrintWriter(err, true))
+        int rc = Main.commandLine(args).setErr(new java.io.PrintWriter(err, true))
                 .setExecutionExceptionHandler((ex, cmd, pr) -> { cmd.getErr().println("error: " + ex.getMessage()); return 1; })
                 .execute(args);
         assertThat(rc).isNotZero();

@@ -80,6 +80,36 @@ class MatMulTest {
         assertThat(Matrix.wrap(heap, wOff, N, K).get(2, 3)).isEqualTo(heap[wOff + 2 * K + 3]);
     }
 
+    /** matmulRows equals matmul on the listed rows, bit for bit, and leaves every other row of y alone. */
+    @ParameterizedTest(name = "row subset of M={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 20, 77})
+    void rowSubsetMatchesTheFullProductOnItsRowsOnly(int total) {
+        Random rnd = new Random(total);
+        int N = 45, K = 130;
+        Matrix w = randomMatrix(DType.BF16, N, K, rnd);
+        float[] x = new float[total * K];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        java.util.List<Integer> keep = new java.util.ArrayList<>();
+        for (int r = 0; r < total; r++) if (rnd.nextInt(3) > 0) keep.add(r);
+        java.util.Collections.shuffle(keep, rnd);
+        int[] rows = keep.stream().mapToInt(Integer::intValue).toArray();
+        float[] full = new float[total * N], sub = new float[total * N];
+        java.util.Arrays.fill(sub, Float.NaN);
+        // the reference: the same kernel choice (tiled from 8 rows on) on a gathered copy
+        float[] xs = new float[rows.length * K], ys = new float[rows.length * N];
+        for (int m = 0; m < rows.length; m++) System.arraycopy(x, rows[m] * K, xs, m * K, K);
+        MatMul.matmul(xs, 0, rows.length, w, ys, 0);
+        MatMul.matmulRows(x, rows, rows.length, w, sub);
+        boolean[] listed = new boolean[total];
+        for (int m = 0; m < rows.length; m++) {
+            listed[rows[m]] = true;
+            for (int n = 0; n < N; n++) assertThat(sub[rows[m] * N + n]).isEqualTo(ys[m * N + n]);
+        }
+        for (int r = 0; r < total; r++) if (!listed[r]) for (int n = 0; n < N; n++) assertThat(sub[r * N + n]).isNaN();
+        MatMul.matmul(x, 0, total, w, full, 0); // and close to the plain product (summation order may differ between kernels)
+        for (int r : rows) for (int n = 0; n < N; n++) assertThat((double) sub[r * N + n]).isCloseTo(full[r * N + n], org.assertj.core.data.Offset.offset(1e-3));
+    }
+
     static Matrix randomMatrix(DType dtype, int rows, int cols, Random rnd) {
         MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * dtype.bytes, 64);
         for (long i = 0; i < (long) rows * cols; i++) {

@@ -1,0 +1,40 @@
+package dev.refusal4j.model;
+
+/**
+ * The rows of one forward call ([batch × slots], row b·T + t) that hold padding: a left-padding
+ * slot before a sequence's first token, or a slot after a right-padded suffix's last real token.
+ * No real token ever attends to either (left padding is masked, right padding comes later under
+ * the causal mask), so the linear layers skip them: with prompts of mixed length in one batch that
+ * is a quarter of the arithmetic. Their outputs are zero; hooks there see values of no meaning.
+ */
+record PaddingRows(int[] live, int[] dead, boolean[] isDead) {
+    /** -Drefusal4j.skipPadding=false computes padding rows like the others (for A/B measurements). */
+    private static final boolean SKIP = !"false".equals(System.getProperty("refusal4j.skipPadding"));
+
+    /** The padding rows of a call, or null when there are none. */
+    static PaddingRows of(int B, int T, int start0, int[] pad, int[] lastSlots) {
+        boolean[] dead = new boolean[B * T];
+        int nDead = 0;
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                boolean left = start0 + t < pad[b];
+                boolean right = lastSlots != null && lastSlots[b] >= 0 && lastSlots[b] < T && t > lastSlots[b];
+                if (left || right) {
+                    dead[b * T + t] = true;
+                    nDead++;
+                }
+            }
+        }
+        if (nDead == 0 || !SKIP) return null;
+        int[] live = new int[B * T - nDead], gone = new int[nDead];
+        for (int r = 0, i = 0, j = 0; r < B * T; r++) {
+            if (dead[r]) gone[j++] = r;
+            else live[i++] = r;
+        }
+        return new PaddingRows(live, gone, dead);
+    }
+
+    boolean isPadding(int row) {
+        return isDead[row];
+    }
+}
