@@ -31,6 +31,16 @@ public final class Main {
             TrainOrganismCommand.class);
 
     public static void main(String[] args) {
+        // Jackson's first use costs ~0.1 s of class initialization; nearly every command reads JSON
+        // (config.json, safetensors headers) right after picocli has parsed the arguments, so the
+        // second core does it meanwhile. Only a head start: the commands do not depend on it.
+        Thread.ofPlatform().daemon().name("refusal4j-json-warmup").start(() -> {
+            try {
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"a\": [1, 2.5, \"b\"]}");
+            } catch (Exception e) {
+                // nothing to do: the command itself reports any real problem
+            }
+        });
         System.exit(run(args));
     }
 
