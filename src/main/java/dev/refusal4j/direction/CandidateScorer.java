@@ -87,7 +87,7 @@ public final class CandidateScorer {
                 KvCache cache = shared.cacheFor(prefixCache, b);
                 Transformer.Start start = starts == null ? null : starts.apply(i);
                 float[] logits = model.forward(b.tokens(), b.padding(), cache, hooks == null ? null : hooks.apply(i),
-                        Transformer.Logits.LAST, b.last(), start);
+                        Transformer.Logits.LAST_ONLY, b.last(), start);
                 for (int j = 0; j < b.size(); j++) out[b.indices()[j]] = Arrays.copyOfRange(logits, j * V, (j + 1) * V);
             }
             return out;

@@ -34,6 +34,21 @@ record PaddingRows(int[] live, int[] dead, boolean[] isDead) {
         return new PaddingRows(live, gone, dead);
     }
 
+    /** Every row but each sequence's last slot ({@code lastSlots[b]}, or T - 1 when null). */
+    static PaddingRows only(int B, int T, int[] lastSlots) {
+        boolean[] dead = new boolean[B * T];
+        java.util.Arrays.fill(dead, true);
+        int[] live = new int[B], gone = new int[B * T - B];
+        for (int b = 0; b < B; b++) {
+            int slot = lastSlots == null ? T - 1 : lastSlots[b];
+            if (slot < 0 || slot >= T) throw new IllegalArgumentException("last slot " + slot + " of sequence " + b + " is outside [0, " + T + ")");
+            live[b] = b * T + slot;
+            dead[live[b]] = false;
+        }
+        for (int r = 0, j = 0; r < B * T; r++) if (dead[r]) gone[j++] = r;
+        return new PaddingRows(live, gone, dead);
+    }
+
     boolean isPadding(int row) {
         return isDead[row];
     }

@@ -31,7 +31,13 @@ public final class Transformer implements AutoCloseable {
     private Workspace ws; // grown on demand
 
     /** Which rows get logits. */
-    public enum Logits { ALL, LAST, NONE }
+    /**
+     * Which logits a forward call returns. {@code LAST_ONLY} returns what {@code LAST} does and
+     * computes less: past the final layer's keys and values only each sequence's last slot goes on
+     * (its query, attention output and MLP), as llama.cpp does for prompt processing; the final
+     * layer's hooks after its key/value projections then see zeros at every other slot.
+     */
+    public enum Logits { ALL, LAST, LAST_ONLY, NONE }
 
     public Transformer(Path dir, ModelConfig config, ModelFiles files) {
         this.dir = dir;
@@ -111,6 +117,7 @@ public final class Transformer implements AutoCloseable {
         HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start0, c);
         Workspace w = workspace(N);
         w.rows(PaddingRows.of(B, T, start0, pad, lastSlots));
+        PaddingRows lastRowsOnly = which == Logits.LAST_ONLY ? PaddingRows.only(B, T, lastSlots) : null;
         float[] x = w.x; // the residual stream; handed to the caller's hooks only as views closed after each hook
 
         final int from = start == null ? 0 : start.layer();
@@ -135,6 +142,7 @@ public final class Transformer implements AutoCloseable {
 
         for (int l = from; l < c.layers; l++) {
             LayerWeights lw = weights.layers[l];
+            w.queries = l == c.layers - 1 && lastRowsOnly != null ? lastRowsOnly : w.padding;
             ht.fire(ht.residPre[l], Hooks.RESID_PRE, l, x, 0);
             // x = x + attn(norm1(x))
             Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.attnNorm, c.eps, c.normPlusOne);
@@ -183,7 +191,7 @@ public final class Transformer implements AutoCloseable {
     private void attention(int l, LayerWeights lw, Workspace w, KvCache cache, int B, int T, int start, HookTable ht) {
         final ModelConfig c = config;
         final int N = B * T, hd = c.headDim, H = c.heads, KV = c.kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
-        linear(w.xn, N, w.padding, lw.wq, lw.bq, w.q);
+        linear(w.xn, N, w.queries, lw.wq, lw.bq, w.q);
         linear(w.xn, N, w.padding, lw.wk, lw.bk, w.k);
         linear(w.xn, N, w.padding, lw.wv, lw.bv, w.v);
         final int[] pad = cache.padding;
@@ -216,7 +224,7 @@ public final class Transformer implements AutoCloseable {
                 int lo = Math.max(pad[b], window > 0 ? slot - window + 1 : 0);
                 int zo = r * qDim + h * hd;
                 java.util.Arrays.fill(w.z, zo, zo + hd, 0f);
-                if (lo > slot || (w.padding != null && w.padding.isPadding(r))) continue; // a padding query: attends to nothing
+                if (lo > slot || (w.queries != null && w.queries.isPadding(r))) continue; // a padding query: attends to nothing
                 int qo = r * qDim + h * hd;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = lo; j <= slot; j++) {
@@ -241,21 +249,21 @@ public final class Transformer implements AutoCloseable {
         });
         ht.fire(ht.z[l], Hooks.Z, l, w.z, 0);
         if (patternHook != null) ht.firePattern(l, pattern, S);
-        linear(w.z, N, w.padding, lw.wo, lw.bo, w.out);
+        linear(w.z, N, w.queries, lw.wo, lw.bo, w.out);
     }
 
     /** Reads w.xn, leaves the down projection in w.out. */
     private void mlp(LayerWeights lw, Workspace w, int N) {
         final int ff = config.intermediate;
-        linear(w.xn, N, w.padding, lw.wGate, lw.bGate, w.gate);
-        linear(w.xn, N, w.padding, lw.wUp, lw.bUp, w.up);
+        linear(w.xn, N, w.queries, lw.wGate, lw.bGate, w.gate);
+        linear(w.xn, N, w.queries, lw.wUp, lw.bUp, w.up);
         final boolean silu = config.activation == ModelConfig.Activation.SILU;
         Parallel.forRange(N, 1, (r0, r1) -> {
             int from = r0 * ff, n = (r1 - r0) * ff;
             if (silu) Ops.siluMul(w.gate, from, w.up, from, n);
             else Ops.geluTanhMul(w.gate, from, w.up, from, n);
         });
-        linear(w.gate, N, w.padding, lw.wDown, lw.bDown, w.out);
+        linear(w.gate, N, w.queries, lw.wDown, lw.bDown, w.out);
     }
 
     /** y = x · wtᵀ + bias on the rows that are not padding; padding rows of y are set to zero. */
@@ -280,6 +288,7 @@ public final class Transformer implements AutoCloseable {
     private final class Workspace {
         final int rows;
         PaddingRows padding; // this call's padding rows, or null when every row is a real token
+        PaddingRows queries; // rows skipped past this layer's keys and values: padding, or in the final layer of a LAST_ONLY call every row but the last slots
 
         void rows(PaddingRows p) {
             padding = p;

@@ -38,6 +38,37 @@ class BatchingAndCacheTest {
         }
     }
 
+    /**
+     * LAST_ONLY (the final layer computes only the last slots past its keys and values) gives the
+     * logits of LAST, on a left-padded batch and on a right-padded one whose last slots differ.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "qwen2", "gemma2", "phi3", "qwen1"})
+    void lastOnlyEqualsLast(String name) throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", name))) {
+            int T = A.length, padB = T - B.length;
+            int[] left = new int[T], right = new int[T];
+            Arrays.fill(left, 0, padB, 3);
+            System.arraycopy(B, 0, left, padB, B.length);
+            System.arraycopy(B, 0, right, 0, B.length);
+            Arrays.fill(right, B.length, T, 9);
+            int[][] leftBatch = {A, left}, rightBatch = {A, right};
+            int[] lastSlots = {T - 1, B.length - 1};
+            double rl = rel(m.forward(leftBatch, new int[] {0, padB}, null, null, Transformer.Logits.LAST_ONLY),
+                    m.forward(leftBatch, new int[] {0, padB}, null, null, Transformer.Logits.LAST));
+            double rr = rel(m.forward(rightBatch, null, null, null, Transformer.Logits.LAST_ONLY, lastSlots, null),
+                    m.forward(rightBatch, null, null, null, Transformer.Logits.LAST, lastSlots, null));
+            // and the right-padded sequence's logits are its own, as if alone
+            float[] aloneB = m.forward(new int[][] {B}, null, null, null, Transformer.Logits.LAST);
+            float[] both = m.forward(rightBatch, null, null, null, Transformer.Logits.LAST_ONLY, lastSlots, null);
+            double ra = rel(Arrays.copyOfRange(both, m.config.vocab, 2 * m.config.vocab), aloneB);
+            System.out.printf("%-12s LAST_ONLY vs LAST: left-padded %.2e, right-padded %.2e, right-padded vs alone %.2e%n", name, rl, rr, ra);
+            assertThat(rl).isLessThan(1e-5);
+            assertThat(rr).isLessThan(1e-5);
+            assertThat(ra).isLessThan(1e-5);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"llama", "qwen3", "gemma2", "mistral", "llama3-rope-scaling"})
     void incrementalDecodingEqualsFullForward(String name) throws IOException {
