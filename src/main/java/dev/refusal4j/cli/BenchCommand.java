@@ -71,14 +71,14 @@ public final class BenchCommand implements Callable<Integer> {
             int[][] tokens = new int[batch][promptLen];
             for (int[] row : tokens) for (int i = 0; i < row.length; i++) row[i] = r.nextInt(c.vocab);
             double flopsPerTok = flopsPerToken(c, promptLen);
-            double[] pf = time(timed(() -> m.forward(tokens, null, null, null, Transformer.Logits.LAST)));
+            double[] pf = time(timed(() -> m.forward(tokens, null, null, null, Transformer.Logits.LAST_ONLY)));
             double pfTok = batch * promptLen / median(pf);
             System.out.printf("prefill   %d x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", batch, promptLen, pfTok,
                     pfTok * flopsPerTok / 1e9, fmt(pf));
             if (longPrompt > 0) {
                 int[][] one = new int[1][longPrompt];
                 for (int i = 0; i < longPrompt; i++) one[0][i] = r.nextInt(c.vocab);
-                double[] lp = time(timed(() -> m.forward(one, null, null, null, Transformer.Logits.LAST)));
+                double[] lp = time(timed(() -> m.forward(one, null, null, null, Transformer.Logits.LAST_ONLY)));
                 double lpTok = longPrompt / median(lp);
                 System.out.printf("prefill   1 x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", longPrompt, lpTok,
                         lpTok * flopsPerToken(c, longPrompt) / 1e9, fmt(lp));
@@ -134,6 +134,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Matrix-multiply FLOPs per token (2 per multiply-add) plus attention over {@code ctx} keys; logits for one row per sequence are excluded. */
+    /**
+     * Arithmetic of a full layer stack per prompt token: the "effective" rate. Prefill runs as
+     * llama-bench's prompt processing does (logits of the last token only, so the final layer
+     * skips the other rows past its keys and values), which does about 1/layers less than this.
+     */
     static double flopsPerToken(ModelConfig c, int ctx) {
         double linear = (double) c.hidden * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * c.hidden + 3.0 * c.hidden * c.intermediate;
         double attn = 2.0 * c.qDim() * ctx / 2.0; // q·k and p·v over ctx/2 keys on average

@@ -58,7 +58,8 @@ public final class Generator {
         boolean[] done = new boolean[B];
         if (maxNewTokens <= 0) return collect(out);
         KvCache cache = model.newCache(B, capacity);
-        float[] logits = model.forward(tokens, pad, cache, hooks, Transformer.Logits.LAST);
+        // without hooks nobody looks at the final layer's other rows: skip them (LAST_ONLY)
+        float[] logits = model.forward(tokens, pad, cache, hooks, hooks == null ? Transformer.Logits.LAST_ONLY : Transformer.Logits.LAST);
         int[][] step = new int[B][1];
         for (int t = 0; t < maxNewTokens; t++) {
             boolean any = false;
