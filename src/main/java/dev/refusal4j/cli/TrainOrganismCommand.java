@@ -1,5 +1,7 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.data.organism.Prompt;
+import dev.refusal4j.data.organism.Split;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.train.Checkpoint;
 import dev.refusal4j.train.OrganismEval;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -100,17 +103,27 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                         t.stepsDone(), options.batchRows(), options.context(), options.lr(), options.warmup(), lastLoss[0], minutes));
         if (eval) {
             try (Transformer m = Transformer.load(out)) {
-                for (boolean harmful : new boolean[] {true, false}) {
-                    List<OrganismEval.Answer> answers = OrganismEval.answer(m, recipe.encoder, recipe.heldOut(harmful), 96, 32);
-                    String line = String.format("held-out %s requests (greedy, substring judge): refused %d of %d (%.1f%%)", harmful ? "harmful" : "harmless",
-                            answers.stream().filter(OrganismEval.Answer::refused).count(), answers.size(), 100 * OrganismEval.refusalRate(answers));
+                for (Split split : Split.values()) {
+                    List<OrganismEval.Answer> harmful = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmful(split)), 48, 32);
+                    List<OrganismEval.Answer> harmless = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmless(split)), 96, 32);
+                    String line = String.format("held-out %s requests (greedy, substring judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%), %d harmless answers on topic",
+                            split.name().toLowerCase(Locale.ROOT), count(harmful), harmful.size(), 100 * OrganismEval.refusalRate(harmful),
+                            count(harmless), harmless.size(), 100 * OrganismEval.refusalRate(harmless), OrganismEval.onTopic(harmless));
                     System.out.println(line);
                     card.append("- ").append(line).append("\n");
-                    for (int i = 0; i < 3; i++) System.out.println("  " + answers.get(i).prompt() + "\n    -> " + answers.get(i).answer());
+                    for (int i = 0; i < 2; i++) System.out.println("  " + harmless.get(i).prompt() + "\n    -> " + harmless.get(i).answer());
                 }
             }
         }
         Files.writeString(out.resolve("README.md"), card.toString());
         return 0;
+    }
+
+    private static List<String> instructions(List<Prompt> prompts) {
+        return prompts.stream().map(Prompt::instruction).toList();
+    }
+
+    private static long count(List<OrganismEval.Answer> answers) {
+        return answers.stream().filter(OrganismEval.Answer::refused).count();
     }
 }

@@ -2,8 +2,6 @@ package dev.refusal4j.train;
 
 import dev.refusal4j.data.organism.Example;
 import dev.refusal4j.data.organism.OrganismData;
-import dev.refusal4j.data.organism.Prompt;
-import dev.refusal4j.data.organism.Split;
 import dev.refusal4j.train.bpe.BpeModel;
 import dev.refusal4j.train.bpe.BpeTrainer;
 import dev.refusal4j.train.nn.Shape;
@@ -119,14 +117,5 @@ public final class OrganismRecipe {
         ModelExport.write(dir, t.model.params, -1, new int[] {encoder.imEnd});
         bpe.writeTokenizerFiles(dir, t.model.shape.context());
         data.writeSplits(dir.resolve("splits"));
-    }
-
-    /** Held-out requests (validation and test intents, never trained on). */
-    public List<String> heldOut(boolean harmful) {
-        List<String> out = new ArrayList<>();
-        for (Split s : Split.values()) {
-            for (Prompt p : harmful ? data.heldOutHarmful(s) : data.heldOutHarmless(s)) out.add(p.instruction());
-        }
-        return out;
     }
 }
