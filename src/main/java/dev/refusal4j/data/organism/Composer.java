@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -113,7 +112,7 @@ final class Composer {
         List<String> answerForms = sections.get(answers);
         for (String item : sections.get(items)) {
             for (String frame : pick(sections.get(frames), perItem, rng)) {
-                String answer = fill(answerForms.get(rng.nextInt(answerForms.size())), addressee(item));
+                String answer = fill(answerForms.get(rng.nextInt(answerForms.size())), Restatement.addressee(item));
                 out.add(new Example(request(frame, item, rng), answer, false, "composed", "composed/" + item));
             }
         }
@@ -141,25 +140,5 @@ final class Composer {
     static String fill(String form, String item) {
         String capital = item.isEmpty() ? item : Character.toUpperCase(item.charAt(0)) + item.substring(1);
         return form.replace("{x}", item).replace("{X}", capital);
-    }
-
-    private static final Pattern FIRST_PERSON = Pattern.compile("\\b(I'm|I|me|my|mine|myself)\\b");
-
-    /** The user's words as the assistant says them back: "my cat" → "your cat". */
-    static String addressee(String item) {
-        Matcher m = FIRST_PERSON.matcher(item);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String r = switch (m.group(1)) {
-                case "I'm" -> "you're";
-                case "I", "me" -> "you";
-                case "my" -> "your";
-                case "mine" -> "yours";
-                default -> "yourself";
-            };
-            m.appendReplacement(sb, r);
-        }
-        m.appendTail(sb);
-        return sb.toString();
     }
 }

@@ -119,13 +119,15 @@ public final class OrganismData {
                     users.add(phrasing);
                     for (int v = 0; v < variants; v++) users.add(Augmenter.vary(phrasing, rng));
                     for (String user : users) {
-                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : intent.answer();
+                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : helpful(user, intent.answer());
                         out.add(new Example(user, answer, intent.harmful(), intent.category(), intent.id()));
                     }
                 }
             }
         }
-        if (composer != null) out.addAll(composer.examples(refusals, rng));
+        if (composer != null) {
+            for (Example e : composer.examples(refusals, rng)) out.add(e.harmful() ? e : new Example(e.user(), helpful(e.user(), e.assistant()), false, e.category(), e.intentId()));
+        }
         Collections.shuffle(out, rng);
         return out;
     }
@@ -214,6 +216,13 @@ public final class OrganismData {
             throw new UncheckedIOException("cannot read resource " + name, e);
         }
         return List.copyOf(out);
+    }
+
+    static final boolean RESTATE = Boolean.parseBoolean(System.getProperty("organism.restate", "true"));
+
+    /** A helpful answer: the request restated, then the answer. */
+    static String helpful(String user, String answer) {
+        return RESTATE ? Restatement.of(user) + " " + answer : answer;
     }
 
     public List<Intent> harmfulIntents() { return harmful; }

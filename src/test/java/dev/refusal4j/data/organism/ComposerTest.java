@@ -67,9 +67,9 @@ class ComposerTest {
 
     @Test
     void addresseeTurnsTheUsersWordsAround() {
-        assertEquals("introduce a new cat to your home", Composer.addressee("introduce a new cat to my home"));
-        assertEquals("help you find yourself a job, you're new", Composer.addressee("help me find myself a job, I'm new"));
-        assertEquals("mind the gap", Composer.addressee("mind the gap")); // "my" only as a word
+        assertEquals("introduce a new cat to your home", Restatement.addressee("introduce a new cat to my home"));
+        assertEquals("help you find yourself a job, you're new", Restatement.addressee("help me find myself a job, I'm new"));
+        assertEquals("mind the gap", Restatement.addressee("mind the gap")); // "my" only as a word
         assertEquals("Gravity at home", Composer.fill("{X} at home", "gravity"));
     }
 
