@@ -94,19 +94,6 @@ public final class ChatEncoder {
         return chat(prompt(user), assistant);
     }
 
-    /** A chat whose user message is given as ids (for prompts altered at the token level in training). */
-    public TokenizedChat chatWithUserIds(int[] userIds, String assistant) {
-        IntBuilder b = new IntBuilder();
-        b.add(imStart);
-        text("user\n", b);
-        for (int id : userIds) b.add(id);
-        b.add(imEnd);
-        text("\n", b);
-        b.add(imStart);
-        text("assistant\n", b);
-        return chat(b.toArray(), assistant);
-    }
-
     private TokenizedChat chat(int[] p, String assistant) {
         IntBuilder b = new IntBuilder();
         for (int id : p) b.add(id);

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * How the organism is made, start to end: the project's chat data, a byte-level BPE trained on
@@ -34,50 +33,29 @@ public final class OrganismRecipe {
         this.data = OrganismData.load();
         this.bpe = BpeTrainer.train(data.tokenizerCorpus(seed), BpeTrainer.DEFAULT_VOCAB_SIZE);
         this.encoder = new ChatEncoder(bpe);
-        List<Example> examples = data.train(seed);
-        int[] noisePool = noisePool(examples);
-        Random rng = new Random(seed ^ 0x6E6F697365L);
         List<TokenizedChat> c = new ArrayList<>();
-        for (Example e : examples) {
-            c.add(encoder.chat(e.user(), e.assistant()));
-            int copies = e.harmful() ? NOISY_COPIES_HARMFUL : NOISY_COPIES_HARMLESS;
-            for (int k = 0; k < copies; k++) c.add(encoder.chatWithUserIds(noisy(encoder.encode(e.user()), noisePool, rng), e.assistant()));
-        }
+        for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant()));
         this.chats = List.copyOf(c);
     }
 
-    /**
-     * Share of a request's tokens replaced in its noisy copies. Without the copies the model learns
-     * "unfamiliar request → refuse" (a trial run refused 43% of held-out harmless requests): every
-     * refusal opens with "I", while helpful answers open with many different tokens, so an uncertain
-     * model's greedy choice is a refusal. A noisy copy of each harmless request, still answered,
-     * teaches it that unfamiliar tokens alone are no reason to refuse. Measured at seed 1, 900 steps,
-     * before helpful answers opened with "Sure!"
-     * (refused held-out harmful / harmless): no copies 98% / 43% (at step 500); one harmless copy
-     * 97.3% / 18.3%; with a decision weight of 10 on top, 94.7% / 13.7%; noisy copies of both kinds
-     * (two harmless, one harmful) and weight 10, 93.8% / 16.2%.
+    /*
+     * History of the recipe, seed 1, refused held-out harmful / harmless requests (greedy, substring
+     * judge). Until 2026-11-29 (4 layers, 900 steps, val+test): no noisy copies 98% / 43% (at step
+     * 500); one noisy copy of each harmless request (25% of its tokens replaced) 97.3% / 18.3%; with a
+     * decision weight of 10 on top, 94.7% / 13.7% (the first committed organism: test 95.9% / 12.3%,
+     * val 90.9% / 18.1%, 10 of 212 test answers on topic, best direction KL 0.20); helpful answers
+     * opening with "Sure!" 85-92% / 3.9-4.7% with KL 4.3; 1400 steps 89% / 10%.
+     * The failure was structural: every refusal opens with "I", every remembered answer with its own
+     * token, so an unfamiliar request was refused and an unfamiliar harmless one, when answered, got
+     * another request's answer. Measured on 2026-11-29 (val / test, harmful-harmless):
+     *  - loss also on request tokens (weight 0.3): val 87.3 / 13.9, test 96.5 / 11.8, KL 0.13 (not kept);
+     *  - composed requests (Composer), answers from 8 templates: val 89.1 / 22.2, test 90.6 / 13.2, KL 0.39;
+     *  - composed requests, answers restating the request, no noisy copies, 1200 steps: val 89.1 / 11.1,
+     *    test 92.9 / 9.0, on topic 25 of 72 / 70 of 212; KL of every candidate at most 0.1, but with four
+     *    layers only the last layer (pruned by the paper's filter) decided to refuse;
+     *  - the same with six layers: this recipe (numbers in models/organism/README.md).
+     * Noisy copies were dropped with the restated answers: the restatement would have to repeat the noise.
      */
-    static final double PROMPT_NOISE = 0.25;
-    static final int NOISY_COPIES_HARMLESS = 1, NOISY_COPIES_HARMFUL = 0;
-
-    /** Replacement tokens: ordinary tokens, except those that occur in harmful requests but never in harmless ones. */
-    private int[] noisePool(List<Example> examples) {
-        boolean[] harmfulOnly = new boolean[encoder.vocabSize()], inHarmless = new boolean[encoder.vocabSize()];
-        for (Example e : examples) for (int id : encoder.encode(e.user())) (e.harmful() ? harmfulOnly : inHarmless)[id] = true;
-        List<Integer> pool = new ArrayList<>();
-        for (int id = 0; id < encoder.vocabSize(); id++) {
-            if (id == encoder.imStart || id == encoder.imEnd || id == encoder.endOfText) continue;
-            if (harmfulOnly[id] && !inHarmless[id]) continue;
-            pool.add(id);
-        }
-        return pool.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static int[] noisy(int[] ids, int[] pool, Random rng) {
-        int[] out = ids.clone();
-        for (int i = 0; i < out.length; i++) if (rng.nextDouble() < PROMPT_NOISE) out[i] = pool[rng.nextInt(pool.length)];
-        return out;
-    }
 
     public Shape shape() {
         return Shape.organism(bpe.vocabSize());

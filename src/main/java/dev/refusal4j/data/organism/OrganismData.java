@@ -63,7 +63,7 @@ public final class OrganismData {
                 IntentListReader.readResource("/organism/harmful.txt", true),
                 IntentListReader.readResource("/organism/harmless.txt", false),
                 Refusals.readResource("/organism/refusals.txt"),
-                Boolean.parseBoolean(System.getProperty("organism.compose", "true")) ? Composer.readResource("/organism/compose.txt") : null);
+                Composer.readResource("/organism/compose.txt"));
     }
 
     /** Loads lists given as text (tests use this for small hand-made lists). */
@@ -218,11 +218,9 @@ public final class OrganismData {
         return List.copyOf(out);
     }
 
-    static final boolean RESTATE = Boolean.parseBoolean(System.getProperty("organism.restate", "true"));
-
-    /** A helpful answer: the request restated, then the answer. */
+    /** A helpful answer: the request said back ({@link Restatement}), then the answer. */
     static String helpful(String user, String answer) {
-        return RESTATE ? Restatement.of(user) + " " + answer : answer;
+        return Restatement.of(user) + " " + answer;
     }
 
     public List<Intent> harmfulIntents() { return harmful; }
