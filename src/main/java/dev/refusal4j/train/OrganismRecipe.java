@@ -53,7 +53,11 @@ public final class OrganismRecipe {
      *  - composed requests, answers restating the request, no noisy copies, 1200 steps: val 89.1 / 11.1,
      *    test 92.9 / 9.0, on topic 25 of 72 / 70 of 212; KL of every candidate at most 0.1, but with four
      *    layers only the last layer (pruned by the paper's filter) decided to refuse;
-     *  - the same with six layers: this recipe (numbers in models/organism/README.md).
+     *  - the same with six layers (this recipe; 42 min on the loaded machine, about 17 min alone):
+     *    val 89.1 / 11.1, test 94.7 / 9.4, on topic 18 of 72 / 53 of 212; best direction (pos -4,
+     *    layer 1) bypass -8.64, induce +1.18, KL 0.22, so plain `run` filters every candidate; with
+     *    --kl-threshold 0.25 ablation takes harmful refusal from 93% to 0% but addition leaves harmless
+     *    at 0% refused (8% before). Not committed: models/organism is still the first organism.
      * Noisy copies were dropped with the restated answers: the restatement would have to repeat the noise.
      */
 
