@@ -1,6 +1,7 @@
 package dev.refusal4j.direction;
 
 import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.KvCache;
 import dev.refusal4j.model.Transformer;
 
 import java.util.List;
@@ -23,20 +24,23 @@ public final class MeanActivations {
         for (int[] p : prompts) {
             if (p.length < positions) throw new IllegalArgumentException("a prompt of " + p.length + " tokens is shorter than the " + positions + " post-instruction positions");
         }
+        // The positions read are never in the shared prefix.
+        SharedPrefix shared = new SharedPrefix(prompts, SharedPrefix.length(prompts, positions), batchSize);
+        KvCache prefix = shared.run(m, null, null, null);
         double[][][] sum = new double[positions][L][d];
         int done = 0;
-        for (Batches.Batch b : Batches.of(prompts, batchSize).batches()) {
-            int T = b.slots();
+        for (Batches.Batch b : shared.batches.batches()) {
+            int[] last = b.last();
             Hooks h = new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
                 for (int s = 0; s < a.batch; s++) {
                     for (int p = 0; p < positions; p++) {
-                        int row = a.row(s, T - positions + p);
+                        int row = a.row(s, last[s] - positions + 1 + p);
                         double[] acc = sum[p][a.layer];
                         for (int i = 0; i < d; i++) acc[i] += a.get(row, i);
                     }
                 }
             });
-            m.forward(b.tokens(), b.padding(), null, h, Transformer.Logits.NONE);
+            m.forward(b.tokens(), b.padding(), shared.cacheFor(prefix, b), h, Transformer.Logits.NONE);
             done += b.size();
             if (progress != null) progress.accept(done);
         }

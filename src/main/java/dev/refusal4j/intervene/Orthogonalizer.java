@@ -41,6 +41,7 @@ public final class Orthogonalizer {
         long t0 = System.nanoTime();
         if (progress == null) progress = ProgressListener.NONE;
         ModelConfig cfg = ModelConfig.load(modelDir);
+        if (cfg.dtype == dev.refusal4j.tensor.DType.BF16) warmUpKernels(modelDir);
         float[] r = direction.vector();
         if (r.length != cfg.hidden) {
             throw new IllegalArgumentException("the direction has " + r.length + " values but " + cfg.file + " has hidden_size " + cfg.hidden + " (direction from another model?)");
@@ -55,10 +56,8 @@ public final class Orthogonalizer {
             Map<Path, FileChannel> inputs = new HashMap<>();
             StreamedTensor.Progress counter = null;
             final StreamedTensor.Progress[] cancel = new StreamedTensor.Progress[1];
-            final WriteBehind[] writeBehind = new WriteBehind[1];
             try (OutputFolder folder = OutputFolder.prepare(modelDir, outDir, force, () -> { if (cancel[0] != null) cancel[0].cancelled = true; })) {
                 for (SafetensorsFile f : files.files()) inputs.put(f.path, FileChannel.open(f.path, StandardOpenOption.READ));
-                WriteBehind output = writeBehind[0] = new WriteBehind((int) StreamedTensor.WINDOW);
 
                 // plan every shard first: output sizes are known before a byte is written
                 long total = 0;
@@ -92,7 +91,7 @@ public final class Orthogonalizer {
                         TensorInfo src = files.info(from);
                         SafetensorsFile sf = files.fileOf(from);
                         sources.add(new StreamedTensor(t.name(), src.dtype(), src.shape(), inputs.get(sf.path),
-                                sf.dataStart + src.begin(), target, counter, output));
+                                sf.dataStart + src.begin(), target, counter));
                         if (target != null) modifiedHere++;
                         else copied++;
                         if (!files.has(t.name())) extraIndex.put(t.name(), f.path.getFileName().toString());
@@ -121,10 +120,30 @@ public final class Orthogonalizer {
                         + (untie ? ", lm_head.weight added (tie_word_embeddings now false)" : ""));
                 return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9);
             } finally {
-                if (writeBehind[0] != null) writeBehind[0].close();
                 for (FileChannel ch : inputs.values()) ch.close();
             }
         }
+    }
+
+    /**
+     * Compiles the BF16 kernels on a spare core while this thread reads the model and copies the
+     * unmodified tensors (which go first, see {@link StreamedTensor#writeOrder}): a run lasts
+     * seconds, and the first rows would otherwise go through the uncompiled Vector API, a hundred
+     * times slower. The source is config.json mapped like the weights (the JIT specializes on the
+     * segment classes; the bytes do not matter), so the thread neither waits for the weights nor
+     * holds them, and may outlive the export.
+     */
+    private static void warmUpKernels(Path modelDir) {
+        Path config = modelDir.resolve("config.json");
+        Thread.ofPlatform().daemon().name("refusal4j-export-warmup").start(() -> {
+            try (FileChannel ch = FileChannel.open(config, StandardOpenOption.READ); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                if (ch.size() < Bf16Rows.WARM_UP_BYTES) return;
+                Bf16Rows.warmUp(ch.map(FileChannel.MapMode.READ_ONLY, 0, Bf16Rows.WARM_UP_BYTES, arena),
+                        java.lang.foreign.MemorySegment.ofBuffer(java.nio.ByteBuffer.allocateDirect(Bf16Rows.WARM_UP_BYTES)));
+            } catch (IOException | RuntimeException e) {
+                // only a speed-up: the export itself reports any real problem with the folder
+            }
+        });
     }
 
     /** Copies every file not written by the export (tokenizer, template, generation config, ...), following symlinks. */

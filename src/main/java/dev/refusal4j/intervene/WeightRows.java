@@ -7,11 +7,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Reads and writes rows of stored weights as float64, rounding once to the stored dtype on write.
- * Bytes move in bulk between the segment and a per-thread scratch array (one bounds check per row,
- * not per element); the conversions run on plain arrays in simple branch-free loops that the JIT
- * vectorizes (the Vector API is avoided on purpose: a short-lived CLI run would spend seconds
- * interpreting it before the JIT compiles it).
+ * Reads and writes rows of stored F32 and F16 weights as float64, rounding once to the stored dtype
+ * on write (BF16 takes the vector path of {@link Bf16Rows}). Bytes move in bulk between the segment
+ * and a per-thread scratch array (one bounds check per row, not per element); the conversions run
+ * on plain arrays in simple branch-free loops that the JIT vectorizes.
  */
 final class WeightRows {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

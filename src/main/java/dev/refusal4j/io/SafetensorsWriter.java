@@ -34,6 +34,15 @@ public final class SafetensorsWriter {
         /** Writes exactly byteSize() bytes. */
         void writeTo(FileChannel out) throws IOException;
 
+        /**
+         * When to write this tensor: in ascending order, ties in list order; its place in the file
+         * is the same either way. An exporter that computes some tensors and copies the rest lets
+         * the copies go first, while its kernels are still being compiled.
+         */
+        default int writeOrder() {
+            return 0;
+        }
+
         default long byteSize() {
             long n = TensorInfo.dtypeBytes(dtype());
             for (long d : shape()) n *= d;
@@ -116,12 +125,17 @@ public final class SafetensorsWriter {
         Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             while (head.hasRemaining()) ch.write(head);
-            for (int i = 0; i < tensors.size(); i++) {
-                long before = ch.position();
-                tensors.get(i).writeTo(ch);
-                long wrote = ch.position() - before;
-                if (wrote != sizes.get(i)) {
-                    throw new IOException("tensor '" + tensors.get(i).name() + "' wrote " + wrote + " bytes, expected " + sizes.get(i));
+            for (int order : tensors.stream().mapToInt(Source::writeOrder).distinct().sorted().toArray()) {
+                long start = head.limit();
+                for (int i = 0; i < tensors.size(); i++) {
+                    Source t = tensors.get(i);
+                    if (t.writeOrder() == order) {
+                        ch.position(start);
+                        t.writeTo(ch);
+                        long wrote = ch.position() - start;
+                        if (wrote != sizes.get(i)) throw new IOException("tensor '" + t.name() + "' wrote " + wrote + " bytes, expected " + sizes.get(i));
+                    }
+                    start += sizes.get(i);
                 }
             }
             ch.force(true);

@@ -23,6 +23,49 @@ public final class KvCache {
         v = new float[layers][(int) per];
     }
 
+    /**
+     * A cache for {@code batch} sequences that all begin with the slots of {@code one} (a one-sequence
+     * cache holding a shared prefix, no padding): their keys and values are copied into every sequence,
+     * so the prefix is computed once for a whole batch. Later calls append each sequence's own tokens.
+     */
+    public static KvCache sharedPrefix(KvCache one, int batch, int capacity) {
+        if (one.batch != 1) throw new IllegalArgumentException("a shared prefix comes from a one-sequence cache, not " + one.batch);
+        if (one.padding != null && one.padding[0] != 0) throw new IllegalArgumentException("a shared prefix has no padding");
+        if (capacity < one.length) throw new IllegalArgumentException("capacity " + capacity + " is below the prefix of " + one.length);
+        KvCache c = new KvCache(one.k.length, batch, capacity, one.kvDim);
+        int n = one.length * one.kvDim;
+        for (int l = 0; l < one.k.length; l++) {
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(one.k[l], 0, c.k[l], b * capacity * one.kvDim, n);
+                System.arraycopy(one.v[l], 0, c.v[l], b * capacity * one.kvDim, n);
+            }
+        }
+        c.padding = new int[batch];
+        c.length = one.length;
+        return c;
+    }
+
+    /** An independent copy with the same contents and length. */
+    public KvCache copy() {
+        KvCache c = new KvCache(k.length, batch, capacity, kvDim);
+        for (int l = 0; l < k.length; l++) {
+            System.arraycopy(k[l], 0, c.k[l], 0, k[l].length);
+            System.arraycopy(v[l], 0, c.v[l], 0, v[l].length);
+        }
+        c.padding = padding == null ? null : padding.clone();
+        c.length = length;
+        return c;
+    }
+
+    /**
+     * Forgets the slots from {@code length} on, so they can be computed again (for example from a later
+     * layer, keeping the earlier layers' entries, which a later start does not rewrite).
+     */
+    public void truncate(int length) {
+        if (length < 0 || length > this.length) throw new IllegalArgumentException("cannot truncate " + this.length + " slots to " + length);
+        this.length = length;
+    }
+
     public int length() {
         return length;
     }

@@ -76,39 +76,67 @@ public final class Transformer implements AutoCloseable {
      * @return logits [rows × vocab]: all batch × slots rows, one (the last slot) per sequence, or none
      */
     public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which) {
+        return forward(tokens, padding, cache, hooks, which, null, null);
+    }
+
+    /**
+     * A later start for a forward call: layer {@code layer}'s resid_pre is given ([batch × slots, hidden],
+     * as an earlier call's hook saw it), so the embedding and the layers before it are skipped — their
+     * hooks do not fire and their cache entries are not written. Interventions that change nothing
+     * before a layer (activation addition) use it to avoid recomputing what they cannot change.
+     */
+    public record Start(int layer, float[] residPre) {}
+
+    /**
+     * As {@link #forward(int[][], int[], KvCache, Hooks, Logits)}, with two additions for prompts that
+     * run as right-padded suffixes on top of a cached shared prefix:
+     *
+     * @param lastSlots for {@link Logits#LAST}: the slot of this call whose logits are sequence b's (its
+     *                  last real token); null: the last slot
+     * @param start     where to start (null: at the embedding)
+     */
+    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which, int[] lastSlots, Start start) {
         final ModelConfig c = config;
         final int B = tokens.length, T = tokens[0].length, d = c.hidden, N = B * T;
         for (int[] row : tokens) if (row.length != T) throw new IllegalArgumentException("token rows differ in length");
         if (cache == null) cache = newCache(B, T);
         if (cache.batch != B) throw new IllegalArgumentException("cache is for batch " + cache.batch + ", got " + B);
         if (cache.length == 0) cache.padding = padding == null ? new int[B] : padding.clone();
-        final int start = cache.length;
-        if (start + T > cache.capacity) throw new IllegalArgumentException("sequence of " + (start + T) + " slots exceeds the cache capacity " + cache.capacity);
-        if (start + T > c.maxPositions) throw new IllegalArgumentException("sequence of " + (start + T) + " tokens exceeds the model's context of " + c.maxPositions);
+        final int start0 = cache.length; // this call's first slot
+        if (start0 + T > cache.capacity) throw new IllegalArgumentException("sequence of " + (start0 + T) + " slots exceeds the cache capacity " + cache.capacity);
+        if (start0 + T > c.maxPositions) throw new IllegalArgumentException("sequence of " + (start0 + T) + " tokens exceeds the model's context of " + c.maxPositions);
         final int[] pad = cache.padding;
         if (hooks == null) hooks = Hooks.NONE;
-        HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start, c);
+        HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start0, c);
         Workspace w = workspace(N);
         float[] x = w.x; // the residual stream; handed to the caller's hooks only as views closed after each hook
 
-        // embedding
-        for (int b = 0; b < B; b++) {
-            for (int t = 0; t < T; t++) {
-                int id = tokens[b][t];
-                if (id < 0 || id >= c.vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocab + ")");
-                weights.embed.row(id, x, (b * T + t) * d);
+        final int from = start == null ? 0 : start.layer();
+        if (lastSlots != null && lastSlots.length != B) throw new IllegalArgumentException("lastSlots has " + lastSlots.length + " entries for a batch of " + B);
+        if (start == null) {
+            // embedding
+            for (int b = 0; b < B; b++) {
+                for (int t = 0; t < T; t++) {
+                    int id = tokens[b][t];
+                    if (id < 0 || id >= c.vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocab + ")");
+                    weights.embed.row(id, x, (b * T + t) * d);
+                }
             }
+            if (embedScale != 1f) for (int i = 0; i < N * d; i++) x[i] *= embedScale;
+            ht.fire(ht.embed, Hooks.EMBED, -1, x, 0);
+        } else {
+            if (from < 0 || from >= c.layers) throw new IllegalArgumentException("start layer " + from + " is outside [0, " + c.layers + ")");
+            if (start.residPre().length < N * d) throw new IllegalArgumentException("start resid_pre holds " + start.residPre().length + " floats, needs " + N * d);
+            System.arraycopy(start.residPre(), 0, x, 0, N * d);
         }
-        if (embedScale != 1f) for (int i = 0; i < N * d; i++) x[i] *= embedScale;
-        ht.fire(ht.embed, Hooks.EMBED, -1, x, 0);
-        rope.reserve(start + T);
+        rope.reserve(start0 + T);
 
-        for (int l = 0; l < c.layers; l++) {
+        for (int l = from; l < c.layers; l++) {
             LayerWeights lw = weights.layers[l];
             ht.fire(ht.residPre[l], Hooks.RESID_PRE, l, x, 0);
             // x = x + attn(norm1(x))
             Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.attnNorm, c.eps, c.normPlusOne);
-            attention(l, lw, w, cache, B, T, start, ht);
+            attention(l, lw, w, cache, B, T, start0, ht);
             if (lw.postAttnNorm != null) Ops.rmsNorm(w.out, 0, w.out, 0, N, d, lw.postAttnNorm, c.eps, c.normPlusOne);
             ht.fire(ht.attnOut[l], Hooks.ATTN_OUT, l, w.out, 0);
             Ops.add(w.out, x, N * d);
@@ -121,7 +149,7 @@ public final class Transformer implements AutoCloseable {
             Ops.add(w.out, x, N * d);
             ht.fire(ht.residPost[l], Hooks.RESID_POST, l, x, 0);
         }
-        cache.length = start + T;
+        cache.length = start0 + T;
         if (which == Logits.NONE && ht.finalNorm == null) return new float[0];
 
         Ops.rmsNorm(x, 0, x, 0, N, d, weights.finalNorm, c.eps, c.normPlusOne);
@@ -133,7 +161,11 @@ public final class Transformer implements AutoCloseable {
             MatMul.matmul(x, 0, N, weights.lmHead, logits, 0);
         } else {
             float[] last = w.xn; // free now: gather each sequence's last row here
-            for (int b = 0; b < B; b++) System.arraycopy(x, (b * T + T - 1) * d, last, b * d, d);
+            for (int b = 0; b < B; b++) {
+                int slot = lastSlots == null ? T - 1 : lastSlots[b];
+                if (slot < 0 || slot >= T) throw new IllegalArgumentException("last slot " + slot + " of sequence " + b + " is outside [0, " + T + ")");
+                System.arraycopy(x, (b * T + slot) * d, last, b * d, d);
+            }
             logits = new float[B * c.vocab];
             MatMul.matmul(last, 0, B, weights.lmHead, logits, 0);
         }

@@ -33,29 +33,72 @@ final class Gemm {
         final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
         final int nTiles = (N + NR - 1) / NR;
         Parallel.forRange(nTiles, 8, (t0, t1) -> {
-            float[] wb = scratch(W_BLOCK, NB_TILES * NR * kb);
+            // A thread's work is a sequence of panels: NB_TILES tiles of w rows × one K block. The next
+            // panel is copied (widened) into the other half of wb a few rows after each kernel call,
+            // so its memory reads overlap the current panel's arithmetic instead of stalling before it.
+            int half = NB_TILES * NR * kb;
+            float[] wb = scratch(W_BLOCK, 2 * half);
             float[] tile = TILE.get();
-            for (int b0 = t0; b0 < t1; b0 += NB_TILES) {
-                int b1 = Math.min(t1, b0 + NB_TILES);
-                int r0 = b0 * NR, r1 = Math.min(N, b1 * NR), rPad = b1 * NR;
-                for (int k0 = 0; k0 < K; k0 += kb) {
-                    int kl = Math.min(kb, K - k0);
-                    for (int r = r0; r < r1; r++) Widen.row(w, r, k0, kl, wb, (r - r0) * kl);
-                    if (rPad > r1) java.util.Arrays.fill(wb, (r1 - r0) * kl, (rPad - r0) * kl, 0f);
-                    boolean accumulate = k0 > 0;
-                    for (int m0 = 0; m0 < M; m0 += MR) {
-                        int width = Math.min(MR, M - m0) <= L ? L : MR; // packed tile width
-                        int xo = m0 * K + k0 * width;
-                        for (int t = b0; t < b1; t++) {
-                            int n0 = t * NR, wo = (n0 - r0) * kl;
-                            if (width == MR) kernel6x2(xp, xo, wb, wo, kl, tile);
-                            else kernel6x1(xp, xo, wb, wo, kl, tile);
-                            store(tile, Math.min(NR, N - n0), Math.min(width, M - m0), y, yOff + m0 * N + n0, N, accumulate);
+            int panels = (t1 - t0 + NB_TILES - 1) / NB_TILES * kBlocks;
+            Panel cur = new Panel(), next = new Panel();
+            cur.at(0, t0, t1, kb, kBlocks, N, K);
+            for (int r = 0; r < cur.rows(); r++) cur.copyRow(w, r, wb, 0);
+            cur.pad(wb, 0);
+            for (int p = 0; p < panels; p++) {
+                int curOff = (p & 1) * half, nextOff = half - curOff;
+                boolean more = p + 1 < panels;
+                if (more) next.at(p + 1, t0, t1, kb, kBlocks, N, K);
+                int copied = 0, calls = ((M + MR - 1) / MR) * (cur.b1 - cur.b0), call = 0;
+                for (int m0 = 0; m0 < M; m0 += MR) {
+                    int width = Math.min(MR, M - m0) <= L ? L : MR; // packed tile width
+                    int xo = m0 * K + cur.k0 * width;
+                    for (int t = cur.b0; t < cur.b1; t++) {
+                        int n0 = t * NR, wo = curOff + (n0 - cur.r0) * cur.kl;
+                        if (width == MR) kernel6x2(xp, xo, wb, wo, cur.kl, tile);
+                        else kernel6x1(xp, xo, wb, wo, cur.kl, tile);
+                        store(tile, Math.min(NR, N - n0), Math.min(width, M - m0), y, yOff + m0 * N + n0, N, cur.k0 > 0);
+                        if (more) {
+                            int due = (int) ((long) ++call * next.rows() / calls);
+                            for (; copied < due; copied++) next.copyRow(w, copied, wb, nextOff);
                         }
                     }
                 }
+                if (more) {
+                    for (; copied < next.rows(); copied++) next.copyRow(w, copied, wb, nextOff);
+                    next.pad(wb, nextOff);
+                    Panel t = cur;
+                    cur = next;
+                    next = t;
+                }
             }
         });
+    }
+
+    /** Geometry of one panel: w tiles [b0, b1) (rows [r0, r1), zero-padded to rPad) × K columns [k0, k0 + kl). */
+    private static final class Panel {
+        int b0, b1, r0, r1, rPad, k0, kl;
+
+        void at(int index, int t0, int t1, int kb, int kBlocks, int N, int K) {
+            b0 = t0 + (index / kBlocks) * NB_TILES;
+            b1 = Math.min(t1, b0 + NB_TILES);
+            r0 = b0 * NR;
+            r1 = Math.min(N, b1 * NR);
+            rPad = b1 * NR;
+            k0 = (index % kBlocks) * kb;
+            kl = Math.min(kb, K - k0);
+        }
+
+        int rows() {
+            return r1 - r0;
+        }
+
+        void copyRow(Matrix w, int i, float[] wb, int off) {
+            Widen.row(w, r0 + i, k0, kl, wb, off + i * kl);
+        }
+
+        void pad(float[] wb, int off) {
+            if (rPad > r1) java.util.Arrays.fill(wb, off + (r1 - r0) * kl, off + (rPad - r0) * kl, 0f);
+        }
     }
 
     /**

@@ -13,9 +13,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MeanActivationsTest {
     @Test
     void batchedMeansEqualMeansOfSinglePromptCaptures() throws IOException {
+        check(List.of(new int[] {4, 8, 15, 16, 23, 42}, new int[] {1, 2, 3}, new int[] {300, 200, 100, 50, 25},
+                new int[] {7, 7, 7, 7, 7, 7, 7, 7, 7}, new int[] {11, 12, 13, 14}));
+    }
+
+    /** Prompts that share a template prefix: it is run once and the rest continues from its cache. */
+    @Test
+    void sharedPrefixMeansEqualMeansOfSinglePromptCaptures() throws IOException {
+        check(List.of(new int[] {9, 8, 7, 6, 5, 4, 8, 15, 16, 23, 42}, new int[] {9, 8, 7, 6, 5, 1, 2, 3}, new int[] {9, 8, 7, 6, 5, 300, 200, 100, 50, 25},
+                new int[] {9, 8, 7, 6, 5, 7, 7, 7, 7, 7, 7, 7, 7, 7}, new int[] {9, 8, 7, 6, 5, 11, 12, 13, 14}));
+    }
+
+    private static void check(List<int[]> prompts) throws IOException {
         try (Transformer m = Transformer.load(Shared.path("golden", "qwen2"))) {
-            List<int[]> prompts = List.of(new int[] {4, 8, 15, 16, 23, 42}, new int[] {1, 2, 3}, new int[] {300, 200, 100, 50, 25},
-                    new int[] {7, 7, 7, 7, 7, 7, 7, 7, 7}, new int[] {11, 12, 13, 14});
             int P = 3, L = m.config.layers, d = m.config.hidden;
             double[][][] batched = MeanActivations.residPre(m, prompts, P, 2, null);
             double[][][] ref = new double[P][L][d];

@@ -18,7 +18,11 @@ public final class Shared {
             throw new IllegalStateException("reference data folder not found: " + p
                     + " (expected ../shared beside the checkout, or -Drefusal4j.shared=DIR)");
         }
-        return p;
+        try {
+            return p.toRealPath(); // a linked ../shared is walked like the folder itself
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("reference data folder not readable: " + p, e);
+        }
     }
 
     public static Path path(String first, String... more) {
