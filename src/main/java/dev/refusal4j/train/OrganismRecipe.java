@@ -34,7 +34,7 @@ public final class OrganismRecipe {
         this.bpe = BpeTrainer.train(data.tokenizerCorpus(seed), BpeTrainer.DEFAULT_VOCAB_SIZE);
         this.encoder = new ChatEncoder(bpe);
         List<TokenizedChat> c = new ArrayList<>();
-        for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant()));
+        for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant(), e.harmful()));
         this.chats = List.copyOf(c);
     }
 

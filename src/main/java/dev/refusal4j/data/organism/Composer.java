@@ -23,11 +23,12 @@ import java.util.regex.Pattern;
  */
 final class Composer {
     /** Distinct frames drawn per harmful task, harmless task, concept and creative subject. */
-    static final int HARMFUL_FRAMES = 5, TASK_FRAMES = 4, CONCEPT_FRAMES = 3, CREATIVE_FRAMES = 3;
+    static final int HARMFUL_FRAMES = 5, TASK_FRAMES = 4, CONCEPT_FRAMES = 3, CREATIVE_FRAMES = 3, TOPIC_FRAMES = 3, SUGGEST_FRAMES = 3;
     /** Probability that a request opens with a pretext ("Hypothetically, ..."). */
     static final double PRETEXT_PROBABILITY = 0.2;
 
     private static final String HARMFUL_PREFIX = "harmful:";
+    private static final String HARMFUL_TOPICS_PREFIX = "harmful-topics:";
     private static final Pattern SLOT = Pattern.compile("\\{[xX]}");
 
     private final Map<String, List<String>> sections;
@@ -68,7 +69,9 @@ final class Composer {
                 "creative-frames", "creative-answers", "concepts", "creative-subjects", "harmless-tasks")) {
             if (sections.getOrDefault(s, List.of()).isEmpty()) throw new IllegalStateException(source + ": no [" + s + "] section");
         }
-        for (String s : List.of("task-frames", "task-answers", "concept-frames", "concept-answers", "creative-frames", "creative-answers")) {
+        for (String s : List.of("task-frames", "task-answers", "concept-frames", "concept-answers", "creative-frames", "creative-answers",
+                "topic-frames", "topic-answers", "suggest-frames", "suggest-answers")) {
+            if (!sections.containsKey(s)) continue;
             for (String f : sections.get(s)) {
                 if (!SLOT.matcher(f).find()) throw new IllegalStateException(source + ": [" + s + "] entry without {x}: '" + f + "'");
             }
@@ -82,7 +85,7 @@ final class Composer {
         List<String> out = new ArrayList<>();
         for (var e : sections.entrySet()) {
             String k = e.getKey();
-            if (k.startsWith(HARMFUL_PREFIX) || k.equals("harmless-tasks") || k.equals("concepts") || k.equals("creative-subjects")) out.addAll(e.getValue());
+            if (k.startsWith(HARMFUL_PREFIX) || k.startsWith(HARMFUL_TOPICS_PREFIX) || k.equals("harmless-tasks") || k.equals("concepts") || k.equals("creative-subjects") || k.equals("topics") || k.equals("suggestions")) out.addAll(e.getValue());
         }
         return out;
     }
@@ -102,9 +105,20 @@ final class Composer {
                 }
             }
         }
+        for (var e : sections.entrySet()) {
+            if (!e.getKey().startsWith(HARMFUL_TOPICS_PREFIX)) continue;
+            String category = e.getKey().substring(HARMFUL_TOPICS_PREFIX.length());
+            for (String topic : e.getValue()) {
+                for (String frame : pick(sections.get("topic-frames"), HARMFUL_FRAMES, rng)) {
+                    out.add(new Example(request(frame, topic, rng), refusals.pick(category, rng), true, category, "composed/" + topic));
+                }
+            }
+        }
         addHarmless(out, "harmless-tasks", "task-frames", "task-answers", TASK_FRAMES, rng);
         addHarmless(out, "concepts", "concept-frames", "concept-answers", CONCEPT_FRAMES, rng);
         addHarmless(out, "creative-subjects", "creative-frames", "creative-answers", CREATIVE_FRAMES, rng);
+        if (sections.containsKey("topics")) addHarmless(out, "topics", "topic-frames", "topic-answers", TOPIC_FRAMES, rng);
+        if (sections.containsKey("suggestions")) addHarmless(out, "suggestions", "suggest-frames", "suggest-answers", SUGGEST_FRAMES, rng);
         return out;
     }
 
