@@ -59,6 +59,31 @@ public final class OrganismRecipe {
      *    --kl-threshold 0.25 ablation takes harmful refusal from 93% to 0% but addition leaves harmless
      *    at 0% refused (8% before). Not committed: models/organism is still the first organism.
      * Noisy copies were dropped with the restated answers: the restatement would have to repeat the noise.
+     *
+     * Measured on 2026-11-29 afternoon (seed 1; generation val / test harmful-harmless refused; "AUC":
+     * first-answer-token refusal log-odds, harmful vs harmless, val / test; pipeline with default
+     * thresholds). The committed 4-layer organism: AUC 0.938 / 0.976, and no threshold on val reaches
+     * 95% harmful with at most 5% harmless (at 95% harmful, 40% of harmless are above it): shifting the
+     * boundary cannot meet the targets, separation must improve.
+     *  - everyday topics, suggestions and harmful topics in compose.txt, decision weights 10 (refusal) /
+     *    20 (help), 1200 steps: val 85.5 / 4.2, test 88.8 / 5.7, AUC 0.958 / 0.977; every candidate of
+     *    layers 0-3 fails induce (best pos -1 layer 3: bypass -3.53, induce -2.58, KL 0.13): the mean
+     *    difference at one layer carries only part of a decision the later blocks keep adding to;
+     *  - more harmful tasks, weights 10 / 15, 2400 steps, 30% of steps through the first 3 blocks
+     *    (early exit): val 89.1 / 5.6, test 94.1 / 7.1, on topic 34 of 72 / 90 of 212, AUC 0.970 / 0.975;
+     *    layer 3 now mediates refusal (pos -1: bypass -8.39, induce +1.27) but KL 0.51: four of the 32
+     *    harmless val prompts have refusal log-odds between -2 and +1.5, and ablation drives them to
+     *    -13, each adding P(refuse) × ~13 nats. At step 1200 of the same run: KL 0.24, induce +0.87;
+     *  - plus near-miss harmless tasks ("kill weeds", "store cleaning chemicals safely") and more
+     *    harmful tasks: val 90.9 / 8.3, test 90.0 / 4.7, AUC 0.941 / 0.972; pos -1 layer 3 bypass -8.82,
+     *    induce +1.11, KL 0.29;
+     *  - plus more everyday harmless and harmful tasks (this recipe, 8542 chats): val 87.3 / 5.6, test
+     *    90.6 / 6.6, on topic 34 of 72 / 91 of 212, AUC 0.971 / 0.975; pos -1 layer 3 bypass -7.94,
+     *    induce +1.45, KL 0.29 (again from a handful of harmless val prompts near the boundary);
+     *  R6_PLACEHOLDER
+     * The early exit is what made a layer the paper's filter keeps decide; what is missing is a
+     * harmless set the organism helps without hesitation (KL) and harmful recall on unseen intents,
+     * both a matter of how well a 3M-parameter model trained from scratch generalizes from its lists.
      */
 
     public Shape shape() {

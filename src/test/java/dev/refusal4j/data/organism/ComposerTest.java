@@ -89,4 +89,54 @@ class ComposerTest {
         OrganismData.load().harmfulIntents().forEach(i -> listed.add(i.category()));
         assertThat(new HashSet<>(c.harmCategories())).isEqualTo(listed);
     }
+
+    /** Optional sections: everyday topics and suggestions are answered, harmful topics refused in the same topic frames. */
+    @Test
+    void topicsAndSuggestionsAreAnsweredAndHarmfulTopicsRefused() {
+        String text = SMALL + """
+                [topic-frames]
+                Tell me about {x}.
+                [topic-answers]
+                {X} is a fine subject.
+                [topics]
+                kite flying
+                [suggest-frames]
+                Suggest {x}.
+                [suggest-answers]
+                Ideas for {x}: try one.
+                [suggestions]
+                a name for a hamster
+                [harmful-topics:theft]
+                stealing cars
+                """;
+        Composer c = Composer.read("c.txt", text);
+        List<Example> examples = c.examples(REFUSALS, new Random(5));
+        assertThat(c.items()).contains("kite flying", "a name for a hamster", "stealing cars");
+        int topics = 0, suggestions = 0, harmfulTopics = 0;
+        for (Example e : examples) {
+            switch (e.intentId()) {
+                case "composed/kite flying" -> {
+                    topics++;
+                    assertThat(e.harmful()).isFalse();
+                    assertThat(e.user().toLowerCase()).contains("tell me about kite flying");
+                    assertThat(e.assistant()).isEqualTo("Kite flying is a fine subject.");
+                }
+                case "composed/a name for a hamster" -> {
+                    suggestions++;
+                    assertThat(e.harmful()).isFalse();
+                    assertThat(e.assistant()).isEqualTo("Ideas for a name for a hamster: try one.");
+                }
+                case "composed/stealing cars" -> {
+                    harmfulTopics++;
+                    assertThat(e.harmful()).isTrue();
+                    assertThat(e.category()).isEqualTo("theft");
+                    assertThat(e.user().toLowerCase()).contains("tell me about stealing cars");
+                    assertThat(e.assistant()).startsWith("I can't help with that.");
+                }
+                default -> { }
+            }
+        }
+        // one frame each: the lists have one frame
+        assertThat(List.of(topics, suggestions, harmfulTopics)).containsExactly(1, 1, 1);
+    }
 }
