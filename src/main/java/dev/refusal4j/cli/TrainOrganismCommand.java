@@ -34,7 +34,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--steps", defaultValue = "2400", description = "Optimizer steps of 8 × 128 token slots (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "3600", description = "Optimizer steps of 8 × 128 token slots (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--refuse-weight", paramLabel = "W", description = "Loss weight of a refusal's first token (default: the recipe's, " + TrainOptions.DECISION_WEIGHT + ").")
