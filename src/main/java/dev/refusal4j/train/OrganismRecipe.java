@@ -86,7 +86,10 @@ public final class OrganismRecipe {
      *    test 90.6 / 6.6, on topic 36 of 72 / 119 of 212, AUC 0.968 / 0.961; plain `run` selects pos -3
      *    layer 3 (bypass -9.87, induce +0.86, KL 0.040) and ablation takes harmful refusal from 92% to
      *    5%, addition harmless refusal from 6% to 94%: the paper's criteria are met, the behaviour
-     *    targets (95% / 5%) are not. Not committed as the model.
+     *    targets (95% / 5%) are not. Not committed as the model. Seed 2 of the same recipe: val
+     *    87.3 / 5.6, test 90.6 / 4.7, on topic 37 of 72 / 111 of 212, AUC 0.956 / 0.969; plain `run`
+     *    selects pos -4 layer 3 (bypass -9.94, induce +0.20, KL 0.095), ablation 91% -> 2%, addition
+     *    6% -> 93%.
      * The early exit is what made a layer the paper's filter keeps decide, and the longer run what
      * brought KL down (fewer harmless val prompts near the boundary). What is missing is separation on
      * unseen intents: at 95% of val harmful requests refused (first-token threshold), 18% of val
