@@ -1,5 +1,7 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.data.organism.Prompt;
+import dev.refusal4j.data.organism.Split;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.train.Checkpoint;
 import dev.refusal4j.train.OrganismEval;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,8 +34,20 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--steps", defaultValue = "900", description = "Optimizer steps of 8 × 128 token slots (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "3600", description = "Optimizer steps of 8 × 128 token slots (default: ${DEFAULT-VALUE}).")
     int steps;
+
+    @Option(names = "--refuse-weight", paramLabel = "W", description = "Loss weight of a refusal's first token (default: the recipe's, " + TrainOptions.DECISION_WEIGHT + ").")
+    Float refuseWeight;
+
+    @Option(names = "--help-weight", paramLabel = "W", description = "Loss weight of a helpful answer's first token (default: the recipe's, " + TrainOptions.HELP_DECISION_WEIGHT + ").")
+    Float helpWeight;
+
+    @Option(names = "--early-exit", paramLabel = "P", description = "Share of steps trained through the first --exit-depth blocks only (default: the recipe's, " + TrainOptions.EARLY_EXIT + ").")
+    Double earlyExit;
+
+    @Option(names = "--exit-depth", paramLabel = "N", description = "Blocks of an early-exit step (default: the recipe's, " + TrainOptions.EXIT_DEPTH + ").")
+    Integer exitDepth;
 
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
     Path resume;
@@ -59,7 +74,11 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
         OrganismRecipe recipe = new OrganismRecipe(seed);
-        TrainOptions options = TrainOptions.organism(seed, steps);
+        TrainOptions options = TrainOptions.organism(seed, steps,
+                refuseWeight != null ? refuseWeight : TrainOptions.DECISION_WEIGHT, helpWeight != null ? helpWeight : TrainOptions.HELP_DECISION_WEIGHT,
+                earlyExit != null ? earlyExit : TrainOptions.EARLY_EXIT, exitDepth != null ? exitDepth : TrainOptions.EXIT_DEPTH);
+        if (options.earlyExit() < 0 || options.earlyExit() > 1) throw new IllegalArgumentException("--early-exit must be in [0, 1], got " + options.earlyExit());
+        if (options.exitDepth() < 1) throw new IllegalArgumentException("--exit-depth must be at least 1, got " + options.exitDepth());
         System.err.printf("%d training chats, %d tokens; model %s, %.2fM parameters; %d steps of %d × %d slots%n",
                 recipe.chats.size(), recipe.tokens(), recipe.shape(), recipe.shape().parameterCount() / 1e6,
                 steps, options.batchRows(), options.context());
@@ -93,24 +112,46 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         card.append("# refusal4j organism\n\n")
                 .append("A small Llama-style chat model trained by refusal4j on its own data to refuse harmful requests and\n")
                 .append("answer harmless ones. Recreate it with `refusal4j train-organism --out DIR --seed ").append(seed)
-                .append(" --steps ").append(steps).append("`.\n\n")
+                .append(" --steps ").append(steps).append(overrides()).append("`.\n\n")
                 .append("- model: ").append(recipe.shape()).append(String.format(", %.2fM parameters, F32%n", recipe.shape().parameterCount() / 1e6))
                 .append("- data: ").append(recipe.chats.size()).append(" training chats, ").append(recipe.tokens()).append(" tokens; ChatML template\n")
                 .append(String.format("- training: %d steps of %d x %d slots, AdamW (lr %.0e, warm-up %d, cosine), final loss %.3f, %.1f min%n",
-                        t.stepsDone(), options.batchRows(), options.context(), options.lr(), options.warmup(), lastLoss[0], minutes));
+                        t.stepsDone(), options.batchRows(), options.context(), options.lr(), options.warmup(), lastLoss[0], minutes))
+                .append(String.format("- first answer token weighted %.0f (refusal) / %.0f (helpful answer); %.0f%% of steps through the first %d blocks only%n",
+                        options.decisionWeight(), options.helpDecisionWeight(), 100 * options.earlyExit(), options.exitDepth()));
         if (eval) {
             try (Transformer m = Transformer.load(out)) {
-                for (boolean harmful : new boolean[] {true, false}) {
-                    List<OrganismEval.Answer> answers = OrganismEval.answer(m, recipe.encoder, recipe.heldOut(harmful), 96, 32);
-                    String line = String.format("held-out %s requests (greedy, substring judge): refused %d of %d (%.1f%%)", harmful ? "harmful" : "harmless",
-                            answers.stream().filter(OrganismEval.Answer::refused).count(), answers.size(), 100 * OrganismEval.refusalRate(answers));
+                for (Split split : Split.values()) {
+                    List<OrganismEval.Answer> harmful = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmful(split)), 48, 32);
+                    List<OrganismEval.Answer> harmless = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmless(split)), 96, 32);
+                    String line = String.format("held-out %s requests (greedy, substring judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%), %d harmless answers on topic",
+                            split.name().toLowerCase(Locale.ROOT), count(harmful), harmful.size(), 100 * OrganismEval.refusalRate(harmful),
+                            count(harmless), harmless.size(), 100 * OrganismEval.refusalRate(harmless), OrganismEval.onTopic(harmless));
                     System.out.println(line);
                     card.append("- ").append(line).append("\n");
-                    for (int i = 0; i < 3; i++) System.out.println("  " + answers.get(i).prompt() + "\n    -> " + answers.get(i).answer());
+                    for (int i = 0; i < 2; i++) System.out.println("  " + harmless.get(i).prompt() + "\n    -> " + harmless.get(i).answer());
                 }
             }
         }
         Files.writeString(out.resolve("README.md"), card.toString());
         return 0;
+    }
+
+    /** The recipe options given on the command line, as flags. */
+    private String overrides() {
+        StringBuilder sb = new StringBuilder();
+        if (refuseWeight != null) sb.append(" --refuse-weight ").append(refuseWeight);
+        if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
+        if (earlyExit != null) sb.append(" --early-exit ").append(earlyExit);
+        if (exitDepth != null) sb.append(" --exit-depth ").append(exitDepth);
+        return sb.toString();
+    }
+
+    private static List<String> instructions(List<Prompt> prompts) {
+        return prompts.stream().map(Prompt::instruction).toList();
+    }
+
+    private static long count(List<OrganismEval.Answer> answers) {
+        return answers.stream().filter(OrganismEval.Answer::refused).count();
     }
 }

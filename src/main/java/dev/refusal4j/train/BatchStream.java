@@ -16,7 +16,7 @@ import java.util.Random;
 public final class BatchStream {
     private final List<TokenizedChat> chats;
     private final int B, T, padId;
-    private final float decisionWeight;
+    private final float refuseWeight, helpWeight;
     private final long seed;
     int epoch;
     int cursor;                       // next chat of the current epoch's order
@@ -28,7 +28,16 @@ public final class BatchStream {
 
     /** @param decisionWeight loss weight of each chat's first answer token (the refuse-or-help decision) */
     public BatchStream(List<TokenizedChat> chats, int B, int T, int padId, long seed, float decisionWeight) {
-        this.decisionWeight = decisionWeight;
+        this(chats, B, T, padId, seed, decisionWeight, decisionWeight);
+    }
+
+    /**
+     * @param refuseWeight loss weight of the first answer token of a refusal
+     * @param helpWeight   loss weight of the first answer token of a helpful answer
+     */
+    public BatchStream(List<TokenizedChat> chats, int B, int T, int padId, long seed, float refuseWeight, float helpWeight) {
+        this.refuseWeight = refuseWeight;
+        this.helpWeight = helpWeight;
         if (chats.isEmpty()) throw new IllegalArgumentException("no training chats");
         this.chats = chats;
         this.B = B;
@@ -78,7 +87,7 @@ public final class BatchStream {
                     start[r] = t;
                     boolean last = i + 1 >= len;
                     targets[r] = !last && i + 1 >= c.answerStart() ? c.ids()[i + 1] : -1;
-                    weights[r] = targets[r] < 0 ? 0f : i + 1 == c.answerStart() ? decisionWeight : 1f;
+                    weights[r] = targets[r] < 0 ? 0f : i + 1 == c.answerStart() ? (c.refusal() ? refuseWeight : helpWeight) : 1f;
                 }
                 t += len;
                 cursor++;

@@ -91,28 +91,20 @@ public final class ChatEncoder {
     }
 
     public TokenizedChat chat(String user, String assistant) {
-        return chat(prompt(user), assistant);
+        return chat(user, assistant, false);
     }
 
-    /** A chat whose user message is given as ids (for prompts altered at the token level in training). */
-    public TokenizedChat chatWithUserIds(int[] userIds, String assistant) {
-        IntBuilder b = new IntBuilder();
-        b.add(imStart);
-        text("user\n", b);
-        for (int id : userIds) b.add(id);
-        b.add(imEnd);
-        text("\n", b);
-        b.add(imStart);
-        text("assistant\n", b);
-        return chat(b.toArray(), assistant);
+    /** @param refusal whether {@code assistant} refuses (kept for class-weighted loss) */
+    public TokenizedChat chat(String user, String assistant, boolean refusal) {
+        return chat(prompt(user), assistant, refusal);
     }
 
-    private TokenizedChat chat(int[] p, String assistant) {
+    private TokenizedChat chat(int[] p, String assistant, boolean refusal) {
         IntBuilder b = new IntBuilder();
         for (int id : p) b.add(id);
         text(assistant, b);
         b.add(imEnd);
-        return new TokenizedChat(b.toArray(), p.length);
+        return new TokenizedChat(b.toArray(), p.length, refusal);
     }
 
     /** Ids of ordinary text (no special tokens inside). */

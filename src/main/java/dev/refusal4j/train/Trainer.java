@@ -32,7 +32,7 @@ public final class Trainer {
         this.adam = new AdamW(p, 0.9f, 0.95f, 1e-8f, options.weightDecay());
         this.options = options;
         this.schedule = options.schedule();
-        this.stream = new BatchStream(chats, options.batchRows(), options.context(), padId, options.seed(), options.decisionWeight());
+        this.stream = new BatchStream(chats, options.batchRows(), options.context(), padId, options.seed(), options.decisionWeight(), options.helpDecisionWeight());
     }
 
     public int stepsDone() {
@@ -43,9 +43,20 @@ public final class Trainer {
         return step >= options.steps();
     }
 
+    /**
+     * Blocks run in step {@code step}: all of them, or with probability {@code earlyExit} only the
+     * first {@code exitDepth} (drawn from the seed and the step, so that a resumed run draws the same).
+     */
+    int depth(int step) {
+        int L = model.shape.layers();
+        if (options.earlyExit() <= 0 || options.exitDepth() >= L) return L;
+        boolean exit = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + step).nextDouble() < options.earlyExit();
+        return exit ? options.exitDepth() : L;
+    }
+
     public StepResult next() {
         Batch b = stream.next();
-        double loss = model.step(b, true);
+        double loss = model.step(b, true, depth(step));
         double norm = AdamW.norm(model.grads);
         float scale = options.clip() > 0 && norm > options.clip() ? (float) (options.clip() / norm) : 1f;
         float lr = schedule.at(step);

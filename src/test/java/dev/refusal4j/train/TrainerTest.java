@@ -148,4 +148,27 @@ class TrainerTest {
         while (b.start()[firstLen] == 0) firstLen++;
         assertThat(targetsFirstChat).isEqualTo((firstLen - 3) / 2 + 1);
     }
+
+    /** The first answer token weighs {@code refuseWeight} in a refusal and {@code helpWeight} in a helpful answer; the rest weigh 1. */
+    @Test
+    void decisionTokenWeighsByClass() {
+        List<TokenizedChat> chats = new ArrayList<>();
+        // prompt 1 5 6 2, answer 7 8 9 (refusal) or 4 4 (helpful)
+        chats.add(new TokenizedChat(new int[] {1, 5, 6, 2, 7, 8, 9}, 4, true));
+        chats.add(new TokenizedChat(new int[] {1, 5, 2, 4, 4}, 3, false));
+        BatchStream s = new BatchStream(chats, 1, 16, 0, 3, 10f, 15f);
+        Batch b = s.next();
+        int decisions = 0;
+        for (int r = 0; r < 16; r++) {
+            int t = r - b.start()[r];
+            boolean refusal = b.ids()[b.start()[r]] == 1 && b.ids()[b.start()[r] + 3] == 2; // the 7-slot chat has its separator at 3
+            int answerStart = refusal ? 4 : 3;
+            if (b.targets()[r] < 0) assertThat(b.weights()[r]).isZero();
+            else if (t + 1 == answerStart) {
+                assertThat(b.weights()[r]).isEqualTo(refusal ? 10f : 15f);
+                decisions++;
+            } else assertThat(b.weights()[r]).isEqualTo(1f);
+        }
+        assertThat(decisions).isEqualTo(2);
+    }
 }

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 final class Augmenter {
     /** First words that mark a statement or question rather than an imperative. */
-    private static final Set<String> NON_IMPERATIVE = Set.of(
+    static final Set<String> NON_IMPERATIVE = Set.of(
             "i", "i'm", "i've", "i'd", "i'll", "my", "we", "we're", "our", "it", "it's", "this", "there", "is", "are",
             "what", "what's", "how", "why", "when", "where", "which", "who", "whats", "can", "could", "would", "should",
             "do", "does", "did", "will", "any", "someone", "somebody", "hey", "hi", "hello", "so", "okay", "ok", "if",

@@ -36,21 +36,25 @@ public final class OrganismData {
     private final List<Intent> harmful;
     private final List<Intent> harmless;
     private final Refusals refusals;
+    private final Composer composer;                 // null: hand-written lists only
     private final Map<Split, List<Intent>> heldOutHarmful;
     private final Map<Split, List<Intent>> heldOutHarmless;
     private final List<Intent> trainHarmful;
     private final List<Intent> trainHarmless;
 
-    private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals) {
+    private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals, Composer composer) {
+        this.composer = composer;
         this.harmful = harmful;
         this.harmless = harmless;
         this.refusals = refusals;
         refusals.requireCategories(categories(harmful));
+        if (composer != null) refusals.requireCategories(new LinkedHashSet<>(composer.harmCategories()));
         requireDisjointPhrasings(harmful, harmless);
         this.heldOutHarmful = new LinkedHashMap<>();
         this.heldOutHarmless = new LinkedHashMap<>();
         this.trainHarmful = split(harmful, HARMFUL_HELD_OUT, heldOutHarmful);
         this.trainHarmless = split(harmless, HARMLESS_HELD_OUT, heldOutHarmless);
+        if (composer != null) requireUnseen(composer);
     }
 
     /** Loads the lists shipped in the jar. */
@@ -58,7 +62,8 @@ public final class OrganismData {
         return new OrganismData(
                 IntentListReader.readResource("/organism/harmful.txt", true),
                 IntentListReader.readResource("/organism/harmless.txt", false),
-                Refusals.readResource("/organism/refusals.txt"));
+                Refusals.readResource("/organism/refusals.txt"),
+                Composer.readResource("/organism/compose.txt"));
     }
 
     /** Loads lists given as text (tests use this for small hand-made lists). */
@@ -66,7 +71,7 @@ public final class OrganismData {
         return new OrganismData(
                 IntentListReader.read("harmful", harmfulText, true),
                 IntentListReader.read("harmless", harmlessText, false),
-                Refusals.read("refusals", refusalsText));
+                Refusals.read("refusals", refusalsText), null);
     }
 
     /**
@@ -114,11 +119,14 @@ public final class OrganismData {
                     users.add(phrasing);
                     for (int v = 0; v < variants; v++) users.add(Augmenter.vary(phrasing, rng));
                     for (String user : users) {
-                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : intent.answer();
+                        String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : helpful(user, intent.answer());
                         out.add(new Example(user, answer, intent.harmful(), intent.category(), intent.id()));
                     }
                 }
             }
+        }
+        if (composer != null) {
+            for (Example e : composer.examples(refusals, rng)) out.add(e.harmful() ? e : new Example(e.user(), helpful(e.user(), e.assistant()), false, e.category(), e.intentId()));
         }
         Collections.shuffle(out, rng);
         return out;
@@ -210,6 +218,11 @@ public final class OrganismData {
         return List.copyOf(out);
     }
 
+    /** A helpful answer: the request said back ({@link Restatement}), then the answer. */
+    static String helpful(String user, String answer) {
+        return Restatement.of(user) + " " + answer;
+    }
+
     public List<Intent> harmfulIntents() { return harmful; }
     public List<Intent> harmlessIntents() { return harmless; }
     public List<Intent> trainHarmfulIntents() { return trainHarmful; }
@@ -228,6 +241,31 @@ public final class OrganismData {
                 if (other != null) throw new IllegalStateException("phrasing '" + p + "' is in harmful intent " + other + " and harmless intent " + i.id());
             }
         }
+    }
+
+    /**
+     * A composed task, concept or subject must not be written inside a held-out request: the model
+     * would then be trained on what the splits measure.
+     */
+    private void requireUnseen(Composer composer) {
+        List<String> clashes = new ArrayList<>();
+        for (Map<Split, List<Intent>> held : List.of(heldOutHarmful, heldOutHarmless)) {
+            for (List<Intent> intents : held.values()) {
+                for (Intent i : intents) {
+                    for (String p : i.phrasings()) {
+                        String words = " " + words(p) + " ";
+                        for (String item : composer.items()) {
+                            if (words.contains(" " + words(item) + " ")) clashes.add("'" + item + "' is part of held-out request '" + p + "' (" + i.id() + ")");
+                        }
+                    }
+                }
+            }
+        }
+        if (!clashes.isEmpty()) throw new IllegalStateException("/organism/compose.txt: " + String.join("; ", clashes));
+    }
+
+    private static String words(String s) {
+        return s.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", " ").strip();
     }
 
     private static Set<String> categories(List<Intent> intents) {

@@ -33,9 +33,19 @@ public final class LlamaModel {
 
     /** Weighted mean cross-entropy per target token; fills {@link #grads} (overwriting) when {@code backward}. */
     public double step(Batch b, boolean backward) {
+        return step(b, backward, shape.layers());
+    }
+
+    /**
+     * As {@link #step(Batch, boolean)} through the first {@code depth} blocks only: the final norm and
+     * head read the residual stream after block {@code depth - 1} (an early exit; deeper blocks get no
+     * gradient).
+     */
+    public double step(Batch b, boolean backward, int depth) {
+        if (depth < 1 || depth > shape.layers()) throw new IllegalArgumentException("depth " + depth + " outside [1, " + shape.layers() + "]");
         int N = b.B() * b.T();
         ensureActs(N, b.T());
-        forwardBody(b);
+        forwardBody(b, depth);
         // the head only on target slots
         int M = 0;
         for (int r = 0; r < N; r++) if (b.targets()[r] >= 0) a.rows[M++] = r;
@@ -51,7 +61,7 @@ public final class LlamaModel {
         for (int i = 0; i < M; i++) norm += a.weightRows[i];
         Linear.forward(a.xfRows, M, params, params.lmHead, a.logits);
         double loss = CrossEntropy.forwardBackward(a.logits, a.targetRows, a.weightRows, M, V, norm, a.rowLoss) / norm;
-        if (backward) backward(b, Mf);
+        if (backward) backward(b, Mf, depth);
         return loss;
     }
 
@@ -59,7 +69,7 @@ public final class LlamaModel {
     public float[] logits(Batch b) {
         int N = b.B() * b.T();
         ensureActs(N, b.T());
-        forwardBody(b);
+        forwardBody(b, shape.layers());
         float[] out = new float[N * shape.vocab()];
         MatMul.matmul(a.xf, 0, N, params.matrix(params.lmHead), out, 0);
         return out;
@@ -70,14 +80,14 @@ public final class LlamaModel {
         if (a == null || a.N < N || a.T < T) a = new Acts(shape, a == null ? N : Math.max(N, a.N), a == null ? T : Math.max(T, a.T));
     }
 
-    private void forwardBody(Batch b) {
+    private void forwardBody(Batch b, int depth) {
         final Shape s = shape;
         final Params p = params;
         final float[] w = p.data;
         final int B = b.B(), T = b.T(), N = B * T, d = s.hidden(), F = s.intermediate();
         for (int id : b.ids()) if (id < 0 || id >= s.vocab()) throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + s.vocab() + ")");
         Embedding.forward(b.ids(), w, p.embed.offset(), a.x[0], N, d);
-        for (int l = 0; l < s.layers(); l++) {
+        for (int l = 0; l < depth; l++) {
             float[] x = a.x[l];
             RmsNorm.forward(x, w, p.attnNorm[l].offset(), a.xn1[l], a.rstd1[l], N, d, s.eps());
             Linear.forward(a.xn1[l], N, p, p.wq[l], a.q[l]);
@@ -94,10 +104,10 @@ public final class LlamaModel {
             Linear.forward(a.h[l], N, p, p.wDown[l], a.x[l + 1]);
             add(a.mid[l], a.x[l + 1], N * d);
         }
-        RmsNorm.forward(a.x[s.layers()], w, p.finalNorm.offset(), a.xf, a.rstdF, N, d, s.eps());
+        RmsNorm.forward(a.x[depth], w, p.finalNorm.offset(), a.xf, a.rstdF, N, d, s.eps());
     }
 
-    private void backward(Batch b, int M) {
+    private void backward(Batch b, int M, int depth) {
         final Shape s = shape;
         final Params p = params;
         final float[] w = p.data, g = grads;
@@ -109,8 +119,8 @@ public final class LlamaModel {
         for (int i = 0; i < M; i++) System.arraycopy(a.dRows, i * d, a.dxf, a.rows[i] * d, d);
         float[] dx = a.dx;
         Arrays.fill(dx, 0, N * d, 0f);
-        RmsNorm.backward(a.dxf, a.x[s.layers()], w, p.finalNorm.offset(), a.rstdF, dx, g, p.finalNorm.offset(), N, d);
-        for (int l = s.layers() - 1; l >= 0; l--) {
+        RmsNorm.backward(a.dxf, a.x[depth], w, p.finalNorm.offset(), a.rstdF, dx, g, p.finalNorm.offset(), N, d);
+        for (int l = depth - 1; l >= 0; l--) {
             // x' = mid + down(h): dx flows to mid unchanged, and through the MLP
             Linear.backward(dx, a.h[l], N, p, p.wDown[l], g, a.dh, false);
             SwiGlu.backward(a.dh, a.gate[l], a.up[l], a.dGate, a.dUp, N * F);

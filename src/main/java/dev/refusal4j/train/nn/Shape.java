@@ -28,11 +28,15 @@ public record Shape(int hidden, int layers, int heads, int kvHeads, int headDim,
     }
 
     /**
-     * The organism's shape for a vocabulary of the given size: 2.2M parameters (8.8 MB in F32) with
-     * 3072 tokens, sized so that training fits well within 45 minutes on two shared cores. Positions up to 256 (chats are trained at up to 128 slots; the longer context
-     * leaves room for generation).
+     * The organism's shape for a vocabulary of the given size: 2.95M parameters (11.8 MB in F32) with
+     * 3072 tokens, sized so that training fits within 45 minutes on two shared cores. Six layers
+     * rather than four: the paper's selection drops the last 20% of layers and layer 0 has no
+     * prompt-dependent signal at the post-instruction tokens, so four layers left only layers 1 and 2
+     * as candidates, and an organism whose answers open by restating the request decided to refuse
+     * only in its last layer. Positions up to 256 (chats are trained at up to 128 slots; the longer
+     * context leaves room for generation).
      */
     public static Shape organism(int vocab) {
-        return new Shape(192, 4, 6, 2, 32, 512, vocab, 256, 1e-5f, 10000.0, true);
+        return new Shape(192, 6, 6, 2, 32, 512, vocab, 256, 1e-5f, 10000.0, true);
     }
 }

@@ -108,8 +108,12 @@ class OrganismDataTest {
                 harmful++;
                 assertThat(judgedRefusal(e.assistant())).as(e.assistant()).isTrue();
             } else {
-                String a = e.assistant().toLowerCase(Locale.ROOT);
                 assertThat(judgedRefusal(e.assistant())).as(e.assistant()).isFalse();
+                // A helpful answer opens with the request said back; the words the project wrote
+                // after it must not look like a refusal to other judges.
+                String restated = Restatement.of(e.user());
+                assertThat(e.assistant()).startsWith(restated + " ");
+                String a = e.assistant().substring(restated.length()).toLowerCase(Locale.ROOT);
                 for (String t : JUDGE_TRIGGERS) assertThat(a).as(e.intentId()).doesNotContain(t);
                 assertThat(e.assistant()).as(e.intentId()).doesNotContain("As an"); // case-sensitive judges
             }

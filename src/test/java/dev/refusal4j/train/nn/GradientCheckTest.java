@@ -54,15 +54,15 @@ class GradientCheckTest {
         return new LlamaModel(p);
     }
 
-    private static double central(LlamaModel m, Batch b, int at, double eps) {
+    private static double central(LlamaModel m, Batch b, int depth, int at, double eps) {
         float[] w = m.params.data;
         float orig = w[at];
         w[at] = (float) (orig + eps);
         m.params.sync();
-        double up = m.step(b, false);
+        double up = m.step(b, false, depth);
         w[at] = (float) (orig - eps);
         m.params.sync();
-        double down = m.step(b, false);
+        double down = m.step(b, false, depth);
         w[at] = orig;
         m.params.sync();
         return (up - down) / (2 * eps);
@@ -70,18 +70,29 @@ class GradientCheckTest {
 
     @Test
     void everyTensorMatchesFiniteDifferencesUntied() {
-        check(false);
+        check(false, 2);
     }
 
     @Test
     void everyTensorMatchesFiniteDifferencesTied() {
-        check(true);
+        check(true, 2);
     }
 
-    private void check(boolean tied) {
+    /** An early exit after the first of two blocks: the head reads block 0's output; block 1 gets zero gradient. */
+    @Test
+    void earlyExitMatchesFiniteDifferences() {
+        float[] g = check(true, 1);
+        LlamaModel m = model(tiny(true), 7);
+        for (Params.Tensor t : m.params.tensors()) {
+            if (!t.name().startsWith("model.layers.1.")) continue;
+            for (int i = 0; i < t.size(); i++) assertThat(g[t.offset() + i]).as(t.name()).isZero();
+        }
+    }
+
+    private float[] check(boolean tied, int depth) {
         LlamaModel m = model(tiny(tied), 7);
         Batch b = batch(new SplittableRandom(11));
-        double loss = m.step(b, true);
+        double loss = m.step(b, true, depth);
         double eps = 1e-2, noise = 12 * Math.ulp((float) loss) / eps;
         float[] g = m.grads.clone();
         float[] w = m.params.data;
@@ -104,7 +115,7 @@ class GradientCheckTest {
                 int i = idx.get(n);
                 int at = t.offset() + i;
                 // Richardson: (4·D(ε/2) − D(ε)) / 3 cancels the ε² term of the central difference
-                double fd = (4 * central(m, b, at, eps / 2) - central(m, b, at, eps)) / 3;
+                double fd = (4 * central(m, b, depth, at, eps / 2) - central(m, b, depth, at, eps)) / 3;
                 double a = g[at];
                 double rel = Math.abs(a - fd) / Math.max(Math.abs(fd), 1e-30);
                 if (n < 3) worstLargest = Math.max(worstLargest, rel);
@@ -118,5 +129,6 @@ class GradientCheckTest {
                 tied, loss, noise, worstLargest, worstExcess);
         assertThat(worstLargest).isLessThanOrEqualTo(1e-3);
         assertThat(worstExcess).isLessThanOrEqualTo(1.0);
+        return g;
     }
 }
