@@ -116,7 +116,7 @@ public final class Transformer implements AutoCloseable {
         if (hooks == null) hooks = Hooks.NONE;
         HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start0, c);
         Workspace w = workspace(N);
-        w.rows(PaddingRows.of(B, T, start0, pad, lastSlots));
+        w.padding = PaddingRows.of(B, T, start0, pad, lastSlots);
         PaddingRows lastRowsOnly = which == Logits.LAST_ONLY ? PaddingRows.only(B, T, lastSlots) : null;
         float[] x = w.x; // the residual stream; handed to the caller's hooks only as views closed after each hook
 
@@ -289,10 +289,6 @@ public final class Transformer implements AutoCloseable {
         final int rows;
         PaddingRows padding; // this call's padding rows, or null when every row is a real token
         PaddingRows queries; // rows skipped past this layer's keys and values: padding, or in the final layer of a LAST_ONLY call every row but the last slots
-
-        void rows(PaddingRows p) {
-            padding = p;
-        }
 
         final float[] x, xn, q, k, v, z, out, gate, up;
 

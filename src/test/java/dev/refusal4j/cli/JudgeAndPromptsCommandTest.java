@@ -3,22 +3,13 @@ package dev.refusal4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.refusal4j.testutil.Shared;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class JudgeAndPromptsCommandTest {
     private static String stdout(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(Main.run(args)).isZero();
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
+        CliOutput r = CliOutput.run(args);
+        assertThat(r.exitCode()).isZero();
+        return r.stdout();
     }
 
     @Test

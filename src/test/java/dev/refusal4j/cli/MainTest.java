@@ -4,22 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Command;
 
 /** Main builds only the sub-command it runs; help and usage must still know every sub-command. */
 class MainTest {
     private static String stdout(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            Main.run(args);
-        } finally {
-            System.setOut(saved);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
+        return CliOutput.run(args).stdout();
     }
 
     @Test
