@@ -25,14 +25,15 @@ public final class VectorMath {
      * e^r on |r| ≤ ln2/2, then two exact power-of-two scalings so that 2^n never overflows an exponent field.
      */
     public static FloatVector exp(FloatVector x) {
+        VectorSpecies<Float> s = x.species();
         FloatVector xc = x.max(MIN_X).min(MAX_X);
         FloatVector n = xc.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
         FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
         FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
-        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073E-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894E-2f));
-        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459E-1f));
-        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201E-1f));
+        p = p.fma(r, FloatVector.broadcast(s, 8.3334519073E-3f));
+        p = p.fma(r, FloatVector.broadcast(s, 4.1665795894E-2f));
+        p = p.fma(r, FloatVector.broadcast(s, 1.6666665459E-1f));
+        p = p.fma(r, FloatVector.broadcast(s, 5.0000001201E-1f));
         FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
         IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
         IntVector half = ni.lanewise(VectorOperators.ASHR, 1);

@@ -1,8 +1,8 @@
 package dev.refusal4j.train.nn;
 
 import dev.refusal4j.tensor.Parallel;
+import dev.refusal4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   logits [M, V], targets [M], weights [M] → loss = Σ_r w_r · −log softmax(logits_r)[targets_r] / Σ w
  *   in place: logits_r ← w_r · (softmax(logits_r) − onehot(targets_r)) / Σ w   (the gradient)
  * </pre>
- * The normalizer Σ w is over the whole batch, so that the loss is a weighted mean per assistant token. Exponentials with the Vector API; the normalizer
+ * The normalizer Σ w is over the whole batch, so that the loss is a weighted mean per assistant token. Exponentials by {@link VectorMath#exp}, not the Vector API's EXP, whose
+ * intrinsic and fallback differ in the last bit (training would then depend on when the JIT compiles); the normalizer
  * is summed per lane in float (V terms in [0, 1]) and across lanes in double.
  */
 final class CrossEntropy {
@@ -30,7 +31,7 @@ final class CrossEntropy {
                 for (int i = 0; i < V; i++) max = Math.max(max, logits[o + i]);
                 FloatVector acc = FloatVector.zero(S);
                 int i = 0;
-                for (; i < upper; i += S.length()) acc = acc.add(FloatVector.fromArray(S, logits, o + i).sub(max).lanewise(VectorOperators.EXP));
+                for (; i < upper; i += S.length()) acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, logits, o + i).sub(max)));
                 double sum = 0;
                 for (int l = 0; l < S.length(); l++) sum += acc.lane(l);
                 for (; i < V; i++) sum += Math.exp(logits[o + i] - max);
@@ -38,7 +39,7 @@ final class CrossEntropy {
                 rowLoss[r] = weights[r] * (logZ - logits[o + targets[r]]);
                 float lz = (float) logZ;
                 for (i = 0; i < upper; i += S.length()) {
-                    FloatVector.fromArray(S, logits, o + i).sub(lz).lanewise(VectorOperators.EXP).mul(invCount).intoArray(logits, o + i);
+                    VectorMath.exp(FloatVector.fromArray(S, logits, o + i).sub(lz)).mul(invCount).intoArray(logits, o + i);
                 }
                 for (; i < V; i++) logits[o + i] = (float) Math.exp(logits[o + i] - logZ) * invCount;
                 logits[o + targets[r]] -= invCount;
