@@ -90,9 +90,10 @@ public final class BenchCommand implements Callable<Integer> {
                     float[] logits = m.forward(new int[][] {prompt}, null, cache, null, Transformer.Logits.LAST);
                     long s = System.nanoTime();
                     int[][] step = new int[1][1];
+                    float[] stepLogits = new float[c.vocab]; // reused, as the generator does
                     for (int i = 0; i < decode; i++) {
                         step[0][0] = dev.refusal4j.generate.Sampler.argmax(logits, 0, c.vocab);
-                        logits = m.forward(step, null, cache, null, Transformer.Logits.LAST);
+                        logits = m.forward(step, null, cache, null, Transformer.Logits.LAST, null, null, stepLogits);
                     }
                     return (System.nanoTime() - s) / 1e9;
                 });

@@ -49,6 +49,12 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--exit-depth", paramLabel = "N", description = "Blocks of an early-exit step (default: the recipe's, " + TrainOptions.EXIT_DEPTH + ").")
     Integer exitDepth;
 
+    @Option(names = "--hidden", paramLabel = "D", defaultValue = "192", description = "Width of the residual stream (default: ${DEFAULT-VALUE}; a multiple of 64).")
+    int hidden;
+
+    @Option(names = "--intermediate", paramLabel = "F", defaultValue = "512", description = "Width of the MLP (default: ${DEFAULT-VALUE}).")
+    int intermediate;
+
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
     Path resume;
 
@@ -73,7 +79,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
-        OrganismRecipe recipe = new OrganismRecipe(seed);
+        OrganismRecipe recipe = new OrganismRecipe(seed).widths(hidden, intermediate);
         TrainOptions options = TrainOptions.organism(seed, steps,
                 refuseWeight != null ? refuseWeight : TrainOptions.DECISION_WEIGHT, helpWeight != null ? helpWeight : TrainOptions.HELP_DECISION_WEIGHT,
                 earlyExit != null ? earlyExit : TrainOptions.EARLY_EXIT, exitDepth != null ? exitDepth : TrainOptions.EXIT_DEPTH);
@@ -144,6 +150,8 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
         if (earlyExit != null) sb.append(" --early-exit ").append(earlyExit);
         if (exitDepth != null) sb.append(" --exit-depth ").append(exitDepth);
+        if (hidden != 192) sb.append(" --hidden ").append(hidden);
+        if (intermediate != 512) sb.append(" --intermediate ").append(intermediate);
         return sb.toString();
     }
 

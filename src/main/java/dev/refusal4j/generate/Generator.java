@@ -61,6 +61,7 @@ public final class Generator {
         // without hooks nobody looks at the final layer's other rows: skip them (LAST_ONLY)
         float[] logits = model.forward(tokens, pad, cache, hooks, hooks == null ? Transformer.Logits.LAST_ONLY : Transformer.Logits.LAST);
         int[][] step = new int[B][1];
+        float[] stepLogits = new float[B * V]; // reused by every decoding step
         for (int t = 0; t < maxNewTokens; t++) {
             boolean any = false;
             for (int b = 0; b < B; b++) {
@@ -78,7 +79,7 @@ public final class Generator {
             }
             if (!any || t == maxNewTokens - 1) break;
             // finished sequences keep decoding a dummy token so the batch stays rectangular
-            logits = model.forward(step, null, cache, hooks, Transformer.Logits.LAST);
+            logits = model.forward(step, null, cache, hooks, Transformer.Logits.LAST, null, null, stepLogits);
         }
         return collect(out);
     }

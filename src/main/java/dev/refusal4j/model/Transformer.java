@@ -27,6 +27,7 @@ public final class Transformer implements AutoCloseable {
     public final Path dir;
     private final ModelFiles files;
     private final Rope rope;
+    private final HookTable noHooks; // shared by every call without hooks: it fires nothing
     private final float embedScale;
     private Workspace ws; // grown on demand
 
@@ -45,6 +46,7 @@ public final class Transformer implements AutoCloseable {
         this.files = files;
         this.weights = new ModelWeights(config, files);
         this.rope = new Rope(config.rope);
+        this.noHooks = new HookTable(Hooks.NONE, config.layers, 0, 0, null, 0, config);
         float s = (float) Math.sqrt(config.hidden);
         // Gemma multiplies by sqrt(hidden) as a tensor of the model dtype, so the scale is rounded.
         if (config.dtype == DType.BF16) s = DType.bf16ToFloat(DType.floatToBf16(s));
@@ -103,6 +105,15 @@ public final class Transformer implements AutoCloseable {
      * @param start     where to start (null: at the embedding)
      */
     public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which, int[] lastSlots, Start start) {
+        return forward(tokens, padding, cache, hooks, which, lastSlots, start, null);
+    }
+
+    /**
+     * As above, writing {@link Logits#LAST} / {@link Logits#LAST_ONLY} logits into {@code into}
+     * (at least batch × vocab floats) instead of a new array: a decoding loop reuses one buffer
+     * rather than allocating a vocabulary-sized array per token.
+     */
+    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which, int[] lastSlots, Start start, float[] into) {
         final ModelConfig c = config;
         final int B = tokens.length, T = tokens[0].length, d = c.hidden, N = B * T;
         for (int[] row : tokens) if (row.length != T) throw new IllegalArgumentException("token rows differ in length");
@@ -114,7 +125,7 @@ public final class Transformer implements AutoCloseable {
         if (start0 + T > c.maxPositions) throw new IllegalArgumentException("sequence of " + (start0 + T) + " tokens exceeds the model's context of " + c.maxPositions);
         final int[] pad = cache.padding;
         if (hooks == null) hooks = Hooks.NONE;
-        HookTable ht = new HookTable(hooks, c.layers, B, T, pad, start0, c);
+        HookTable ht = hooks.isEmpty() ? noHooks : new HookTable(hooks, c.layers, B, T, pad, start0, c);
         Workspace w = workspace(N);
         w.padding = PaddingRows.of(B, T, start0, pad, lastSlots);
         PaddingRows lastRowsOnly = which == Logits.LAST_ONLY ? PaddingRows.only(B, T, lastSlots) : null;
@@ -176,7 +187,8 @@ public final class Transformer implements AutoCloseable {
                 if (slot < 0 || slot >= T) throw new IllegalArgumentException("last slot " + slot + " of sequence " + b + " is outside [0, " + T + ")");
                 System.arraycopy(x, (b * T + slot) * d, last, b * d, d);
             }
-            logits = new float[B * c.vocab];
+            if (into != null && into.length < B * c.vocab) throw new IllegalArgumentException("logits buffer holds " + into.length + " floats, needs " + B * c.vocab);
+            logits = into != null ? into : new float[B * c.vocab];
             MatMul.matmul(last, 0, B, weights.lmHead, logits, 0);
         }
         if (c.finalSoftcap > 0) softcap(logits, c.finalSoftcap);

@@ -98,8 +98,18 @@ public final class OrganismRecipe {
      * test prompts that run misjudged (OrganismData's guard keeps held-out phrasings out of them).
      */
 
+    private int hidden = 192, intermediate = 512;
+
+    /** The model's widths (default 192 and 512: the committed organism). */
+    public OrganismRecipe widths(int hidden, int intermediate) {
+        Shape.organism(bpe.vocabSize(), hidden, intermediate); // validates
+        this.hidden = hidden;
+        this.intermediate = intermediate;
+        return this;
+    }
+
     public Shape shape() {
-        return Shape.organism(bpe.vocabSize());
+        return Shape.organism(bpe.vocabSize(), hidden, intermediate);
     }
 
     public int tokens() {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Invariants of batching and incremental decoding, checked on real golden models: a left-padded
@@ -66,6 +67,27 @@ class BatchingAndCacheTest {
             assertThat(rl).isLessThan(1e-5);
             assertThat(rr).isLessThan(1e-5);
             assertThat(ra).isLessThan(1e-5);
+        }
+    }
+
+    /** A caller's logits buffer (a decoding loop's) receives exactly the logits a new array would, padding and soft-cap included. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "gemma2"})
+    void logitsIntoCallersBufferEqualNewArray(String name) throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", name))) {
+            int V = m.config.vocab, padB = A.length - B.length;
+            int[] left = new int[A.length];
+            System.arraycopy(B, 0, left, padB, B.length);
+            int[][] batch = {A, left};
+            float[] fresh = m.forward(batch, new int[] {0, padB}, null, null, Transformer.Logits.LAST);
+            float[] buffer = new float[2 * V + 5];
+            Arrays.fill(buffer, Float.NaN);
+            float[] got = m.forward(batch, new int[] {0, padB}, null, null, Transformer.Logits.LAST, null, null, buffer);
+            assertThat(got).isSameAs(buffer);
+            assertThat(Arrays.copyOf(got, 2 * V)).containsExactly(fresh);
+            assertThat(buffer[2 * V]).isNaN(); // nothing written past batch × vocab
+            assertThatThrownBy(() -> m.forward(batch, new int[] {0, padB}, null, null, Transformer.Logits.LAST, null, null, new float[2 * V - 1]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs " + 2 * V);
         }
     }
 

@@ -37,6 +37,13 @@ public record Shape(int hidden, int layers, int heads, int kvHeads, int headDim,
      * context leaves room for generation).
      */
     public static Shape organism(int vocab) {
-        return new Shape(192, 6, 6, 2, 32, 512, vocab, 256, 1e-5f, 10000.0, true);
+        return organism(vocab, 192, 512);
+    }
+
+    /** The organism's shape at another width: heads of 32 dimensions, two key/value heads. */
+    public static Shape organism(int vocab, int hidden, int intermediate) {
+        if (hidden % 32 != 0 || hidden / 32 % 2 != 0) throw new IllegalArgumentException("hidden size must be a multiple of 64, got " + hidden);
+        if (intermediate < 1) throw new IllegalArgumentException("intermediate size must be positive, got " + intermediate);
+        return new Shape(hidden, 6, hidden / 32, 2, 32, intermediate, vocab, 256, 1e-5f, 10000.0, true);
     }
 }
