@@ -53,10 +53,10 @@ public final class Generator {
             samplers[b] = new Sampler(sampling, V, b);
             for (int id : p) samplers[b].observe(id);
         }
-        List<List<Integer>> out = new ArrayList<>();
-        for (int b = 0; b < B; b++) out.add(new ArrayList<>());
+        int[][] out = new int[B][Math.max(0, maxNewTokens)]; // generated ids, out[b][0 .. count[b])
+        int[] count = new int[B];
         boolean[] done = new boolean[B];
-        if (maxNewTokens <= 0) return collect(out);
+        if (maxNewTokens <= 0) return collect(out, count);
         KvCache cache = model.newCache(B, capacity);
         // without hooks nobody looks at the final layer's other rows: skip them (LAST_ONLY)
         float[] logits = model.forward(tokens, pad, cache, hooks, hooks == null ? Transformer.Logits.LAST_ONLY : Transformer.Logits.LAST);
@@ -71,7 +71,7 @@ public final class Generator {
                     done[b] = true;
                     continue;
                 }
-                out.get(b).add(id);
+                out[b][count[b]++] = id;
                 samplers[b].observe(id);
                 step[b][0] = id;
                 if (listener != null && !listener.onToken(b, id)) done[b] = true;
@@ -81,7 +81,7 @@ public final class Generator {
             // finished sequences keep decoding a dummy token so the batch stays rectangular
             logits = model.forward(step, null, cache, hooks, Transformer.Logits.LAST, null, null, stepLogits);
         }
-        return collect(out);
+        return collect(out, count);
     }
 
     private static boolean contains(int[] ids, int id) {
@@ -89,9 +89,9 @@ public final class Generator {
         return false;
     }
 
-    private static List<int[]> collect(List<List<Integer>> out) {
+    private static List<int[]> collect(int[][] out, int[] count) {
         List<int[]> r = new ArrayList<>();
-        for (List<Integer> l : out) r.add(l.stream().mapToInt(Integer::intValue).toArray());
+        for (int b = 0; b < out.length; b++) r.add(Arrays.copyOf(out[b], count[b]));
         return r;
     }
 }

@@ -96,6 +96,18 @@ public final class OrganismRecipe {
      * harmless ones are refused too; no weighting of the decision can fix that, only data or capacity.
      * Caveat: the lists added after the first of these runs were written after reading the val and
      * test prompts that run misjudged (OrganismData's guard keeps held-out phrasings out of them).
+     *
+     * Measured on 2026-11-29 evening, after training became deterministic (the runs above used the
+     * Vector API's EXP, whose compiled and interpreted results differ, so a rerun never matched):
+     *  - this recipe, seed 1: val 85.5 / 9.7, test 91.8 / 5.7, on topic 43 of 72 / 125 of 212; plain
+     *    `run` selects pos -1 layer 3 (bypass -7.06, induce +1.44, KL 0.031) but ablation leaves 7% of
+     *    harmful test requests refused and addition makes only 71% of harmless ones refused;
+     *  - plus 745 training-only compose entries written without reading any failure (305 harmful tasks
+     *    in everyday words, 305 harmless tasks of which ~125 use harm words benignly, more topics,
+     *    suggestions, concepts; the writer avoided every act of a held-out request, so held-out topics
+     *    got no neighbours), seed 1: val 81.8 / 11.1, test 86.5 / 6.6: worse on val, not kept. The
+     *    benign uses of harm words plausibly make those words weaker evidence for a model that decides
+     *    mostly from words. Width 256 was started on both data sets and stopped for lack of time.
      */
 
     private int hidden = 192, intermediate = 512;
