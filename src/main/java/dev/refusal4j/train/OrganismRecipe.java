@@ -107,7 +107,20 @@ public final class OrganismRecipe {
      *    suggestions, concepts; the writer avoided every act of a held-out request, so held-out topics
      *    got no neighbours), seed 1: val 81.8 / 11.1, test 86.5 / 6.6: worse on val, not kept. The
      *    benign uses of harm words plausibly make those words weaker evidence for a model that decides
-     *    mostly from words. Width 256 was started on both data sets and stopped for lack of time.
+     *    mostly from words. Width 256 was started on both data sets and stopped for lack of time;
+     *  - only the 305 harmful tasks of those entries, seed 1: val 87.3 / 4.2, test 87.1 / 6.6; `run`
+     *    selects pos -4 layer 3 (KL 0.007), ablation 86% -> 8%, addition 8% -> 52%: not kept;
+     *  - this recipe, seed 2: val 89.1 / 9.7, test 92.4 / 5.2; `run` selects pos -1 layer 3 (bypass
+     *    -10.3, induce +1.14, KL 0.010), ablation 93% -> 4%, but addition only 6% -> 31%: the added
+     *    direction makes the model start a refusal at every position ("I'm reallyI'mI'm..."), which
+     *    the substring judge does not count;
+     *  - this recipe with 4800 steps, seed 1: val 87.3 / 6.9, test 90.0 / 6.6; `run` selects pos -2
+     *    layer 3 (bypass -5.46, KL 0.067), ablation 87% -> 11%, addition 9% -> 98%;
+     *  - this recipe, seed 3: val 90.9 / 8.3, test 93.5 / 5.2; seed 4: val 80.0 / 4.2, test 91.8 / 5.7;
+     *    on both, plain `run` filters every candidate (seed 3: 7 with induce < 0, 8 with KL > 0.1;
+     *    seed 4: 13 with induce < 0).
+     * Across seeds and step counts the behaviour numbers move by a few points and the pipeline's
+     * outcome (which candidate, whether ablation reaches 5% and addition 90%) changes from run to run.
      */
 
     private int hidden = 192, intermediate = 512;
