@@ -8,6 +8,7 @@ import dev.refusal4j.train.OrganismEval;
 import dev.refusal4j.train.OrganismRecipe;
 import dev.refusal4j.train.TrainOptions;
 import dev.refusal4j.train.Trainer;
+import dev.refusal4j.train.nn.Shape;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -49,10 +50,10 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--exit-depth", paramLabel = "N", description = "Blocks of an early-exit step (default: the recipe's, " + TrainOptions.EXIT_DEPTH + ").")
     Integer exitDepth;
 
-    @Option(names = "--hidden", paramLabel = "D", defaultValue = "192", description = "Width of the residual stream (default: ${DEFAULT-VALUE}; a multiple of 64).")
+    @Option(names = "--hidden", paramLabel = "D", defaultValue = "" + Shape.ORGANISM_HIDDEN, description = "Width of the residual stream (default: ${DEFAULT-VALUE}; a multiple of 64).")
     int hidden;
 
-    @Option(names = "--intermediate", paramLabel = "F", defaultValue = "512", description = "Width of the MLP (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--intermediate", paramLabel = "F", defaultValue = "" + Shape.ORGANISM_INTERMEDIATE, description = "Width of the MLP (default: ${DEFAULT-VALUE}).")
     int intermediate;
 
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
@@ -150,8 +151,8 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
         if (earlyExit != null) sb.append(" --early-exit ").append(earlyExit);
         if (exitDepth != null) sb.append(" --exit-depth ").append(exitDepth);
-        if (hidden != 192) sb.append(" --hidden ").append(hidden);
-        if (intermediate != 512) sb.append(" --intermediate ").append(intermediate);
+        if (hidden != Shape.ORGANISM_HIDDEN) sb.append(" --hidden ").append(hidden);
+        if (intermediate != Shape.ORGANISM_INTERMEDIATE) sb.append(" --intermediate ").append(intermediate);
         return sb.toString();
     }
 

@@ -123,9 +123,9 @@ public final class OrganismRecipe {
      * outcome (which candidate, whether ablation reaches 5% and addition 90%) changes from run to run.
      */
 
-    private int hidden = 192, intermediate = 512;
+    private int hidden = Shape.ORGANISM_HIDDEN, intermediate = Shape.ORGANISM_INTERMEDIATE;
 
-    /** The model's widths (default 192 and 512: the committed organism). */
+    /** The model's widths (default: the committed organism's). */
     public OrganismRecipe widths(int hidden, int intermediate) {
         Shape.organism(bpe.vocabSize(), hidden, intermediate); // validates
         this.hidden = hidden;

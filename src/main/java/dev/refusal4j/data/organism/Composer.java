@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -47,24 +46,8 @@ final class Composer {
     }
 
     static Composer read(String source, String text) {
-        Map<String, List<String>> sections = new LinkedHashMap<>();
-        List<String> current = null;
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String raw = lines[i];
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            if (line.startsWith("[") && line.endsWith("]")) {
-                String name = line.substring(1, line.length() - 1).strip();
-                if (sections.containsKey(name)) throw new IllegalStateException(source + ":" + (i + 1) + ": duplicate section [" + name + "]");
-                current = new ArrayList<>();
-                sections.put(name, current);
-                continue;
-            }
-            if (current == null) throw new IllegalStateException(source + ":" + (i + 1) + ": entry before any [section] header");
-            // Pretexts keep their trailing space: the request follows directly.
-            current.add(raw.endsWith(" ") ? raw.stripLeading() : line);
-        }
+        // Pretexts keep their trailing space: the request follows directly.
+        Map<String, List<String>> sections = SectionedText.parse(source, text, true);
         for (String s : List.of("task-frames", "pretexts", "task-answers", "concept-frames", "concept-answers",
                 "creative-frames", "creative-answers", "concepts", "creative-subjects", "harmless-tasks")) {
             if (sections.getOrDefault(s, List.of()).isEmpty()) throw new IllegalStateException(source + ": no [" + s + "] section");

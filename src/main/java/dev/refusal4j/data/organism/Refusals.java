@@ -45,22 +45,7 @@ public final class Refusals {
     }
 
     public static Refusals read(String source, String text) {
-        Map<String, List<String>> sections = new LinkedHashMap<>();
-        List<String> current = null;
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            if (line.startsWith("[") && line.endsWith("]")) {
-                String section = line.substring(1, line.length() - 1).strip();
-                if (sections.containsKey(section)) throw new IllegalStateException(source + ":" + (i + 1) + ": duplicate section [" + section + "]");
-                current = new ArrayList<>();
-                sections.put(section, current);
-            } else {
-                if (current == null) throw new IllegalStateException(source + ":" + (i + 1) + ": sentence before any [section] header");
-                current.add(line);
-            }
-        }
+        Map<String, List<String>> sections = SectionedText.parse(source, text, false);
         List<String> openers = sections.remove("openers");
         List<String> general = sections.remove("general");
         if (openers == null || openers.isEmpty()) throw new IllegalStateException(source + ": no [openers] section");

@@ -36,8 +36,11 @@ public record Shape(int hidden, int layers, int heads, int kvHeads, int headDim,
      * only in its last layer. Positions up to 256 (chats are trained at up to 128 slots; the longer
      * context leaves room for generation).
      */
+    /** The committed organism's widths. */
+    public static final int ORGANISM_HIDDEN = 192, ORGANISM_INTERMEDIATE = 512;
+
     public static Shape organism(int vocab) {
-        return organism(vocab, 192, 512);
+        return organism(vocab, ORGANISM_HIDDEN, ORGANISM_INTERMEDIATE);
     }
 
     /** The organism's shape at another width: heads of 32 dimensions, two key/value heads. */
