@@ -27,6 +27,8 @@ final class StreamedTensor implements SafetensorsWriter.Source {
      * 256 KB buffers written by the thread that had just filled them.
      */
     static final int BLOCK = 256 << 10;
+    /** Output bytes between background flushes (see {@link Progress#flushInBackground}). */
+    static final long FLUSH_EVERY = Long.getLong("refusal4j.export.flushEvery", 64L << 20);
     private static final ThreadLocal<ByteBuffer> BLOCK_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BLOCK));
 
     /** Shared progress across the tensors of one export. */
@@ -41,27 +43,34 @@ final class StreamedTensor implements SafetensorsWriter.Source {
             this.total = total;
         }
 
-        private final java.util.Set<FileChannel> flushed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        /** Bytes written to the output since the last background flush began. */
+        private long unflushed;
+        private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
 
         /**
-         * Starts writing the file's bytes so far (the copies, which go first) to disk on another thread,
-         * once per file, so that the disk works while the kernels compute and the fsync before the
-         * rename finds only the computed tensors left. A failure here is ignored: that final fsync
-         * reports any real write error.
+         * Every {@link #FLUSH_EVERY} bytes written, starts writing the file's dirty pages to disk on
+         * another thread (one flush at a time), so that the disk works while the export copies and
+         * computes and the fsync before the rename finds only the last bytes left. A failure here is
+         * ignored: that final fsync reports any real write error.
          */
-        void flushEarly(FileChannel out) {
-            if (!flushed.add(out)) return;
+        private void flushInBackground(FileChannel out, long bytes) {
+            unflushed += bytes;
+            if (unflushed < FLUSH_EVERY || !flushing.compareAndSet(false, true)) return;
+            unflushed = 0;
             Thread.ofPlatform().daemon().name("refusal4j-export-flush").start(() -> {
                 try {
                     out.force(false);
                 } catch (IOException closedOrFailed) {
                     // the file was finished and closed meanwhile, or its final fsync reports the error
+                } finally {
+                    flushing.set(false);
                 }
             });
         }
 
-        void advance(String tensor, long bytes) throws IOException {
+        void advance(String tensor, FileChannel out, long bytes) throws IOException {
             if (cancelled) throw new java.io.InterruptedIOException("export cancelled");
+            flushInBackground(out, bytes);
             done += bytes;
             listener.bytes(tensor, done, total);
         }
@@ -115,7 +124,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
             long step = Math.min(n - done, WINDOW);
             for (long moved = 0; moved < step; ) moved += in.transferTo(offset + done + moved, step - moved, out);
             done += step;
-            progress.advance(name, step);
+            progress.advance(name, out, step);
         }
     }
 
@@ -135,7 +144,6 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         boolean bf16 = dt == DType.BF16;
         double[] colSums = outputProjection && !bf16 ? columnSums(dt, rows, cols, u, windowRows) : null;
         float[] paired = !bf16 ? null : outputProjection ? bf16ColumnSums(rows, cols, u, windowRows) : Bf16Rows.paired(u, 0, cols);
-        progress.flushEarly(out);
         long base = out.position();
         for (int w0 = 0; w0 < rows; w0 += windowRows) {
             final int wn = Math.min(windowRows, rows - w0), first = w0;
@@ -155,7 +163,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
-            progress.advance(name, wn * rowBytes);
+            progress.advance(name, out, wn * rowBytes);
         }
         out.position(base + rows * rowBytes);
     }
