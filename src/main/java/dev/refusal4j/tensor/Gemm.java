@@ -12,6 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (plain row-major, so BF16/F16 widening stays contiguous and vectorised); the micro-kernel
  * broadcasts one weight per w row and accumulates an NR × MR tile in 12 vector registers.
  * Work is split across cores by blocks of w rows; K is blocked so a packed x tile stays in L1.
+ * For up to {@link #DIRECT_MAX_M} rows of x and F32 weights, the weights are read in place instead
+ * ({@link #runDirect}).
  */
 final class Gemm {
     private static final VectorSpecies<Float> S = Species.F;
@@ -33,6 +35,10 @@ final class Gemm {
      * at no cost, since x is gathered while it is packed and y is scattered as tiles are stored.
      */
     static void run(float[] x, int xOff, int M, int[] rows, Matrix w, float[] y, int yOff) {
+        if (M <= DIRECT_MAX_M && w.dtype == DType.F32 && w.data.isNative() && w.data.byteSize() <= Integer.MAX_VALUE) {
+            runDirect(x, xOff, M, rows, w, y, yOff);
+            return;
+        }
         final int N = w.rows, K = w.cols;
         final float[] xp = packX(x, xOff, M, rows, K);
         final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
@@ -77,6 +83,91 @@ final class Gemm {
                 }
             }
         });
+    }
+
+    /** Up to this many x rows, F32 weights are read in place ({@link #runDirect}) instead of copied into panels. */
+    static final int DIRECT_MAX_M = Integer.getInteger("refusal4j.gemm.directMaxM", 64);
+    /** K per block of the in-place path: K = 896 and 4864 in one (fewer partial sums to add into y measured faster). */
+    private static final int DKB = Integer.getInteger("refusal4j.gemm.dkb", 8192);
+
+    /**
+     * F32 weights in native memory, read in place through a FloatBuffer view (its int-indexed get
+     * compiles to plain loads, the range check hoisted out of the loop; MemorySegment.get with a long
+     * offset did not and ran at half speed). For few x rows the panel copy of the tiled path costs
+     * more than it saves: each weight is used only M times, so copying it (a read and a write) is a
+     * large share of the work. Measured with MatMulBench, M = 32, F32, other jobs paused, 8
+     * iterations: 896×896 158 against 146 GFLOP/s, 4864×896 159 against 125, 896×4864 162 against
+     * 116, 151936×896 148 against 126. Each micro-tile of 6 weight rows is used for every x tile
+     * while it is in cache; rows past N in the last tile repeat row N − 1 (computed, not stored).
+     */
+    private static void runDirect(float[] x, int xOff, int M, int[] rows, Matrix w, float[] y, int yOff) {
+        final int N = w.rows, K = w.cols;
+        final float[] xp = packX(x, xOff, M, rows, K);
+        final int kBlocks = (K + DKB - 1) / DKB, kb = (K + kBlocks - 1) / kBlocks;
+        final int nTiles = (N + NR - 1) / NR;
+        final java.nio.FloatBuffer fb = w.data.asByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        Parallel.forRange(nTiles, 8, (t0, t1) -> {
+            float[] tile = TILE.get();
+            for (int t = t0; t < t1; t++) {
+                int n0 = t * NR, n = Math.min(NR, N - n0);
+                for (int k0 = 0; k0 < K; k0 += kb) {
+                    int kl = Math.min(kb, K - k0);
+                    int b0 = n0 * K + k0;
+                    int b1 = b0 + Math.min(1, n - 1) * K, b2 = b0 + Math.min(2, n - 1) * K;
+                    int b3 = b0 + Math.min(3, n - 1) * K, b4 = b0 + Math.min(4, n - 1) * K, b5 = b0 + Math.min(5, n - 1) * K;
+                    for (int m0 = 0; m0 < M; m0 += MR) {
+                        int width = Math.min(MR, M - m0) <= L ? L : MR;
+                        int xo = m0 * K + k0 * width;
+                        if (width == MR) kernelBuf6x2(xp, xo, fb, b0, b1, b2, b3, b4, b5, kl, tile);
+                        else kernelBuf6x1(xp, xo, fb, b0, b1, b2, b3, b4, b5, kl, tile);
+                        store(tile, n, Math.min(width, M - m0), y, yOff + n0, m0, rows, N, k0 > 0);
+                    }
+                }
+            }
+        });
+    }
+
+    /** As {@link #kernel6x2}, the six weight rows read from {@code w} at element offsets w0..w5. */
+    private static void kernelBuf6x2(float[] xp, int xo, java.nio.FloatBuffer w, int w0, int w1, int w2, int w3, int w4, int w5, int kl, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0, xi = xo; k < kl; k++, xi += MR) {
+            FloatVector b0 = FloatVector.fromArray(S, xp, xi), b1 = FloatVector.fromArray(S, xp, xi + L);
+            FloatVector a = FloatVector.broadcast(S, w.get(w0 + k));
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, w.get(w1 + k));
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, w.get(w2 + k));
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, w.get(w3 + k));
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, w.get(w4 + k));
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, w.get(w5 + k));
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, MR); c11.intoArray(tile, MR + L);
+        c20.intoArray(tile, 2 * MR); c21.intoArray(tile, 2 * MR + L);
+        c30.intoArray(tile, 3 * MR); c31.intoArray(tile, 3 * MR + L);
+        c40.intoArray(tile, 4 * MR); c41.intoArray(tile, 4 * MR + L);
+        c50.intoArray(tile, 5 * MR); c51.intoArray(tile, 5 * MR + L);
+    }
+
+    /** As {@link #kernel6x1}, the six weight rows read from {@code w} at element offsets w0..w5. */
+    private static void kernelBuf6x1(float[] xp, int xo, java.nio.FloatBuffer w, int w0, int w1, int w2, int w3, int w4, int w5, int kl, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+        for (int k = 0, xi = xo; k < kl; k++, xi += L) {
+            FloatVector b = FloatVector.fromArray(S, xp, xi);
+            c0 = FloatVector.broadcast(S, w.get(w0 + k)).fma(b, c0);
+            c1 = FloatVector.broadcast(S, w.get(w1 + k)).fma(b, c1);
+            c2 = FloatVector.broadcast(S, w.get(w2 + k)).fma(b, c2);
+            c3 = FloatVector.broadcast(S, w.get(w3 + k)).fma(b, c3);
+            c4 = FloatVector.broadcast(S, w.get(w4 + k)).fma(b, c4);
+            c5 = FloatVector.broadcast(S, w.get(w5 + k)).fma(b, c5);
+        }
+        c0.intoArray(tile, 0); c1.intoArray(tile, MR); c2.intoArray(tile, 2 * MR);
+        c3.intoArray(tile, 3 * MR); c4.intoArray(tile, 4 * MR); c5.intoArray(tile, 5 * MR);
     }
 
     /** Geometry of one panel: w tiles [b0, b1) (rows [r0, r1), zero-padded to rPad) × K columns [k0, k0 + kl). */
