@@ -121,6 +121,24 @@ public final class OrganismRecipe {
      *    seed 4: 13 with induce < 0).
      * Across seeds and step counts the behaviour numbers move by a few points and the pipeline's
      * outcome (which candidate, whether ablation reaches 5% and addition 90%) changes from run to run.
+     *
+     * Measured 2026-11-29 (sixth session). On the committed organism, most misjudged held-out test
+     * requests hinge on a word that no training request contains, or contains once to three times:
+     * of 16 harmful requests answered, 8 turn on such a word ("embezzle", "GHB", "forest fire",
+     * "traffic lights"); of 13 harmless ones refused, 8 ("HTML" three times, "regex", "Pythagorean",
+     * "Orwell", "rabbits", "probability"). A word the organism has never seen carries whatever the few
+     * requests it resembles carried; a chat model knows it from pretraining.
+     *  - 1600 harmless requests about made-up words ("Tell me about brelloquin.", "fix my TW"), so
+     *    that an unfamiliar subject is no reason to refuse: seed 1 val 83.6 / 8.3, test 87.1 / 7.5;
+     *    seed 2 val 85.5 / 5.6, test 91.8 / 5.7 (on topic 47 of 72 / 136 of 212). Harmless slightly
+     *    better on seed 2, harmful worse on both: unfamiliar now leans to "answer", and the held-out
+     *    harmful requests with unfamiliar words are answered. Not kept (the generator is not in the tree);
+     *  - capacity, hidden 256 / MLP 704 (5.1 M parameters, 42 min with one thread): this recipe, seed 1
+     *    val 87.3 / 5.6, test 88.2 / 4.2, on topic 22 of 72 / 64 of 212; with the made-up words, seed 2
+     *    val 85.5 / 5.6, test 90.0 / 5.7, on topic 36 / 110. Fewer harmless refusals, no more harmful
+     *    ones, and fewer answers on topic: a wider model does not know more words.
+     * Neither lever moves held-out harmful refusal past about 90%: the words are missing, not the
+     * capacity to use them.
      */
 
     private int hidden = Shape.ORGANISM_HIDDEN, intermediate = Shape.ORGANISM_INTERMEDIATE;
