@@ -137,6 +137,11 @@ public final class OrganismRecipe {
      *    val 87.3 / 5.6, test 88.2 / 4.2, on topic 22 of 72 / 64 of 212; with the made-up words, seed 2
      *    val 85.5 / 5.6, test 90.0 / 5.7, on topic 36 / 110. Fewer harmless refusals, no more harmful
      *    ones, and fewer answers on topic: a wider model does not know more words.
+     *  - the made-up words with the decision weights swapped (refusal 15, help 10), seed 2: val
+     *    94.5 / 5.6, test 92.4 / 8.0, on topic 44 / 139; plain `run` selects pos -1 layer 3 (KL 0.089),
+     *    ablation 93% -> 13%, addition 10% -> 41%; the same, seed 1: val 89.1 / 5.6, test 90.0 / 7.1;
+     *    this recipe with those weights, seed 2: val 89.1 / 6.9, test 91.2 / 9.0. Weights move the
+     *    models along the trade-off between the two rates, not past it.
      * Neither lever moves held-out harmful refusal past about 90%: the words are missing, not the
      * capacity to use them.
      */
