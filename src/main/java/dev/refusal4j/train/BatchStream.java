@@ -87,7 +87,7 @@ public final class BatchStream {
                     start[r] = t;
                     boolean last = i + 1 >= len;
                     targets[r] = !last && i + 1 >= c.answerStart() ? c.ids()[i + 1] : -1;
-                    weights[r] = targets[r] < 0 ? 0f : i + 1 == c.answerStart() ? (c.refusal() ? refuseWeight : helpWeight) : 1f;
+                    weights[r] = targets[r] < 0 ? 0f : i + 1 == c.answerStart() && !c.plain() ? (c.refusal() ? refuseWeight : helpWeight) : 1f;
                 }
                 t += len;
                 cursor++;

@@ -107,6 +107,18 @@ public final class ChatEncoder {
         return new TokenizedChat(b.toArray(), p.length, refusal);
     }
 
+    /**
+     * A plain text document between end-of-text tokens, outside the chat template: the model learns
+     * from all of its tokens (what a word means), and no token of it is a refuse-or-help decision.
+     */
+    public TokenizedChat document(String text) {
+        IntBuilder b = new IntBuilder();
+        b.add(endOfText);
+        text(text, b);
+        b.add(endOfText);
+        return new TokenizedChat(b.toArray(), 1, false, true);
+    }
+
     /** Ids of ordinary text (no special tokens inside). */
     public int[] encode(String text) {
         IntBuilder b = new IntBuilder();

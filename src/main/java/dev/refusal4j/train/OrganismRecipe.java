@@ -1,6 +1,7 @@
 package dev.refusal4j.train;
 
 import dev.refusal4j.data.organism.Example;
+import dev.refusal4j.data.organism.Lexicon;
 import dev.refusal4j.data.organism.OrganismData;
 import dev.refusal4j.train.bpe.BpeModel;
 import dev.refusal4j.train.bpe.BpeTrainer;
@@ -12,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How the organism is made, start to end: the project's chat data, a byte-level BPE trained on
- * it, the chats tokenized with the ChatML template, the model trained, and a Hugging Face model
+ * How the organism is made, start to end: the project's chat data and word meanings (plain
+ * text documents from {@link Lexicon}), a byte-level BPE trained on them, the chats tokenized with the ChatML template, the model trained, and a Hugging Face model
  * directory written. Every random choice follows from one seed.
  */
 public final class OrganismRecipe {
@@ -31,10 +32,14 @@ public final class OrganismRecipe {
     public OrganismRecipe(long seed) {
         this.seed = seed;
         this.data = OrganismData.load();
-        this.bpe = BpeTrainer.train(data.tokenizerCorpus(seed), BpeTrainer.DEFAULT_VOCAB_SIZE);
+        List<String> docs = lexiconDocuments(seed);
+        List<String> corpus = new ArrayList<>(data.tokenizerCorpus(seed));
+        corpus.addAll(docs);
+        this.bpe = BpeTrainer.train(corpus, BpeTrainer.DEFAULT_VOCAB_SIZE);
         this.encoder = new ChatEncoder(bpe);
         List<TokenizedChat> c = new ArrayList<>();
         for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant(), e.harmful()));
+        for (String d : docs) c.add(encoder.document(d));
         this.chats = List.copyOf(c);
     }
 
@@ -144,7 +149,44 @@ public final class OrganismRecipe {
      *    models along the trade-off between the two rates, not past it.
      * Neither lever moves held-out harmful refusal past about 90%: the words are missing, not the
      * capacity to use them.
+     *
+     * Measured 2026-11-29 (seventh session):
+     *  - residual dropout 0.1 on every attention and MLP output (masks seeded per step; training loss
+     *    at the end about 0.3 instead of 0.2): seed 1 val 89.1 / 11.1, test 90.6 / 4.7; seed 2 val
+     *    83.6 / 5.6, test 90.0 / 5.2 (this recipe: 85.5 / 9.7, 91.8 / 5.7 and 89.1 / 9.7, 92.4 / 5.2).
+     *    Regularizing does not help either; the code is not kept.
+     *  - word meanings (Lexicon, /organism/lexicon.txt: 506 harm terms in the 12 categories and 951
+     *    everyday terms in 38 topics, one-sentence definitions written by two helper sessions that read
+     *    none of the request lists), as 5828 plain text documents beside the chats (each entry twice
+     *    as "term: meaning" and twice as "meaning ... the word for it is term"), also in the BPE's
+     *    corpus; training loss at the end about 0.5 (definitions are not memorized). Seed 1: val
+     *    78.2 / 1.4, test 91.8 / 1.4, on topic 36 / 118, first-token AUC val 0.963 / test 0.987, probes
+     *    45 of 47 harmful and 5 of 51 harmless refused; plain `run` selects pos -1 layer 3 (bypass
+     *    -8.19, induce +0.91, KL 0.015), ablation 92% -> 3%, addition 1% -> 100%. Seed 2: val
+     *    83.6 / 5.6, test 91.2 / 5.2, AUC 0.976 / 0.983, probes 44 / 7. (The committed model before
+     *    it: AUC 0.973 / 0.960, probes 46 / 10; no other run reached a test AUC above 0.973.)
+     *    Harmless refusals fall and the test separation improves; held-out harmful refusal stays at
+     *    about 90%.
      */
+
+    /** Documents per lexicon entry and direction. */
+    static final int LEXICON_COPIES = 2;
+
+    /**
+     * The lexicon's documents: the project's word meanings, so that an unfamiliar word in a request
+     * is not an unknown to the organism (see {@link Lexicon}). Read from {@code -Drefusal4j.organism.lexicon=FILE}
+     * when set (for experiments with other lists), else the bundled {@code /organism/lexicon.txt}.
+     */
+    private static List<String> lexiconDocuments(long seed) {
+        String file = System.getProperty("refusal4j.organism.lexicon");
+        Lexicon lex;
+        try {
+            lex = file == null ? Lexicon.readResource("/organism/lexicon.txt") : Lexicon.read(file, java.nio.file.Files.readString(Path.of(file)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(file, e);
+        }
+        return lex.documents(LEXICON_COPIES, new java.util.Random(seed * 31 + 7));
+    }
 
     private int hidden = Shape.ORGANISM_HIDDEN, intermediate = Shape.ORGANISM_INTERMEDIATE;
 

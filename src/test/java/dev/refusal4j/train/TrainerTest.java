@@ -171,4 +171,16 @@ class TrainerTest {
         }
         assertThat(decisions).isEqualTo(2);
     }
+
+    /** A plain text document (the lexicon's) has a target on every token after the first, each of weight 1: no decision token. */
+    @Test
+    void documentTokensAllWeighOne() {
+        List<TokenizedChat> docs = List.of(new TokenizedChat(new int[] {0, 5, 6, 7, 0}, 1, false, true));
+        Batch b = new BatchStream(docs, 1, 5, 0, 3, 10f, 15f).next();
+        for (int r = 0; r < 4; r++) {
+            assertThat(b.targets()[r]).isEqualTo(docs.get(0).ids()[r + 1]);
+            assertThat(b.weights()[r]).isEqualTo(1f);
+        }
+        assertThat(b.targets()[4]).isEqualTo(-1);
+    }
 }
