@@ -14,8 +14,9 @@ import java.util.List;
 
 /**
  * How the organism is made, start to end: the project's chat data and word meanings (plain
- * text documents from {@link Lexicon}), a byte-level BPE trained on them, the chats tokenized with the ChatML template, the model trained, and a Hugging Face model
- * directory written. Every random choice follows from one seed.
+ * text documents from {@link Lexicon}), a byte-level BPE trained on them, the chats tokenized
+ * with the ChatML template, the model trained, and a Hugging Face model directory written. Every
+ * random choice follows from one seed.
  */
 public final class OrganismRecipe {
     /** Called after each step. */
