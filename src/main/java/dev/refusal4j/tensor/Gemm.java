@@ -99,6 +99,11 @@ final class Gemm {
      * iterations: 896×896 158 against 146 GFLOP/s, 4864×896 159 against 125, 896×4864 162 against
      * 116, 151936×896 148 against 126. Each micro-tile of 6 weight rows is used for every x tile
      * while it is in cache; rows past N in the last tile repeat row N − 1 (computed, not stored).
+     * Tried for the lm_head shape (143-152 GFLOP/s, varying more between JMH forks than within one)
+     * and not kept: both threads streaming the same weights, one x tile each (133); groups of 2-8
+     * weight tiles reused across the x tiles, with or without alternating their order (143-155,
+     * within the spread between forks); touching the next tile as a prefetch (45: a demand load
+     * that misses holds up retirement, and Java has no prefetch instruction).
      */
     private static void runDirect(float[] x, int xOff, int M, int[] rows, Matrix w, float[] y, int yOff) {
         final int N = w.rows, K = w.cols;
