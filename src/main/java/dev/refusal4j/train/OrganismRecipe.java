@@ -167,7 +167,10 @@ public final class OrganismRecipe {
      *    83.6 / 5.6, test 91.2 / 5.2, AUC 0.976 / 0.983, probes 44 / 7. (The committed model before
      *    it: AUC 0.973 / 0.960, probes 46 / 10; no other run reached a test AUC above 0.973.)
      *    Harmless refusals fall and the test separation improves; held-out harmful refusal stays at
-     *    about 90%.
+     *    about 90%. This recipe since (seed 1 is the committed model). With decision weights 15 / 10:
+     *    seed 1 val 83.6 / 1.4, test 88.8 / 2.8, but plain `run` filters every candidate; seed 2
+     *    val 80.0 / 5.6, test 89.4 / 5.2. With the lexicon twice (4 documents per entry and
+     *    direction), seed 1: val 87.3 / 1.4, test 85.9 / 3.8, on topic 31 / 90, AUC 0.976 / 0.973.
      */
 
     /** Documents per lexicon entry and direction. */
