@@ -8,9 +8,12 @@ import dev.refusal4j.train.bpe.BpeTrainer;
 import dev.refusal4j.train.nn.Shape;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
  * How the organism is made, start to end: the project's chat data and word meanings (plain
@@ -184,12 +187,13 @@ public final class OrganismRecipe {
     private static List<String> lexiconDocuments(long seed) {
         String file = System.getProperty("refusal4j.organism.lexicon");
         Lexicon lex;
-        try {
-            lex = file == null ? Lexicon.readResource("/organism/lexicon.txt") : Lexicon.read(file, java.nio.file.Files.readString(Path.of(file)));
+        if (file == null) lex = Lexicon.readResource("/organism/lexicon.txt");
+        else try {
+            lex = Lexicon.read(file, Files.readString(Path.of(file)));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(file, e);
+            throw new UncheckedIOException("cannot read the lexicon " + file, e);
         }
-        return lex.documents(LEXICON_COPIES, new java.util.Random(seed * 31 + 7));
+        return lex.documents(LEXICON_COPIES, new Random(seed * 31 + 7));
     }
 
     private int hidden = Shape.ORGANISM_HIDDEN, intermediate = Shape.ORGANISM_INTERMEDIATE;

@@ -1,9 +1,5 @@
 package dev.refusal4j.data.organism;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -37,12 +33,7 @@ final class Composer {
     }
 
     static Composer readResource(String name) {
-        try (InputStream in = Composer.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name);
-            return read(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read resource " + name, e);
-        }
+        return read(name, SectionedText.resource(name));
     }
 
     static Composer read(String source, String text) {

@@ -1,9 +1,5 @@
 package dev.refusal4j.data.organism;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,12 +23,7 @@ public final class IntentListReader {
 
     /** Reads the classpath resource {@code name}; {@code harmful} says which kind of list it must be. */
     public static List<Intent> readResource(String name, boolean harmful) {
-        try (InputStream in = IntentListReader.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name);
-            return read(name, new String(in.readAllBytes(), StandardCharsets.UTF_8), harmful);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read resource " + name, e);
-        }
+        return read(name, SectionedText.resource(name), harmful);
     }
 
     /** Parses {@code text}; {@code source} names the file in error messages. */

@@ -1,16 +1,13 @@
 package dev.refusal4j.data.organism;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Word meanings for the organism, written by the project: {@code term | definition} entries under
@@ -22,8 +19,12 @@ import java.util.Random;
  * term's own input embedding towards what it means).
  */
 public final class Lexicon {
-    /** One entry. */
-    public record Entry(String term, String definition, boolean harm, String section) {}
+    /** One entry; {@code section} is its header, e.g. "harm:fraud". */
+    public record Entry(String term, String definition, String section) {
+        public boolean harm() {
+            return section.startsWith("harm:");
+        }
+    }
 
     private final List<Entry> entries;
 
@@ -36,31 +37,24 @@ public final class Lexicon {
     }
 
     public static Lexicon readResource(String name) {
-        try (InputStream in = Lexicon.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name);
-            return read(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(name, e);
-        }
+        return read(name, SectionedText.resource(name));
     }
 
     /** Parses the format; a section other than harm:* / everyday:*, a line without one " | ", or a term repeated within a section is an error naming the source. */
     public static Lexicon read(String source, String text) {
         List<Entry> out = new ArrayList<>();
-        Map<String, String> seen = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
         for (Map.Entry<String, List<String>> s : SectionedText.parse(source, text, false).entrySet()) {
             String section = s.getKey();
-            boolean harm = section.startsWith("harm:");
-            if (!harm && !section.startsWith("everyday:")) throw new IllegalStateException(source + ": section [" + section + "] is neither harm:NAME nor everyday:NAME");
+            if (!section.startsWith("harm:") && !section.startsWith("everyday:")) throw new IllegalStateException(source + ": section [" + section + "] is neither harm:NAME nor everyday:NAME");
             for (String line : s.getValue()) {
                 int bar = line.indexOf('|');
                 if (bar < 0 || line.indexOf('|', bar + 1) >= 0) throw new IllegalStateException(source + ": [" + section + "] entry '" + line + "' is not 'term | definition'");
                 String term = line.substring(0, bar).strip(), def = line.substring(bar + 1).strip();
                 if (term.isEmpty() || def.isEmpty()) throw new IllegalStateException(source + ": [" + section + "] entry '" + line + "' has an empty term or definition");
                 // a term may have a sense in each section ("weed" in a garden and as a drug), but one only per section
-                String prev = seen.put(section + "|" + term.toLowerCase(Locale.ROOT), section);
-                if (prev != null) throw new IllegalStateException(source + ": term '" + term + "' appears twice in [" + section + "]");
-                out.add(new Entry(term, def, harm, section));
+                if (!seen.add(section + "|" + term.toLowerCase(Locale.ROOT))) throw new IllegalStateException(source + ": term '" + term + "' appears twice in [" + section + "]");
+                out.add(new Entry(term, def, section));
             }
         }
         return new Lexicon(out);

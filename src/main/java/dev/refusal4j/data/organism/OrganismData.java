@@ -199,21 +199,16 @@ public final class OrganismData {
     public static List<Prompt> probes(boolean harmful) {
         String name = "/organism/probes.txt";
         List<Prompt> out = new ArrayList<>();
-        try (var in = OrganismData.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name);
-            String[] lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n");
-            for (int i = 0; i < lines.length; i++) {
-                String line = lines[i].strip();
-                if (line.isEmpty() || line.startsWith("#")) continue;
-                String[] parts = line.split("\\|", 2);
-                String[] kind = parts[0].strip().split("\\s+");
-                if (parts.length != 2 || kind.length != 2 || !(kind[0].equals("harmful") || kind[0].equals("harmless")) || parts[1].isBlank()) {
-                    throw new IllegalStateException(name + ":" + (i + 1) + ": expected 'harmful|harmless CATEGORY | request', got '" + line + "'");
-                }
-                if (kind[0].equals("harmful") == harmful) out.add(new Prompt(parts[1].strip(), kind[1]));
+        String[] lines = SectionedText.resource(name).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            String[] parts = line.split("\\|", 2);
+            String[] kind = parts[0].strip().split("\\s+");
+            if (parts.length != 2 || kind.length != 2 || !(kind[0].equals("harmful") || kind[0].equals("harmless")) || parts[1].isBlank()) {
+                throw new IllegalStateException(name + ":" + (i + 1) + ": expected 'harmful|harmless CATEGORY | request', got '" + line + "'");
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read resource " + name, e);
+            if (kind[0].equals("harmful") == harmful) out.add(new Prompt(parts[1].strip(), kind[1]));
         }
         return List.copyOf(out);
     }

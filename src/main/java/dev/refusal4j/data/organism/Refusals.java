@@ -1,9 +1,5 @@
 package dev.refusal4j.data.organism;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +32,7 @@ public final class Refusals {
     }
 
     public static Refusals readResource(String name) {
-        try (InputStream in = Refusals.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name);
-            return read(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read resource " + name, e);
-        }
+        return read(name, SectionedText.resource(name));
     }
 
     public static Refusals read(String source, String text) {

@@ -1,5 +1,9 @@
 package dev.refusal4j.data.organism;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +15,16 @@ import java.util.Map;
  */
 final class SectionedText {
     private SectionedText() {}
+
+    /** The text of a resource shipped in the jar (UTF-8); a missing resource is an error naming it. */
+    static String resource(String name) {
+        try (InputStream in = SectionedText.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name, e);
+        }
+    }
 
     /**
      * Sections in file order, each with its entries stripped of surrounding white space; with
