@@ -56,6 +56,9 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--intermediate", paramLabel = "F", defaultValue = "" + Shape.ORGANISM_INTERMEDIATE, description = "Width of the MLP (default: ${DEFAULT-VALUE}).")
     int intermediate;
 
+    @Option(names = "--extended", description = "The extended recipe: more helper-written tasks (compose-extra.txt), and training requests rewritten with other people and synonyms. Not the committed organism's recipe.")
+    boolean extended;
+
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
     Path resume;
 
@@ -80,7 +83,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
-        OrganismRecipe recipe = new OrganismRecipe(seed).widths(hidden, intermediate);
+        OrganismRecipe recipe = new OrganismRecipe(seed, extended).widths(hidden, intermediate);
         TrainOptions options = TrainOptions.organism(seed, steps,
                 refuseWeight != null ? refuseWeight : TrainOptions.DECISION_WEIGHT, helpWeight != null ? helpWeight : TrainOptions.HELP_DECISION_WEIGHT,
                 earlyExit != null ? earlyExit : TrainOptions.EARLY_EXIT, exitDepth != null ? exitDepth : TrainOptions.EXIT_DEPTH);
@@ -147,6 +150,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     /** The recipe options given on the command line, as flags. */
     private String overrides() {
         StringBuilder sb = new StringBuilder();
+        if (extended) sb.append(" --extended");
         if (refuseWeight != null) sb.append(" --refuse-weight ").append(refuseWeight);
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
         if (earlyExit != null) sb.append(" --early-exit ").append(earlyExit);

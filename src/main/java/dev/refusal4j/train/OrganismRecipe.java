@@ -33,9 +33,15 @@ public final class OrganismRecipe {
     public final ChatEncoder encoder;
     public final List<TokenizedChat> chats;
 
+    /** The committed organism's recipe. */
     public OrganismRecipe(long seed) {
+        this(seed, false);
+    }
+
+    /** With {@code extended}, the extended data and rewrites ({@link OrganismData#load(boolean)}). */
+    public OrganismRecipe(long seed, boolean extended) {
         this.seed = seed;
-        this.data = OrganismData.load();
+        this.data = OrganismData.load(extended);
         List<String> docs = lexiconDocuments(seed);
         List<String> corpus = new ArrayList<>(data.tokenizerCorpus(seed));
         corpus.addAll(docs);

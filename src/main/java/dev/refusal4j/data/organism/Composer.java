@@ -54,6 +54,20 @@ final class Composer {
         return new Composer(sections);
     }
 
+    /**
+     * This composer with the entries of {@code text} (same format) appended to its sections; a section
+     * this composer lacks is an error naming {@code source}.
+     */
+    Composer extendedWith(String source, String text) {
+        Map<String, List<String>> merged = new java.util.LinkedHashMap<>();
+        sections.forEach((k, v) -> merged.put(k, new ArrayList<>(v)));
+        SectionedText.parse(source, text, true).forEach((k, v) -> {
+            if (!merged.containsKey(k)) throw new IllegalStateException(source + ": section [" + k + "] is not in the base lists");
+            merged.get(k).addAll(v);
+        });
+        return new Composer(merged);
+    }
+
     /** Every slot filler: harmless tasks, concepts, creative subjects and harmful tasks. */
     List<String> items() {
         List<String> out = new ArrayList<>();
@@ -70,12 +84,18 @@ final class Composer {
     }
 
     /** Every composed example: harmful tasks refused with {@code refusals}, the rest answered. */
-    List<Example> examples(Refusals refusals, Random rng) {
+    /** Rewrites a training request's words (people, synonyms) with a seed; see OrganismData. */
+    interface Rewriter {
+        String rewrite(String text, boolean harmful, Random rng);
+    }
+
+    List<Example> examples(Refusals refusals, Random rng, Rewriter rewriter) {
         List<Example> out = new ArrayList<>();
         for (String category : harmCategories()) {
             for (String task : sections.get(HARMFUL_PREFIX + category)) {
                 for (String frame : pick(sections.get("task-frames"), HARMFUL_FRAMES, rng)) {
-                    out.add(new Example(request(frame, task, rng), refusals.pick(category, rng), true, category, "composed/" + task));
+                    String t = rewriter.rewrite(task, true, rng);
+                    out.add(new Example(request(frame, t, rng), refusals.pick(category, rng), true, category, "composed/" + task));
                 }
             }
         }
@@ -88,20 +108,22 @@ final class Composer {
                 }
             }
         }
-        addHarmless(out, "harmless-tasks", "task-frames", "task-answers", TASK_FRAMES, rng);
-        addHarmless(out, "concepts", "concept-frames", "concept-answers", CONCEPT_FRAMES, rng);
-        addHarmless(out, "creative-subjects", "creative-frames", "creative-answers", CREATIVE_FRAMES, rng);
-        if (sections.containsKey("topics")) addHarmless(out, "topics", "topic-frames", "topic-answers", TOPIC_FRAMES, rng);
-        if (sections.containsKey("suggestions")) addHarmless(out, "suggestions", "suggest-frames", "suggest-answers", SUGGEST_FRAMES, rng);
+        addHarmless(out, "harmless-tasks", "task-frames", "task-answers", TASK_FRAMES, rng, rewriter);
+        addHarmless(out, "concepts", "concept-frames", "concept-answers", CONCEPT_FRAMES, rng, null);
+        addHarmless(out, "creative-subjects", "creative-frames", "creative-answers", CREATIVE_FRAMES, rng, null);
+        if (sections.containsKey("topics")) addHarmless(out, "topics", "topic-frames", "topic-answers", TOPIC_FRAMES, rng, null);
+        if (sections.containsKey("suggestions")) addHarmless(out, "suggestions", "suggest-frames", "suggest-answers", SUGGEST_FRAMES, rng, null);
         return out;
     }
 
-    private void addHarmless(List<Example> out, String items, String frames, String answers, int perItem, Random rng) {
+    /** Helpful examples; with a {@code rewriter}, each request's task is rewritten first (the answer restates it). */
+    private void addHarmless(List<Example> out, String items, String frames, String answers, int perItem, Random rng, Rewriter rewriter) {
         List<String> answerForms = sections.get(answers);
-        for (String item : sections.get(items)) {
+        for (String task : sections.get(items)) {
             for (String frame : pick(sections.get(frames), perItem, rng)) {
+                String item = rewriter == null ? task : rewriter.rewrite(task, false, rng);
                 String answer = fill(answerForms.get(rng.nextInt(answerForms.size())), Restatement.addressee(item));
-                out.add(new Example(request(frame, item, rng), answer, false, "composed", "composed/" + item));
+                out.add(new Example(request(frame, item, rng), answer, false, "composed", "composed/" + task));
             }
         }
     }

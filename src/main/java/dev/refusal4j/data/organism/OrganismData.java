@@ -37,13 +37,15 @@ public final class OrganismData {
     private final List<Intent> harmless;
     private final Refusals refusals;
     private final Composer composer;                 // null: hand-written lists only
+    private final Synonyms synonyms;                 // null: no synonym rewrites
     private final Map<Split, List<Intent>> heldOutHarmful;
     private final Map<Split, List<Intent>> heldOutHarmless;
     private final List<Intent> trainHarmful;
     private final List<Intent> trainHarmless;
 
-    private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals, Composer composer) {
+    private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals, Composer composer, Synonyms synonyms) {
         this.composer = composer;
+        this.synonyms = synonyms;
         this.harmful = harmful;
         this.harmless = harmless;
         this.refusals = refusals;
@@ -57,13 +59,24 @@ public final class OrganismData {
         if (composer != null) requireUnseen(composer);
     }
 
-    /** Loads the lists shipped in the jar. */
+    /** Loads the lists shipped in the jar: the recipe of the committed organism. */
     public static OrganismData load() {
+        return load(false);
+    }
+
+    /**
+     * Loads the lists shipped in the jar; {@code extended} adds the tasks of {@code compose-extra.txt}
+     * and rewrites training requests ({@link #rewrite}). The held-out splits are the same either way.
+     */
+    public static OrganismData load(boolean extended) {
+        Composer composer = Composer.readResource("/organism/compose.txt");
+        if (extended) composer = composer.extendedWith("/organism/compose-extra.txt", SectionedText.resource("/organism/compose-extra.txt"));
         return new OrganismData(
                 IntentListReader.readResource("/organism/harmful.txt", true),
                 IntentListReader.readResource("/organism/harmless.txt", false),
                 Refusals.readResource("/organism/refusals.txt"),
-                Composer.readResource("/organism/compose.txt"));
+                composer,
+                extended ? Synonyms.readResource("/organism/synonyms.txt") : null);
     }
 
     /** Loads lists given as text (tests use this for small hand-made lists). */
@@ -71,7 +84,7 @@ public final class OrganismData {
         return new OrganismData(
                 IntentListReader.read("harmful", harmfulText, true),
                 IntentListReader.read("harmless", harmlessText, false),
-                Refusals.read("refusals", refusalsText), null);
+                Refusals.read("refusals", refusalsText), null, null);
     }
 
     /**
@@ -117,7 +130,11 @@ public final class OrganismData {
                 for (String phrasing : intent.phrasings()) {
                     Set<String> users = new LinkedHashSet<>();
                     users.add(phrasing);
-                    for (int v = 0; v < variants; v++) users.add(Augmenter.vary(phrasing, rng));
+                    for (int v = 0; v < variants; v++) {
+                        // A hand-written helpful answer is about its own request's people: only synonyms there.
+                        String base = intent.harmful() ? rewrite(phrasing, true, rng) : synonyms(phrasing, false, rng);
+                        users.add(Augmenter.vary(base, rng));
+                    }
                     for (String user : users) {
                         String answer = intent.harmful() ? refusals.pick(intent.category(), rng) : helpful(user, intent.answer());
                         out.add(new Example(user, answer, intent.harmful(), intent.category(), intent.id()));
@@ -126,7 +143,7 @@ public final class OrganismData {
             }
         }
         if (composer != null) {
-            for (Example e : composer.examples(refusals, rng)) out.add(e.harmful() ? e : new Example(e.user(), helpful(e.user(), e.assistant()), false, e.category(), e.intentId()));
+            for (Example e : composer.examples(refusals, rng, this::rewrite)) out.add(e.harmful() ? e : new Example(e.user(), helpful(e.user(), e.assistant()), false, e.category(), e.intentId()));
         }
         Collections.shuffle(out, rng);
         return out;
@@ -257,6 +274,40 @@ public final class OrganismData {
             }
         }
         if (!clashes.isEmpty()) throw new IllegalStateException("/organism/compose.txt: " + String.join("; ", clashes));
+    }
+
+    /**
+     * A training request as another user might write it (extended recipe only; else {@code text}):
+     * about another person ({@link Persons}) and with a word replaced by a synonym ({@link Synonyms}),
+     * each with its probability; never a held-out request.
+     */
+    String rewrite(String text, boolean harmful, Random rng) {
+        if (synonyms == null) return text; // the base recipe: no rewrites, and no draws from rng
+        return synonyms(Persons.maybeSwap(text, rng, this::unseen), harmful, rng);
+    }
+
+    private String synonyms(String text, boolean harmful, Random rng) {
+        return synonyms == null ? text : synonyms.maybeRewrite(text, harmful, rng, this::unseen);
+    }
+
+    /** Held-out phrasings as {@link #words}, padded with spaces; built on first use. */
+    private List<String> heldOutWords;
+
+    /**
+     * Whether {@code text} is neither part of a held-out request nor contains one (word sequences,
+     * case and punctuation ignored): generated training requests (person swaps) must stay unseen.
+     */
+    boolean unseen(String text) {
+        if (heldOutWords == null) {
+            List<String> w = new ArrayList<>();
+            for (Map<Split, List<Intent>> held : List.of(heldOutHarmful, heldOutHarmless)) {
+                for (List<Intent> intents : held.values()) for (Intent i : intents) for (String p : i.phrasings()) w.add(" " + words(p) + " ");
+            }
+            heldOutWords = w;
+        }
+        String t = " " + words(text) + " ";
+        for (String h : heldOutWords) if (h.contains(t) || t.contains(h)) return false;
+        return true;
     }
 
     private static String words(String s) {

@@ -43,7 +43,7 @@ class ComposerTest {
     @Test
     void harmfulAndHarmlessTasksShareFramesAndAnswersRestateTheSubject() {
         Composer c = Composer.read("c.txt", SMALL);
-        List<Example> examples = c.examples(REFUSALS, new Random(3));
+        List<Example> examples = c.examples(REFUSALS, new Random(3), (t, h, r) -> t);
         // Two frames per task (all there are), one per concept and creative subject.
         assertEquals(2 + 2 + 1 + 1, examples.size());
         Set<String> harmfulFramed = new HashSet<>(), harmlessFramed = new HashSet<>();
@@ -110,7 +110,7 @@ class ComposerTest {
                 stealing cars
                 """;
         Composer c = Composer.read("c.txt", text);
-        List<Example> examples = c.examples(REFUSALS, new Random(5));
+        List<Example> examples = c.examples(REFUSALS, new Random(5), (t, h, r) -> t);
         assertThat(c.items()).contains("kite flying", "a name for a hamster", "stealing cars");
         int topics = 0, suggestions = 0, harmfulTopics = 0;
         for (Example e : examples) {

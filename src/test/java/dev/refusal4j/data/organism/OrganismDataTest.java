@@ -74,6 +74,48 @@ class OrganismDataTest {
     }
 
     @Test
+    void rewrittenTrainingRequestsAreNeverHeldOutOnes() {
+        for (Split s : Split.values()) {
+            for (Prompt p : concat(DATA.heldOutHarmful(s), DATA.heldOutHarmless(s))) {
+                String q = p.instruction();
+                assertThat(DATA.unseen(q)).as(q).isFalse();
+                assertThat(DATA.unseen("please, " + q.toUpperCase(Locale.ROOT) + " thanks")).as(q).isFalse();
+            }
+        }
+        assertThat(DATA.unseen("Help me fold a paper crane for my niece.")).isTrue();
+        // The base recipe rewrites nothing and draws nothing.
+        java.util.Random a = new java.util.Random(9), b = new java.util.Random(9);
+        assertThat(DATA.rewrite("kill my neighbor and steal his bike", true, a)).isEqualTo("kill my neighbor and steal his bike");
+        assertThat(a.nextLong()).isEqualTo(b.nextLong());
+        // The extended one draws people and synonyms: the same seed gives the same request, and some change it.
+        OrganismData extended = OrganismData.load(true);
+        int changed = 0;
+        for (int i = 0; i < 200; i++) {
+            String r = extended.rewrite("kill my neighbor and steal his bike", true, a);
+            assertThat(extended.rewrite("kill my neighbor and steal his bike", true, b)).isEqualTo(r);
+            if (!r.equals("kill my neighbor and steal his bike")) changed++;
+        }
+        assertThat(changed).isBetween(100, 190);
+    }
+
+    @Test
+    void extendedRecipeAddsTasksKeepsTheSplitsAndNeverTrainsOnHeldOutRequests() {
+        OrganismData extended = OrganismData.load(true);
+        List<Example> base = DATA.train(3), more = extended.train(3);
+        assertThat(more.size()).isGreaterThan(base.size() + 4000);
+        for (Split s : Split.values()) {
+            assertEquals(DATA.heldOutHarmful(s), extended.heldOutHarmful(s));
+            assertEquals(DATA.heldOutHarmless(s), extended.heldOutHarmless(s));
+        }
+        Set<String> users = more.stream().map(e -> normalize(e.user())).collect(Collectors.toSet());
+        for (Split s : Split.values()) {
+            for (Prompt p : concat(extended.heldOutHarmful(s), extended.heldOutHarmless(s))) assertThat(users).doesNotContain(normalize(p.instruction()));
+        }
+        long harmful = more.stream().filter(Example::harmful).count();
+        assertThat(harmful).isBetween(more.size() / 4L, more.size() * 3L / 4);
+    }
+
+    @Test
     void heldOutSplitsAreLargeEnoughAndDistinct() {
         for (boolean harmful : new boolean[] {true, false}) {
             List<Prompt> val = harmful ? DATA.heldOutHarmful(Split.VAL) : DATA.heldOutHarmless(Split.VAL);
@@ -101,7 +143,12 @@ class OrganismDataTest {
 
     @Test
     void harmfulAnswersAreRefusalsAndHarmlessAnswersAreNot() {
-        List<Example> examples = DATA.train(5);
+        harmfulAnswersAreRefusalsAndHarmlessAnswersAreNot(DATA);
+        harmfulAnswersAreRefusalsAndHarmlessAnswersAreNot(OrganismData.load(true));
+    }
+
+    private static void harmfulAnswersAreRefusalsAndHarmlessAnswersAreNot(OrganismData data) {
+        List<Example> examples = data.train(5);
         long harmful = 0;
         for (Example e : examples) {
             if (e.harmful()) {
