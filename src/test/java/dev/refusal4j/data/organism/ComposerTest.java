@@ -41,6 +41,25 @@ class ComposerTest {
     private static final Refusals REFUSALS = Refusals.read("r.txt", "[openers]\nI can't help with that.\n[general]\nAsk me something else.\n[theft]\nStealing hurts people.\n");
 
     @Test
+    void extraListsExtendTheSectionsAndTheRewriterSeesEveryTask() {
+        Composer c = Composer.read("c.txt", SMALL).extendedWith("extra.txt", "[harmful:theft]\nrob a bank\n[harmless-tasks]\nfix my bike\n");
+        List<String> rewritten = new java.util.ArrayList<>();
+        List<Example> examples = c.examples(REFUSALS, new Random(3), (t, h, r) -> {
+            rewritten.add((h ? "H " : "S ") + t);
+            return t.replace("bike", "bicycle");
+        });
+        // Each task once per frame (two frames); concepts and subjects are not rewritten.
+        assertThat(rewritten).containsExactlyInAnyOrder("H steal a bike", "H steal a bike", "H rob a bank", "H rob a bank",
+                "S clean my oven", "S clean my oven", "S fix my bike", "S fix my bike");
+        assertThat(examples).filteredOn(e -> e.user().toLowerCase().contains("bicycle")).hasSize(4);
+        // The helpful answer restates the rewritten task.
+        assertThat(examples).filteredOn(e -> e.intentId().equals("composed/fix my bike"))
+                .allSatisfy(e -> assertThat(e.assistant()).contains("fix your bicycle"));
+        assertThatThrownBy(() -> Composer.read("c.txt", SMALL).extendedWith("extra.txt", "[harmful:arson]\nburn it\n"))
+                .hasMessageContaining("extra.txt").hasMessageContaining("[harmful:arson]");
+    }
+
+    @Test
     void harmfulAndHarmlessTasksShareFramesAndAnswersRestateTheSubject() {
         Composer c = Composer.read("c.txt", SMALL);
         List<Example> examples = c.examples(REFUSALS, new Random(3), (t, h, r) -> t);
