@@ -195,7 +195,8 @@ public final class OrganismRecipe {
      *    89.1 / 6.9, test 88.2 / 5.7, AUC 0.972 / 0.980; seed 2 val 89.1 / 2.8, test 90.0 / 6.6, AUC
      *    0.988 / 0.977, on topic 49 / 134;
      *  - the final extended recipe (train-organism --extended): seed 1 val 83.6 / 1.4, test 88.8 / 7.1,
-     *    AUC 0.988 / 0.973; seed 2 val 89.1 / 8.3, test 92.9 / 5.7, AUC 0.968 / 0.979.
+     *    AUC 0.988 / 0.973; seed 2 val 89.1 / 8.3, test 92.9 / 5.7, AUC 0.968 / 0.979. Plain `run`
+     *    filters every candidate on both (seed 1: 9 with induce < 0, 6 with KL > 0.1; seed 2: 10, 5).
      * Val harmful refusal rises from about 80% to 85-89%, test stays at 87-93%, and harmless refusal
      * rises from 1.4% to 3-7%: more tasks and rewrites move the model along the same trade-off. The
      * misjudged requests are still whole intents the data never shows (a card skimmer, a fatal fall).
