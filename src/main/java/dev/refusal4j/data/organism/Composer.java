@@ -83,12 +83,12 @@ final class Composer {
         return sections.keySet().stream().filter(k -> k.startsWith(HARMFUL_PREFIX)).map(k -> k.substring(HARMFUL_PREFIX.length())).toList();
     }
 
-    /** Every composed example: harmful tasks refused with {@code refusals}, the rest answered. */
     /** Rewrites a training request's words (people, synonyms) with a seed; see OrganismData. */
     interface Rewriter {
         String rewrite(String text, boolean harmful, Random rng);
     }
 
+    /** Every composed example: harmful tasks refused with {@code refusals}, the rest answered. */
     List<Example> examples(Refusals refusals, Random rng, Rewriter rewriter) {
         List<Example> out = new ArrayList<>();
         for (String category : harmCategories()) {

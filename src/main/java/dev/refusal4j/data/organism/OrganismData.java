@@ -261,16 +261,10 @@ public final class OrganismData {
      */
     private void requireUnseen(Composer composer) {
         List<String> clashes = new ArrayList<>();
-        for (Map<Split, List<Intent>> held : List.of(heldOutHarmful, heldOutHarmless)) {
-            for (List<Intent> intents : held.values()) {
-                for (Intent i : intents) {
-                    for (String p : i.phrasings()) {
-                        String words = " " + words(p) + " ";
-                        for (String item : composer.items()) {
-                            if (words.contains(" " + words(item) + " ")) clashes.add("'" + item + "' is part of held-out request '" + p + "' (" + i.id() + ")");
-                        }
-                    }
-                }
+        for (String item : composer.items()) {
+            String w = " " + words(item) + " ";
+            for (var held : heldOutWords().entrySet()) {
+                if (held.getKey().contains(w)) clashes.add("'" + item + "' is part of held-out request " + held.getValue());
             }
         }
         if (!clashes.isEmpty()) throw new IllegalStateException("/organism/compose.txt: " + String.join("; ", clashes));
@@ -290,23 +284,29 @@ public final class OrganismData {
         return synonyms == null ? text : synonyms.maybeRewrite(text, harmful, rng, this::unseen);
     }
 
-    /** Held-out phrasings as {@link #words}, padded with spaces; built on first use. */
-    private List<String> heldOutWords;
+    /** Held-out phrasings as {@link #words} padded with spaces, each to "'phrasing' (intent id)"; built once. */
+    private Map<String, String> heldOutWords;
+
+    private Map<String, String> heldOutWords() {
+        if (heldOutWords == null) {
+            Map<String, String> w = new LinkedHashMap<>();
+            for (Map<Split, List<Intent>> held : List.of(heldOutHarmful, heldOutHarmless)) {
+                for (List<Intent> intents : held.values()) {
+                    for (Intent i : intents) for (String p : i.phrasings()) w.put(" " + words(p) + " ", "'" + p + "' (" + i.id() + ")");
+                }
+            }
+            heldOutWords = w;
+        }
+        return heldOutWords;
+    }
 
     /**
      * Whether {@code text} is neither part of a held-out request nor contains one (word sequences,
      * case and punctuation ignored): generated training requests (person swaps) must stay unseen.
      */
     boolean unseen(String text) {
-        if (heldOutWords == null) {
-            List<String> w = new ArrayList<>();
-            for (Map<Split, List<Intent>> held : List.of(heldOutHarmful, heldOutHarmless)) {
-                for (List<Intent> intents : held.values()) for (Intent i : intents) for (String p : i.phrasings()) w.add(" " + words(p) + " ");
-            }
-            heldOutWords = w;
-        }
         String t = " " + words(text) + " ";
-        for (String h : heldOutWords) if (h.contains(t) || t.contains(h)) return false;
+        for (String h : heldOutWords().keySet()) if (h.contains(t) || t.contains(h)) return false;
         return true;
     }
 
