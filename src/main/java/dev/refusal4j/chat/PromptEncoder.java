@@ -1,6 +1,5 @@
 package dev.refusal4j.chat;
 
-import dev.refusal4j.direction.select.PostInstruction;
 import dev.refusal4j.tokenizer.Tokenizer;
 
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.refusal4j.cli;
 
 import dev.refusal4j.direction.RefusalDirection;
-import dev.refusal4j.intervene.Orthogonalizer;
-import dev.refusal4j.intervene.ProgressListener;
+import dev.refusal4j.export.Orthogonalizer;
+import dev.refusal4j.export.ProgressListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,7 @@
 package dev.refusal4j.cli;
 
 import dev.refusal4j.direction.RefusalDirection;
-import dev.refusal4j.intervene.ControlVector;
+import dev.refusal4j.export.ControlVector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,10 +1,10 @@
 package dev.refusal4j.cli;
 
 import dev.refusal4j.direction.RefusalDirection;
-import dev.refusal4j.intervene.Orthogonalizer;
-import dev.refusal4j.intervene.ProgressListener;
-import dev.refusal4j.pipeline.Progress;
-import dev.refusal4j.pipeline.RunConfig;
+import dev.refusal4j.export.Orthogonalizer;
+import dev.refusal4j.export.ProgressListener;
+import dev.refusal4j.Progress;
+import dev.refusal4j.run.RunConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.refusal4j.cli;
 
-import dev.refusal4j.eval.Completion;
-import dev.refusal4j.eval.CompletionsFile;
-import dev.refusal4j.eval.JudgeRule;
-import dev.refusal4j.eval.RefusalJudge;
-import dev.refusal4j.eval.RefusalPhrases;
-import dev.refusal4j.eval.RefusalRates;
+import dev.refusal4j.evaluate.Completion;
+import dev.refusal4j.evaluate.CompletionsFile;
+import dev.refusal4j.evaluate.JudgeRule;
+import dev.refusal4j.evaluate.RefusalJudge;
+import dev.refusal4j.evaluate.RefusalPhrases;
+import dev.refusal4j.evaluate.RefusalRates;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.Version;
+
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

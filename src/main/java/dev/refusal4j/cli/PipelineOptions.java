@@ -1,7 +1,7 @@
 package dev.refusal4j.cli;
 
-import dev.refusal4j.eval.JudgeRule;
-import dev.refusal4j.pipeline.RunConfig;
+import dev.refusal4j.evaluate.JudgeRule;
+import dev.refusal4j.run.RunConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

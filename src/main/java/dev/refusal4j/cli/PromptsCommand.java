@@ -1,8 +1,8 @@
 package dev.refusal4j.cli;
 
-import dev.refusal4j.data.prompts.BuiltinPrompts;
-import dev.refusal4j.data.prompts.Prompt;
-import dev.refusal4j.data.prompts.PromptLoader;
+import dev.refusal4j.prompts.BuiltinPrompts;
+import dev.refusal4j.prompts.Prompt;
+import dev.refusal4j.prompts.PromptLoader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -29,7 +29,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (samples < 0) throw new IllegalArgumentException("--samples must be 0 or more, got " + samples);
-        Report.Written w = Report.write(run, samples, Clock.systemUTC(), dev.refusal4j.eval.RefusalJudge.official()::isRefusal);
+        Report.Written w = Report.write(run, samples, Clock.systemUTC(), dev.refusal4j.evaluate.RefusalJudge.official()::isRefusal);
         PrintWriter err = spec.commandLine().getErr();
         for (String p : w.problems()) err.println("warning: " + p);
         PrintWriter out = spec.commandLine().getOut();

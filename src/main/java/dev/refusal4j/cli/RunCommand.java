@@ -1,7 +1,7 @@
 package dev.refusal4j.cli;
 
-import dev.refusal4j.pipeline.Pipeline;
-import dev.refusal4j.pipeline.RunConfig;
+import dev.refusal4j.run.Pipeline;
+import dev.refusal4j.run.RunConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

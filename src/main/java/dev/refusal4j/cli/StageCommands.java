@@ -1,8 +1,8 @@
 package dev.refusal4j.cli;
 
 import dev.refusal4j.direction.RefusalDirection;
-import dev.refusal4j.pipeline.Pipeline;
-import dev.refusal4j.pipeline.RunConfig;
+import dev.refusal4j.run.Pipeline;
+import dev.refusal4j.run.RunConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -1,14 +1,14 @@
 package dev.refusal4j.cli;
 
-import dev.refusal4j.data.organism.Prompt;
-import dev.refusal4j.data.organism.Split;
+import dev.refusal4j.organism.data.Prompt;
+import dev.refusal4j.organism.data.Split;
 import dev.refusal4j.model.Transformer;
-import dev.refusal4j.train.Checkpoint;
-import dev.refusal4j.train.OrganismEval;
-import dev.refusal4j.train.OrganismRecipe;
-import dev.refusal4j.train.TrainOptions;
-import dev.refusal4j.train.Trainer;
-import dev.refusal4j.train.nn.Shape;
+import dev.refusal4j.organism.Checkpoint;
+import dev.refusal4j.organism.OrganismEval;
+import dev.refusal4j.organism.OrganismRecipe;
+import dev.refusal4j.organism.TrainOptions;
+import dev.refusal4j.organism.Trainer;
+import dev.refusal4j.organism.nn.Shape;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

@@ -1,6 +1,6 @@
 package dev.refusal4j.direction;
 
-import dev.refusal4j.cli.Version;
+import dev.refusal4j.Version;
 import dev.refusal4j.io.ModelFormatException;
 import dev.refusal4j.io.SafetensorsFile;
 import dev.refusal4j.io.SafetensorsWriter;

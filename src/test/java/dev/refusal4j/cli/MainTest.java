@@ -1,5 +1,7 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.Version;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,0 @@
-package dev.refusal4j.data.organism;
-
-/** The held-out evaluation splits; their intents never occur in training. */
-public enum Split { VAL, TEST }

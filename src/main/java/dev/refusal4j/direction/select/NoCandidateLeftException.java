@@ -1,8 +1,0 @@
-package dev.refusal4j.direction.select;
-
-/** Every candidate direction was filtered out; the message says by which filter and what to relax. */
-public final class NoCandidateLeftException extends IllegalStateException {
-    public NoCandidateLeftException(String message) {
-        super(message);
-    }
-}

@@ -1,0 +1,167 @@
+package dev.refusal4j.export;
+
+import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.io.ModelFiles;
+import dev.refusal4j.io.SafetensorsFile;
+import dev.refusal4j.io.SafetensorsWriter;
+import dev.refusal4j.io.TensorInfo;
+import dev.refusal4j.model.ModelConfig;
+import dev.refusal4j.model.ModelWeights;
+import dev.refusal4j.model.TensorNames;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Bakes directional ablation into the weights (the paper's weight orthogonalization) and writes the
+ * result as a Hugging Face model folder that other tools load unchanged: same dtype, same shards,
+ * every unmodified tensor byte-identical, every other file copied, config.json edited only where
+ * needed. See {@link OrthogonalPlan} for what is changed and {@link OutputFolder} for the safety rules.
+ */
+public final class Orthogonalizer {
+    private Orthogonalizer() {}
+
+    /** What an export did. */
+    public record Result(Path out, int modifiedTensors, int copiedTensors, long bytesWritten, boolean untied, double seconds) {}
+
+    /** Weight files this tool rewrites; anything else with these endings is copied and reported as not abliterated. */
+    private static final List<String> WEIGHT_ENDINGS = List.of(".safetensors", ".bin", ".pth", ".pt", ".gguf", ".ckpt", ".h5", ".msgpack");
+
+    public static Result export(Path modelDir, RefusalDirection direction, Path outDir, boolean force, ProgressListener progress) throws IOException {
+        long t0 = System.nanoTime();
+        if (progress == null) progress = ProgressListener.NONE;
+        ModelConfig cfg = ModelConfig.load(modelDir);
+        if (cfg.dtype == dev.refusal4j.tensor.DType.BF16) warmUpKernels(modelDir);
+        float[] r = direction.vector();
+        if (r.length != cfg.hidden) {
+            throw new IllegalArgumentException("the direction has " + r.length + " values but " + cfg.file + " has hidden_size " + cfg.hidden + " (direction from another model?)");
+        }
+        double[] unit = OrthogonalPlan.unit(r);
+        TensorNames names = new TensorNames(cfg);
+        try (ModelFiles files = ModelFiles.open(modelDir)) {
+            new ModelWeights(cfg, files); // every name and shape checked before anything is written
+            OrthogonalPlan plan = new OrthogonalPlan(cfg, files, unit);
+            String embed = names.embed(), lmHead = names.lmHead();
+            boolean untie = cfg.tieEmbeddings;
+            Map<Path, FileChannel> inputs = new HashMap<>();
+            StreamedTensor.Progress counter = null;
+            final StreamedTensor.Progress[] cancel = new StreamedTensor.Progress[1];
+            try (OutputFolder folder = OutputFolder.prepare(modelDir, outDir, force, () -> { if (cancel[0] != null) cancel[0].cancelled = true; })) {
+                for (SafetensorsFile f : files.files()) inputs.put(f.path, FileChannel.open(f.path, StandardOpenOption.READ));
+
+                // plan every shard first: output sizes are known before a byte is written
+                long total = 0;
+                Map<SafetensorsFile, List<TensorInfo>> order = new LinkedHashMap<>();
+                for (SafetensorsFile f : files.files()) {
+                    List<TensorInfo> ts = new ArrayList<>(f.tensors().values());
+                    ts.sort(Comparator.comparingLong(TensorInfo::begin));
+                    if (untie && ts.stream().anyMatch(t -> t.name().equals(embed)) && !files.has(lmHead)) {
+                        TensorInfo e = files.info(embed);
+                        ts.add(new TensorInfo(lmHead, e.dtype(), e.shape(), -1, -1, e.file()));
+                    }
+                    for (TensorInfo t : ts) {
+                        TensorInfo src = files.info(untie && t.name().equals(lmHead) ? embed : t.name());
+                        total += src.end() - src.begin();
+                    }
+                    order.put(f, ts);
+                }
+                counter = new StreamedTensor.Progress(progress, total);
+                cancel[0] = counter;
+
+                int modified = 0, copied = 0;
+                Map<String, String> extraIndex = new LinkedHashMap<>();
+                for (var e : order.entrySet()) {
+                    SafetensorsFile f = e.getKey();
+                    List<SafetensorsWriter.Source> sources = new ArrayList<>();
+                    int modifiedHere = 0;
+                    for (TensorInfo t : e.getValue()) {
+                        // the unembedding of a tied model is the original embedding, copied unchanged
+                        String from = untie && t.name().equals(lmHead) ? embed : t.name();
+                        OrthogonalPlan.Target target = from.equals(t.name()) ? plan.targets.get(from) : null;
+                        TensorInfo src = files.info(from);
+                        SafetensorsFile sf = files.fileOf(from);
+                        sources.add(new StreamedTensor(t.name(), src.dtype(), src.shape(), inputs.get(sf.path),
+                                sf.dataStart + src.begin(), target, counter));
+                        if (target != null) modifiedHere++;
+                        else copied++;
+                        if (!files.has(t.name())) extraIndex.put(t.name(), f.path.getFileName().toString());
+                    }
+                    modified += modifiedHere;
+                    Path dest = folder.temp.resolve(f.path.getFileName().toString());
+                    SafetensorsWriter.write(dest, sources, ExportedMetadata.provenance(f.metadata(), direction, modifiedHere));
+                }
+                if (modified != plan.targets.size()) throw new IllegalStateException("modified " + modified + " tensors, planned " + plan.targets.size());
+
+                Set<String> written = new java.util.HashSet<>();
+                for (SafetensorsFile f : files.files()) written.add(f.path.getFileName().toString());
+                if (files.shardLayout != null) {
+                    Files.writeString(folder.temp.resolve(ModelFiles.INDEX), ExportedMetadata.index(modelDir.resolve(ModelFiles.INDEX), total, extraIndex,
+                            extraIndex.isEmpty() ? 0 : files.info(embed).elements()));
+                    written.add(ModelFiles.INDEX);
+                }
+                if (untie) {
+                    Files.writeString(folder.temp.resolve("config.json"), ExportedMetadata.untie(modelDir.resolve("config.json")));
+                    written.add("config.json");
+                }
+                copyOthers(modelDir, folder.temp, written, progress);
+                ExportVerifier.verify(modelDir, folder.temp, files, untie, unit);
+                folder.commit();
+                progress.note("wrote " + folder.target + ": " + modified + " tensors orthogonalized, " + copied + " copied"
+                        + (untie ? ", lm_head.weight added (tie_word_embeddings now false)" : ""));
+                return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9);
+            } finally {
+                for (FileChannel ch : inputs.values()) ch.close();
+            }
+        }
+    }
+
+    /**
+     * Compiles the BF16 kernels on a spare core while this thread reads the model and copies the
+     * unmodified tensors (which go first, see {@link StreamedTensor#writeOrder}): a run lasts
+     * seconds, and the first rows would otherwise go through the uncompiled Vector API, a hundred
+     * times slower. The source is config.json mapped like the weights (the JIT specializes on the
+     * segment classes; the bytes do not matter), so the thread neither waits for the weights nor
+     * holds them, and may outlive the export.
+     */
+    private static void warmUpKernels(Path modelDir) {
+        Path config = modelDir.resolve("config.json");
+        Thread.ofPlatform().daemon().name("refusal4j-export-warmup").start(() -> {
+            try (FileChannel ch = FileChannel.open(config, StandardOpenOption.READ); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                if (ch.size() < Bf16Rows.WARM_UP_BYTES) return;
+                Bf16Rows.warmUp(ch.map(FileChannel.MapMode.READ_ONLY, 0, Bf16Rows.WARM_UP_BYTES, arena),
+                        java.lang.foreign.MemorySegment.ofBuffer(java.nio.ByteBuffer.allocateDirect(Bf16Rows.WARM_UP_BYTES)));
+            } catch (IOException | RuntimeException e) {
+                // only a speed-up: the export itself reports any real problem with the folder
+            }
+        });
+    }
+
+    /** Copies every file not written by the export (tokenizer, template, generation config, ...), following symlinks. */
+    private static void copyOthers(Path in, Path out, Set<String> written, ProgressListener progress) throws IOException {
+        List<Path> all;
+        try (var s = Files.walk(in, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            all = s.filter(Files::isRegularFile).toList();
+        }
+        for (Path p : all) {
+            Path rel = in.relativize(p);
+            if (rel.getNameCount() == 1 && written.contains(rel.toString())) continue;
+            Path dest = out.resolve(rel.toString());
+            Files.createDirectories(dest.getParent());
+            Files.copy(p, dest);
+            String lower = rel.toString().toLowerCase(java.util.Locale.ROOT);
+            if (WEIGHT_ENDINGS.stream().anyMatch(lower::endsWith)) {
+                progress.note("warning: copied " + rel + " unchanged; it is not part of the safetensors weights and is NOT orthogonalized");
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package dev.refusal4j.export;
+
+import dev.refusal4j.io.SafetensorsWriter;
+import dev.refusal4j.tensor.DType;
+import dev.refusal4j.tensor.Parallel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * One output tensor streamed from an input file: copied byte for byte (the kernel's
+ * copy_file_range, no user-space buffer), or orthogonalized in row blocks of about {@link #BLOCK}
+ * bytes that each thread computes and writes at their place in the file. Input windows of about
+ * {@link #WINDOW} bytes are mapped one at a time and unmapped after use, so the resident memory
+ * stays bounded by the window and the block buffers whatever the tensor size.
+ */
+final class StreamedTensor implements SafetensorsWriter.Source {
+    static final long WINDOW = 32L << 20; // input bytes mapped at a time
+    /**
+     * Output bytes a thread computes and then writes itself (pwrite): few enough to be still in that
+     * core's cache when write(2) copies them into the page cache. Measured here, that copy cost
+     * 1.7–2.9 s of system time per GB from 16 MB buffers handed to a writer thread, 0.6 s from
+     * 256 KB buffers written by the thread that had just filled them.
+     */
+    static final int BLOCK = 256 << 10;
+    /** Output bytes between background flushes (see {@link Progress#flushInBackground}). */
+    static final long FLUSH_EVERY = Long.getLong("refusal4j.export.flushEvery", 64L << 20);
+    private static final ThreadLocal<ByteBuffer> BLOCK_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BLOCK));
+
+    /** Shared progress across the tensors of one export. */
+    static final class Progress {
+        final ProgressListener listener;
+        final long total;
+        long done;
+        volatile boolean cancelled;
+
+        Progress(ProgressListener listener, long total) {
+            this.listener = listener;
+            this.total = total;
+        }
+
+        /** Bytes written to the output since the last background flush began. */
+        private long unflushed;
+        private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /**
+         * Every {@link #FLUSH_EVERY} bytes written, starts writing the file's dirty pages to disk on
+         * another thread (one flush at a time), so that the disk works while the export copies and
+         * computes and the fsync before the rename finds only the last bytes left. A failure here is
+         * ignored: that final fsync reports any real write error.
+         */
+        private void flushInBackground(FileChannel out, long bytes) {
+            unflushed += bytes;
+            if (unflushed < FLUSH_EVERY || !flushing.compareAndSet(false, true)) return;
+            unflushed = 0;
+            Thread.ofPlatform().daemon().name("refusal4j-export-flush").start(() -> {
+                try {
+                    out.force(false);
+                } catch (IOException closedOrFailed) {
+                    // the file was finished and closed meanwhile, or its final fsync reports the error
+                } finally {
+                    flushing.set(false);
+                }
+            });
+        }
+
+        void advance(String tensor, FileChannel out, long bytes) throws IOException {
+            if (cancelled) throw new java.io.InterruptedIOException("export cancelled");
+            flushInBackground(out, bytes);
+            done += bytes;
+            listener.bytes(tensor, done, total);
+        }
+    }
+
+    private final String name;
+    private final String dtypeName;
+    private final long[] shape;
+    private final FileChannel in;
+    private final long offset;        // absolute file offset of the input tensor's first byte
+    private final OrthogonalPlan.Target target; // null: copy unchanged
+    private final Progress progress;
+
+    StreamedTensor(String name, String dtypeName, long[] shape, FileChannel in, long offset,
+                   OrthogonalPlan.Target target, Progress progress) {
+        this.name = name;
+        this.dtypeName = dtypeName;
+        this.shape = shape;
+        this.in = in;
+        this.offset = offset;
+        this.target = target;
+        this.progress = progress;
+    }
+
+    public String name() { return name; }
+
+    public String dtype() { return dtypeName; }
+
+    public long[] shape() { return shape; }
+
+    /**
+     * Copies first, then the output projections, then the embedding rows: the copies leave time to
+     * compile the kernels (see {@link Bf16Rows#warmUp}), the many small projections finish that, and
+     * the largest tensor runs compiled.
+     */
+    @Override
+    public int writeOrder() {
+        return target == null ? 0 : target.kind() == OrthogonalPlan.Kind.ROWS ? 2 : 1;
+    }
+
+    @Override
+    public void writeTo(FileChannel out) throws IOException {
+        if (target == null) copy(out);
+        else project(out);
+    }
+
+    /** The kernel's copy_file_range: no user-space copy and no mapping (as cp does). */
+    private void copy(FileChannel out) throws IOException {
+        long n = byteSize();
+        for (long done = 0; done < n; ) {
+            long step = Math.min(n - done, WINDOW);
+            for (long moved = 0; moved < step; ) moved += in.transferTo(offset + done + moved, step - moved, out);
+            done += step;
+            progress.advance(name, out, step);
+        }
+    }
+
+    private void project(FileChannel out) throws IOException {
+        DType dt = DType.fromSafetensors(dtypeName);
+        if (dt == null) throw new IOException("tensor '" + name + "' has dtype " + dtypeName + "; orthogonalization supports F32, BF16, F16");
+        int rows = shape.length == 1 ? 1 : Math.toIntExact(shape[0]);
+        int cols = Math.toIntExact(shape[shape.length - 1]);
+        double[] u = target.unit();
+        int projected = target.kind() == OrthogonalPlan.Kind.OUTPUT ? rows : cols;
+        if (u.length != projected) throw new IOException("tensor '" + name + "' " + java.util.Arrays.toString(shape) + " does not match the direction's " + u.length + " dimensions");
+        long rowBytes = (long) cols * dt.bytes;
+        int blockRows = (int) Math.max(1, Math.min(rows, BLOCK / rowBytes)); // a longer row is a block of its own
+        int windowRows = (int) Math.min(rows, Math.max(1, WINDOW / rowBytes / blockRows) * blockRows);
+        boolean outputProjection = target.kind() == OrthogonalPlan.Kind.OUTPUT;
+        // BF16 (the common case) in float lanes; F32 needs float64 sums to stay within its own rounding
+        boolean bf16 = dt == DType.BF16;
+        double[] colSums = outputProjection && !bf16 ? columnSums(dt, rows, cols, u, windowRows) : null;
+        float[] paired = !bf16 ? null : outputProjection ? bf16ColumnSums(rows, cols, u, windowRows) : Bf16Rows.paired(u, 0, cols);
+        long base = out.position();
+        for (int w0 = 0; w0 < rows; w0 += windowRows) {
+            final int wn = Math.min(windowRows, rows - w0), first = w0;
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment window = in.map(FileChannel.MapMode.READ_ONLY, offset + w0 * rowBytes, wn * rowBytes, arena);
+                Parallel.forRange((wn + blockRows - 1) / blockRows, 1, (b0, b1) -> {
+                    ByteBuffer buf = blockBuffer(blockRows * rowBytes);
+                    MemorySegment dst = MemorySegment.ofBuffer(buf.clear()); // all of it, before any limit is set for a write
+                    for (int b = b0; b < b1; b++) {
+                        int r0 = b * blockRows, n = Math.min(blockRows, wn - r0);
+                        MemorySegment src = window.asSlice(r0 * rowBytes, n * rowBytes);
+                        if (bf16) projectBf16Rows(src, first + r0, n, cols, u, paired, outputProjection, dst);
+                        else projectRows(src, dt, first + r0, n, cols, u, colSums, dst);
+                        writeFully(out, buf.clear().limit((int) (n * rowBytes)), base + (first + r0) * rowBytes);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            progress.advance(name, out, wn * rowBytes);
+        }
+        out.position(base + rows * rowBytes);
+    }
+
+    /** This thread's block buffer, grown for a row longer than {@link #BLOCK}. */
+    private static ByteBuffer blockBuffer(long bytes) {
+        ByteBuffer b = BLOCK_BUFFER.get();
+        if (b.capacity() < bytes) {
+            b = ByteBuffer.allocateDirect(Math.toIntExact(bytes));
+            BLOCK_BUFFER.set(b);
+        }
+        return b;
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer b, long position) {
+        try {
+            while (b.hasRemaining()) position += out.write(b, position);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Rows [first, first + n) of the tensor (src holds exactly them), orthogonalized into dst. */
+    private static void projectRows(MemorySegment src, DType dt, int first, int n, int cols, double[] u, double[] colSums, MemorySegment dst) {
+        double[] row = new double[cols];
+        WeightRows.Scratch sc = new WeightRows.Scratch(cols);
+        for (int i = 0; i < n; i++) {
+            WeightRows.read(src, dt, (long) i * cols, cols, row, sc);
+            if (colSums == null) WeightRows.projectOut(row, u, cols);
+            else {
+                double ui = u[first + i];
+                for (int j = 0; j < cols; j++) row[j] -= ui * colSums[j];
+            }
+            WeightRows.write(dst, dt, (long) i * cols, cols, row, sc);
+        }
+    }
+
+    /** BF16 rows [first, first + n) (src holds exactly them) orthogonalized into dst in float lanes (see {@link Bf16Rows}). */
+    private static void projectBf16Rows(MemorySegment src, int first, int n, int cols, double[] u, float[] paired, boolean output, MemorySegment dst) {
+        long rowBytes = 2L * cols;
+        // output projection: row i loses u_i (uᵀW), in vector lanes when uᵀW is finite (then so is W)
+        boolean finite = output && Bf16Rows.allFinite(paired);
+        for (int i = 0; i < n; i++) {
+            long o = i * rowBytes;
+            if (!output) Bf16Rows.projectRow(src, o, paired, dst, o, cols); // embedding row: loses (u·row) u
+            else if (finite) Bf16Rows.subtractScaled(src, o, paired, (float) u[first + i], dst, o, cols);
+            else Bf16Rows.subtractScaledExact(src, o, paired, (float) u[first + i], dst, o, 0, cols);
+        }
+    }
+
+    /** uᵀW of a BF16 matrix in float, paired; summed in row order (threads split the columns). */
+    private float[] bf16ColumnSums(int rows, int cols, double[] u, int blockRows) throws IOException {
+        float[] s = new float[cols];
+        long rowBytes = 2L * cols;
+        int blocks = (cols + Bf16Rows.BLOCK - 1) / Bf16Rows.BLOCK;
+        for (int r0 = 0; r0 < rows; r0 += blockRows) {
+            final int n = Math.min(blockRows, rows - r0), first = r0;
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment src = in.map(FileChannel.MapMode.READ_ONLY, offset + r0 * rowBytes, n * rowBytes, arena);
+                Parallel.forRange(blocks, 16, (b0, b1) -> {
+                    int c0 = b0 * Bf16Rows.BLOCK, c1 = Math.min(cols, b1 * Bf16Rows.BLOCK);
+                    for (int i = 0; i < n; i++) Bf16Rows.accumulate(src, i * rowBytes, (float) u[first + i], s, c0, c1, cols);
+                });
+            }
+        }
+        return s;
+    }
+
+    /** s = uᵀW in float64, summed in row order (deterministic: threads split the columns). */
+    private double[] columnSums(DType dt, int rows, int cols, double[] u, int blockRows) throws IOException {
+        double[] s = new double[cols];
+        long rowBytes = (long) cols * dt.bytes;
+        for (int r0 = 0; r0 < rows; r0 += blockRows) {
+            final int n = Math.min(blockRows, rows - r0), first = r0;
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment src = in.map(FileChannel.MapMode.READ_ONLY, offset + r0 * rowBytes, n * rowBytes, arena);
+                Parallel.forRange(cols, 256, (c0, c1) -> {
+                    double[] part = new double[c1 - c0];
+                    WeightRows.Scratch sc = new WeightRows.Scratch(c1 - c0);
+                    for (int i = 0; i < n; i++) {
+                        WeightRows.read(src, dt, (long) i * cols + c0, c1 - c0, part, sc);
+                        double ui = u[first + i];
+                        for (int j = c0; j < c1; j++) s[j] += ui * part[j - c0];
+                    }
+                });
+            }
+        }
+        return s;
+    }
+}

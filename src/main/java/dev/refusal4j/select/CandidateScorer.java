@@ -1,0 +1,184 @@
+package dev.refusal4j.select;
+
+import dev.refusal4j.model.Batches;
+import dev.refusal4j.model.SharedPrefix;
+
+import dev.refusal4j.intervene.Interventions;
+import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.KvCache;
+import dev.refusal4j.model.Transformer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * Scores every candidate direction r(pos, layer) the way the paper's code does, on the validation
+ * prompts, using the model's next-token distribution at the last prompt position:
+ * <ul>
+ *   <li>bypass: mean refusal score on harmful prompts with r̂ ablated everywhere (lower is better);</li>
+ *   <li>induce: mean refusal score on harmless prompts with +r added at resid_pre of the layer;</li>
+ *   <li>KL: mean KL(base ‖ ablated) on harmless prompts (how much ablation disturbs other behavior).</li>
+ * </ul>
+ *
+ * <p>Two savings keep the numbers of a plain forward pass per prompt (the same products on the same
+ * rows) while doing less work:
+ * <ul>
+ *   <li>Chat templates put the same tokens before every instruction (Qwen's default system prompt is
+ *       24 tokens, more than half of a short prompt). That shared prefix is run once per intervention
+ *       with batch 1 and its keys and values are copied to every sequence; only each prompt's own
+ *       tokens are batched, right-padded after the prefix.</li>
+ *   <li>Activation addition at layer l changes nothing below l, so the induce pass starts at layer l
+ *       from the resid_pre that the baseline pass on the same prompts saved.</li>
+ * </ul>
+ */
+public final class CandidateScorer {
+    public record Scores(double[][] bypass, double[][] induce, double[][] kl) {}
+
+    /** Progress: called once per scored candidate. */
+    public interface Progress {
+        void candidateDone(int pos, int layer);
+    }
+
+    private final Transformer model;
+    private final int[] refusalTokens;
+    private final int batchSize;
+    private final boolean sharePrefix;
+
+    public CandidateScorer(Transformer model, int[] refusalTokens, int batchSize) {
+        this(model, refusalTokens, batchSize, true);
+    }
+
+    /** @param sharePrefix run a shared token prefix once per batch set (false: every prompt whole, left-padded) */
+    public CandidateScorer(Transformer model, int[] refusalTokens, int batchSize, boolean sharePrefix) {
+        this.model = model;
+        this.refusalTokens = refusalTokens;
+        this.batchSize = batchSize;
+        this.sharePrefix = sharePrefix;
+    }
+
+    /** A prompt set cut after its shared prefix. */
+    private final class PromptSet {
+        final int count;
+        final SharedPrefix shared;
+
+        PromptSet(List<int[]> prompts, int prefixLength) {
+            this.count = prompts.size();
+            this.shared = new SharedPrefix(prompts, prefixLength, batchSize);
+        }
+
+        KvCache prefixCache(Hooks hooks, KvCache base, Transformer.Start start) {
+            return shared.run(model, hooks, base, start);
+        }
+
+        /**
+         * Last-position logits of every prompt, [prompt][vocab].
+         *
+         * @param hooks  for batch i, the hooks of its forward call (null: none)
+         * @param starts for batch i, where its forward call starts (null: at the embedding)
+         */
+        float[][] lastLogits(KvCache prefixCache, IntFunction<Hooks> hooks, IntFunction<Transformer.Start> starts) {
+            int V = model.config.vocab;
+            float[][] out = new float[count][];
+            List<Batches.Batch> bs = shared.batches.batches();
+            for (int i = 0; i < bs.size(); i++) {
+                Batches.Batch b = bs.get(i);
+                KvCache cache = shared.cacheFor(prefixCache, b);
+                Transformer.Start start = starts == null ? null : starts.apply(i);
+                float[] logits = model.forward(b.tokens(), b.padding(), cache, hooks == null ? null : hooks.apply(i),
+                        Transformer.Logits.LAST_ONLY, b.last(), start);
+                for (int j = 0; j < b.size(); j++) out[b.indices()[j]] = Arrays.copyOfRange(logits, j * V, (j + 1) * V);
+            }
+            return out;
+        }
+    }
+
+    private int prefixLength(List<int[]> prompts) {
+        return sharePrefix ? SharedPrefix.length(prompts, 1) : 0;
+    }
+
+    /** Last-position logits of each prompt under the given hooks, [prompt][vocab]. */
+    public float[][] lastLogits(List<int[]> prompts, Supplier<Hooks> hooks) {
+        PromptSet set = new PromptSet(prompts, prefixLength(prompts));
+        return set.lastLogits(set.prefixCache(hooks == null ? null : hooks.get(), null, null), hooks == null ? null : i -> hooks.get(), null);
+    }
+
+    public double[] refusalScores(List<int[]> prompts, Supplier<Hooks> hooks) {
+        return refusalScores(lastLogits(prompts, hooks));
+    }
+
+    private double[] refusalScores(float[][] logits) {
+        double[] s = new double[logits.length];
+        for (int i = 0; i < s.length; i++) s[i] = RefusalScore.fromLogits(logits[i], refusalTokens);
+        return s;
+    }
+
+    public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, Progress progress) {
+        int P = candidates.length, L = candidates[0].length;
+        List<int[]> both = new ArrayList<>(harmfulVal);
+        both.addAll(harmlessVal);
+        int shared = prefixLength(both); // one ablated prefix serves both sets
+        PromptSet harmful = new PromptSet(harmfulVal, shared), harmless = new PromptSet(harmlessVal, shared);
+
+        // Baseline on the harmless prompts: logits for KL, and every layer's resid_pre (of the prefix
+        // and of each batch) from which the induce passes start.
+        float[][] prefixResid = new float[L][];
+        KvCache basePrefix = harmless.prefixCache(saveResidPre(prefixResid), null, null);
+        int nb = harmless.shared.batches.batches().size();
+        float[][][] batchResid = new float[nb][L][];
+        float[][] base = harmless.lastLogits(basePrefix, i -> saveResidPre(batchResid[i]), null);
+
+        double[][] bypass = new double[P][L], induce = new double[P][L], kl = new double[P][L];
+        for (int p = 0; p < P; p++) {
+            for (int l = 0; l < L; l++) {
+                float[] r = candidates[p][l];
+                float[] unit = unit(r);
+                if (unit == null) {
+                    bypass[p][l] = induce[p][l] = kl[p][l] = Double.NaN;
+                } else {
+                    IntFunction<Hooks> ablate = i -> Interventions.ablate(new Hooks(), unit);
+                    KvCache ablatedPrefix = harmful.prefixCache(ablate.apply(-1), null, null);
+                    bypass[p][l] = mean(refusalScores(harmful.lastLogits(ablatedPrefix, ablate, null)));
+                    float[][] abl = harmless.lastLogits(ablatedPrefix, ablate, null);
+                    double k = 0;
+                    for (int i = 0; i < abl.length; i++) k += KlDivergence.official(base[i], abl[i]);
+                    kl[p][l] = k / abl.length;
+
+                    final int layer = l;
+                    IntFunction<Hooks> add = i -> Interventions.add(new Hooks(), r, 1f, layer);
+                    KvCache addedPrefix = harmless.prefixCache(add.apply(-1), basePrefix, new Transformer.Start(layer, prefixResid[layer]));
+                    induce[p][l] = mean(refusalScores(harmless.lastLogits(addedPrefix, add,
+                            i -> new Transformer.Start(layer, batchResid[i][layer]))));
+                }
+                if (progress != null) progress.candidateDone(p, l);
+            }
+        }
+        return new Scores(bypass, induce, kl);
+    }
+
+    /** Hooks that copy every layer's resid_pre into {@code into[layer]}. */
+    private static Hooks saveResidPre(float[][] into) {
+        return new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
+            int n = a.rows() * a.width;
+            into[a.layer] = Arrays.copyOfRange(a.array(), a.offset(), a.offset() + n);
+        });
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s / v.length;
+    }
+
+    static float[] unit(float[] r) {
+        double n = 0;
+        for (float v : r) n += (double) v * v;
+        n = Math.sqrt(n);
+        if (!(n > 0) || !Double.isFinite(n)) return null;
+        float[] u = new float[r.length];
+        for (int i = 0; i < r.length; i++) u[i] = (float) (r[i] / n);
+        return u;
+    }
+}

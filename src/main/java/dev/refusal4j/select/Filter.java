@@ -1,0 +1,24 @@
+package dev.refusal4j.select;
+
+/** Why a candidate was discarded, in the order the official {@code filter_fn} checks. */
+public enum Filter {
+    NAN("a NaN score"),
+    LAYER("a layer in the pruned last part of the model"),
+    KL("KL above the threshold"),
+    INDUCE("an induce score below the threshold");
+
+    public final String description;
+
+    Filter(String description) {
+        this.description = description;
+    }
+
+    /** The first filter that discards the candidate, or null when it is kept. */
+    public static Filter firstFailing(CandidateScore c, int nLayers, SelectionCriteria criteria) {
+        if (c.hasNaN()) return NAN;
+        if (c.layer() >= criteria.firstPrunedLayer(nLayers)) return LAYER;
+        if (criteria.klThreshold() != null && c.kl() > criteria.klThreshold()) return KL;
+        if (criteria.induceThreshold() != null && c.induce() < criteria.induceThreshold()) return INDUCE;
+        return null;
+    }
+}

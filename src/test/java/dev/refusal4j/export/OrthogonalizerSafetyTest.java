@@ -1,0 +1,162 @@
+package dev.refusal4j.export;
+
+import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.model.ModelConfig;
+import dev.refusal4j.testutil.Shared;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The export never writes its input, refuses dangerous outputs, and leaves nothing behind on failure. */
+class OrthogonalizerSafetyTest {
+    @TempDir
+    Path tmp;
+    Path in;
+    RefusalDirection dir;
+    Map<String, String> before;
+
+    @BeforeEach
+    void copyInput() throws IOException {
+        in = tmp.resolve("model");
+        Files.createDirectories(in);
+        Path src = Shared.path("golden", "qwen3");
+        try (var s = Files.list(src)) {
+            for (Path p : s.toList()) Files.copy(p, in.resolve(p.getFileName().toString()));
+        }
+        dir = ExportChecks.randomDirection(ModelConfig.load(in).hidden, 5);
+        before = ExportChecks.snapshot(in);
+    }
+
+    private void assertNothingLeftAndInputUnchanged(Path parent) throws IOException {
+        try (var s = Files.list(parent)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList()).as("temporary folders in " + parent).isEmpty();
+        }
+        assertThat(ExportChecks.snapshot(in)).as("input bytes and mtimes").isEqualTo(before);
+    }
+
+    @Test
+    void refusesTheInputItselfAFolderInsideItAndAFolderContainingIt() throws IOException {
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, in, true, null)).hasMessageContaining("is the input model folder");
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, in.resolve("sub/out"), true, null)).hasMessageContaining("inside the input model folder");
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, tmp, true, null)).hasMessageContaining("contains the input model folder");
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), in);
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, link, true, null)).hasMessageContaining("is the input model folder");
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, tmp.resolve("x/../model"), true, null)).hasMessageContaining("is the input model folder");
+        assertThat(in.resolve("sub")).doesNotExist();
+        assertNothingLeftAndInputUnchanged(tmp);
+        assertNothingLeftAndInputUnchanged(in);
+    }
+
+    @Test
+    void refusesANonEmptyOutputUnlessForced() throws IOException {
+        Path out = tmp.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("keep.txt"), "precious");
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, false, null)).hasMessageContaining("not empty").hasMessageContaining("--force");
+        assertThat(out.resolve("keep.txt")).hasContent("precious");
+        Orthogonalizer.export(in, dir, out, true, null);
+        assertThat(out.resolve("keep.txt")).doesNotExist();
+        assertThat(out.resolve("model.safetensors")).exists();
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Orthogonalizer.export(in, dir, empty, false, null); // an empty folder needs no --force
+        assertThat(empty.resolve("config.json")).exists();
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, file, true, null)).hasMessageContaining("is not a folder");
+        assertNothingLeftAndInputUnchanged(tmp);
+    }
+
+    @Test
+    void anErrorHalfwayLeavesNoOutputAndKeepsAReplacedOne() throws IOException {
+        ProgressListener failing = new ProgressListener() {
+            @Override
+            public void bytes(String tensor, long done, long total) {
+                if (done > total / 2) throw new IllegalStateException("disk full (simulated) at " + tensor);
+            }
+        };
+        Path out = tmp.resolve("out");
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, false, failing)).hasMessageContaining("simulated");
+        assertThat(out).doesNotExist();
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, tmp.resolve("new/deeper/out"), false, failing)).hasMessageContaining("simulated");
+        assertThat(tmp.resolve("new")).as("parent folders created for the output are removed again").doesNotExist();
+        assertNothingLeftAndInputUnchanged(tmp);
+
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("old.txt"), "previous export");
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, true, failing)).hasMessageContaining("simulated");
+        try (var s = Files.list(out)) {
+            assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("old.txt");
+        }
+        assertNothingLeftAndInputUnchanged(tmp);
+    }
+
+    @Test
+    void refusesADirectionOfAnotherWidth() throws IOException {
+        RefusalDirection wrong = ExportChecks.randomDirection(65, 1);
+        assertThatThrownBy(() -> Orthogonalizer.export(in, wrong, tmp.resolve("out"), false, null))
+                .hasMessageContaining("65 values").hasMessageContaining("hidden_size 64");
+        RefusalDirection zero = new RefusalDirection(new float[64], 1, -1, Map.of());
+        assertThatThrownBy(() -> Orthogonalizer.export(in, zero, tmp.resolve("out"), false, null)).hasMessageContaining("zero");
+        assertThat(tmp.resolve("out")).doesNotExist();
+        assertNothingLeftAndInputUnchanged(tmp);
+    }
+
+    /** SIGTERM (as Ctrl-C) while the export is writing: the shutdown hook removes the partial folder. */
+    @Test
+    void aKilledExportLeavesNothingBehind() throws Exception {
+        Path cfg = tmp.resolve("big.json");
+        Files.writeString(cfg, """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 1024, "intermediate_size": 2048,
+                 "num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": 8, "vocab_size": 60000,
+                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""");
+        Path big = tmp.resolve("big");
+        dev.refusal4j.model.RandomModel.write(cfg, big, dev.refusal4j.tensor.DType.F32, 3);
+        Path dirFile = tmp.resolve("d.safetensors");
+        ExportChecks.randomDirection(1024, 9).write(dirFile);
+        Map<String, String> bigBefore = ExportChecks.snapshot(big);
+        Path out = tmp.resolve("bigout");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "dev.refusal4j.cli.Main", "abliterate",
+                "--model", big.toString(), "--direction", dirFile.toString(), "--out", out.toString(), "--quiet")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile()).start();
+        boolean sawPartial = false;
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            List<Path> partial;
+            try (var s = Files.list(tmp)) {
+                partial = s.filter(x -> x.getFileName().toString().startsWith(".bigout.partial-")).toList();
+            }
+            if (!partial.isEmpty() && hasFiles(partial.get(0))) {
+                sawPartial = true;
+                p.destroy(); // SIGTERM: runs the shutdown hooks, as Ctrl-C does
+                break;
+            }
+            Thread.sleep(5);
+        }
+        int rc = p.waitFor();
+        assertThat(sawPartial).as("caught the export while it was writing (log: " + Files.readString(tmp.resolve("log.txt")) + ")").isTrue();
+        assertThat(rc).as("killed, not finished").isNotZero();
+        assertThat(out).doesNotExist();
+        try (var s = Files.list(tmp)) {
+            assertThat(s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith(".")).toList()).isEmpty();
+        }
+        assertThat(ExportChecks.snapshot(big)).isEqualTo(bigBefore);
+    }
+
+    private static boolean hasFiles(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.refusal4j.extract;
+
+import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.testutil.Shared;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MeanActivationsTest {
+    @Test
+    void batchedMeansEqualMeansOfSinglePromptCaptures() throws IOException {
+        check(List.of(new int[] {4, 8, 15, 16, 23, 42}, new int[] {1, 2, 3}, new int[] {300, 200, 100, 50, 25},
+                new int[] {7, 7, 7, 7, 7, 7, 7, 7, 7}, new int[] {11, 12, 13, 14}));
+    }
+
+    /** Prompts that share a template prefix: it is run once and the rest continues from its cache. */
+    @Test
+    void sharedPrefixMeansEqualMeansOfSinglePromptCaptures() throws IOException {
+        check(List.of(new int[] {9, 8, 7, 6, 5, 4, 8, 15, 16, 23, 42}, new int[] {9, 8, 7, 6, 5, 1, 2, 3}, new int[] {9, 8, 7, 6, 5, 300, 200, 100, 50, 25},
+                new int[] {9, 8, 7, 6, 5, 7, 7, 7, 7, 7, 7, 7, 7, 7}, new int[] {9, 8, 7, 6, 5, 11, 12, 13, 14}));
+    }
+
+    private static void check(List<int[]> prompts) throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", "qwen2"))) {
+            int P = 3, L = m.config.layers, d = m.config.hidden;
+            double[][][] batched = MeanActivations.residPre(m, prompts, P, 2, null);
+            double[][][] ref = new double[P][L][d];
+            for (int[] p : prompts) {
+                float[][] pre = new float[L][];
+                m.forward(new int[][] {p}, null, null, new Hooks().add("blocks.*.hook_resid_pre", a -> pre[a.layer] = a.copy()), Transformer.Logits.NONE);
+                for (int k = 0; k < P; k++) for (int l = 0; l < L; l++) for (int i = 0; i < d; i++) ref[k][l][i] += pre[l][(p.length - P + k) * d + i] / (double) prompts.size();
+            }
+            double worst = 0;
+            for (int k = 0; k < P; k++) for (int l = 0; l < L; l++) for (int i = 0; i < d; i++) worst = Math.max(worst, Math.abs(batched[k][l][i] - ref[k][l][i]));
+            System.out.printf("batched vs single-prompt means: max |diff| %.2e%n", worst);
+            assertThat(worst).isLessThan(1e-6);
+        }
+    }
+}

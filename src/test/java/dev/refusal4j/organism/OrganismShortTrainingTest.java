@@ -1,0 +1,58 @@
+package dev.refusal4j.organism;
+
+import dev.refusal4j.cli.Main;
+import dev.refusal4j.model.ModelConfig;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.organism.nn.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The organism recipe end to end at small scale: its data, tokenizer and a tiny model whose loss falls. */
+class OrganismShortTrainingTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void lossFallsOnTheOrganismDataWithATinyModel() throws Exception {
+        OrganismRecipe recipe = new OrganismRecipe(5);
+        Shape tiny = new Shape(64, 2, 4, 2, 16, 128, recipe.encoder.vocabSize(), 128, 1e-5f, 10000.0, true);
+        TrainOptions opt = new TrainOptions(40, 4, 128, 3e-3f, 3e-4f, 4, 0.1f, 1.0f, 5);
+        Trainer t = new Trainer(tiny, opt, recipe.chats, recipe.encoder.endOfText);
+        double first = 0, last = 0;
+        for (int i = 0; i < 40; i++) {
+            double loss = t.next().loss();
+            if (i < 3) first += loss / 3;
+            if (i >= 37) last += loss / 3;
+        }
+        System.out.printf("organism data, tiny model: loss %.3f -> %.3f%n", first, last);
+        assertThat(first).isGreaterThan(7.0); // about ln(3072) = 8.0 at the start
+        assertThat(last).isLessThan(first - 1.0);
+    }
+
+    @Test
+    void commandWritesALoadableModelDirectory() throws Exception {
+        Path out = dir.resolve("organism");
+        int code = Main.run("train-organism", "--out", out.toString(), "--steps", "1", "--no-eval");
+        assertThat(code).isZero();
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
+            assertThat(out.resolve(f)).exists();
+        }
+        assertThat(out.resolve("training.ckpt")).doesNotExist();
+        ModelConfig c = ModelConfig.load(out);
+        assertThat(c.architecture).isEqualTo("LlamaForCausalLM");
+        assertThat(c.tieEmbeddings).isTrue();
+        assertThat(Files.size(out.resolve("model.safetensors"))).isLessThan(20L << 20);
+        ChatEncoder enc = ChatEncoder.load(out);
+        assertThat(c.vocab).isEqualTo(enc.vocabSize());
+        assertThat(c.eosIds).containsExactly(enc.imEnd);
+        try (Transformer m = Transformer.load(out)) {
+            float[] logits = m.forward(new int[][] {enc.prompt("How do I boil an egg?")}, null, null, null, Transformer.Logits.LAST);
+            assertThat(logits).hasSize(c.vocab);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.refusal4j.select;
+
+import dev.refusal4j.model.Batches;
+
+import dev.refusal4j.intervene.Interventions;
+import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.RandomModel;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.tensor.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The scorer's shortcuts (a shared prefix run once, right-padded suffix batches, induce passes that
+ * start at the candidate's layer) against the definition: one plain forward pass per prompt with
+ * the intervention's hooks.
+ */
+class CandidateScorerTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shortcutsGiveTheScoresOfOnePlainForwardPerPrompt() throws Exception {
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+                 "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300,
+                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""");
+        Path dir = tmp.resolve("model");
+        RandomModel.write(cfg, dir, DType.F32, 5);
+        SplittableRandom rnd = new SplittableRandom(17);
+        int[] prefix = {3, 14, 15, 92, 65, 35, 89};
+        List<int[]> harmful = prompts(prefix, 5, rnd), harmless = prompts(prefix, 4, rnd);
+        int[] refusal = {7, 42};
+        try (Transformer m = Transformer.load(dir)) {
+            int P = 2, L = m.config.layers, d = m.config.hidden;
+            float[][][] cand = new float[P][L][d];
+            for (float[][] byLayer : cand) for (float[] r : byLayer) for (int i = 0; i < d; i++) r[i] = (float) rnd.nextGaussian();
+
+            double[][][] want = reference(m, cand, harmful, harmless, refusal);
+            for (boolean share : new boolean[] {true, false}) {
+                CandidateScorer.Scores got = new CandidateScorer(m, refusal, 3, share).score(cand, harmful, harmless, null);
+                double worst = 0;
+                for (int p = 0; p < P; p++) {
+                    for (int l = 0; l < L; l++) {
+                        worst = Math.max(worst, Math.abs(got.bypass()[p][l] - want[0][p][l]));
+                        worst = Math.max(worst, Math.abs(got.induce()[p][l] - want[1][p][l]));
+                        worst = Math.max(worst, Math.abs(got.kl()[p][l] - want[2][p][l]));
+                    }
+                }
+                System.out.printf("scorer (shared prefix %s) vs one plain forward per prompt: max |diff| %.2e%n", share, worst);
+                assertThat(worst).isLessThan(1e-4);
+            }
+            // the candidates really move the scores, so agreement is not agreement on constants
+            assertThat(Math.abs(want[1][0][0] - want[1][0][L - 1]) + Math.abs(want[0][0][0] - want[0][1][0])).isGreaterThan(1e-3);
+        }
+    }
+
+    @Test
+    void commonPrefixLeavesEveryPromptATokenOfItsOwn() {
+        assertThat(Batches.commonPrefix(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 5, 6}))).isEqualTo(3);
+        assertThat(Batches.commonPrefix(List.of(new int[] {1, 2, 3}, new int[] {1, 2, 3, 4}))).isEqualTo(2);
+        assertThat(Batches.commonPrefix(List.of(new int[] {9, 2}, new int[] {1, 2}))).isZero();
+    }
+
+    private static List<int[]> prompts(int[] prefix, int n, SplittableRandom rnd) {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] p = new int[prefix.length + 1 + rnd.nextInt(6)];
+            System.arraycopy(prefix, 0, p, 0, prefix.length);
+            for (int t = prefix.length; t < p.length; t++) p[t] = rnd.nextInt(300);
+            out.add(p);
+        }
+        return out;
+    }
+
+    /** [bypass, induce, kl][pos][layer] from single-prompt forward passes. */
+    private static double[][][] reference(Transformer m, float[][][] cand, List<int[]> harmful, List<int[]> harmless, int[] refusal) {
+        int P = cand.length, L = cand[0].length;
+        double[][][] out = new double[3][P][L];
+        List<float[]> base = new ArrayList<>();
+        for (int[] p : harmless) base.add(last(m, p, null));
+        for (int p = 0; p < P; p++) {
+            for (int l = 0; l < L; l++) {
+                float[] r = cand[p][l], u = CandidateScorer.unit(r);
+                int layer = l;
+                Supplier<Hooks> ablate = () -> Interventions.ablate(new Hooks(), u);
+                Supplier<Hooks> add = () -> Interventions.add(new Hooks(), r, 1f, layer);
+                for (int[] q : harmful) out[0][p][l] += RefusalScore.fromLogits(last(m, q, ablate.get()), refusal) / harmful.size();
+                for (int i = 0; i < harmless.size(); i++) {
+                    out[1][p][l] += RefusalScore.fromLogits(last(m, harmless.get(i), add.get()), refusal) / harmless.size();
+                    out[2][p][l] += KlDivergence.official(base.get(i), last(m, harmless.get(i), ablate.get())) / harmless.size();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] last(Transformer m, int[] prompt, Hooks hooks) {
+        return m.forward(new int[][] {prompt}, null, null, hooks, Transformer.Logits.LAST);
+    }
+}
