@@ -1,5 +1,6 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.RandomModel;
 import dev.refusal4j.model.Transformer;
@@ -71,14 +72,14 @@ public final class BenchCommand implements Callable<Integer> {
             int[][] tokens = new int[batch][promptLen];
             for (int[] row : tokens) for (int i = 0; i < row.length; i++) row[i] = r.nextInt(c.vocab);
             double flopsPerTok = flopsPerToken(c, promptLen);
-            double[] pf = time(timed(() -> m.forward(tokens, null, null, null, Transformer.Logits.LAST_ONLY)));
+            double[] pf = time(timed(() -> m.forward(Forward.of(tokens).logits(Transformer.Logits.LAST_ONLY))));
             double pfTok = batch * promptLen / median(pf);
             System.out.printf("prefill   %d x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", batch, promptLen, pfTok,
                     pfTok * flopsPerTok / 1e9, fmt(pf));
             if (longPrompt > 0) {
                 int[][] one = new int[1][longPrompt];
                 for (int i = 0; i < longPrompt; i++) one[0][i] = r.nextInt(c.vocab);
-                double[] lp = time(timed(() -> m.forward(one, null, null, null, Transformer.Logits.LAST_ONLY)));
+                double[] lp = time(timed(() -> m.forward(Forward.of(one).logits(Transformer.Logits.LAST_ONLY))));
                 double lpTok = longPrompt / median(lp);
                 System.out.printf("prefill   1 x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", longPrompt, lpTok,
                         lpTok * flopsPerToken(c, longPrompt) / 1e9, fmt(lp));
@@ -87,13 +88,14 @@ public final class BenchCommand implements Callable<Integer> {
                 int[] prompt = Arrays.copyOf(tokens[0], Math.min(16, promptLen));
                 double[] decodeOnly = time(() -> { // counts the decode steps, not the prompt
                     var cache = m.newCache(1, prompt.length + decode);
-                    float[] logits = m.forward(new int[][] {prompt}, null, cache, null, Transformer.Logits.LAST);
+                    float[] logits = m.forward(Forward.of(prompt).cache(cache).logits(Transformer.Logits.LAST));
                     long s = System.nanoTime();
                     int[][] step = new int[1][1];
-                    float[] stepLogits = new float[c.vocab]; // reused, as the generator does
+                    // one request and one logits buffer for every step, as the generator does
+                    Forward next = Forward.of(step).cache(cache).logits(Transformer.Logits.LAST).into(new float[c.vocab]);
                     for (int i = 0; i < decode; i++) {
                         step[0][0] = dev.refusal4j.generate.Sampler.argmax(logits, 0, c.vocab);
-                        logits = m.forward(step, null, cache, null, Transformer.Logits.LAST, null, null, stepLogits);
+                        logits = m.forward(next);
                     }
                     return (System.nanoTime() - s) / 1e9;
                 });

@@ -1,8 +1,8 @@
 package dev.refusal4j.cli;
 
 import dev.refusal4j.io.SafetensorsWriter;
-import dev.refusal4j.model.Activation;
-import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.ActivationCache;
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Transformer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -43,22 +42,15 @@ public final class ForwardCommand implements Callable<Integer> {
         try (Transformer m = Transformer.load(model)) {
             if (validate) dev.refusal4j.io.WeightValidator.requireFinite(m.files());
             int T = ids.length;
-            Map<String, float[]> captured = new LinkedHashMap<>();
-            Map<String, long[]> shapes = new LinkedHashMap<>();
-            Hooks h = new Hooks();
-            for (String g : hooks) {
-                h.add(g, (Activation a) -> {
-                    captured.put(a.name, a.copy());
-                    shapes.put(a.name, a.name.endsWith(Hooks.PATTERN)
-                            ? new long[] {m.config.heads, T, a.width} : new long[] {T, a.width});
-                });
-            }
-            float[] logits = m.forward(new int[][] {ids}, null, null, h, Transformer.Logits.ALL);
+            ActivationCache run = m.runWithCache(Forward.of(ids), hooks.toArray(String[]::new));
             List<SafetensorsWriter.Source> tensors = new ArrayList<>();
-            tensors.add(SafetensorsWriter.f32("logits", logits, T, m.config.vocab));
-            for (var e : captured.entrySet()) tensors.add(SafetensorsWriter.f32(e.getKey(), e.getValue(), shapes.get(e.getKey())));
+            tensors.add(SafetensorsWriter.f32("logits", run.logits(), T, m.config.vocab));
+            for (String name : run.names()) { // one sequence: the batch dimension is dropped
+                long[] shape = run.shape(name);
+                tensors.add(SafetensorsWriter.f32(name, run.get(name), Arrays.copyOfRange(shape, 1, shape.length)));
+            }
             SafetensorsWriter.write(out, tensors, Map.of("ids", Arrays.toString(ids), "model", model.toString()));
-            System.err.printf("wrote %s: logits [%d, %d] and %d hook tensors%n", out, T, m.config.vocab, captured.size());
+            System.err.printf("wrote %s: logits [%d, %d] and %d hook tensors%n", out, T, m.config.vocab, run.names().size());
         }
         return 0;
     }

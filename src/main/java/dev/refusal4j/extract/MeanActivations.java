@@ -1,10 +1,10 @@
 package dev.refusal4j.extract;
 
 import dev.refusal4j.model.Batches;
-import dev.refusal4j.model.SharedPrefix;
-
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.KvCache;
+import dev.refusal4j.model.SharedPrefix;
 import dev.refusal4j.model.Transformer;
 
 import java.util.List;
@@ -29,7 +29,7 @@ public final class MeanActivations {
         }
         // The positions read are never in the shared prefix.
         SharedPrefix shared = new SharedPrefix(prompts, SharedPrefix.length(prompts, positions), batchSize);
-        KvCache prefix = shared.run(m, null, null, null);
+        KvCache prefix = shared.run(m);
         double[][][] sum = new double[positions][L][d];
         int done = 0;
         for (Batches.Batch b : shared.batches.batches()) {
@@ -43,7 +43,8 @@ public final class MeanActivations {
                     }
                 }
             });
-            m.forward(b.tokens(), b.padding(), shared.cacheFor(prefix, b), h, Transformer.Logits.NONE, b.last(), null); // slots after last: padding, skipped
+            // summed inside the hook rather than kept with runWithCache: only the last positions count
+            m.forward(Forward.of(b).cache(shared.cacheFor(prefix, b)).hooks(h).logits(Transformer.Logits.NONE));
             done += b.size();
             if (progress != null) progress.accept(done);
         }

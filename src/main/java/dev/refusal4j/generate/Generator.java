@@ -1,5 +1,6 @@
 package dev.refusal4j.generate;
 
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.KvCache;
 import dev.refusal4j.model.Transformer;
@@ -59,9 +60,10 @@ public final class Generator {
         if (maxNewTokens <= 0) return collect(out, count);
         KvCache cache = model.newCache(B, capacity);
         // without hooks nobody looks at the final layer's other rows: skip them (LAST_ONLY)
-        float[] logits = model.forward(tokens, pad, cache, hooks, hooks == null ? Transformer.Logits.LAST_ONLY : Transformer.Logits.LAST);
-        int[][] step = new int[B][1];
-        float[] stepLogits = new float[B * V]; // reused by every decoding step
+        float[] logits = model.forward(Forward.of(tokens).padding(pad).cache(cache).hooks(hooks)
+                .logits(hooks == null ? Transformer.Logits.LAST_ONLY : Transformer.Logits.LAST));
+        int[][] step = new int[B][1]; // rewritten in place: one request and one logits buffer serve every step
+        Forward decode = Forward.of(step).cache(cache).hooks(hooks).logits(Transformer.Logits.LAST).into(new float[B * V]);
         for (int t = 0; t < maxNewTokens; t++) {
             boolean any = false;
             for (int b = 0; b < B; b++) {
@@ -79,7 +81,7 @@ public final class Generator {
             }
             if (!any || t == maxNewTokens - 1) break;
             // finished sequences keep decoding a dummy token so the batch stays rectangular
-            logits = model.forward(step, null, cache, hooks, Transformer.Logits.LAST, null, null, stepLogits);
+            logits = model.forward(decode);
         }
         return collect(out, count);
     }

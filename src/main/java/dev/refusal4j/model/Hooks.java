@@ -50,6 +50,19 @@ public final class Hooks {
         return this;
     }
 
+    /**
+     * These hooks and, after them, {@code fn} on every point that any of {@code globs} names (once
+     * per point, however many globs name it); this object is unchanged.
+     */
+    Hooks then(String[] globs, Consumer<Activation> fn) {
+        Hooks out = new Hooks();
+        out.entries.addAll(entries);
+        StringBuilder any = new StringBuilder();
+        for (String g : globs) any.append(any.isEmpty() ? "" : "|").append("(?:").append(globToRegex(g).pattern()).append(')');
+        out.entries.add(new Entry(Pattern.compile(any.toString()), fn));
+        return out;
+    }
+
     public boolean isEmpty() {
         return entries.isEmpty();
     }

@@ -1,6 +1,5 @@
 package dev.refusal4j.model;
 
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -31,15 +30,24 @@ public final class SharedPrefix {
     }
 
     /**
-     * Runs the prefix under {@code hooks}; null when there is none. With a start layer the run
-     * continues a copy of {@code base} (the baseline prefix cache, whose earlier layers stay valid).
+     * The prefix's forward call (no logits), or null when there is none. It fills a new one-sequence
+     * cache or, for a call with a later {@link Forward#start}, a copy of {@code base} (the baseline
+     * prefix cache, whose earlier layers stay valid); after the call, {@link Forward#cache()} is what
+     * {@link #cacheFor} continues from. The caller adds hooks or a start.
      */
-    public KvCache run(Transformer m, Hooks hooks, KvCache base, Transformer.Start start) {
+    public Forward prefill(Transformer m, KvCache base) {
         if (tokens.length == 0) return null;
         KvCache c = base == null ? m.newCache(1, tokens.length) : base.copy();
         c.truncate(0);
-        m.forward(new int[][] {tokens}, null, c, hooks, Transformer.Logits.NONE, null, start);
-        return c;
+        return Forward.of(tokens).cache(c).logits(Transformer.Logits.NONE);
+    }
+
+    /** Runs the prefix without hooks and returns its cache; null when there is none. */
+    public KvCache run(Transformer m) {
+        Forward f = prefill(m, null);
+        if (f == null) return null;
+        m.forward(f);
+        return f.cache();
     }
 
     /** The cache a batch starts from: the prefix's, copied to each sequence (null without a prefix). */

@@ -9,7 +9,9 @@ import dev.refusal4j.tensor.Parallel;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * The decoder-only transformer shared by every supported architecture. Per block:
@@ -31,7 +33,6 @@ public final class Transformer implements AutoCloseable {
     private final float embedScale;
     private Workspace ws; // grown on demand
 
-    /** Which rows get logits. */
     /**
      * Which logits a forward call returns. {@code LAST_ONLY} returns what {@code LAST} does and
      * computes less: past the final layer's keys and values only each sequence's last slot goes on
@@ -75,57 +76,29 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Runs one prefill or decode step. {@code tokens} is [batch][slots] (rectangular); on the first
-     * call of a cache, sequence b's first {@code padding[b]} slots are left padding (any id). Later
-     * calls with the same cache append slots and ignore {@code padding}. Positions count from each
-     * sequence's first real token, as Hugging Face does with left padding.
+     * Runs one prefill or decode step: {@code model.forward(Forward.of(ids).hooks(h).logits(LAST))}.
+     * Calls with the same cache append slots to its sequences.
      *
-     * @param cache   keys/values to extend, or null for a one-shot forward
-     * @return logits [rows × vocab]: all batch × slots rows, one (the last slot) per sequence, or none
+     * @return logits [rows × vocab]: all batch × slots rows, one (the last real slot) per sequence, or none
      */
-    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which) {
-        return forward(tokens, padding, cache, hooks, which, null, null);
-    }
-
-    /**
-     * A later start for a forward call: layer {@code layer}'s resid_pre is given ([batch × slots, hidden],
-     * as an earlier call's hook saw it), so the embedding and the layers before it are skipped — their
-     * hooks do not fire and their cache entries are not written. Interventions that change nothing
-     * before a layer (activation addition) use it to avoid recomputing what they cannot change.
-     */
-    public record Start(int layer, float[] residPre) {}
-
-    /**
-     * As {@link #forward(int[][], int[], KvCache, Hooks, Logits)}, with two additions for prompts that
-     * run as right-padded suffixes on top of a cached shared prefix:
-     *
-     * @param lastSlots sequence b's last real slot in this call: its logits for {@link Logits#LAST}, and
-     *                  the slots after it are right padding, which the linear layers skip (their
-     *                  activations are zero, meaningless to hooks); null: the last slot, no padding
-     * @param start     where to start (null: at the embedding)
-     */
-    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which, int[] lastSlots, Start start) {
-        return forward(tokens, padding, cache, hooks, which, lastSlots, start, null);
-    }
-
-    /**
-     * As above, writing {@link Logits#LAST} / {@link Logits#LAST_ONLY} logits into {@code into}
-     * (at least batch × vocab floats) instead of a new array: a decoding loop reuses one buffer
-     * rather than allocating a vocabulary-sized array per token.
-     */
-    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which, int[] lastSlots, Start start, float[] into) {
+    public float[] forward(Forward request) {
+        final int[][] tokens = request.tokens;
+        final Logits which = request.logits;
+        final int[] lastSlots = request.lastSlots;
+        final Forward.Start start = request.start;
+        final float[] into = request.into;
+        KvCache cache = request.cache;
         final ModelConfig c = config;
         final int B = tokens.length, T = tokens[0].length, d = c.hidden, N = B * T;
         for (int[] row : tokens) if (row.length != T) throw new IllegalArgumentException("token rows differ in length");
         if (cache == null) cache = newCache(B, T);
         if (cache.batch != B) throw new IllegalArgumentException("cache is for batch " + cache.batch + ", got " + B);
-        if (cache.length == 0) cache.padding = padding == null ? new int[B] : padding.clone();
+        if (cache.length == 0) cache.padding = request.padding == null ? new int[B] : request.padding.clone();
         final int start0 = cache.length; // this call's first slot
         if (start0 + T > cache.capacity) throw new IllegalArgumentException("sequence of " + (start0 + T) + " slots exceeds the cache capacity " + cache.capacity);
         if (start0 + T > c.maxPositions) throw new IllegalArgumentException("sequence of " + (start0 + T) + " tokens exceeds the model's context of " + c.maxPositions);
         final int[] pad = cache.padding;
-        if (hooks == null) hooks = Hooks.NONE;
-        HookTable ht = hooks.isEmpty() ? noHooks : new HookTable(hooks, c.layers, B, T, pad, start0, c);
+        HookTable ht = request.hooks.isEmpty() ? noHooks : new HookTable(request.hooks, c.layers, B, T, pad, start0, c);
         Workspace w = workspace(N);
         w.padding = PaddingRows.of(B, T, start0, pad, lastSlots);
         PaddingRows lastRowsOnly = which == Logits.LAST_ONLY ? PaddingRows.only(B, T, lastSlots) : null;
@@ -193,6 +166,36 @@ public final class Transformer implements AutoCloseable {
         }
         if (c.finalSoftcap > 0) softcap(logits, c.finalSoftcap);
         return logits;
+    }
+
+    /**
+     * The forward call of the old positional API.
+     *
+     * @deprecated use {@link #forward(Forward)}: {@code forward(Forward.of(tokens).padding(padding).cache(cache).hooks(hooks).logits(which))}
+     */
+    @Deprecated(forRemoval = true)
+    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which) {
+        return forward(Forward.of(tokens).padding(padding).cache(cache).hooks(hooks).logits(which));
+    }
+
+    /**
+     * Runs {@code request} and keeps a copy of every activation whose hook name matches one of
+     * {@code names} (globs such as {@code blocks.*.hook_resid_pre}), as TransformerLens's
+     * {@code run_with_cache}: {@code model.runWithCache(Forward.of(ids), "blocks.*.hook_resid_pre").get(3, Hooks.RESID_PRE)}.
+     * Only what the globs name is copied; the request's own hooks run first at each point.
+     */
+    public ActivationCache runWithCache(Forward request, String... names) {
+        List<String> points = Hooks.allNames(config.layers);
+        for (String glob : names) {
+            Pattern p = Hooks.globToRegex(glob);
+            if (points.stream().noneMatch(n -> p.matcher(n).matches())) {
+                throw new IllegalArgumentException("no hook point is named " + glob + " (names look like " + Hooks.EMBED + ", "
+                        + Hooks.blockName(0, Hooks.RESID_PRE) + ", " + Hooks.FINAL_NORM + ")");
+            }
+        }
+        ActivationCache cache = new ActivationCache(config.layers, config.heads);
+        cache.logits(forward(names.length == 0 ? request : request.hooks(request.hooks.then(names, cache::keep))));
+        return cache;
     }
 
     private static void softcap(float[] v, float cap) {

@@ -1,12 +1,14 @@
 package dev.refusal4j.select;
 
-import dev.refusal4j.model.Batches;
-import dev.refusal4j.model.SharedPrefix;
-
 import dev.refusal4j.intervene.Interventions;
+import dev.refusal4j.model.ActivationCache;
+import dev.refusal4j.model.Batches;
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.KvCache;
+import dev.refusal4j.model.SharedPrefix;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.tensor.UnitVector;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +37,8 @@ import java.util.function.Supplier;
  * </ul>
  */
 public final class CandidateScorer {
+    private static final String RESID_PRE = "blocks.*." + Hooks.RESID_PRE;
+
     public record Scores(double[][] bypass, double[][] induce, double[][] kl) {}
 
     /** Progress: called once per scored candidate. */
@@ -69,26 +73,48 @@ public final class CandidateScorer {
             this.shared = new SharedPrefix(prompts, prefixLength, batchSize);
         }
 
-        KvCache prefixCache(Hooks hooks, KvCache base, Transformer.Start start) {
-            return shared.run(model, hooks, base, start);
+        KvCache prefixCache(Hooks hooks, KvCache base, Forward.Start start) {
+            Forward f = shared.prefill(model, base);
+            if (f == null) return null;
+            model.forward(f.hooks(hooks).start(start));
+            return f.cache();
+        }
+
+        /** The prefix's cache without hooks, and its resid_pre at every layer into {@code residPre} (left as is without a prefix). */
+        KvCache prefixCacheKeeping(float[][] residPre) {
+            Forward f = shared.prefill(model, null);
+            if (f == null) return null;
+            System.arraycopy(model.runWithCache(f, RESID_PRE).byLayer(Hooks.RESID_PRE), 0, residPre, 0, residPre.length);
+            return f.cache();
+        }
+
+        int batches() {
+            return shared.batches.batches().size();
         }
 
         /**
          * Last-position logits of every prompt, [prompt][vocab].
          *
-         * @param hooks  for batch i, the hooks of its forward call (null: none)
-         * @param starts for batch i, where its forward call starts (null: at the embedding)
+         * @param hooks    for batch i, the hooks of its forward call (null: none)
+         * @param starts   for batch i, where its forward call starts (null: at the embedding)
+         * @param residPre null, or where batch i's resid_pre at every layer is kept, [batch][layer]
          */
-        float[][] lastLogits(KvCache prefixCache, IntFunction<Hooks> hooks, IntFunction<Transformer.Start> starts) {
+        float[][] lastLogits(KvCache prefixCache, IntFunction<Hooks> hooks, IntFunction<Forward.Start> starts, float[][][] residPre) {
             int V = model.config.vocab;
             float[][] out = new float[count][];
             List<Batches.Batch> bs = shared.batches.batches();
             for (int i = 0; i < bs.size(); i++) {
                 Batches.Batch b = bs.get(i);
-                KvCache cache = shared.cacheFor(prefixCache, b);
-                Transformer.Start start = starts == null ? null : starts.apply(i);
-                float[] logits = model.forward(b.tokens(), b.padding(), cache, hooks == null ? null : hooks.apply(i),
-                        Transformer.Logits.LAST_ONLY, b.last(), start);
+                Forward f = Forward.of(b).cache(shared.cacheFor(prefixCache, b)).logits(Transformer.Logits.LAST_ONLY)
+                        .hooks(hooks == null ? null : hooks.apply(i)).start(starts == null ? null : starts.apply(i));
+                float[] logits;
+                if (residPre == null) {
+                    logits = model.forward(f);
+                } else {
+                    ActivationCache run = model.runWithCache(f, RESID_PRE);
+                    residPre[i] = run.byLayer(Hooks.RESID_PRE);
+                    logits = run.logits();
+                }
                 for (int j = 0; j < b.size(); j++) out[b.indices()[j]] = Arrays.copyOfRange(logits, j * V, (j + 1) * V);
             }
             return out;
@@ -102,7 +128,7 @@ public final class CandidateScorer {
     /** Last-position logits of each prompt under the given hooks, [prompt][vocab]. */
     public float[][] lastLogits(List<int[]> prompts, Supplier<Hooks> hooks) {
         PromptSet set = new PromptSet(prompts, prefixLength(prompts));
-        return set.lastLogits(set.prefixCache(hooks == null ? null : hooks.get(), null, null), hooks == null ? null : i -> hooks.get(), null);
+        return set.lastLogits(set.prefixCache(hooks == null ? null : hooks.get(), null, null), hooks == null ? null : i -> hooks.get(), null, null);
     }
 
     public double[] refusalScores(List<int[]> prompts, Supplier<Hooks> hooks) {
@@ -125,32 +151,31 @@ public final class CandidateScorer {
         // Baseline on the harmless prompts: logits for KL, and every layer's resid_pre (of the prefix
         // and of each batch) from which the induce passes start.
         float[][] prefixResid = new float[L][];
-        KvCache basePrefix = harmless.prefixCache(saveResidPre(prefixResid), null, null);
-        int nb = harmless.shared.batches.batches().size();
-        float[][][] batchResid = new float[nb][L][];
-        float[][] base = harmless.lastLogits(basePrefix, i -> saveResidPre(batchResid[i]), null);
+        KvCache basePrefix = harmless.prefixCacheKeeping(prefixResid);
+        float[][][] batchResid = new float[harmless.batches()][][];
+        float[][] base = harmless.lastLogits(basePrefix, null, null, batchResid);
 
         double[][] bypass = new double[P][L], induce = new double[P][L], kl = new double[P][L];
         for (int p = 0; p < P; p++) {
             for (int l = 0; l < L; l++) {
                 float[] r = candidates[p][l];
-                float[] unit = unit(r);
+                float[] unit = UnitVector.orNull(r);
                 if (unit == null) {
                     bypass[p][l] = induce[p][l] = kl[p][l] = Double.NaN;
                 } else {
                     IntFunction<Hooks> ablate = i -> Interventions.ablate(new Hooks(), unit);
                     KvCache ablatedPrefix = harmful.prefixCache(ablate.apply(-1), null, null);
-                    bypass[p][l] = mean(refusalScores(harmful.lastLogits(ablatedPrefix, ablate, null)));
-                    float[][] abl = harmless.lastLogits(ablatedPrefix, ablate, null);
+                    bypass[p][l] = mean(refusalScores(harmful.lastLogits(ablatedPrefix, ablate, null, null)));
+                    float[][] abl = harmless.lastLogits(ablatedPrefix, ablate, null, null);
                     double k = 0;
                     for (int i = 0; i < abl.length; i++) k += KlDivergence.official(base[i], abl[i]);
                     kl[p][l] = k / abl.length;
 
                     final int layer = l;
                     IntFunction<Hooks> add = i -> Interventions.add(new Hooks(), r, 1f, layer);
-                    KvCache addedPrefix = harmless.prefixCache(add.apply(-1), basePrefix, new Transformer.Start(layer, prefixResid[layer]));
+                    KvCache addedPrefix = harmless.prefixCache(add.apply(-1), basePrefix, new Forward.Start(layer, prefixResid[layer]));
                     induce[p][l] = mean(refusalScores(harmless.lastLogits(addedPrefix, add,
-                            i -> new Transformer.Start(layer, batchResid[i][layer]))));
+                            i -> new Forward.Start(layer, batchResid[i][layer]), null)));
                 }
                 if (progress != null) progress.candidateDone(p, l);
             }
@@ -158,27 +183,9 @@ public final class CandidateScorer {
         return new Scores(bypass, induce, kl);
     }
 
-    /** Hooks that copy every layer's resid_pre into {@code into[layer]}. */
-    private static Hooks saveResidPre(float[][] into) {
-        return new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
-            int n = a.rows() * a.width;
-            into[a.layer] = Arrays.copyOfRange(a.array(), a.offset(), a.offset() + n);
-        });
-    }
-
     static double mean(double[] v) {
         double s = 0;
         for (double x : v) s += x;
         return s / v.length;
-    }
-
-    static float[] unit(float[] r) {
-        double n = 0;
-        for (float v : r) n += (double) v * v;
-        n = Math.sqrt(n);
-        if (!(n > 0) || !Double.isFinite(n)) return null;
-        float[] u = new float[r.length];
-        for (int i = 0; i < r.length; i++) u[i] = (float) (r[i] / n);
-        return u;
     }
 }

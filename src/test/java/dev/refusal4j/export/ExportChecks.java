@@ -3,6 +3,7 @@ package dev.refusal4j.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.DType;
@@ -47,7 +48,7 @@ final class ExportChecks {
     }
 
     static float[] logits(Transformer m, int[] ids, Hooks hooks) {
-        return m.forward(new int[][] {ids}, null, null, hooks, Transformer.Logits.ALL);
+        return m.forward(Forward.of(ids).hooks(hooks));
     }
 
     /** max |a - ref| / max |ref|. */

@@ -1,5 +1,6 @@
 package dev.refusal4j.extract;
 
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.testutil.Shared;
@@ -30,8 +31,7 @@ class MeanActivationsTest {
             double[][][] batched = MeanActivations.residPre(m, prompts, P, 2, null);
             double[][][] ref = new double[P][L][d];
             for (int[] p : prompts) {
-                float[][] pre = new float[L][];
-                m.forward(new int[][] {p}, null, null, new Hooks().add("blocks.*.hook_resid_pre", a -> pre[a.layer] = a.copy()), Transformer.Logits.NONE);
+                float[][] pre = m.runWithCache(Forward.of(p).logits(Transformer.Logits.NONE), "blocks.*.hook_resid_pre").byLayer(Hooks.RESID_PRE);
                 for (int k = 0; k < P; k++) for (int l = 0; l < L; l++) for (int i = 0; i < d; i++) ref[k][l][i] += pre[l][(p.length - P + k) * d + i] / (double) prompts.size();
             }
             double worst = 0;

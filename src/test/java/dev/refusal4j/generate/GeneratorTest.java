@@ -1,5 +1,6 @@
 package dev.refusal4j.generate;
 
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.testutil.Shared;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ class GeneratorTest {
         int[] seq = prompt.clone();
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
-            float[] logits = m.forward(new int[][] {seq}, null, null, null, Transformer.Logits.LAST);
+            float[] logits = m.forward(Forward.of(seq).logits(Transformer.Logits.LAST));
             out[i] = Sampler.argmax(logits, 0, m.config.vocab);
             seq = Arrays.copyOf(seq, seq.length + 1);
             seq[seq.length - 1] = out[i];

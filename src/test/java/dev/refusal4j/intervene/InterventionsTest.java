@@ -1,5 +1,6 @@
 package dev.refusal4j.intervene;
 
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.testutil.Shared;
@@ -37,7 +38,7 @@ class InterventionsTest {
                     worst[0] = Math.max(worst[0], Math.abs(dot) / Math.sqrt(norm));
                 }
             });
-            m.forward(new int[][] {IDS}, null, null, h, Transformer.Logits.NONE);
+            m.forward(Forward.of(IDS).hooks(h).logits(Transformer.Logits.NONE));
             System.out.printf("max |r̂·x| / |x| under ablation: %.2e%n", worst[0]);
             assertThat(worst[0]).isLessThan(1e-6);
         }
@@ -49,10 +50,10 @@ class InterventionsTest {
             int d = m.config.hidden;
             float[] r = randomUnit(d, 9);
             for (int i = 0; i < d; i++) r[i] *= 3f;
-            float[][] base = new float[3][], steered = new float[3][];
-            m.forward(new int[][] {IDS}, null, null, new Hooks().add("blocks.*.hook_resid_pre", a -> base[a.layer] = a.copy()), Transformer.Logits.NONE);
-            Hooks h = Interventions.add(new Hooks(), r, 1f, 1).add("blocks.*.hook_resid_pre", a -> steered[a.layer] = a.copy());
-            m.forward(new int[][] {IDS}, null, null, h, Transformer.Logits.NONE);
+            Forward f = Forward.of(IDS).logits(Transformer.Logits.NONE);
+            float[][] base = m.runWithCache(f, "blocks.*.hook_resid_pre").byLayer(Hooks.RESID_PRE);
+            // the cache copies what the call's own hooks leave
+            float[][] steered = m.runWithCache(f.hooks(Interventions.add(new Hooks(), r, 1f, 1)), "blocks.*.hook_resid_pre").byLayer(Hooks.RESID_PRE);
             assertThat(steered[0]).containsExactly(base[0]);
             for (int row = 0; row < IDS.length; row++) {
                 for (int i = 0; i < d; i++) assertThat(steered[1][row * d + i]).isCloseTo(base[1][row * d + i] + r[i], org.assertj.core.data.Offset.offset(1e-6f));

@@ -1,6 +1,7 @@
 package dev.refusal4j.io;
 
 import dev.refusal4j.cli.Main;
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.testutil.Shared;
 import org.junit.jupiter.api.BeforeEach;
@@ -203,7 +204,7 @@ class BadModelInputTest {
         // Split the golden model into two shards with an index; logits must be identical.
         float[] ref;
         try (Transformer m = Transformer.load(model)) {
-            ref = m.forward(new int[][] {{3, 1, 4, 1, 5}}, null, null, null, Transformer.Logits.ALL);
+            ref = m.forward(Forward.of(new int[] {3, 1, 4, 1, 5}));
         }
         Path sharded = tmp.resolve("sharded");
         Files.createDirectories(sharded);
@@ -224,7 +225,7 @@ class BadModelInputTest {
         Files.writeString(sharded.resolve(ModelFiles.INDEX), "{\"metadata\":{\"total_size\":0},\"weight_map\":{" + map + "}}");
         try (Transformer m = Transformer.load(sharded)) {
             assertThat(m.files().files()).hasSize(2);
-            float[] got = m.forward(new int[][] {{3, 1, 4, 1, 5}}, null, null, null, Transformer.Logits.ALL);
+            float[] got = m.forward(Forward.of(new int[] {3, 1, 4, 1, 5}));
             assertThat(got).containsExactly(ref);
         }
     }

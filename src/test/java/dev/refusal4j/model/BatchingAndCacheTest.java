@@ -24,13 +24,13 @@ class BatchingAndCacheTest {
     void leftPaddedBatchEqualsSingleSequences(String name) throws IOException {
         try (Transformer m = Transformer.load(Shared.path("golden", name))) {
             int V = m.config.vocab;
-            float[] aloneA = m.forward(new int[][] {A}, null, null, null, Transformer.Logits.ALL);
-            float[] aloneB = m.forward(new int[][] {B}, null, null, null, Transformer.Logits.ALL);
+            float[] aloneA = m.forward(Forward.of(A));
+            float[] aloneB = m.forward(Forward.of(B));
             int T = A.length, padB = T - B.length;
             int[] rowB = new int[T];
             Arrays.fill(rowB, 0, padB, 3); // any id in the padding
             System.arraycopy(B, 0, rowB, padB, B.length);
-            float[] batch = m.forward(new int[][] {A, rowB}, new int[] {0, padB}, null, null, Transformer.Logits.ALL);
+            float[] batch = m.forward(Forward.of(new int[][] {A, rowB}).padding(new int[] {0, padB}));
             double ra = rel(Arrays.copyOfRange(batch, 0, T * V), aloneA);
             double rb = rel(Arrays.copyOfRange(batch, (T + padB) * V, 2 * T * V), aloneB);
             System.out.printf("%-12s padded batch vs alone: A %.2e  B %.2e%n", name, ra, rb);
@@ -55,13 +55,13 @@ class BatchingAndCacheTest {
             Arrays.fill(right, B.length, T, 9);
             int[][] leftBatch = {A, left}, rightBatch = {A, right};
             int[] lastSlots = {T - 1, B.length - 1};
-            double rl = rel(m.forward(leftBatch, new int[] {0, padB}, null, null, Transformer.Logits.LAST_ONLY),
-                    m.forward(leftBatch, new int[] {0, padB}, null, null, Transformer.Logits.LAST));
-            double rr = rel(m.forward(rightBatch, null, null, null, Transformer.Logits.LAST_ONLY, lastSlots, null),
-                    m.forward(rightBatch, null, null, null, Transformer.Logits.LAST, lastSlots, null));
+            double rl = rel(m.forward(Forward.of(leftBatch).padding(new int[] {0, padB}).logits(Transformer.Logits.LAST_ONLY)),
+                    m.forward(Forward.of(leftBatch).padding(new int[] {0, padB}).logits(Transformer.Logits.LAST)));
+            double rr = rel(m.forward(Forward.of(rightBatch).logits(Transformer.Logits.LAST_ONLY).lastSlots(lastSlots)),
+                    m.forward(Forward.of(rightBatch).logits(Transformer.Logits.LAST).lastSlots(lastSlots)));
             // and the right-padded sequence's logits are its own, as if alone
-            float[] aloneB = m.forward(new int[][] {B}, null, null, null, Transformer.Logits.LAST);
-            float[] both = m.forward(rightBatch, null, null, null, Transformer.Logits.LAST_ONLY, lastSlots, null);
+            float[] aloneB = m.forward(Forward.of(B).logits(Transformer.Logits.LAST));
+            float[] both = m.forward(Forward.of(rightBatch).logits(Transformer.Logits.LAST_ONLY).lastSlots(lastSlots));
             double ra = rel(Arrays.copyOfRange(both, m.config.vocab, 2 * m.config.vocab), aloneB);
             System.out.printf("%-12s LAST_ONLY vs LAST: left-padded %.2e, right-padded %.2e, right-padded vs alone %.2e%n", name, rl, rr, ra);
             assertThat(rl).isLessThan(1e-5);
@@ -79,14 +79,14 @@ class BatchingAndCacheTest {
             int[] left = new int[A.length];
             System.arraycopy(B, 0, left, padB, B.length);
             int[][] batch = {A, left};
-            float[] fresh = m.forward(batch, new int[] {0, padB}, null, null, Transformer.Logits.LAST);
+            float[] fresh = m.forward(Forward.of(batch).padding(new int[] {0, padB}).logits(Transformer.Logits.LAST));
             float[] buffer = new float[2 * V + 5];
             Arrays.fill(buffer, Float.NaN);
-            float[] got = m.forward(batch, new int[] {0, padB}, null, null, Transformer.Logits.LAST, null, null, buffer);
+            float[] got = m.forward(Forward.of(batch).padding(new int[] {0, padB}).logits(Transformer.Logits.LAST).into(buffer));
             assertThat(got).isSameAs(buffer);
             assertThat(Arrays.copyOf(got, 2 * V)).containsExactly(fresh);
             assertThat(buffer[2 * V]).isNaN(); // nothing written past batch × vocab
-            assertThatThrownBy(() -> m.forward(batch, new int[] {0, padB}, null, null, Transformer.Logits.LAST, null, null, new float[2 * V - 1]))
+            assertThatThrownBy(() -> m.forward(Forward.of(batch).padding(new int[] {0, padB}).logits(Transformer.Logits.LAST).into(new float[2 * V - 1])))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs " + 2 * V);
         }
     }
@@ -98,14 +98,14 @@ class BatchingAndCacheTest {
             int V = m.config.vocab, T = A.length, padB = T - B.length;
             int[] rowB = new int[T];
             System.arraycopy(B, 0, rowB, padB, B.length);
-            float[] full = m.forward(new int[][] {A, rowB}, new int[] {0, padB}, null, null, Transformer.Logits.ALL);
+            float[] full = m.forward(Forward.of(new int[][] {A, rowB}).padding(new int[] {0, padB}));
             KvCache cache = m.newCache(2, T);
             int prefix = 6;
             int[][] first = {Arrays.copyOf(A, prefix), Arrays.copyOf(rowB, prefix)};
-            m.forward(first, new int[] {0, padB}, cache, null, Transformer.Logits.NONE);
+            m.forward(Forward.of(first).padding(new int[] {0, padB}).cache(cache).logits(Transformer.Logits.NONE));
             double worst = 0;
             for (int t = prefix; t < T; t++) {
-                float[] step = m.forward(new int[][] {{A[t]}, {rowB[t]}}, null, cache, null, Transformer.Logits.LAST);
+                float[] step = m.forward(Forward.of(new int[][] {{A[t]}, {rowB[t]}}).cache(cache).logits(Transformer.Logits.LAST));
                 worst = Math.max(worst, rel(Arrays.copyOfRange(step, 0, V), Arrays.copyOfRange(full, t * V, (t + 1) * V)));
                 worst = Math.max(worst, rel(Arrays.copyOfRange(step, V, 2 * V), Arrays.copyOfRange(full, (T + t) * V, (T + t + 1) * V)));
             }

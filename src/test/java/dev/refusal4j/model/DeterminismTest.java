@@ -16,10 +16,10 @@ class DeterminismTest {
     void coldAndWarmForwardPassesAreBitIdentical() throws IOException {
         try (Transformer m = Transformer.load(Shared.path("golden", "qwen3"))) {
             int[][] ids = {{7, 1, 200, 33, 45, 9, 250, 3, 3, 14}};
-            float[] cold = m.forward(ids, null, null, null, Transformer.Logits.ALL);
+            float[] cold = m.forward(Forward.of(ids));
             int[][] one = {{7}};
-            for (int i = 0; i < 3000; i++) m.forward(i % 2 == 0 ? ids : one, null, null, null, Transformer.Logits.LAST);
-            float[] warm = m.forward(ids, null, null, null, Transformer.Logits.ALL);
+            for (int i = 0; i < 3000; i++) m.forward(Forward.of(i % 2 == 0 ? ids : one).logits(Transformer.Logits.LAST));
+            float[] warm = m.forward(Forward.of(ids));
             assertThat(warm).containsExactly(cold);
         }
     }

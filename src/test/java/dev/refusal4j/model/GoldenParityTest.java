@@ -56,7 +56,7 @@ class GoldenParityTest {
                         .add("blocks.*.hook_resid_mid", a -> mid[a.layer] = a.copy())
                         .add("blocks.*.hook_resid_post", a -> post[a.layer] = a.copy())
                         .add("ln_final.hook_normalized", a -> fin[0] = a.copy());
-                float[] logits = m.forward(new int[][] {ids}, null, null, hooks, Transformer.Logits.ALL);
+                float[] logits = m.forward(Forward.of(ids).hooks(hooks));
                 StringBuilder line = new StringBuilder(String.format("%-20s seq %d (T=%2d)", name, s, T));
                 worst = Math.max(worst, report(line, "logits", logits, ref.get("s" + s + "_logits").data(), 0, logits.length));
                 for (int l = 0; l < L; l++) {

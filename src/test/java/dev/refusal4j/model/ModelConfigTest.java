@@ -66,8 +66,8 @@ class ModelConfigTest {
                 try (Transformer a = Transformer.load(d); Transformer b = Transformer.load(v5)) {
                     assertThat(b.config.window).as(d.toString()).containsExactly(a.config.window);
                     assertThat(b.config.rope).as(d.toString()).isEqualTo(a.config.rope);
-                    float[] la = a.forward(ids, null, null, null, Transformer.Logits.ALL);
-                    float[] lb = b.forward(ids, null, null, null, Transformer.Logits.ALL);
+                    float[] la = a.forward(Forward.of(ids));
+                    float[] lb = b.forward(Forward.of(ids));
                     assertThat(BatchingAndCacheTest.rel(lb, la)).as(d.toString()).isLessThan(1e-6);
                 }
                 checked++;

@@ -1,12 +1,13 @@
 package dev.refusal4j.select;
 
-import dev.refusal4j.model.Batches;
-
 import dev.refusal4j.intervene.Interventions;
+import dev.refusal4j.model.Batches;
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.RandomModel;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.DType;
+import dev.refusal4j.tensor.UnitVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,7 +92,7 @@ class CandidateScorerTest {
         for (int[] p : harmless) base.add(last(m, p, null));
         for (int p = 0; p < P; p++) {
             for (int l = 0; l < L; l++) {
-                float[] r = cand[p][l], u = CandidateScorer.unit(r);
+                float[] r = cand[p][l], u = UnitVector.of(r, "candidate");
                 int layer = l;
                 Supplier<Hooks> ablate = () -> Interventions.ablate(new Hooks(), u);
                 Supplier<Hooks> add = () -> Interventions.add(new Hooks(), r, 1f, layer);
@@ -106,6 +107,6 @@ class CandidateScorerTest {
     }
 
     private static float[] last(Transformer m, int[] prompt, Hooks hooks) {
-        return m.forward(new int[][] {prompt}, null, null, hooks, Transformer.Logits.LAST);
+        return m.forward(Forward.of(prompt).hooks(hooks).logits(Transformer.Logits.LAST));
     }
 }
