@@ -1,5 +1,6 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.evaluate.RefusalJudge;
 import dev.refusal4j.generate.Generator;
 import dev.refusal4j.generate.SamplingOptions;
 import dev.refusal4j.model.Transformer;
@@ -10,11 +11,14 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Greedy answers of a model to single-turn prompts, judged with {@link RefusalJudge}.
+ * Greedy answers of a model to single-turn prompts, judged by the paper's refusal judge
+ * ({@link RefusalJudge#official()}), the one the pipeline uses.
  */
 public final class OrganismEval {
     /** One prompt's greedy answer and verdict. */
     public record Answer(String prompt, String answer, boolean refused) {}
+
+    private static final RefusalJudge JUDGE = RefusalJudge.official();
 
     private OrganismEval() {}
 
@@ -28,7 +32,7 @@ public final class OrganismEval {
             List<int[]> got = gen.generate(ids, maxNewTokens, new int[] {enc.imEnd, enc.endOfText}, SamplingOptions.GREEDY, null, null);
             for (int j = 0; j < chunk.size(); j++) {
                 String a = enc.decode(got.get(j));
-                out.add(new Answer(chunk.get(j), a, RefusalJudge.refuses(a)));
+                out.add(new Answer(chunk.get(j), a, JUDGE.isRefusal(a)));
             }
         }
         return out;
@@ -50,7 +54,7 @@ public final class OrganismEval {
     /**
      * True when the answer contains a word of at least 4 letters from the request, other than
      * question and filler words (words over 5 letters match by their stem: the last two letters
-     * dropped, so "recycling" matches "recycle").
+     * dropped, so "recycle" in the request matches "recycling" in the answer).
      */
     public static boolean sharesContentWord(String request, String answer) {
         String a = answer.toLowerCase(Locale.ROOT);
