@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refusal4j.io.AtomicFiles;
+import dev.refusal4j.io.Json;
 import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,23 +23,25 @@ import java.util.List;
  * "completions" list, of {prompt, category, response}) can be read too.
  */
 public final class CompletionsFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private CompletionsFile() {}
 
+    /** Writes one line per completion; the file appears only when every line is written. */
     public static void writeJsonl(Path file, List<Completion> completions) {
         try {
-            if (file.getParent() != null) Files.createDirectories(file.getParent());
-            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            AtomicFiles.write(file, out -> {
+                BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
                 for (Completion c : completions) {
-                    ObjectNode o = JSON.createObjectNode();
+                    ObjectNode o = Json.MAPPER.createObjectNode();
                     o.put("instruction", c.instruction());
                     o.put("category", c.category());
                     o.put("response", c.response());
-                    w.write(JSON.writeValueAsString(o));   // escapes line breaks, so one record stays on one line
+                    w.write(Json.LINE.writeValueAsString(o));   // escapes line breaks, so one record stays on one line
                     w.write('\n');
                 }
-            }
+                w.flush();
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write completions " + file + ": " + e.getMessage(), e);
         }

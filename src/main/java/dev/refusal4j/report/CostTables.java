@@ -1,5 +1,7 @@
 package dev.refusal4j.report;
 
+import dev.refusal4j.artifacts.Metrics;
+
 import static dev.refusal4j.report.Html.esc;
 
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package dev.refusal4j.report;
 
+import dev.refusal4j.artifacts.Candidates;
+
 import dev.refusal4j.report.Figure.Anchor;
 import java.util.LinkedHashMap;
 import java.util.List;

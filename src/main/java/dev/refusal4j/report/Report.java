@@ -1,5 +1,8 @@
 package dev.refusal4j.report;
 
+import dev.refusal4j.artifacts.RunContents;
+import dev.refusal4j.artifacts.RunFolder;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +46,7 @@ public final class Report {
      */
     public static Written write(Path runDir, int samples, Clock clock, Predicate<String> judge) throws IOException {
         if (!Files.isDirectory(runDir)) throw new IllegalArgumentException("run directory not found: " + runDir);
-        Artifacts a = Artifacts.read(runDir);
+        RunContents a = RunContents.read(new RunFolder(runDir));
         if (a.isEmpty()) {
             throw new IllegalArgumentException("no run artifacts in " + runDir + " (expected candidates.json, direction.json, metrics.json or completions/*.jsonl"
                     + (a.problems.isEmpty() ? "" : "; " + String.join("; ", a.problems)) + ")");
@@ -67,7 +70,7 @@ public final class Report {
     }
 
     /** Every plot the artifacts allow, by file name (without extension), in page order. */
-    static Map<String, Figure> figures(Artifacts a) {
+    static Map<String, Figure> figures(RunContents a) {
         Map<String, Figure> out = new LinkedHashMap<>();
         if (a.metrics != null && !a.metrics.refusalRate().isEmpty()) {
             out.put("refusal_rate", rates(a.metrics.refusalRate()));

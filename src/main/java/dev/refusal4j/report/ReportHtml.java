@@ -1,5 +1,11 @@
 package dev.refusal4j.report;
 
+import dev.refusal4j.artifacts.Candidates;
+import dev.refusal4j.artifacts.CompletionSet;
+import dev.refusal4j.artifacts.DirectionSummary;
+import dev.refusal4j.artifacts.RunContents;
+import dev.refusal4j.evaluate.Completion;
+
 import static dev.refusal4j.report.Html.esc;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,20 +22,22 @@ import java.util.function.Predicate;
  * to nothing outside the run directory.
  */
 final class ReportHtml {
-    private final Artifacts a;
+    private final RunContents a;
+    private final Map<String, List<Completion>> completions = new LinkedHashMap<>();
     private final Map<String, Figure> figures;
     private final int samples;
     private final Predicate<String> judge;
     private final StringBuilder sb = new StringBuilder(1 << 16);
 
-    private ReportHtml(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge) {
+    private ReportHtml(RunContents a, Map<String, Figure> figures, int samples, Predicate<String> judge) {
         this.a = a;
+        a.completions.forEach((set, list) -> completions.put(set.key(), list));
         this.judge = judge;
         this.figures = figures;
         this.samples = samples;
     }
 
-    static String render(Artifacts a, Map<String, Figure> figures, int samples, Predicate<String> judge, String generatedAt) {
+    static String render(RunContents a, Map<String, Figure> figures, int samples, Predicate<String> judge, String generatedAt) {
         ReportHtml r = new ReportHtml(a, figures, samples, judge);
         r.page(generatedAt);
         return r.sb.toString();
@@ -38,7 +46,7 @@ final class ReportHtml {
     private String model() {
         if (a.metrics != null && a.metrics.model() != null) return a.metrics.model();
         if (a.candidates != null && a.candidates.model() != null) return a.candidates.model();
-        return a.direction == null ? null : Artifacts.text(a.direction, "model");
+        return a.direction == null ? null : a.direction.model();
     }
 
     private void page(String generatedAt) {
@@ -49,7 +57,7 @@ final class ReportHtml {
                 .append("<style>\n").append(Css.STYLE).append("</style>\n</head>\n<body>\n<main>\n");
         sb.append("<h1>Refusal direction report</h1>\n<p class=\"sub\">")
                 .append(model == null ? "model unknown" : "<b>" + esc(model) + "</b>")
-                .append(" · run folder <code>").append(esc(String.valueOf(a.dir.toAbsolutePath().normalize().getFileName()))).append("</code>")
+                .append(" · run folder <code>").append(esc(String.valueOf(a.folder.dir().toAbsolutePath().normalize().getFileName()))).append("</code>")
                 .append(" · method of Arditi et al. (2024), <i>Refusal in Language Models Is Mediated by a Single Direction</i></p>\n");
         sb.append("<nav><a href=\"#rates\">Refusal rates</a><a href=\"#candidates\">Candidates</a><a href=\"#direction\">Direction</a>")
                 .append("<a href=\"#cost\">Loss, counts, timings</a><a href=\"#samples\">Sample completions</a><a href=\"#files\">Files</a></nav>\n");
@@ -87,7 +95,7 @@ final class ReportHtml {
         Integer layer = sel != null ? (Integer) sel.layer() : directionInt("layer");
         Integer pos = sel != null ? (Integer) sel.position() : directionInt("position");
         String where = layer == null ? "—" : "layer " + layer + ", pos " + pos;
-        double norm = a.direction == null ? Double.NaN : Artifacts.number(a.direction.path("norm"));
+        double norm = a.direction == null ? Double.NaN : a.direction.norm();
         card("Selected direction", esc(where), (c == null ? "" : c.list().size() + " candidates scored") + (Double.isNaN(norm) ? "" : " · norm " + Html.num(norm)));
         Candidates.Candidate s = c == null ? null : c.selectedCandidate();
         Double klMax = c == null ? null : c.thresholds().get("kl");
@@ -98,7 +106,7 @@ final class ReportHtml {
 
     /** Says whether a file is missing (stage not run) or present but unreadable (listed at the top). */
     private void absent(String file, String meaning) {
-        boolean exists = java.nio.file.Files.exists(a.dir.resolve(file));
+        boolean exists = java.nio.file.Files.exists(a.folder.dir().resolve(file));
         sb.append("<p class=\"note\">").append(file).append(exists ? " could not be read (see the list at the top)." : " not found: " + meaning + ".")
                 .append("</p>\n");
     }
@@ -109,7 +117,8 @@ final class ReportHtml {
     }
 
     private Integer directionInt(String field) {
-        return a.direction != null && a.direction.path(field).canConvertToInt() ? a.direction.get(field).asInt() : null;
+        if (a.direction == null) return null;
+        return field.equals("layer") ? a.direction.layer() : a.direction.position();
     }
 
     private void card(String key, String valueHtml, String noteHtml) {
@@ -163,7 +172,7 @@ final class ReportHtml {
 
     static List<String> orderedConditions(java.util.Collection<String> present) {
         List<String> out = new ArrayList<>();
-        for (String c : Artifacts.CONDITIONS) if (present.contains(c)) out.add(c);
+        for (CompletionSet c : CompletionSet.values()) if (present.contains(c.key())) out.add(c.key());
         for (String c : present) if (!out.contains(c)) out.add(c);
         return out;
     }
@@ -232,19 +241,23 @@ final class ReportHtml {
             return;
         }
         sb.append("<table>\n");
-        a.direction.properties().forEach(e -> {
-            JsonNode v = e.getValue();
-            String shown = v.isNumber() ? Html.num(v.doubleValue()) : v.isValueNode() ? v.asText() : v.isArray() ? "[" + v.size() + " values]" : v.toString();
-            if (v.isIntegralNumber()) shown = v.asText();
-            sb.append("<tr><th>").append(esc(e.getKey())).append("</th><td>").append(esc(shown)).append("</td></tr>\n");
-        });
+        DirectionSummary d = a.direction;
+        row("layer", d.layer());
+        row("position", d.position());
+        row("norm", Double.isNaN(d.norm()) ? null : Html.num(d.norm()));
+        row("dims", d.dims());
+        row("model", d.model());
+        row("tool", d.tool());
+        row("bypass_score", Double.isNaN(d.bypass()) ? null : Html.num(d.bypass()));
+        row("induce_score", Double.isNaN(d.induce()) ? null : Html.num(d.induce()));
+        row("kl_score", Double.isNaN(d.kl()) ? null : Html.num(d.kl()));
         Candidates.Candidate s = a.candidates == null ? null : a.candidates.selectedCandidate();
         if (s != null) {
             sb.append("<tr><th>scores</th><td>bypass ").append(Html.num(s.bypass())).append(" · induce ").append(Html.num(s.induce()))
                     .append(" · KL ").append(Html.num(s.kl())).append("</td></tr>\n");
         }
         sb.append("</table>\n");
-        if (java.nio.file.Files.isRegularFile(a.dir.resolve("direction.safetensors"))) {
+        if (java.nio.file.Files.isRegularFile(a.folder.direction())) {
             sb.append("<p class=\"note\">The vector itself is in <code>direction.safetensors</code>.</p>\n");
         }
     }
@@ -264,13 +277,13 @@ final class ReportHtml {
 
     private void completions() {
         sb.append("<h2 id=\"samples\">Sample completions</h2>\n");
-        if (a.completions.isEmpty()) {
+        if (completions.isEmpty()) {
             sb.append("<p class=\"note\">No completions found (completions/*.jsonl): the completion stage has not run.</p>\n");
             return;
         }
         sb.append("<p>Greedy completions of the same test instructions under each condition, picked across categories. ")
                 .append("Badges show the refusal judge's verdict. All files are under <code>completions/</code>.</p>\n");
-        SampleTables tables = new SampleTables(sb, a.completions, samples, judge, this::rate);
+        SampleTables tables = new SampleTables(sb, completions, samples, judge, this::rate);
         tables.append("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
                 List.of("baseline", "direction ablated", "−r added"));
         tables.append("Harmless test instructions", List.of("harmless_baseline", "harmless_actadd"),
@@ -282,11 +295,16 @@ final class ReportHtml {
     private void files() {
         sb.append("<h2 id=\"files\">Files</h2>\n<ul>\n");
         for (String f : List.of("candidates.json", "direction.json", "direction.safetensors", "metrics.json")) {
-            if (java.nio.file.Files.isRegularFile(a.dir.resolve(f))) link(f);
+            if (java.nio.file.Files.isRegularFile(a.folder.dir().resolve(f))) link(f);
         }
-        for (String c : a.completions.keySet()) link("completions/" + c + ".jsonl");
+        for (String c : completions.keySet()) link("completions/" + c + ".jsonl");
         for (String name : figures.keySet()) link("plots/" + name + ".svg");
         sb.append("</ul>\n");
+    }
+
+    /** One row of the direction table; a value the file lacks is left out. */
+    private void row(String key, Object value) {
+        if (value != null) sb.append("<tr><th>").append(esc(key)).append("</th><td>").append(esc(value.toString())).append("</td></tr>\n");
     }
 
     private void link(String rel) {

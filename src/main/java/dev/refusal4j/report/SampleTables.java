@@ -1,5 +1,7 @@
 package dev.refusal4j.report;
 
+import dev.refusal4j.evaluate.Completion;
+
 import static dev.refusal4j.report.Html.esc;
 
 import java.util.List;
@@ -46,7 +48,7 @@ final class SampleTables {
                 if (c == null) {
                     sb.append("<span class=\"missing\">no completion</span>");
                 } else {
-                    Boolean refused = c.refused() != null ? c.refused() : judge != null && c.response() != null ? (Boolean) judge.test(c.response()) : null;
+                    Boolean refused = judge != null && c.response() != null ? (Boolean) judge.test(c.response()) : null;
                     String badge = refused == null ? "unjudged" : refused ? "refused" : "complied";
                     if (refused != null) sb.append("<span class=\"badge ").append(badge).append("\">").append(badge).append("</span>");
                     sb.append("<div class=\"resp\">").append(esc(c.response())).append("</div>");

@@ -1,5 +1,7 @@
 package dev.refusal4j.report;
 
+import dev.refusal4j.evaluate.Completion;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

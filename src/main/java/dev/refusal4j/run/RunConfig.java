@@ -1,11 +1,16 @@
 package dev.refusal4j.run;
 
+import dev.refusal4j.prompts.RunPrompts;
 import dev.refusal4j.select.SelectionCriteria;
 import dev.refusal4j.evaluate.JudgeRule;
 
 import java.nio.file.Path;
 
-/** Every setting of one run of the paper's pipeline; the defaults are the paper code's. */
+/**
+ * Every setting of one run. The sizes, seed, filters and thresholds are the paper code's defaults;
+ * the completion length, the refusal tokens (derived from the tokenizer) and the chat template (the
+ * model's own) are not.
+ */
 public final class RunConfig {
     public Path model;
     public Path out;
@@ -36,6 +41,10 @@ public final class RunConfig {
     public int samples = 8;
     /** When set, an abliterated copy of the model is written here at the end. */
     public Path export;
+
+    public RunPrompts.Request prompts() {
+        return new RunPrompts.Request(harmfulTrain, harmlessTrain, harmfulVal, harmlessVal, harmfulTest, harmlessTest, nTrain, nVal, nTest, seed);
+    }
 
     public SelectionCriteria criteria() {
         return filter ? new SelectionCriteria(klThreshold, induceThreshold, pruneLayerFraction) : SelectionCriteria.NONE;

@@ -19,24 +19,35 @@ public final class DirectionSelector {
     static final Comparator<CandidateScore> LOOP_ORDER =
             Comparator.comparingInt(CandidateScore::position).thenComparingInt(CandidateScore::layer);
 
+    /** Selection that fails with {@link NoCandidateLeftException} when every candidate is filtered out. */
     public static Selection select(List<CandidateScore> candidates, int nLayers, SelectionCriteria criteria) {
+        Selection s = judge(candidates, nLayers, criteria);
+        s.chosenOrThrow();
+        return s;
+    }
+
+    /** A verdict for every candidate and the choice, which is null when every candidate is filtered out. */
+    public static Selection judge(List<CandidateScore> candidates, int nLayers, SelectionCriteria criteria) {
         if (candidates.isEmpty()) throw new IllegalArgumentException("no candidate directions to select from");
         List<CandidateScore> ordered = new ArrayList<>(candidates);
         ordered.sort(LOOP_ORDER);
         Map<Filter, Integer> discarded = new EnumMap<>(Filter.class);
         for (Filter f : Filter.values()) discarded.put(f, 0);
         List<CandidateScore> kept = new ArrayList<>();
+        List<Selection.Verdict> verdicts = new ArrayList<>(ordered.size());
         for (CandidateScore c : ordered) {
             if (c.layer() >= nLayers) {
                 throw new IllegalArgumentException("candidate layer " + c.layer() + " is outside the model's " + nLayers + " layers");
             }
             Filter f = Filter.firstFailing(c, nLayers, criteria);
+            verdicts.add(new Selection.Verdict(c, f));
             if (f == null) kept.add(c);
             else discarded.merge(f, 1, Integer::sum);
         }
-        if (kept.isEmpty()) throw new NoCandidateLeftException(explain(ordered, nLayers, criteria, discarded));
         kept.sort(Comparator.comparingDouble(CandidateScore::bypass));   // stable: ties keep loop order
-        return new Selection(kept.getFirst(), List.copyOf(kept), java.util.Collections.unmodifiableMap(discarded));   // EnumMap: filter order
+        return new Selection(List.copyOf(verdicts), kept.isEmpty() ? null : kept.getFirst(), List.copyOf(kept),
+                java.util.Collections.unmodifiableMap(discarded),   // EnumMap: filter order
+                kept.isEmpty() ? explain(ordered, nLayers, criteria, discarded) : null);
     }
 
     private static String explain(List<CandidateScore> all, int nLayers, SelectionCriteria criteria, Map<Filter, Integer> discarded) {

@@ -21,4 +21,14 @@ public enum Filter {
         if (criteria.induceThreshold() != null && c.induce() < criteria.induceThreshold()) return INDUCE;
         return null;
     }
+
+    /** How candidates.json names this filter with its threshold: "nan", "layer >= 4", "kl > 0.1", "induce < 0.0". */
+    public String label(SelectionCriteria criteria, int nLayers) {
+        return switch (this) {
+            case NAN -> "nan";
+            case LAYER -> "layer >= " + criteria.firstPrunedLayer(nLayers);
+            case KL -> "kl > " + criteria.klThreshold();
+            case INDUCE -> "induce < " + criteria.induceThreshold();
+        };
+    }
 }

@@ -19,6 +19,13 @@ public final class ScoreFilter {
         return keep(prompts, scores, false, 0.0);
     }
 
+    /** Which prompts the paper keeps: harmful ones scored above 0, harmless ones below 0 (NaN: none). */
+    public static boolean[] mask(double[] scores, boolean harmful) {
+        boolean[] keep = new boolean[scores.length];
+        for (int i = 0; i < scores.length; i++) keep[i] = harmful ? scores[i] > 0.0 : scores[i] < 0.0;
+        return keep;
+    }
+
     /** Keeps prompts whose score is above (or, with above false, below) the threshold. */
     public static <T> List<T> keep(List<T> prompts, double[] scores, boolean above, double threshold) {
         if (scores.length != prompts.size()) {

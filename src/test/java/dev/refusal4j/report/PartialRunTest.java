@@ -1,5 +1,6 @@
 package dev.refusal4j.report;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,7 @@ class PartialRunTest {
         SyntheticRun.write(tmp, 7);
         Files.delete(tmp.resolve("metrics.json"));
         Files.delete(tmp.resolve("direction.json"));
-        for (String c : Artifacts.CONDITIONS) Files.delete(tmp.resolve("completions/" + c + ".jsonl"));
+        for (String c : SyntheticRun.CONDITIONS) Files.delete(tmp.resolve("completions/" + c + ".jsonl"));
         Report.Written w = Report.write(tmp, 8, CLOCK);
         assertThat(w.problems()).isEmpty();
         assertThat(w.plots()).extracting(p -> p.getFileName().toString()).containsExactly(
@@ -55,7 +56,8 @@ class PartialRunTest {
         Report.Written w = Report.write(tmp, 8, CLOCK);
         assertThat(w.problems()).hasSize(2);
         assertThat(w.problems().get(0)).startsWith("metrics.json: not readable JSON");
-        assertThat(w.problems().get(1)).startsWith("completions/harmless_actadd.jsonl line 2: not JSON");
+        // a damaged completions file is not half-read: it is listed, with the line that is wrong
+        assertThat(w.problems().get(1)).startsWith("completions/harmless_actadd.jsonl: ").contains("line 2: not valid JSON");
         String text = text(tmp);
         assertThat(text).contains("could not be read", "metrics.json: not readable JSON", "Bypass score",
                 "metrics.json could not be read (see the list at the top)").doesNotContain("metrics.json not found");
@@ -71,7 +73,7 @@ class PartialRunTest {
                   {"layer": 3, "bypass_score": 1.0}
                 ]}""");
         Report.Written w = Report.write(tmp, 8, CLOCK);
-        Artifacts a = Artifacts.read(tmp);
+        var a = dev.refusal4j.artifacts.RunContents.read(new dev.refusal4j.artifacts.RunFolder(tmp));
         assertThat(a.candidates.numLayers()).isEqualTo(3); // inferred from the highest layer
         assertThat(a.candidates.list()).hasSize(3);
         assertThat(a.candidates.list().getFirst().bypass()).isNaN();

@@ -1,5 +1,6 @@
 package dev.refusal4j.report;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -215,7 +216,7 @@ class ReportTest {
     @Test
     void aJudgeGivesBadgesToLinesWithoutAVerdict(@TempDir Path tmp) throws Exception {
         SyntheticRun.write(tmp, 42);
-        for (String c : Artifacts.CONDITIONS) {
+        for (String c : SyntheticRun.CONDITIONS) {
             Path f = tmp.resolve("completions/" + c + ".jsonl");
             Files.writeString(f, Files.readString(f).replaceAll(",\\s*\"refused\"\\s*:\\s*(true|false)", ""));
         }

@@ -1,5 +1,6 @@
 package dev.refusal4j.report;
 
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,7 +23,10 @@ public final class SyntheticRun {
     public static final double MIN_BYPASS = -9.5, MAX_BYPASS = 6.0;
     public static final String INJECTION = "Sure <script>alert(1)</script> & \"quotes\" 'single' </div></td></table>";
     public static final List<String> CATEGORIES = List.of("weapons", "fraud", "privacy");
-    static final double[] RATES = {0.97, 0.02, 0.01, 0.03, 0.95}; // in Artifacts.CONDITIONS order
+    /** The completion files in the order the report shows them. */
+    static final java.util.List<String> CONDITIONS = java.util.Arrays.stream(dev.refusal4j.artifacts.CompletionSet.values())
+            .map(dev.refusal4j.artifacts.CompletionSet::key).toList();
+    static final double[] RATES = {0.97, 0.02, 0.01, 0.03, 0.95}; // in SyntheticRun.CONDITIONS order
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,8 +71,8 @@ public final class SyntheticRun {
         ObjectNode m = JSON.createObjectNode().put("model", "synthetic-chat");
         ObjectNode rr = m.putObject("refusal_rate");
         ObjectNode byCat = m.putObject("refusal_rate_by_category");
-        for (int i = 0; i < Artifacts.CONDITIONS.size(); i++) {
-            String cond = Artifacts.CONDITIONS.get(i);
+        for (int i = 0; i < SyntheticRun.CONDITIONS.size(); i++) {
+            String cond = SyntheticRun.CONDITIONS.get(i);
             rr.put(cond, RATES[i]);
             ObjectNode cats = byCat.putObject(cond);
             if (cond.startsWith("harmful")) {
@@ -85,12 +89,12 @@ public final class SyntheticRun {
                 .put("completions", 60.0).put("evaluate", 1.0);
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("metrics.json").toFile(), m);
 
-        for (String cond : Artifacts.CONDITIONS) {
+        for (String cond : SyntheticRun.CONDITIONS) {
             boolean harmful = cond.startsWith("harmful");
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < 12; i++) {
                 String cat = harmful ? CATEGORIES.get(i % CATEGORIES.size()) : "harmless";
-                boolean refused = rnd.nextDouble() < RATES[Artifacts.CONDITIONS.indexOf(cond)];
+                boolean refused = rnd.nextDouble() < RATES[SyntheticRun.CONDITIONS.indexOf(cond)];
                 String response = i == 0 && cond.equals("harmful_ablation") ? INJECTION
                         : (refused ? "I cannot help with that. " : "Here is how: step ") + cond + " #" + i;
                 ObjectNode o = JSON.createObjectNode().put("instruction", (harmful ? "Harmful instruction " : "Harmless instruction ") + i)

@@ -1,5 +1,7 @@
 package dev.refusal4j.run;
 
+import dev.refusal4j.io.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.cli.Main;
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,8 @@ class OrganismPipelineTest {
     void ablationAndAdditionFlipRefusal() throws IOException {
         Path out = tmp.resolve("run");
         assertThat(Main.run("run", "--model", "models/organism", "--out", out.toString(), "--quiet")).isZero();
-        JsonNode rate = Artifacts.readJson(out.resolve("metrics.json")).get("refusal_rate");
-        JsonNode dir = Artifacts.readJson(out.resolve("direction.json"));
+        JsonNode rate = Json.read(out.resolve("metrics.json")).get("refusal_rate");
+        JsonNode dir = Json.read(out.resolve("direction.json"));
         System.out.println("organism run: refusal rates " + rate + ", direction " + dir);
         assertThat(rate.get("harmful_baseline").asDouble()).isGreaterThanOrEqualTo(0.88);
         assertThat(rate.get("harmful_ablation").asDouble()).isLessThanOrEqualTo(0.07);

@@ -1,5 +1,7 @@
 package dev.refusal4j.run;
 
+import dev.refusal4j.io.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.cli.Main;
 import dev.refusal4j.direction.RefusalDirection;
@@ -34,17 +36,17 @@ class PipelinePlumbingTest {
                 "completions/harmful_actadd.jsonl", "completions/harmless_baseline.jsonl", "completions/harmless_actadd.jsonl"}) {
             assertThat(out.resolve(f)).as(f).isRegularFile();
         }
-        JsonNode cands = Artifacts.readJson(out.resolve("candidates.json"));
+        JsonNode cands = Json.read(out.resolve("candidates.json"));
         int L = 3, P = cands.get("positions").size();
         assertThat(P).isEqualTo(13); // <|im_end|>, \n, <|im_start|>, then the 9 bytes of "assistant" and \n
         assertThat(cands.get("candidates")).hasSize(P * L);
         RefusalDirection dir = RefusalDirection.read(out.resolve("direction.safetensors"));
         assertThat(dir.vector()).hasSize(64);
         assertThat(cands.get("selected").get("layer").asInt()).isEqualTo(dir.layer());
-        JsonNode first = Artifacts.JSON.readTree(Files.readAllLines(out.resolve("completions/harmful_ablation.jsonl")).getFirst());
+        JsonNode first = Json.MAPPER.readTree(Files.readAllLines(out.resolve("completions/harmful_ablation.jsonl")).getFirst());
         assertThat(first.has("instruction") && first.has("category") && first.has("response")).isTrue();
         assertThat(Files.readAllLines(out.resolve("completions/harmless_actadd.jsonl"))).hasSize(3);
-        JsonNode metrics = Artifacts.readJson(out.resolve("metrics.json"));
+        JsonNode metrics = Json.read(out.resolve("metrics.json"));
         assertThat(metrics.get("refusal_rate").size()).isEqualTo(5);
         assertThat(metrics.get("loss").get("baseline").asDouble()).isPositive();
 

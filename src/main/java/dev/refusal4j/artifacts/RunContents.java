@@ -1,15 +1,14 @@
-package dev.refusal4j.report;
+package dev.refusal4j.artifacts;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.BufferedReader;
+import dev.refusal4j.evaluate.Completion;
+import dev.refusal4j.evaluate.CompletionsFile;
+import dev.refusal4j.io.Json;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,85 +16,55 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The artifacts of one run directory, read tolerantly: a missing file leaves its part null or
- * empty, a missing field reads as NaN / null, and a file that cannot be read is recorded in
- * {@link #problems} so that a partial or damaged run still gets a report of what exists.
+ * Everything one run folder holds, read tolerantly: a missing file leaves its part null or empty, a
+ * missing field reads as NaN / null, and a file that cannot be read is recorded in {@link #problems},
+ * so that a partial or damaged run still gets a report of what exists.
  */
-final class Artifacts {
-    /** Conditions in the order the report shows them; file {@code completions/<name>.jsonl}. */
-    static final List<String> CONDITIONS = List.of(
-            "harmful_baseline", "harmful_ablation", "harmful_actadd", "harmless_baseline", "harmless_actadd");
+public final class RunContents {
+    public final RunFolder folder;
+    public Candidates candidates;
+    public DirectionSummary direction;
+    public Metrics metrics;
+    public final Map<CompletionSet, List<Completion>> completions = new EnumMap<>(CompletionSet.class);
+    public final List<String> problems = new ArrayList<>();
 
-    /** Python's json writes NaN and Infinity bare; accept them. */
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-
-    final Path dir;
-    Candidates candidates;
-    JsonNode direction;
-    Metrics metrics;
-    final Map<String, List<Completion>> completions = new LinkedHashMap<>();
-    final List<String> problems = new ArrayList<>();
-
-    private Artifacts(Path dir) {
-        this.dir = dir;
+    private RunContents(RunFolder folder) {
+        this.folder = folder;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return candidates == null && direction == null && metrics == null && completions.isEmpty();
     }
 
-    static Artifacts read(Path dir) {
-        Artifacts a = new Artifacts(dir);
+    public static RunContents read(RunFolder folder) {
+        RunContents a = new RunContents(folder);
         JsonNode c = a.json("candidates.json");
         if (c != null) a.candidates = a.candidates(c);
-        a.direction = a.json("direction.json");
-        if (a.direction != null && !a.direction.isObject()) {
-            a.problems.add("direction.json: expected a JSON object, found " + a.direction.getNodeType());
-            a.direction = null;
-        }
+        JsonNode d = a.json("direction.json");
+        if (d != null && !d.isObject()) a.problems.add("direction.json: expected a JSON object, found " + d.getNodeType());
+        else if (d != null) a.direction = direction(d);
         JsonNode m = a.json("metrics.json");
         if (m != null) a.metrics = metrics(m);
-        for (String cond : CONDITIONS) {
-            List<Completion> list = a.jsonl("completions/" + cond + ".jsonl");
-            if (list != null) a.completions.put(cond, list);
+        for (CompletionSet set : CompletionSet.values()) {
+            if (!Files.isRegularFile(folder.completions(set))) continue;
+            try {
+                a.completions.put(set, CompletionsFile.readJsonl(folder.completions(set)));
+            } catch (RuntimeException e) {
+                a.problems.add("completions/" + set.key() + ".jsonl: " + firstLine(e.getMessage()));
+            }
         }
         return a;
     }
 
     private JsonNode json(String name) {
-        Path f = dir.resolve(name);
+        var f = folder.dir().resolve(name);
         if (!Files.isRegularFile(f)) return null;
         try {
-            return JSON.readTree(f.toFile());
+            return Json.MAPPER.readTree(f.toFile());
         } catch (IOException e) {
             problems.add(name + ": not readable JSON (" + firstLine(e.getMessage()) + ")");
             return null;
         }
-    }
-
-    private List<Completion> jsonl(String name) {
-        Path f = dir.resolve(name);
-        if (!Files.isRegularFile(f)) return null;
-        List<Completion> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-            int n = 0;
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                n++;
-                if (line.isBlank()) continue;
-                try {
-                    JsonNode o = JSON.readTree(line);
-                    out.add(new Completion(text(o, "instruction"), text(o, "category"), text(o, "response"),
-                            o.path("refused").isBoolean() ? o.get("refused").booleanValue() : null));
-                } catch (IOException e) {
-                    problems.add(name + " line " + n + ": not JSON (" + firstLine(e.getMessage()) + ")");
-                }
-            }
-        } catch (IOException e) {
-            problems.add(name + ": cannot read (" + firstLine(e.getMessage()) + ")");
-            return out.isEmpty() ? null : out;
-        }
-        return out;
     }
 
     private Candidates candidates(JsonNode c) {
@@ -136,11 +105,21 @@ final class Artifacts {
                 numbers(c.path("thresholds")), tokens);
     }
 
+    private static DirectionSummary direction(JsonNode d) {
+        return new DirectionSummary(integer(d, "layer"), integer(d, "position"), number(d.path("norm")), integer(d, "dims"),
+                text(d, "model"), text(d, "tool"), number(d.path("bypass_score")), number(d.path("induce_score")), number(d.path("kl_score")));
+    }
+
     private static Metrics metrics(JsonNode m) {
         Map<String, Map<String, Double>> byCategory = new LinkedHashMap<>();
         m.path("refusal_rate_by_category").properties().forEach(e -> byCategory.put(e.getKey(), numbers(e.getValue())));
-        return new Metrics(text(m, "model"), numbers(m.path("refusal_rate")), byCategory, numbers(m.path("loss")),
-                numbers(m.path("counts")), text(m, "judge"), numbers(m.path("timings_seconds")));
+        JsonNode d = m.path("direction");
+        Metrics.Direction dir = integer(d, "layer") == null || integer(d, "position") == null ? null
+                : new Metrics.Direction(d.get("layer").asInt(), d.get("position").asInt(), number(d.path("norm")));
+        List<Integer> tokens = new ArrayList<>();
+        for (JsonNode t : m.path("refusal_tokens")) if (t.canConvertToInt()) tokens.add(t.asInt());
+        return new Metrics(text(m, "model"), text(m, "tool"), text(m, "judge"), numbers(m.path("refusal_rate")), byCategory,
+                numbers(m.path("loss")), dir, tokens, numbers(m.path("counts")), numbers(m.path("timings_seconds")));
     }
 
     /** The numeric members of an object, in file order; anything else is left out. */
@@ -164,6 +143,11 @@ final class Artifacts {
             }
         }
         return Double.NaN;
+    }
+
+    private static Integer integer(JsonNode o, String field) {
+        JsonNode n = o.path(field);
+        return n.canConvertToInt() && n.isIntegralNumber() ? n.asInt() : null;
     }
 
     static String text(JsonNode o, String field) {

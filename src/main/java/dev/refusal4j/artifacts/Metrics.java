@@ -1,0 +1,50 @@
+package dev.refusal4j.artifacts;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refusal4j.io.Json;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code metrics.json}: refusal rates per completion set (overall and per category), the loss of
+ * the harmless baseline completions under each condition, the direction used, prompt counts and
+ * stage timings. Maps keep the file's order and are empty when a section is absent.
+ *
+ * @param direction the direction the completions used (null: not recorded)
+ * @param counts    prompts per set, and how many the refusal-score filter removed (whole numbers)
+ */
+public record Metrics(String model, String tool, String judge, Map<String, Double> refusalRate,
+                      Map<String, Map<String, Double>> refusalRateByCategory, Map<String, Double> loss,
+                      Direction direction, List<Integer> refusalTokens, Map<String, Double> counts,
+                      Map<String, Double> timingsSeconds) {
+
+    public record Direction(int layer, int position, double norm) {}
+
+    public void write(Path file) throws IOException {
+        ObjectNode m = Json.MAPPER.createObjectNode();
+        m.put("model", model);
+        m.put("tool", tool);
+        m.put("judge", judge);
+        ObjectNode rate = m.putObject("refusal_rate");
+        refusalRate.forEach(rate::put);
+        ObjectNode byCat = m.putObject("refusal_rate_by_category");
+        refusalRateByCategory.forEach((set, cats) -> {
+            ObjectNode o = byCat.putObject(set);
+            cats.forEach(o::put);
+        });
+        ObjectNode l = m.putObject("loss");
+        loss.forEach(l::put);
+        if (direction != null) m.putObject("direction").put("layer", direction.layer()).put("position", direction.position()).put("norm", direction.norm());
+        var rt = m.putArray("refusal_tokens");
+        refusalTokens.forEach(rt::add);
+        ObjectNode cn = m.putObject("counts");
+        counts.forEach((k, v) -> cn.put(k, v.longValue()));
+        ObjectNode tn = m.putObject("timings_seconds");
+        timingsSeconds.forEach(tn::put);
+        Json.write(file, m);
+    }
+
+}

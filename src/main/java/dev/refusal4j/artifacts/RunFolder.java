@@ -1,0 +1,30 @@
+package dev.refusal4j.artifacts;
+
+import java.nio.file.Path;
+
+/**
+ * The files of one run folder. Each stage writes its files whole (written aside, then renamed), so a
+ * file that exists is complete; {@code --resume} skips a stage whose files exist.
+ *
+ * <pre>
+ * prompts/NAME.json           the six prompt sets (RunPrompts)
+ * mean_diffs.safetensors      candidate directions [position, layer, d]   (stage: directions)
+ * candidates.json             scores, filter verdicts, selection          (stage: select)
+ * direction.safetensors       the selected r, with layer and position     (stage: select)
+ * direction.json              the same, readable
+ * completions/SET.jsonl       one per CompletionSet                        (stage: completions)
+ * metrics.json                refusal rates, loss, counts, timings         (stage: evaluate)
+ * report.html, plots/         the report
+ * </pre>
+ */
+public record RunFolder(Path dir) {
+    public Path prompts() { return dir.resolve("prompts"); }
+    public Path meanDiffs() { return dir.resolve("mean_diffs.safetensors"); }
+    public Path candidates() { return dir.resolve("candidates.json"); }
+    public Path direction() { return dir.resolve("direction.safetensors"); }
+    public Path directionJson() { return dir.resolve("direction.json"); }
+    public Path completions(CompletionSet set) { return dir.resolve("completions").resolve(set.key() + ".jsonl"); }
+    public Path metrics() { return dir.resolve("metrics.json"); }
+    public Path report() { return dir.resolve("report.html"); }
+    public Path plots() { return dir.resolve("plots"); }
+}
