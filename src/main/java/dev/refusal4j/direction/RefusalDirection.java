@@ -7,6 +7,7 @@ import dev.refusal4j.io.SafetensorsWriter;
 import dev.refusal4j.io.TensorInfo;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.Matrix;
+import dev.refusal4j.tensor.UnitVector;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -25,18 +26,12 @@ import java.util.Map;
 public record RefusalDirection(float[] vector, int layer, int position, Map<String, String> metadata) {
 
     public double norm() {
-        double s = 0;
-        for (float v : vector) s += (double) v * v;
-        return Math.sqrt(s);
+        return UnitVector.norm(vector);
     }
 
-    /** r / |r| in float64 then rounded, the r̂ of the ablation and orthogonalization formulas. */
+    /** r̂, the unit vector of the ablation formula; a zero or non-finite r is an error. */
     public float[] unit() {
-        double n = norm();
-        if (n == 0) throw new IllegalStateException("the refusal direction is zero");
-        float[] u = new float[vector.length];
-        for (int i = 0; i < u.length; i++) u[i] = (float) (vector[i] / n);
-        return u;
+        return UnitVector.of(vector, "the refusal direction");
     }
 
     public void write(Path file) throws IOException {

@@ -3,6 +3,7 @@ package dev.refusal4j.export;
 import dev.refusal4j.io.ModelFiles;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.TensorNames;
+import dev.refusal4j.tensor.UnitVector;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,25 +50,7 @@ final class OrthogonalPlan {
     /** normalize(g ⊙ r̂) with g = 1 + w (Gemma's norms) or w. */
     static double[] throughNorm(float[] w, double[] unit, boolean plusOne) {
         double[] u = new double[unit.length];
-        double s = 0;
-        for (int i = 0; i < u.length; i++) {
-            u[i] = ((plusOne ? 1.0 : 0.0) + w[i]) * unit[i];
-            s += u[i] * u[i];
-        }
-        double norm = Math.sqrt(s);
-        if (norm == 0 || !Double.isFinite(norm)) throw new IllegalStateException("the post-norm weights annihilate the direction");
-        for (int i = 0; i < u.length; i++) u[i] /= norm;
-        return u;
-    }
-
-    /** r / |r| in float64. */
-    static double[] unit(float[] r) {
-        double s = 0;
-        for (float v : r) s += (double) v * v;
-        double norm = Math.sqrt(s);
-        if (norm == 0 || !Double.isFinite(norm)) throw new IllegalArgumentException("the direction is zero or not finite (norm " + norm + ")");
-        double[] u = new double[r.length];
-        for (int i = 0; i < u.length; i++) u[i] = r[i] / norm;
-        return u;
+        for (int i = 0; i < u.length; i++) u[i] = ((plusOne ? 1.0 : 0.0) + w[i]) * unit[i];
+        return UnitVector.normalize(u, "the direction seen through the post-norm weights");
     }
 }

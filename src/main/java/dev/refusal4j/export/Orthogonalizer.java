@@ -8,6 +8,7 @@ import dev.refusal4j.io.TensorInfo;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.ModelWeights;
 import dev.refusal4j.model.TensorNames;
+import dev.refusal4j.tensor.UnitVector;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -46,7 +47,7 @@ public final class Orthogonalizer {
         if (r.length != cfg.hidden) {
             throw new IllegalArgumentException("the direction has " + r.length + " values but " + cfg.file + " has hidden_size " + cfg.hidden + " (direction from another model?)");
         }
-        double[] unit = OrthogonalPlan.unit(r);
+        double[] unit = UnitVector.exact(r, "the refusal direction");
         TensorNames names = new TensorNames(cfg);
         try (ModelFiles files = ModelFiles.open(modelDir)) {
             new ModelWeights(cfg, files); // every name and shape checked before anything is written

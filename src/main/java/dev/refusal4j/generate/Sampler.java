@@ -44,6 +44,7 @@ public final class Sampler {
             probs[i] = l;
         }
         if (o.greedy()) return argmax(probs, 0, V);
+        // Not LogSoftmax: sampling needs each token's weight, kept as a float so that its bits are the sort key below.
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < V; i++) max = Math.max(max, probs[i] /= o.temperature());
         double sum = 0;

@@ -241,6 +241,7 @@ public final class Transformer implements AutoCloseable {
                 java.util.Arrays.fill(w.z, zo, zo + hd, 0f);
                 if (lo > slot || (w.queries != null && w.queries.isPadding(r))) continue; // a padding query: attends to nothing
                 int qo = r * qDim + h * hd;
+                // Not LogSoftmax: attention needs float probabilities e^(s − max) / Σ over the visible slots, as the model computes them.
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = lo; j <= slot; j++) {
                     float s = Ops.dot(w.q, qo, K, (b * cache.capacity + j) * kvDim + g * hd, hd) * scale;

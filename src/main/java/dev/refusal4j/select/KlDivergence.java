@@ -1,5 +1,7 @@
 package dev.refusal4j.select;
 
+import dev.refusal4j.tensor.LogSoftmax;
+
 /**
  * KL(P || Q) between the next-token distributions of two logit rows, in float64 with a stable
  * softmax. With eps > 0 it is the official {@code kl_div_fn}: sum p (log(p + eps) - log(q + eps)),
@@ -35,7 +37,7 @@ public final class KlDivergence {
             this.eps = eps;
             this.p = new double[vocab];
             this.logP = new double[vocab];
-            double logZ = logSumExp(logits, offset, vocab);
+            double logZ = LogSoftmax.logSumExp(logits, offset, vocab);
             double self = 0;
             for (int i = 0; i < vocab; i++) {
                 logP[i] = logits[offset + i] - logZ;
@@ -51,7 +53,7 @@ public final class KlDivergence {
 
         /** KL(base || q) for the row q[offset .. offset + vocab). */
         public double from(float[] q, int offset) {
-            double logZ = logSumExp(q, offset, p.length);
+            double logZ = LogSoftmax.logSumExp(q, offset, p.length);
             double cross = 0;
             for (int i = 0; i < p.length; i++) {
                 if (p[i] == 0) continue;
@@ -60,13 +62,5 @@ public final class KlDivergence {
             }
             return selfTerm - cross;
         }
-    }
-
-    private static double logSumExp(float[] x, int off, int n) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int i = off; i < off + n; i++) m = Math.max(m, x[i]);
-        double s = 0;
-        for (int i = off; i < off + n; i++) s += Math.exp(x[i] - m);
-        return m + Math.log(s);
     }
 }

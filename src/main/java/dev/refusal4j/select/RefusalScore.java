@@ -1,5 +1,7 @@
 package dev.refusal4j.select;
 
+import dev.refusal4j.tensor.LogSoftmax;
+
 /**
  * The paper's refusal score: log-odds of the next token being a refusal token at the last prompt
  * position, score = log(p + eps) - log(1 - p + eps) with eps = 1e-8 and p the total probability of
@@ -28,10 +30,8 @@ public final class RefusalScore {
      * A token listed twice counts twice, as indexing a tensor with a repeated id does in the official code.
      */
     public static double probability(float[] logits, int offset, int vocab, int[] tokens) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = offset; i < offset + vocab; i++) max = Math.max(max, logits[i]);
-        double sum = 0;
-        for (int i = offset; i < offset + vocab; i++) sum += Math.exp(logits[i] - max);
+        double max = LogSoftmax.max(logits, offset, vocab);
+        double sum = LogSoftmax.sumExp(logits, offset, vocab, max);
         double mass = 0;
         for (int t : tokens) {
             if (t < 0 || t >= vocab) throw new IllegalArgumentException("refusal token id " + t + " is outside the vocabulary of " + vocab);

@@ -10,11 +10,22 @@ public final class LogSoftmax {
 
     /** log Σ exp(x[off .. off+n)). */
     public static double logSumExp(float[] x, int off, int n) {
+        double max = max(x, off, n);
+        return max + Math.log(sumExp(x, off, n, max));
+    }
+
+    /** The largest of x[off .. off+n): the shift that keeps every exponential at most 1. */
+    public static double max(float[] x, int off, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = off; i < off + n; i++) max = Math.max(max, x[i]);
+        return max;
+    }
+
+    /** Σ exp(x[i] − shift) over x[off .. off+n), in float64: the softmax denominator, scaled by exp(−shift). */
+    public static double sumExp(float[] x, int off, int n, double shift) {
         double sum = 0;
-        for (int i = off; i < off + n; i++) sum += Math.exp(x[i] - max);
-        return max + Math.log(sum);
+        for (int i = off; i < off + n; i++) sum += Math.exp(x[i] - shift);
+        return sum;
     }
 
     /** log p(token) under the row x[off .. off+n). */

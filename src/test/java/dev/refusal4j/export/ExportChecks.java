@@ -8,6 +8,7 @@ import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.Matrix;
+import dev.refusal4j.tensor.UnitVector;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -125,13 +126,11 @@ final class ExportChecks {
     }
 
     static double norm(double[] v) {
-        double s = 0;
-        for (double x : v) s += x * x;
-        return Math.sqrt(s);
+        return UnitVector.norm(v);
     }
 
     static double[] unit(RefusalDirection r) {
-        return OrthogonalPlan.unit(r.vector());
+        return UnitVector.exact(r.vector(), "the direction");
     }
 
     static boolean isBf16(Matrix m) {

@@ -3,6 +3,7 @@ package dev.refusal4j.intervene;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.tensor.UnitVector;
 import dev.refusal4j.testutil.Shared;
 import org.junit.jupiter.api.Test;
 
@@ -16,11 +17,9 @@ class InterventionsTest {
 
     static float[] randomUnit(int d, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        float[] u = new float[d];
-        double n = 0;
-        for (int i = 0; i < d; i++) { u[i] = (float) r.nextGaussian(); n += u[i] * u[i]; }
-        for (int i = 0; i < d; i++) u[i] /= (float) Math.sqrt(n);
-        return u;
+        float[] v = new float[d];
+        for (int i = 0; i < d; i++) v[i] = (float) r.nextGaussian();
+        return UnitVector.of(v, "a random vector");
     }
 
     @Test
