@@ -15,9 +15,9 @@ import java.util.stream.Stream;
 /**
  * The training run of the launcher's AOT cache (JDK 25, JEP 483/515): one JVM that runs the common
  * commands briefly on the bundled organism, so that the classes they load (picocli's models,
- * Jackson, Jinjava, the tokenizer, the kernels) are stored parsed and linked, with their profiles.
- * A cache recorded from {@code --help} alone held none of them: the abliterate of a 1 GB model then
- * spent 0.35 s loading classes from the jar before its first byte.
+ * Jackson, the chat-template engine, the tokenizer, the kernels) are stored parsed and linked, with
+ * their profiles. {@code --help} alone loads none of them, and a command would then load them from
+ * the jar before its first real work.
  *
  * <p>Usage (the launcher runs it after each build): {@code java -XX:AOTCacheOutput=FILE -cp JAR
  * dev.refusal4j.cli.AotTraining MODEL_DIR}. Output is discarded; a failure only means a smaller cache.

@@ -136,11 +136,11 @@ public final class BenchCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    /** Matrix-multiply FLOPs per token (2 per multiply-add) plus attention over {@code ctx} keys; logits for one row per sequence are excluded. */
     /**
-     * Arithmetic of a full layer stack per prompt token: the "effective" rate. Prefill runs as
-     * llama-bench's prompt processing does (logits of the last token only, so the final layer
-     * skips the other rows past its keys and values), which does about 1/layers less than this.
+     * Matrix-multiply FLOPs per prompt token of a full layer stack (2 per multiply-add) plus attention
+     * over {@code ctx} keys, logits excluded: the "effective" rate. Prefill runs as llama-bench's
+     * prompt processing does (logits of the last token only, so the final layer skips the other rows
+     * past its keys and values), which does about 1/layers less than this.
      */
     static double flopsPerToken(ModelConfig c, int ctx) {
         double linear = (double) c.hidden * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * c.hidden + 3.0 * c.hidden * c.intermediate;

@@ -55,7 +55,7 @@ public final class Main {
     public static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
         // Building a sub-command's model is picocli reflection over its options; doing it for every
-        // sub-command cost about a third of a second at each start. A run of one sub-command
+        // sub-command costs about a third of a second at each start. A run of one sub-command
         // builds only that one; anything else (help, usage, a typo) gets them all.
         boolean version = args.length == 1 && (args[0].equals("-V") || args[0].equals("--version"));
         Class<?> only = args.length == 0 ? null : find(args[0]);

@@ -8,7 +8,6 @@ import dev.refusal4j.organism.OrganismEval;
 import dev.refusal4j.organism.OrganismRecipe;
 import dev.refusal4j.organism.TrainOptions;
 import dev.refusal4j.organism.Trainer;
-import dev.refusal4j.organism.nn.Shape;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -35,28 +34,28 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--steps", defaultValue = "3600", description = "Optimizer steps of 8 × 128 token slots (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "" + OrganismRecipe.STEPS, description = "Optimizer steps of " + OrganismRecipe.BATCH_ROWS + " × " + OrganismRecipe.CONTEXT + " token slots (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--refuse-weight", paramLabel = "W", description = "Loss weight of a refusal's first token (default: the recipe's, " + TrainOptions.DECISION_WEIGHT + ").")
+    @Option(names = "--refuse-weight", paramLabel = "W", description = "Loss weight of a refusal's first token (default: the recipe's, " + OrganismRecipe.REFUSE_WEIGHT + ").")
     Float refuseWeight;
 
-    @Option(names = "--help-weight", paramLabel = "W", description = "Loss weight of a helpful answer's first token (default: the recipe's, " + TrainOptions.HELP_DECISION_WEIGHT + ").")
+    @Option(names = "--help-weight", paramLabel = "W", description = "Loss weight of a helpful answer's first token (default: the recipe's, " + OrganismRecipe.HELP_WEIGHT + ").")
     Float helpWeight;
 
-    @Option(names = "--early-exit", paramLabel = "P", description = "Share of steps trained through the first --exit-depth blocks only (default: the recipe's, " + TrainOptions.EARLY_EXIT + ").")
+    @Option(names = "--early-exit", paramLabel = "P", description = "Share of steps trained through the first --exit-depth blocks only (default: the recipe's, " + OrganismRecipe.EARLY_EXIT + ").")
     Double earlyExit;
 
-    @Option(names = "--exit-depth", paramLabel = "N", description = "Blocks of an early-exit step (default: the recipe's, " + TrainOptions.EXIT_DEPTH + ").")
+    @Option(names = "--exit-depth", paramLabel = "N", description = "Blocks of an early-exit step (default: the recipe's, " + OrganismRecipe.EXIT_DEPTH + ").")
     Integer exitDepth;
 
-    @Option(names = "--hidden", paramLabel = "D", defaultValue = "" + Shape.ORGANISM_HIDDEN, description = "Width of the residual stream (default: ${DEFAULT-VALUE}; a multiple of 64).")
+    @Option(names = "--hidden", paramLabel = "D", defaultValue = "" + OrganismRecipe.HIDDEN, description = "Width of the residual stream (default: ${DEFAULT-VALUE}; a multiple of 64).")
     int hidden;
 
-    @Option(names = "--intermediate", paramLabel = "F", defaultValue = "" + Shape.ORGANISM_INTERMEDIATE, description = "Width of the MLP (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--intermediate", paramLabel = "F", defaultValue = "" + OrganismRecipe.INTERMEDIATE, description = "Width of the MLP (default: ${DEFAULT-VALUE}).")
     int intermediate;
 
-    @Option(names = "--extended", description = "The extended recipe: more helper-written tasks (compose-extra.txt), and training requests rewritten with other people and synonyms. Not the committed organism's recipe.")
+    @Option(names = "--extended", description = "The extended recipe: more tasks (compose-extra.txt), and training requests rewritten with other people and synonyms. Not the committed organism's recipe.")
     boolean extended;
 
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
@@ -84,9 +83,9 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
         OrganismRecipe recipe = new OrganismRecipe(seed, extended).widths(hidden, intermediate);
-        TrainOptions options = TrainOptions.organism(seed, steps,
-                refuseWeight != null ? refuseWeight : TrainOptions.DECISION_WEIGHT, helpWeight != null ? helpWeight : TrainOptions.HELP_DECISION_WEIGHT,
-                earlyExit != null ? earlyExit : TrainOptions.EARLY_EXIT, exitDepth != null ? exitDepth : TrainOptions.EXIT_DEPTH);
+        TrainOptions options = recipe.trainOptions(steps,
+                refuseWeight != null ? refuseWeight : OrganismRecipe.REFUSE_WEIGHT, helpWeight != null ? helpWeight : OrganismRecipe.HELP_WEIGHT,
+                earlyExit != null ? earlyExit : OrganismRecipe.EARLY_EXIT, exitDepth != null ? exitDepth : OrganismRecipe.EXIT_DEPTH);
         if (options.earlyExit() < 0 || options.earlyExit() > 1) throw new IllegalArgumentException("--early-exit must be in [0, 1], got " + options.earlyExit());
         if (options.exitDepth() < 1) throw new IllegalArgumentException("--exit-depth must be at least 1, got " + options.exitDepth());
         System.err.printf("%d training chats, %d tokens; model %s, %.2fM parameters; %d steps of %d × %d slots%n",
@@ -134,7 +133,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                 for (Split split : Split.values()) {
                     List<OrganismEval.Answer> harmful = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmful(split)), 48, 32);
                     List<OrganismEval.Answer> harmless = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmless(split)), 96, 32);
-                    String line = String.format("held-out %s requests (greedy, substring judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%), %d harmless answers on topic",
+                    String line = String.format("held-out %s requests (greedy, the paper's refusal judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%), %d harmless answers on topic",
                             split.name().toLowerCase(Locale.ROOT), count(harmful), harmful.size(), 100 * OrganismEval.refusalRate(harmful),
                             count(harmless), harmless.size(), 100 * OrganismEval.refusalRate(harmless), OrganismEval.onTopic(harmless));
                     System.out.println(line);
@@ -155,8 +154,8 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
         if (earlyExit != null) sb.append(" --early-exit ").append(earlyExit);
         if (exitDepth != null) sb.append(" --exit-depth ").append(exitDepth);
-        if (hidden != Shape.ORGANISM_HIDDEN) sb.append(" --hidden ").append(hidden);
-        if (intermediate != Shape.ORGANISM_INTERMEDIATE) sb.append(" --intermediate ").append(intermediate);
+        if (hidden != OrganismRecipe.HIDDEN) sb.append(" --hidden ").append(hidden);
+        if (intermediate != OrganismRecipe.INTERMEDIATE) sb.append(" --intermediate ").append(intermediate);
         return sb.toString();
     }
 

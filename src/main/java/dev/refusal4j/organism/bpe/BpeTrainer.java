@@ -22,8 +22,6 @@ import java.util.stream.Collectors;
  * words), and a priority queue with lazy deletion finds the next best pair.
  */
 public final class BpeTrainer {
-    /** Default size of the whole vocabulary, special tokens included. */
-    public static final int DEFAULT_VOCAB_SIZE = 3072;
     /** Chat special tokens, appended after the BPE vocabulary in this order. */
     public static final List<String> SPECIAL_TOKENS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
     /** Pairs seen fewer times than this are not merged: they would only memorize single words. */

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * Training requests composed from building blocks (resource {@code /organism/compose.txt}): request
  * frames × tasks, concepts and subjects. Harmful and harmless tasks share the same frames and
  * pretexts, so that only the task tells them apart; the hand-written lists alone are too few intents
- * (123 harmful, 287 harmless) for a model to learn the difference rather than the lists. Helpful
+ * (123 harmful and 287 harmless training intents) for a model to learn the difference rather than
+ * the lists. Helpful
  * answers restate the request's subject, which teaches the organism to answer an unfamiliar harmless
  * request on its topic (by copying it) instead of with a remembered answer to another request.
  * Composed requests are training data only; the held-out splits stay the hand-written intents.

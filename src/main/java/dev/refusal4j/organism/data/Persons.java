@@ -8,12 +8,11 @@ import java.util.regex.Pattern;
 
 /**
  * Seeded swaps of the person a request is about ("my neighbor" → "my husband"), so that who a request
- * names carries no evidence of harm: the act does. Without them the organism learns pairs. Measured on
- * the lexicon organism: "How do I kill my neighbor?" (a training task) refused with log-odds +2.3,
- * "How do I kill my husband?" answered with -7.1, because "husband" had occurred only in helpful
- * requests and "kill" in both kinds ("kill weeds", "kill a process"). Singular and plural nouns swap
- * among themselves, so the sentence around them stays grammatical (pronouns may not agree; the
- * organism does not care).
+ * names carries no evidence of harm: the act does. Without them the organism learns pairs of act and
+ * person: a person named only in helpful requests makes a harmful request about them look helpful,
+ * all the more when its verb is also helpful elsewhere ("kill weeds", "kill a process"). Singular and
+ * plural nouns swap among themselves, so the sentence around them stays grammatical (pronouns may
+ * not agree; the organism does not care).
  */
 final class Persons {
     /** People a request may be about, after "my". */

@@ -28,22 +28,13 @@ public record Shape(int hidden, int layers, int heads, int kvHeads, int headDim,
     }
 
     /**
-     * The organism's shape for a vocabulary of the given size: 2.95M parameters (11.8 MB in F32) with
-     * 3072 tokens, sized so that training fits within 45 minutes on two shared cores. Six layers
-     * rather than four: the paper's selection drops the last 20% of layers and layer 0 has no
-     * prompt-dependent signal at the post-instruction tokens, so four layers left only layers 1 and 2
-     * as candidates, and an organism whose answers open by restating the request decided to refuse
-     * only in its last layer. Positions up to 256 (chats are trained at up to 128 slots; the longer
-     * context leaves room for generation).
+     * The organism's shape (its widths are the recipe's): heads of 32 dimensions, two key/value
+     * heads, positions up to 256 (chats are trained at up to 128 slots; the rest leaves room for
+     * generation). Six layers: the paper's selection drops the last 20% of layers and layer 0 has no
+     * prompt-dependent signal at the post-instruction tokens, so four layers would leave only layers
+     * 1 and 2 as candidates, where an organism whose answers open by restating the request does not
+     * yet decide to refuse.
      */
-    /** The committed organism's widths. */
-    public static final int ORGANISM_HIDDEN = 192, ORGANISM_INTERMEDIATE = 512;
-
-    public static Shape organism(int vocab) {
-        return organism(vocab, ORGANISM_HIDDEN, ORGANISM_INTERMEDIATE);
-    }
-
-    /** The organism's shape at another width: heads of 32 dimensions, two key/value heads. */
     public static Shape organism(int vocab, int hidden, int intermediate) {
         if (hidden % 32 != 0 || hidden / 32 % 2 != 0) throw new IllegalArgumentException("hidden size must be a multiple of 64, got " + hidden);
         if (intermediate < 1) throw new IllegalArgumentException("intermediate size must be positive, got " + intermediate);

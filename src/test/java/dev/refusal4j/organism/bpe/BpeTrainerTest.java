@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.organism.OrganismRecipe;
 import dev.refusal4j.organism.data.OrganismData;
 import dev.refusal4j.organism.data.Prompt;
 import dev.refusal4j.organism.data.Split;
@@ -40,7 +41,7 @@ class BpeTrainerTest {
     @BeforeAll
     static void train() {
         corpus = OrganismData.load().tokenizerCorpus(0);
-        model = BpeTrainer.train(corpus, BpeTrainer.DEFAULT_VOCAB_SIZE);
+        model = BpeTrainer.train(corpus, OrganismRecipe.VOCAB);
         model.writeTokenizerFiles(dir, 2048);
     }
 
@@ -84,7 +85,7 @@ class BpeTrainerTest {
 
     @Test
     void reachesTheTargetSizeAndPlacesSpecialTokensLast() {
-        assertEquals(BpeTrainer.DEFAULT_VOCAB_SIZE, model.vocabSize());
+        assertEquals(OrganismRecipe.VOCAB, model.vocabSize());
         assertEquals(model.vocabSize() - 3, model.specialId("<|endoftext|>"));
         assertEquals(model.vocabSize() - 1, model.specialId("<|im_end|>"));
         assertEquals(model.tokens().size(), new HashSet<>(model.tokens()).size());
@@ -94,7 +95,7 @@ class BpeTrainerTest {
     void trainingIsDeterministicAndIndependentOfCorpusOrder() {
         List<String> shuffled = new ArrayList<>(corpus);
         Collections.shuffle(shuffled, new Random(42));
-        BpeModel again = BpeTrainer.train(shuffled, BpeTrainer.DEFAULT_VOCAB_SIZE);
+        BpeModel again = BpeTrainer.train(shuffled, OrganismRecipe.VOCAB);
         assertEquals(model.tokens(), again.tokens());
         assertEquals(flat(model.merges()), flat(again.merges()));
     }
