@@ -15,7 +15,7 @@ final class Exporter {
 
     static void exportIfAsked(RunConfig c, Path runDir) throws IOException {
         if (c.export == null) return;
-        RefusalDirection dir = RefusalDirection.read(runDir.resolve("direction.safetensors"));
+        RefusalDirection dir = RefusalDirection.read(new dev.refusal4j.artifacts.RunFolder(runDir).direction());
         try (Progress p = new Progress("export", 100, "%", c.quiet)) {
             Orthogonalizer.Result r = Orthogonalizer.export(c.model, dir, c.export, c.force, new ProgressListener() {
                 @Override

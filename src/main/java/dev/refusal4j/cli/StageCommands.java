@@ -1,5 +1,6 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.artifacts.RunFolder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.run.Pipeline;
 import dev.refusal4j.run.RunConfig;
@@ -7,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** The pipeline's stages, each on its own; later stages read the earlier stages' artifacts from --out. */
@@ -23,7 +25,7 @@ public final class StageCommands {
         public Integer call() throws Exception {
             RunConfig c = options.toConfig();
             c.resume = true; // keeps the run folder and its prompt sets; this stage itself is recomputed
-            Files.deleteIfExists(c.out.resolve("mean_diffs.safetensors"));
+            Files.deleteIfExists(new RunFolder(c.out).meanDiffs());
             try (Pipeline p = new Pipeline(c)) {
                 p.prepareOutput();
                 p.directions();
@@ -44,8 +46,9 @@ public final class StageCommands {
             c.resume = true; // reads the directions stage's artifacts
             try (Pipeline p = new Pipeline(c)) {
                 p.prepareOutput();
-                requireFile(c, "mean_diffs.safetensors", "directions");
-                Files.deleteIfExists(c.out.resolve("direction.safetensors"));
+                RunFolder f = new RunFolder(c.out);
+                requireFile(f.meanDiffs(), "directions");
+                Files.deleteIfExists(f.direction());
                 p.select(p.directions());
             }
             return 0;
@@ -64,8 +67,9 @@ public final class StageCommands {
             c.resume = true;
             try (Pipeline p = new Pipeline(c)) {
                 p.prepareOutput();
-                requireFile(c, "direction.safetensors", "select");
-                RefusalDirection dir = RefusalDirection.read(c.out.resolve("direction.safetensors"));
+                RunFolder f = new RunFolder(c.out);
+                requireFile(f.direction(), "select");
+                RefusalDirection dir = RefusalDirection.read(f.direction());
                 p.completions(dir);
                 p.evaluate(dir);
                 p.report();
@@ -74,9 +78,9 @@ public final class StageCommands {
         }
     }
 
-    static void requireFile(RunConfig c, String name, String stage) {
-        if (!Files.isRegularFile(c.out.resolve(name))) {
-            throw new IllegalArgumentException(c.out.resolve(name) + " is missing: run 'refusal4j " + stage + "' with the same --out first");
+    static void requireFile(Path file, String stage) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + " is missing: run 'refusal4j " + stage + "' with the same --out first");
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.refusal4j.io;
 
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -12,12 +13,13 @@ import java.nio.file.Path;
 /**
  * The project's one JSON setup. Output is indented so that run folders read well; input accepts
  * the bare {@code NaN} and {@code Infinity} that Python's json module writes, because the paper's
- * files and Hugging Face configs are written by Python.
+ * files and Hugging Face configs are written by Python, and rejects anything after the value.
  */
 public final class Json {
     public static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)   // "{...} junk" is a damaged file, not a value
             .build();
 
     /** One value on one line, for JSONL files. */

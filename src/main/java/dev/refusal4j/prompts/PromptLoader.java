@@ -1,7 +1,8 @@
 package dev.refusal4j.prompts;
 
+import dev.refusal4j.io.Json;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public final class PromptLoader {
     /** Category keys and columns, in order of preference (HarmBench's SemanticCategory before FunctionalCategory). */
     static final String[] CATEGORY_KEYS = {"category", "SemanticCategory", "type"};
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private PromptLoader() {}
 
