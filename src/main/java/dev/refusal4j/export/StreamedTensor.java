@@ -22,13 +22,12 @@ final class StreamedTensor implements SafetensorsWriter.Source {
     static final long WINDOW = 32L << 20; // input bytes mapped at a time
     /**
      * Output bytes a thread computes and then writes itself (pwrite): few enough to be still in that
-     * core's cache when write(2) copies them into the page cache. Measured here, that copy cost
-     * 1.7–2.9 s of system time per GB from 16 MB buffers handed to a writer thread, 0.6 s from
-     * 256 KB buffers written by the thread that had just filled them.
+     * core's cache when write(2) copies them into the page cache, which from large buffers handed to
+     * a writer thread costs several times the system time.
      */
     static final int BLOCK = 256 << 10;
     /** Output bytes between background flushes (see {@link Progress#flushInBackground}). */
-    static final long FLUSH_EVERY = Long.getLong("refusal4j.export.flushEvery", 64L << 20);
+    static final long FLUSH_EVERY = 64L << 20;
     private static final ThreadLocal<ByteBuffer> BLOCK_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BLOCK));
 
     /** Shared progress across the tensors of one export. */

@@ -2,7 +2,6 @@ package dev.refusal4j.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -143,10 +142,5 @@ public final class SafetensorsFile {
     /** The bytes of a tensor, a slice of the mapping. */
     public MemorySegment segment(TensorInfo t) {
         return mapped.asSlice(dataStart + t.begin(), t.end() - t.begin());
-    }
-
-    /** The raw header JSON object (for tools that rewrite files). */
-    public static ObjectNode emptyHeader() {
-        return JSON.createObjectNode();
     }
 }

@@ -51,11 +51,6 @@ public final class Activation {
         return b * seqLen + t;
     }
 
-    /** True when row r holds a real token (not left padding). */
-    public boolean isReal(int r) {
-        return startSlot + r % seqLen >= padding[r / seqLen];
-    }
-
     public float get(int row, int i) {
         return d()[offset + row * width + i];
     }

@@ -76,7 +76,7 @@ public final class Hooks {
         return out;
     }
 
-    public static Pattern globToRegex(String glob) {
+    static Pattern globToRegex(String glob) {
         StringBuilder sb = new StringBuilder();
         for (char ch : glob.toCharArray()) {
             if (ch == '*') sb.append(".*");

@@ -8,12 +8,8 @@ package dev.refusal4j.model;
  * is up to a quarter of the arithmetic. Their outputs are zero; hooks there see values of no meaning.
  */
 record PaddingRows(int[] live, int[] dead, boolean[] isDead) {
-    /** -Drefusal4j.skipPadding=false computes padding rows like the others (for A/B measurements). */
-    private static final boolean SKIP = !"false".equals(System.getProperty("refusal4j.skipPadding"));
-
     /** The padding rows of a call, or null when there are none. */
     static PaddingRows of(int B, int T, int start0, int[] pad, int[] lastSlots) {
-        if (!SKIP) return null;
         int nDead = 0; // counted first: a decode step has none and allocates nothing
         for (int b = 0; b < B; b++) for (int t = 0; t < T; t++) if (isDead(b, t, start0, pad, lastSlots, T)) nDead++;
         if (nDead == 0) return null;

@@ -20,8 +20,8 @@ final class Gemm {
     private static final int L = S.length();
     static final int MR = 2 * L; // x rows per micro-tile: two vectors
     static final int NR = 6; // w rows per micro-tile: one broadcast each; 6 × 2 accumulators + 2 loads + 1 broadcast fit 16 registers
-    private static final int NB_TILES = Integer.getInteger("refusal4j.gemm.nbTiles", 16); // w micro-tiles per block (96 rows)
-    private static final int KB = Integer.getInteger("refusal4j.gemm.kb", 1024); // K per block: K = 896 in one, K = 4864 in five
+    private static final int NB_TILES = 16; // w micro-tiles per block (96 rows)
+    private static final int KB = 1024; // K per block: K = 896 in one, K = 4864 in five
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_BLOCK = ThreadLocal.withInitial(() -> new float[0]);
@@ -86,24 +86,17 @@ final class Gemm {
     }
 
     /** Up to this many x rows, F32 weights are read in place ({@link #runDirect}) instead of copied into panels. */
-    static final int DIRECT_MAX_M = Integer.getInteger("refusal4j.gemm.directMaxM", 64);
-    /** K per block of the in-place path: K = 896 and 4864 in one (fewer partial sums to add into y measured faster). */
-    private static final int DKB = Integer.getInteger("refusal4j.gemm.dkb", 8192);
+    static final int DIRECT_MAX_M = 64;
+    /** K per block of the in-place path: the models' K (896 … 4864) fit in one, so each y tile is stored once, not accumulated. */
+    private static final int DKB = 8192;
 
     /**
-     * F32 weights in native memory, read in place through a FloatBuffer view (its int-indexed get
-     * compiles to plain loads, the range check hoisted out of the loop; MemorySegment.get with a long
-     * offset did not and ran at half speed). For few x rows the panel copy of the tiled path costs
-     * more than it saves: each weight is used only M times, so copying it (a read and a write) is a
-     * large share of the work. Measured with MatMulBench, M = 32, F32, other jobs paused, 8
-     * iterations: 896×896 158 against 146 GFLOP/s, 4864×896 159 against 125, 896×4864 162 against
-     * 116, 151936×896 148 against 126. Each micro-tile of 6 weight rows is used for every x tile
-     * while it is in cache; rows past N in the last tile repeat row N − 1 (computed, not stored).
-     * Tried for the lm_head shape (143-152 GFLOP/s, varying more between JMH forks than within one)
-     * and not kept: both threads streaming the same weights, one x tile each (133); groups of 2-8
-     * weight tiles reused across the x tiles, with or without alternating their order (143-155,
-     * within the spread between forks); touching the next tile as a prefetch (45: a demand load
-     * that misses holds up retirement, and Java has no prefetch instruction).
+     * F32 weights in native memory, read in place. With few x rows each weight is used only M times,
+     * so the tiled path's panel copy (a read and a write per weight) would be a large share of the
+     * work. The weights are read through a FloatBuffer view because its int-indexed get compiles to
+     * plain loads with the range check hoisted out of the loop, which a MemorySegment get with a long
+     * offset does not. Each micro-tile of 6 weight rows is used for every x tile while it is in
+     * cache; rows past N in the last tile repeat row N − 1 (computed, not stored).
      */
     private static void runDirect(float[] x, int xOff, int M, int[] rows, Matrix w, float[] y, int yOff) {
         final int N = w.rows, K = w.cols;

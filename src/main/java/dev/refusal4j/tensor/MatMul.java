@@ -10,7 +10,7 @@ package dev.refusal4j.tensor;
  */
 public final class MatMul {
     /** From this many x rows on, the tiled kernel wins (it re-reads w from cache, not memory). */
-    static final int TILED_MIN_ROWS = Integer.getInteger("refusal4j.gemm.minRows", 8);
+    static final int TILED_MIN_ROWS = 8;
 
     private MatMul() {}
 

@@ -1,6 +1,5 @@
 package dev.refusal4j.tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -29,22 +28,6 @@ public final class Matrix {
         this.dtype = dtype;
         this.rows = rows;
         this.cols = cols;
-    }
-
-    /** An F32 matrix over a copy of {@code values} (row-major), in off-heap memory of the automatic arena. */
-    public static Matrix ofFloats(float[] values, int rows, int cols) {
-        MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * 4, 64);
-        MemorySegment.copy(values, 0, seg, F32, 0, rows * cols);
-        return new Matrix(seg, DType.F32, rows, cols);
-    }
-
-    /**
-     * An F32 matrix viewing values[offset .. offset + rows*cols) on the heap, without copying, e.g.
-     * a KV cache, so that attention scores can go through {@link MatMul} too.
-     */
-    public static Matrix wrap(float[] values, int offset, int rows, int cols) {
-        long bytes = 4L * rows * cols;
-        return new Matrix(MemorySegment.ofArray(values).asSlice(4L * offset, bytes), DType.F32, rows, cols);
     }
 
     /** Rows [from, to) as a matrix sharing this one's memory (used to split fused projections). */

@@ -49,13 +49,6 @@ public final class Ops {
         for (; i < len; i++) y[i] += x[i];
     }
 
-    /** x[off..off+n) *= s. */
-    public static void scale(float[] x, int off, int n, float s) {
-        int i = 0, upper = S.loopBound(n);
-        for (; i < upper; i += L) FloatVector.fromArray(S, x, off + i).mul(s).intoArray(x, off + i);
-        for (; i < n; i++) x[off + i] *= s;
-    }
-
     /**
      * RMSNorm of each of {@code rows} rows of length n: out = x / sqrt(mean(x²) + eps) * w, or
      * * (1 + w) when {@code plusOne} (Gemma). The sum of squares is accumulated in double (each
@@ -89,36 +82,6 @@ public final class Ops {
         double ss = Species.sum(acc0.add(acc1));
         for (; i < n; i++) ss += (double) x[off + i] * x[off + i];
         return ss;
-    }
-
-    /**
-     * In-place softmax of x[off .. off+n). Entries of -Inf (masked positions) become 0. The
-     * exponentials use {@link VectorMath#exp} (about 1 ulp); their sum is accumulated in double.
-     */
-    public static void softmax(float[] x, int off, int n) {
-        int upper = S.loopBound(n);
-        float max = Float.NEGATIVE_INFINITY;
-        int i = 0;
-        if (upper > 0) {
-            FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; i < upper; i += L) m = m.max(FloatVector.fromArray(S, x, off + i));
-            max = m.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < n; i++) max = Math.max(max, x[off + i]);
-        DoubleVector acc = DoubleVector.zero(D);
-        for (i = 0; i < upper; i += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + i).sub(max));
-            e.intoArray(x, off + i);
-            acc = acc.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0))
-                    .add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
-        }
-        double sum = Species.sum(acc);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
-        scale(x, off, n, (float) (1.0 / sum));
     }
 
     public static float silu(float v) {

@@ -5,22 +5,46 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Splits index ranges across the CPU cores: THREADS - 1 daemon workers plus the calling thread,
- * sized by {@code -Drefusal4j.threads=N} or the number of available processors.
+ * Splits index ranges across the CPU cores: THREADS - 1 daemon workers plus the calling thread.
+ * THREADS is the environment variable {@code REFUSAL4J_THREADS}, or the number of available
+ * processors; it is read once, before the first kernel runs.
  *
  * <p>Why not a ForkJoinPool: a decode step makes a few hundred calls of some tens of microseconds
  * each, and waking a parked pool thread costs about as much. Workers here spin briefly after each
- * job before parking ({@code -Drefusal4j.spinMicros}, default 50: longer suits back-to-back decode
- * calls on an idle machine, shorter wastes less of a shared one), so consecutive calls find them
- * awake; chunks are claimed from a shared counter so uneven chunks balance out. A call made while
- * another is running (nested, or from a second thread) runs inline.
+ * job before parking, so consecutive calls find them awake, and then park so that an idle process
+ * leaves a shared machine's cores alone; chunks are claimed from a shared counter so uneven chunks
+ * balance out. A call made while another is running (nested, or from a second thread) runs inline.
  */
 public final class Parallel {
-    public static final int THREADS = Math.max(1, Integer.getInteger("refusal4j.threads", Runtime.getRuntime().availableProcessors()));
-    private static final long SPIN_NANOS = 1000L * Integer.getInteger("refusal4j.spinMicros", 50);
+    /** The environment variable that sets the number of threads. */
+    public static final String THREADS_ENV = "REFUSAL4J_THREADS";
+    public static final int THREADS = threadsFromEnvironment();
+    private static final long SPIN_NANOS = 50_000;
     private static final Pool POOL = THREADS <= 1 ? null : new Pool(THREADS - 1);
 
     private Parallel() {}
+
+    private static int threadsFromEnvironment() {
+        int available = Math.max(1, Runtime.getRuntime().availableProcessors());
+        try {
+            return threads(System.getenv(THREADS_ENV), available);
+        } catch (IllegalArgumentException e) { // a class initializer cannot fail cleanly: say so and go on
+            System.err.println("refusal4j: " + e.getMessage() + "; using " + available);
+            return available;
+        }
+    }
+
+    /** {@code setting} (the environment variable's value) as a thread count; unset or blank: {@code available}. */
+    static int threads(String setting, int available) {
+        if (setting == null || setting.isBlank()) return available;
+        try {
+            int n = Integer.parseInt(setting.trim());
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(THREADS_ENV + "=" + setting + " is not a number of threads (a whole number, at least 1)");
+    }
 
     /** Body over a half-open range [from, to). */
     @FunctionalInterface

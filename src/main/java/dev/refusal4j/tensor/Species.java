@@ -7,13 +7,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
-/**
- * The vector shapes every kernel uses: the CPU's preferred width, or {@code -Drefusal4j.vectorBits=N}
- * (128, 256, 512) to run the same code at another width, e.g. to test the AVX-512 tiling on an AVX2
- * machine (widths the CPU lacks run correctly but slowly, emulated by the JDK).
- */
+/** The vector shapes every kernel uses: the CPU's preferred width. */
 final class Species {
-    static final VectorShape SHAPE = shape();
+    static final VectorShape SHAPE = VectorShape.preferredShape();
     static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SHAPE);
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
     static final VectorSpecies<Double> D = VectorSpecies.of(double.class, SHAPE);
@@ -21,11 +17,6 @@ final class Species {
     static final VectorSpecies<Short> HALF_SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(SHAPE.vectorBitSize() / 2));
 
     private Species() {}
-
-    private static VectorShape shape() {
-        Integer bits = Integer.getInteger("refusal4j.vectorBits");
-        return bits == null ? VectorShape.preferredShape() : VectorShape.forBitSize(bits);
-    }
 
     private static final VectorShuffle<Float>[] FOLD_F = folds(F);
     private static final VectorShuffle<Double>[] FOLD_D = folds(D);

@@ -1,5 +1,6 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.tensor.Parallel;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -40,9 +41,11 @@ class TrainingDeterminismTest {
         long compiled = weightsAfterSteps();
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xint", "-Drefusal4j.threads=1", "--add-modules", "jdk.incubator.vector",
+        ProcessBuilder child = new ProcessBuilder(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector",
                 "-cp", System.getProperty("java.class.path"), TrainingDeterminismTest.class.getName()))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true);
+        child.environment().put(Parallel.THREADS_ENV, "1");
+        Process p = child.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();

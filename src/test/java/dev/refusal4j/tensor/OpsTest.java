@@ -64,30 +64,6 @@ class OpsTest {
     }
 
     @Test
-    void softmaxMatchesFloat64AndZeroesMaskedEntries() {
-        Random rnd = new Random(5);
-        for (int n : LENGTHS) {
-            float[] x = gaussian(rnd, n + 6, 4);
-            for (int i = 3; i < n + 3; i += 7) x[i] = Float.NEGATIVE_INFINITY; // masked positions
-            if (n == 1) x[3] = 2.5f;
-            float[] orig = x.clone();
-            Ops.softmax(x, 3, n);
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int i = 3; i < n + 3; i++) max = Math.max(max, orig[i]);
-            for (int i = 3; i < n + 3; i++) sum += Math.exp(orig[i] - max);
-            for (int i = 3; i < n + 3; i++) {
-                double want = Math.exp(orig[i] - max) / sum;
-                if (orig[i] == Float.NEGATIVE_INFINITY) { assertThat(x[i]).isZero(); continue; }
-                // x - max is rounded to float before exp, as in any float32 softmax: relative error up to |x - max|·2^-24
-                double tol = want * (3e-7 + Math.abs(orig[i] - max) * 0.6e-7) + 1e-45;
-                assertThat((double) x[i]).as("n=%d i=%d", n, i).isCloseTo(want, within(tol));
-            }
-            assertThat(x[0]).isEqualTo(orig[0]); // outside the row untouched
-            assertThat(x[n + 3]).isEqualTo(orig[n + 3]);
-        }
-    }
-
-    @Test
     void rmsNormMatchesFloat64ForBothWeightConventions() {
         Random rnd = new Random(6);
         for (int n : LENGTHS) {
@@ -132,7 +108,7 @@ class OpsTest {
     }
 
     @Test
-    void dotAxpyAddScaleMatchFloat64() {
+    void dotAxpyAddMatchFloat64() {
         Random rnd = new Random(8);
         for (int n : LENGTHS) {
             float[] a = gaussian(rnd, n + 3, 1), b = gaussian(rnd, n + 1, 1);
@@ -144,10 +120,6 @@ class OpsTest {
             Ops.axpy(0.75f, a, 3, y, 1, n);
             for (int i = 0; i < n; i++) assertThat(y[1 + i]).isEqualTo(Math.fma(0.75f, a[3 + i], b[1 + i]));
             assertThat(y[0]).isEqualTo(b[0]);
-
-            float[] s = a.clone();
-            Ops.scale(s, 3, n, -2f);
-            for (int i = 0; i < n; i++) assertThat(s[3 + i]).isEqualTo(-2f * a[3 + i]);
 
             float[] r = a.clone(), x = gaussian(rnd, n + 3, 1);
             Ops.add(x, r, n + 3);

@@ -60,4 +60,16 @@ class ParallelTest {
         for (Thread t : ts) t.join();
         for (int i = 0; i < threads * n; i++) assertThat(hits.get(i)).isEqualTo(50);
     }
+
+    @Test
+    void theThreadCountComesFromTheEnvironmentVariableOrTheProcessors() {
+        assertThat(Parallel.threads(null, 8)).isEqualTo(8);
+        assertThat(Parallel.threads(" ", 8)).isEqualTo(8);
+        assertThat(Parallel.threads("3", 8)).isEqualTo(3);
+        assertThat(Parallel.threads(" 12 ", 8)).isEqualTo(12);
+        for (String bad : new String[] {"0", "-2", "two", "1.5"}) {
+            assertThatThrownBy(() -> Parallel.threads(bad, 8)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("REFUSAL4J_THREADS=" + bad);
+        }
+    }
 }

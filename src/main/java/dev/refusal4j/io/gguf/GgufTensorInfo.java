@@ -7,10 +7,4 @@ package dev.refusal4j.io.gguf;
  * @param type   ggml type number (0 F32, 1 F16, 2 Q4_0, 8 Q8_0, 30 BF16, ...)
  * @param offset byte offset relative to the start of the tensor data section
  */
-public record GgufTensorInfo(String name, long[] dims, int type, long offset) {
-    public long elementCount() {
-        long n = 1;
-        for (long d : dims) n *= d;
-        return n;
-    }
-}
+public record GgufTensorInfo(String name, long[] dims, int type, long offset) {}
