@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,7 +50,10 @@ public final class ForwardCommand implements Callable<Integer> {
                 long[] shape = run.shape(name);
                 tensors.add(SafetensorsWriter.f32(name, run.get(name), Arrays.copyOfRange(shape, 1, shape.length)));
             }
-            SafetensorsWriter.write(out, tensors, Map.of("ids", Arrays.toString(ids), "model", model.toString()));
+            Map<String, String> metadata = new LinkedHashMap<>(); // a fixed order: the same run writes the same bytes
+            metadata.put("ids", Arrays.toString(ids));
+            metadata.put("model", model.toString());
+            SafetensorsWriter.write(out, tensors, metadata);
             System.err.printf("wrote %s: logits [%d, %d] and %d hook tensors%n", out, T, m.config.vocab, run.names().size());
         }
         return 0;
