@@ -2,6 +2,7 @@ package dev.refusal4j.evaluate;
 
 import dev.refusal4j.Progress;
 import dev.refusal4j.chat.PromptEncoder;
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.LogSoftmax;
@@ -31,7 +32,7 @@ public final class Loss {
             int[] ids = new int[T];
             System.arraycopy(prompt, 0, ids, 0, Math.min(prompt.length, T));
             if (T > prompt.length) System.arraycopy(resp, 0, ids, prompt.length, T - prompt.length);
-            float[] logits = model.forward(new int[][] {ids}, null, null, hooks.get(), Transformer.Logits.ALL);
+            float[] logits = model.forward(Forward.of(ids).hooks(hooks.get()));   // every position's logits
             for (int t = prompt.length - 1; t < T - 1; t++) {
                 sum -= LogSoftmax.logProb(logits, t * V, V, ids[t + 1]);
                 n++;
