@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test (unit, golden parity, CLI) with a JDK 25 found by bin/find-jdk.
+# Runs every test with a JDK 25 found by bin/find-jdk: the unit tests (golden parity, CLI, end to
+# end), then the acceptance suite (*AcceptanceTest: gates on the bundled model's quality) in its own
+# block. Arguments go to Maven: -Dtest=NAME picks unit tests, -Dit.test=NAME acceptance tests,
+# -DskipITs skips the acceptance suite.
 # Reference data is read from ../shared (override with -Drefusal4j.shared=DIR).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
