@@ -10,7 +10,6 @@ import dev.refusal4j.model.Transformer;
 import dev.refusal4j.prompts.EncodedPrompts;
 import dev.refusal4j.prompts.Prompt;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -26,12 +25,10 @@ public final class Completions {
                                             int maxNewTokens, int[] stop, int batchSize, Progress progress) {
         Generator g = new Generator(model);
         Completion[] out = new Completion[prompts.size()];
-        // batches of similar length waste little padding; the generator pads each batch itself
+        // batches of similar length waste little padding
         for (Batches.Batch b : Batches.of(prompts.ids(), batchSize).batches()) {
-            List<int[]> chunk = new ArrayList<>(b.size());
-            for (int i : b.indices()) chunk.add(prompts.ids().get(i));
             int maxNew = Math.min(maxNewTokens, model.config.maxPositions - b.slots());
-            List<int[]> gen = g.generate(chunk, maxNew, stop, SamplingOptions.GREEDY, hooks.get(), null);
+            List<int[]> gen = g.generate(b, maxNew, stop, SamplingOptions.GREEDY, hooks.get(), null);
             for (int j = 0; j < b.size(); j++) {
                 Prompt pr = prompts.prompts().get(b.indices()[j]);
                 out[b.indices()[j]] = new Completion(pr.instruction(), pr.category(), encoder.tokenizer.decode(gen.get(j), true));

@@ -1,5 +1,6 @@
 package dev.refusal4j.generate;
 
+import dev.refusal4j.model.Batches;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.KvCache;
@@ -27,32 +28,46 @@ public final class Generator {
     }
 
     /**
+     * @param prompts token ids of each sequence, left-padded here to a common length
      * @param stopIds ids that end a sequence (not included in the result)
      * @param hooks   applied to every forward call (prefill and each decode step), or null
      * @return the generated ids of each sequence
      */
     public List<int[]> generate(List<int[]> prompts, int maxNewTokens, int[] stopIds, SamplingOptions sampling,
                                 Hooks hooks, Listener listener) {
-        int B = prompts.size(), V = model.config.vocab;
+        int B = prompts.size();
         int T = 0;
         for (int[] p : prompts) {
             if (p.length == 0) throw new IllegalArgumentException("empty prompt");
             T = Math.max(T, p.length);
         }
-        int capacity = T + Math.max(0, maxNewTokens);
-        if (capacity > model.config.maxPositions) {
-            throw new IllegalArgumentException("prompt of " + T + " tokens + " + maxNewTokens + " new tokens exceeds the model's context of " + model.config.maxPositions);
-        }
         int[][] tokens = new int[B][T];
         int[] pad = new int[B];
-        Sampler[] samplers = new Sampler[B];
         for (int b = 0; b < B; b++) {
             int[] p = prompts.get(b);
             pad[b] = T - p.length;
             Arrays.fill(tokens[b], 0, pad[b], p[0]); // padding id is irrelevant: masked out
             System.arraycopy(p, 0, tokens[b], pad[b], p.length);
+        }
+        return generate(tokens, pad, maxNewTokens, stopIds, sampling, hooks, listener);
+    }
+
+    /** A batch already left-padded ({@link Batches#of}); results in the batch's order. */
+    public List<int[]> generate(Batches.Batch batch, int maxNewTokens, int[] stopIds, SamplingOptions sampling, Hooks hooks, Listener listener) {
+        return generate(batch.tokens(), batch.padding(), maxNewTokens, stopIds, sampling, hooks, listener);
+    }
+
+    private List<int[]> generate(int[][] tokens, int[] pad, int maxNewTokens, int[] stopIds, SamplingOptions sampling,
+                                 Hooks hooks, Listener listener) {
+        int B = tokens.length, V = model.config.vocab, T = tokens[0].length;
+        int capacity = T + Math.max(0, maxNewTokens);
+        if (capacity > model.config.maxPositions) {
+            throw new IllegalArgumentException("prompt of " + T + " tokens + " + maxNewTokens + " new tokens exceeds the model's context of " + model.config.maxPositions);
+        }
+        Sampler[] samplers = new Sampler[B];
+        for (int b = 0; b < B; b++) {
             samplers[b] = new Sampler(sampling, V, b);
-            for (int id : p) samplers[b].observe(id);
+            for (int i = pad[b]; i < T; i++) samplers[b].observe(tokens[b][i]);
         }
         int[][] out = new int[B][Math.max(0, maxNewTokens)]; // generated ids, out[b][0 .. count[b])
         int[] count = new int[B];
