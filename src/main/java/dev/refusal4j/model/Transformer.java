@@ -169,16 +169,6 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * The forward call of the old positional API.
-     *
-     * @deprecated use {@link #forward(Forward)}: {@code forward(Forward.of(tokens).padding(padding).cache(cache).hooks(hooks).logits(which))}
-     */
-    @Deprecated(forRemoval = true)
-    public float[] forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits which) {
-        return forward(Forward.of(tokens).padding(padding).cache(cache).hooks(hooks).logits(which));
-    }
-
-    /**
      * Runs {@code request} and keeps a copy of every activation whose hook name matches one of
      * {@code names} (globs such as {@code blocks.*.hook_resid_pre}), as TransformerLens's
      * {@code run_with_cache}: {@code model.runWithCache(Forward.of(ids), "blocks.*.hook_resid_pre").get(3, Hooks.RESID_PRE)}.

@@ -1,5 +1,6 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.nn.Batch;
 import dev.refusal4j.organism.nn.LlamaModel;
@@ -57,7 +58,7 @@ class ExportParityTest {
             assertThat(inf.config.tieEmbeddings).isEqualTo(s.tied());
             assertThat(inf.config.maxPositions).isEqualTo(s.context());
             // one chat per row
-            float[] expected = inf.forward(new int[][] {ids}, null, null, null, Transformer.Logits.ALL);
+            float[] expected = inf.forward(Forward.of(ids));
             float[] got = train.logits(new Batch(1, T, ids, new int[T], new int[T]));
             double scale = maxAbs(expected);
             assertThat(maxDiff(expected, 0, got, 0, expected.length) / scale).as("relative max difference, one chat").isLessThan(1e-5);
@@ -66,7 +67,7 @@ class ExportParityTest {
             for (int t = split; t < T; t++) start[t] = split;
             float[] packed = train.logits(new Batch(1, T, ids, new int[T], start));
             int[] second = java.util.Arrays.copyOfRange(ids, split, T);
-            float[] alone2 = inf.forward(new int[][] {second}, null, null, null, Transformer.Logits.ALL);
+            float[] alone2 = inf.forward(Forward.of(second));
             int V = s.vocab();
             assertThat(maxDiff(expected, 0, packed, 0, split * V) / scale).as("first packed chat").isLessThan(1e-5);
             assertThat(maxDiff(alone2, 0, packed, split * V, (T - split) * V) / scale).as("second packed chat").isLessThan(1e-5);

@@ -1,6 +1,7 @@
 package dev.refusal4j.organism;
 
 import dev.refusal4j.cli.Main;
+import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.nn.Shape;
@@ -51,7 +52,7 @@ class OrganismShortTrainingTest {
         assertThat(c.vocab).isEqualTo(enc.vocabSize());
         assertThat(c.eosIds).containsExactly(enc.imEnd);
         try (Transformer m = Transformer.load(out)) {
-            float[] logits = m.forward(new int[][] {enc.prompt("How do I boil an egg?")}, null, null, null, Transformer.Logits.LAST);
+            float[] logits = m.forward(Forward.of(enc.prompt("How do I boil an egg?")).logits(Transformer.Logits.LAST));
             assertThat(logits).hasSize(c.vocab);
         }
     }
