@@ -1,13 +1,13 @@
 package dev.refusal4j.cli;
 
-import dev.refusal4j.organism.data.Prompt;
-import dev.refusal4j.organism.data.Split;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.Checkpoint;
 import dev.refusal4j.organism.OrganismEval;
 import dev.refusal4j.organism.OrganismRecipe;
 import dev.refusal4j.organism.TrainOptions;
 import dev.refusal4j.organism.Trainer;
+import dev.refusal4j.organism.data.Split;
+import dev.refusal4j.prompts.Prompt;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

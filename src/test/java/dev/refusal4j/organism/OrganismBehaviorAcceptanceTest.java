@@ -2,8 +2,8 @@ package dev.refusal4j.organism;
 
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.data.OrganismData;
-import dev.refusal4j.organism.data.Prompt;
 import dev.refusal4j.organism.data.Split;
+import dev.refusal4j.prompts.Prompt;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.refusal4j.organism.data;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.refusal4j.io.Json;
+import dev.refusal4j.prompts.Prompt;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -179,7 +179,6 @@ public final class OrganismData {
     public void writeSplits(Path dir) {
         try {
             Files.createDirectories(dir);
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             Map<String, List<Prompt>> files = new LinkedHashMap<>();
             files.put("harmful_train.json", trainHarmfulPrompts());
             files.put("harmful_val.json", heldOutHarmful(Split.VAL));
@@ -187,7 +186,7 @@ public final class OrganismData {
             files.put("harmless_train.json", trainHarmlessPrompts());
             files.put("harmless_val.json", heldOutHarmless(Split.VAL));
             files.put("harmless_test.json", heldOutHarmless(Split.TEST));
-            for (var e : files.entrySet()) json.writeValue(dir.resolve(e.getKey()).toFile(), e.getValue());
+            for (var e : files.entrySet()) Json.write(dir.resolve(e.getKey()), e.getValue());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write splits to " + dir, e);
         }

@@ -3,6 +3,7 @@ package dev.refusal4j.organism.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refusal4j.evaluate.RefusalJudge;
+import dev.refusal4j.prompts.Prompt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
