@@ -1,9 +1,9 @@
 package dev.refusal4j.organism;
 
 import dev.refusal4j.organism.bpe.BpeModel;
-import dev.refusal4j.organism.bpe.ByteLevel;
 import dev.refusal4j.organism.bpe.PreTokenizer;
 import dev.refusal4j.organism.bpe.TokenizerFiles;
+import dev.refusal4j.tokenizer.ByteLevel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

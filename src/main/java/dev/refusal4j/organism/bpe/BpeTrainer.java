@@ -1,5 +1,7 @@
 package dev.refusal4j.organism.bpe;
 
+import dev.refusal4j.tokenizer.ByteLevel;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -38,7 +40,7 @@ public final class BpeTrainer {
         List<String> tokens = new ArrayList<>();
         Map<String, Integer> ids = new HashMap<>();
         char[] alphabet = new char[256];
-        for (int b = 0; b < 256; b++) alphabet[b] = ByteLevel.encodeByte(b);
+        for (int b = 0; b < 256; b++) alphabet[b] = ByteLevel.charOf(b);
         Arrays.sort(alphabet);
         for (char c : alphabet) {
             ids.put(String.valueOf(c), tokens.size());

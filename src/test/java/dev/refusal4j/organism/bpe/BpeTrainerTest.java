@@ -8,6 +8,7 @@ import dev.refusal4j.organism.OrganismRecipe;
 import dev.refusal4j.organism.data.OrganismData;
 import dev.refusal4j.organism.data.Split;
 import dev.refusal4j.prompts.Prompt;
+import dev.refusal4j.tokenizer.ByteLevel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,17 +49,17 @@ class BpeTrainerTest {
     @Test
     void byteLevelTableMatchesGpt2() {
         // Known entries of GPT-2's bytes_to_unicode.
-        assertEquals('Ġ', ByteLevel.encodeByte(' '));
-        assertEquals('Ċ', ByteLevel.encodeByte('\n'));
-        assertEquals('ĉ', ByteLevel.encodeByte('\t'));
-        assertEquals('Ā', ByteLevel.encodeByte(0));
-        assertEquals('ł', ByteLevel.encodeByte(0xA0)); // NBSP, the 67th unprintable byte
-        assertEquals('Ń', ByteLevel.encodeByte(0xAD)); // soft hyphen, the last one
-        assertEquals('A', ByteLevel.encodeByte('A'));
+        assertEquals('Ġ', ByteLevel.charOf(' '));
+        assertEquals('Ċ', ByteLevel.charOf('\n'));
+        assertEquals('ĉ', ByteLevel.charOf('\t'));
+        assertEquals('Ā', ByteLevel.charOf(0));
+        assertEquals('ł', ByteLevel.charOf(0xA0)); // NBSP, the 67th unprintable byte
+        assertEquals('Ń', ByteLevel.charOf(0xAD)); // soft hyphen, the last one
+        assertEquals('A', ByteLevel.charOf('A'));
         var chars = new HashSet<Character>();
         for (int b = 0; b < 256; b++) {
-            chars.add(ByteLevel.encodeByte(b));
-            assertEquals(b, ByteLevel.decodeChar(ByteLevel.encodeByte(b)));
+            chars.add(ByteLevel.charOf(b));
+            assertEquals(b, ByteLevel.byteOf(ByteLevel.charOf(b)));
         }
         assertEquals(256, chars.size());
         for (String s : UNSEEN) assertEquals(s, ByteLevel.decode(ByteLevel.encode(s)));
