@@ -7,6 +7,7 @@ import java.nio.file.Path;
  * file that exists is complete; {@code --resume} skips a stage whose files exist.
  *
  * <pre>
+ * run.json                    the options that decide the results (RunSettings)
  * prompts/NAME.json           the six prompt sets (RunPrompts)
  * mean_diffs.safetensors      candidate directions [position, layer, d]   (stage: directions)
  * candidates.json             scores, filter verdicts, selection          (stage: select)
@@ -18,6 +19,9 @@ import java.nio.file.Path;
  * </pre>
  */
 public record RunFolder(Path dir) {
+    public Path settings() { return dir.resolve("run.json"); }
+    /** Held while a command works on the folder, so that two runs never mix their files. */
+    public Path lock() { return dir.resolve(".lock"); }
     public Path prompts() { return dir.resolve("prompts"); }
     public Path meanDiffs() { return dir.resolve("mean_diffs.safetensors"); }
     public Path candidates() { return dir.resolve("candidates.json"); }
@@ -27,4 +31,10 @@ public record RunFolder(Path dir) {
     public Path metrics() { return dir.resolve("metrics.json"); }
     public Path report() { return dir.resolve("report.html"); }
     public Path plots() { return dir.resolve("plots"); }
+
+    /** Every file and folder a run writes (not the lock), for starting over with --force. */
+    public java.util.List<Path> outputs() {
+        return java.util.List.of(settings(), prompts(), meanDiffs(), candidates(), direction(), directionJson(), dir.resolve("completions"),
+                metrics(), report(), plots());
+    }
 }

@@ -29,7 +29,7 @@ public final class RunCommand implements Callable<Integer> {
         try (Pipeline p = new Pipeline(c)) {
             Path dir = p.runAll();
             Exporter.exportIfAsked(c, dir);
-            System.out.printf("run finished in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, dir.resolve("report.html"));
+            RunSummary.print(dir, (System.nanoTime() - t0) / 1e9, System.out);
         }
         return 0;
     }

@@ -70,9 +70,11 @@ public final class StageCommands {
                 RunFolder f = new RunFolder(c.out);
                 requireFile(f.direction(), "select");
                 RefusalDirection dir = RefusalDirection.read(f.direction());
+                long t0 = System.nanoTime();
                 p.completions(dir);
                 p.evaluate(dir);
                 p.report();
+                RunSummary.print(c.out, (System.nanoTime() - t0) / 1e9, System.out);
             }
             return 0;
         }

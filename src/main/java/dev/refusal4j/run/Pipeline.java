@@ -7,6 +7,8 @@ import dev.refusal4j.artifacts.CompletionSet;
 import dev.refusal4j.artifacts.DirectionSummary;
 import dev.refusal4j.artifacts.Metrics;
 import dev.refusal4j.artifacts.RunFolder;
+import dev.refusal4j.artifacts.RunSettings;
+import dev.refusal4j.io.AtomicFiles;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.evaluate.Completion;
@@ -57,8 +59,10 @@ public final class Pipeline implements AutoCloseable {
     private final Map<String, Double> counts = new LinkedHashMap<>();
     private final Map<String, EncodedPrompts> encoded = new LinkedHashMap<>();
     private RunPrompts prompts;
+    private RunLock lock;
 
     public Pipeline(RunConfig cfg) throws IOException {
+        cfg.validate();
         this.cfg = cfg;
         this.folder = new RunFolder(cfg.out);
         long t0 = System.nanoTime();
@@ -91,16 +95,33 @@ public final class Pipeline implements AutoCloseable {
         return cfg.out;
     }
 
-    /** Refuses to mix a new run into an old folder unless asked to resume or overwrite; then fixes the prompt sets. */
+    /**
+     * Takes the run folder for this run: refuses to mix a new run into an old folder unless asked to
+     * resume (with the same options) or to start over, locks it against a second command, and fixes
+     * the prompt sets.
+     */
     public void prepareOutput() throws IOException {
+        if (lock != null) return;
         if (Files.isDirectory(cfg.out) && !cfg.resume && !cfg.force) {
             try (var s = Files.list(cfg.out)) {
-                if (s.findAny().isPresent()) {
+                if (s.anyMatch(f -> !f.equals(folder.lock()))) {
                     throw new IllegalArgumentException(cfg.out + " already holds a run: pass --resume to continue it or --force to overwrite it");
                 }
             }
         }
         Files.createDirectories(cfg.out);
+        lock = RunLock.take(folder.lock());
+        RunSettings now = cfg.settings();
+        if (cfg.resume && Files.isRegularFile(folder.settings())) {
+            List<String> diff = RunSettings.read(folder.settings()).differences(now);
+            if (!diff.isEmpty()) {
+                throw new IllegalArgumentException(cfg.out + " was run with other options: " + String.join(", ", diff)
+                        + "; resume with the same options, or start over with --force");
+            }
+        } else if (!cfg.resume) {
+            for (Path f : folder.outputs()) AtomicFiles.deleteRecursively(f);   // --force: nothing of the old run survives
+        }
+        now.write(folder.settings());
         prompts();
     }
 
@@ -232,6 +253,7 @@ public final class Pipeline implements AutoCloseable {
             todo.add(set);
             total += prompts().test(set.harmful).size();
         }
+        for (CompletionSet set : CompletionSet.values()) if (!todo.contains(set)) checkReused(set);
         if (todo.isEmpty()) {
             say("completions: reusing %s", folder.completions(CompletionSet.HARMFUL_BASELINE).getParent());
             return;
@@ -248,6 +270,19 @@ public final class Pipeline implements AutoCloseable {
         timings.put("completions", secondsSince(t0));
     }
 
+    /** A completions file kept by --resume must answer exactly this run's test prompts, in order. */
+    private void checkReused(CompletionSet set) throws IOException {
+        Path f = folder.completions(set);
+        List<Completion> comps = CompletionsFile.readJsonl(f);
+        List<dev.refusal4j.prompts.Prompt> test = prompts().test(set.harmful);
+        boolean same = comps.size() == test.size();
+        for (int i = 0; same && i < comps.size(); i++) same = comps.get(i).instruction().equals(test.get(i).instruction());
+        if (!same) {
+            throw new IllegalArgumentException(f + " holds " + comps.size() + " completions that do not answer the run's "
+                    + test.size() + " test prompts in order; delete it to generate it again");
+        }
+    }
+
     /** Stage 4: refusal rates per completion set and category, and the loss of the harmless baseline completions. */
     public void evaluate(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
@@ -259,6 +294,7 @@ public final class Pipeline implements AutoCloseable {
             Path f = folder.completions(set);
             if (!Files.isRegularFile(f)) continue;
             List<Completion> comps = CompletionsFile.readJsonl(f);
+            if (comps.isEmpty()) throw new IllegalArgumentException(f + " holds no completions: delete it and run 'refusal4j evaluate' to generate it again");
             if (set == CompletionSet.HARMLESS_BASELINE) harmlessBaseline = comps;
             RefusalRates r = CompletionsFile.rates(judge, comps);
             rate.put(set.key(), r.overall().rate());
@@ -285,7 +321,6 @@ public final class Pipeline implements AutoCloseable {
         for (int t : refusalTokens) tokens.add(t);
         new Metrics(cfg.model.toString(), tool(), cfg.judge.name().toLowerCase() + " (refusal_direction phrase list)", rate, byCategory, loss,
                 new Metrics.Direction(dir.layer(), dir.position(), dir.norm()), tokens, allCounts, allTimings).write(folder.metrics());
-        say("refusal rates: %s", rate);
     }
 
     /** Stage 5: the HTML report (and plots) from the run folder. */
@@ -295,10 +330,19 @@ public final class Pipeline implements AutoCloseable {
         timings.put("report", secondsSince(t0));
     }
 
-    /** A prompt set, rendered and tokenized once. */
+    /** A prompt set, rendered and tokenized once; every prompt must leave room in the context for an answer. */
     private EncodedPrompts encoded(String name) throws IOException {
         EncodedPrompts e = encoded.get(name);
-        if (e == null) encoded.put(name, e = EncodedPrompts.of(prompts().get(name), encoder));
+        if (e != null) return e;
+        e = EncodedPrompts.of(prompts().get(name), encoder);
+        for (int i = 0; i < e.size(); i++) {
+            int n = e.ids().get(i).length;
+            if (n >= model.config.maxPositions) {
+                throw new IllegalArgumentException(name.replace('_', ' ') + " prompt " + (i + 1) + " of " + prompts().sources().getOrDefault(name, name)
+                        + " is " + n + " tokens with the chat template; the model's context is " + model.config.maxPositions + " tokens");
+            }
+        }
+        encoded.put(name, e);
         return e;
     }
 
@@ -309,6 +353,10 @@ public final class Pipeline implements AutoCloseable {
         double[] s = new CandidateScorer(model, refusalTokens, batch).refusalScores(all.ids(), null);
         EncodedPrompts kept = all.keep(ScoreFilter.mask(s, harmful));
         counts.put(name + "_filtered_out", (double) (all.size() - kept.size()));
+        if (kept.size() == 0 && java.util.Arrays.stream(s).allMatch(Double::isNaN)) {
+            throw new IllegalStateException("the refusal score of every " + name.replace('_', ' ') + " prompt is NaN: the model's output is not a number"
+                    + " (check its weights with 'refusal4j forward --validate')");
+        }
         if (kept.size() == 0) {
             throw new IllegalStateException("every " + name.replace('_', ' ') + " prompt was removed by the refusal-score filter ("
                     + (harmful ? "the model refuses none of them" : "the model refuses all of them") + "); use --no-filter to keep them, or other prompts");
@@ -341,5 +389,6 @@ public final class Pipeline implements AutoCloseable {
     @Override
     public void close() {
         model.close();
+        if (lock != null) lock.close();
     }
 }

@@ -1,10 +1,14 @@
 package dev.refusal4j.run;
 
+import dev.refusal4j.artifacts.RunSettings;
 import dev.refusal4j.prompts.RunPrompts;
 import dev.refusal4j.select.SelectionCriteria;
 import dev.refusal4j.evaluate.JudgeRule;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Every setting of one run. The sizes, seed, filters and thresholds are the paper code's defaults;
@@ -44,6 +48,57 @@ public final class RunConfig {
 
     public RunPrompts.Request prompts() {
         return new RunPrompts.Request(harmfulTrain, harmlessTrain, harmfulVal, harmlessVal, harmfulTest, harmlessTest, nTrain, nVal, nTest, seed);
+    }
+
+    /** Rejects settings that cannot give a meaningful run, naming the option. */
+    public void validate() {
+        positive("--n-train", nTrain);
+        positive("--n-val", nVal);
+        positive("--n-test", nTest);
+        positive("--max-new-tokens", maxNewTokens);
+        if (batchSize < 0) throw new IllegalArgumentException("--batch-size must be positive or 'auto', got " + batchSize);
+        if (samples < 0) throw new IllegalArgumentException("--samples must not be negative, got " + samples);
+        if (klThreshold != null && !Double.isFinite(klThreshold)) throw new IllegalArgumentException("--kl-threshold must be a finite number, got " + klThreshold);
+        if (induceThreshold != null && !Double.isFinite(induceThreshold)) throw new IllegalArgumentException("--induce-threshold must be a finite number, got " + induceThreshold);
+        if (pruneLayerFraction != null && !(pruneLayerFraction >= 0 && pruneLayerFraction <= 1)) {
+            throw new IllegalArgumentException("--prune-layer-fraction must be within [0, 1], got " + pruneLayerFraction);
+        }
+        if (refusalTokens != null && refusalTokens.length == 0) throw new IllegalArgumentException("--refusal-tokens needs at least one token id");
+    }
+
+    private static void positive(String option, int v) {
+        if (v < 1) throw new IllegalArgumentException(option + " must be at least 1, got " + v);
+    }
+
+    /** The options that decide the results, as the command line names them (recorded in run.json). */
+    public RunSettings settings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("--model", model.toAbsolutePath().normalize().toString());
+        m.put("--harmful-train", file(harmfulTrain));
+        m.put("--harmless-train", file(harmlessTrain));
+        m.put("--harmful-val", file(harmfulVal));
+        m.put("--harmless-val", file(harmlessVal));
+        m.put("--harmful-test", file(harmfulTest));
+        m.put("--harmless-test", file(harmlessTest));
+        m.put("--n-train", Integer.toString(nTrain));
+        m.put("--n-val", Integer.toString(nVal));
+        m.put("--n-test", Integer.toString(nTest));
+        m.put("--seed", Long.toString(seed));
+        m.put("--max-new-tokens", Integer.toString(maxNewTokens));
+        m.put("--no-filter", Boolean.toString(!filter));
+        m.put("--no-prompt-filter", Boolean.toString(!promptFilter));
+        m.put("--kl-threshold", String.valueOf(klThreshold));
+        m.put("--induce-threshold", String.valueOf(induceThreshold));
+        m.put("--prune-layer-fraction", String.valueOf(pruneLayerFraction));
+        m.put("--refusal-tokens", refusalTokens == null ? null : Arrays.toString(refusalTokens));
+        m.put("--system", system);
+        m.put("--template", file(template));
+        m.put("--judge", judge.name().toLowerCase(java.util.Locale.ROOT));
+        return new RunSettings(m);
+    }
+
+    private static String file(Path p) {
+        return p == null ? null : p.toAbsolutePath().normalize().toString();
     }
 
     public SelectionCriteria criteria() {
