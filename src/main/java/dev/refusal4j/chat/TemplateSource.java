@@ -1,7 +1,8 @@
 package dev.refusal4j.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.io.Json;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.util.Map;
  * {@code tokenizer_config.json}, as strings or AddedToken dicts ({@code {"content": ...}}).
  */
 record TemplateSource(String text, Path file, Map<String, Object> specialTokens) {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> TOKEN_KEYS = List.of(
             "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
 
@@ -99,7 +99,7 @@ record TemplateSource(String text, Path file, Map<String, Object> specialTokens)
 
     private static JsonNode readJson(Path p) {
         try {
-            JsonNode n = JSON.readTree(p.toFile());
+            JsonNode n = Json.MAPPER.readTree(p.toFile());
             if (n == null || !n.isObject()) throw new ChatTemplateException(p + ": expected a JSON object");
             return n;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

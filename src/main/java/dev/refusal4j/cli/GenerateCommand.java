@@ -1,8 +1,8 @@
 package dev.refusal4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refusal4j.chat.PromptEncoder;
+import dev.refusal4j.io.Json;
 import dev.refusal4j.prompts.Prompt;
 import dev.refusal4j.prompts.PromptLoader;
 import dev.refusal4j.generate.GenerationConfig;
@@ -64,7 +64,6 @@ public final class GenerateCommand implements Callable<Integer> {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             boolean streamOne = prompts.size() == 1 && jsonl == null;
             BufferedWriter w = jsonl == null ? null : Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8);
-            ObjectMapper json = new ObjectMapper();
             try {
                 for (int s = 0; s < prompts.size(); s += batchSize) {
                     List<String> chunk = prompts.subList(s, Math.min(prompts.size(), s + batchSize));
@@ -74,8 +73,8 @@ public final class GenerateCommand implements Callable<Integer> {
                             streamOne ? (b, text) -> out.print(text) : null);
                     for (int i = 0; i < chunk.size(); i++) {
                         if (w != null) {
-                            ObjectNode o = json.createObjectNode().put("prompt", chunk.get(i)).put("response", outs.get(i).text());
-                            w.write(json.writeValueAsString(o));
+                            ObjectNode o = Json.MAPPER.createObjectNode().put("prompt", chunk.get(i)).put("response", outs.get(i).text());
+                            w.write(Json.LINE.writeValueAsString(o));
                             w.newLine();
                         } else if (streamOne) {
                             out.println();

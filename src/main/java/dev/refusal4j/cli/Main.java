@@ -38,7 +38,7 @@ public final class Main {
         // second core does it meanwhile. Only a head start: the commands do not depend on it.
         Thread.ofPlatform().daemon().name("refusal4j-json-warmup").start(() -> {
             try {
-                new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"a\": [1, 2.5, \"b\"]}");
+                dev.refusal4j.io.Json.MAPPER.readTree("{\"a\": [1, 2.5, \"b\"]}");
             } catch (Exception e) {
                 // nothing to do: the command itself reports any real problem
             }

@@ -1,11 +1,11 @@
 package dev.refusal4j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refusal4j.chat.ChatTemplate;
+import dev.refusal4j.io.Json;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +27,6 @@ import picocli.CommandLine.Option;
         description = "Render a conversation with the model's chat template exactly as Hugging Face does "
                 + "(printed as is, no newline added).")
 public final class TemplateCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--model", defaultValue = "models/organism",
             description = "Model folder with chat_template.jinja or tokenizer_config.json (default: ${DEFAULT-VALUE}).")
@@ -73,8 +72,9 @@ public final class TemplateCommand implements Callable<Integer> {
 
     static Object parseValue(String v) {
         try {
-            // whole value must be JSON: "26 Jul 2024" is text, not the number 26 followed by junk
-            return JSON.readerFor(Object.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(v);
+            // whole value must be JSON ("26 Jul 2024" is text, not the number 26 followed by junk), and
+            // strict JSON: a bare NaN or Infinity stays the text it reads as, not a float
+            return Json.MAPPER.readerFor(Object.class).without(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).readValue(v);
         } catch (JsonProcessingException e) {
             return v;
         }
@@ -84,7 +84,7 @@ public final class TemplateCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("messages file not found: " + file);
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = Json.MAPPER.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": malformed JSON: " + e.getOriginalMessage());
         }
@@ -93,6 +93,6 @@ public final class TemplateCommand implements Callable<Integer> {
         for (int i = 0; i < root.size(); i++) {
             if (!root.get(i).isObject()) throw new IllegalArgumentException(file + ": message " + i + " is not a JSON object");
         }
-        return JSON.convertValue(root, new TypeReference<List<Map<String, Object>>>() { });
+        return Json.MAPPER.convertValue(root, new TypeReference<List<Map<String, Object>>>() { });
     }
 }

@@ -1,9 +1,9 @@
 package dev.refusal4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refusal4j.io.Json;
 import dev.refusal4j.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -44,8 +44,6 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Override
     public Integer call() throws IOException {
         Tokenizer tokenizer = Tokenizer.load(model);
@@ -60,7 +58,7 @@ public final class TokenizeCommand implements Callable<Integer> {
                     if (l.isBlank()) continue;
                     JsonNode node;
                     try {
-                        node = JSON.readTree(l);
+                        node = Json.MAPPER.readTree(l);
                     } catch (com.fasterxml.jackson.core.JacksonException e) {
                         throw new IllegalArgumentException(input.texts + ": line " + n + " is not valid JSON: " + e.getOriginalMessage());
                     }
@@ -79,12 +77,12 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private String line(Tokenizer tokenizer, String text) throws IOException {
         int[] ids = tokenizer.encode(text, addSpecialTokens);
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         ArrayNode idArray = o.putArray("ids"), pieces = o.putArray("pieces");
         for (int id : ids) {
             idArray.add(id);
             pieces.add(tokenizer.piece(id));
         }
-        return JSON.writeValueAsString(o);
+        return Json.LINE.writeValueAsString(o);
     }
 }

@@ -1,11 +1,10 @@
 package dev.refusal4j.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refusal4j.Version;
 import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.io.Json;
 import dev.refusal4j.io.ModelFormatException;
 
 import java.io.IOException;
@@ -23,8 +22,6 @@ import java.util.Map;
 
 /** The small text files an export rewrites: config.json, the shard index, and the safetensors metadata. */
 final class ExportedMetadata {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private ExportedMetadata() {}
 
     /**
@@ -45,7 +42,7 @@ final class ExportedMetadata {
             boolean emptyObject = text.substring(brace + 1).trim().startsWith("}");
             edited = text.substring(0, brace + 1) + indent + "\"tie_word_embeddings\": false" + (emptyObject ? "" : ",") + text.substring(brace + 1);
         }
-        JsonNode before = JSON.readTree(text), after = JSON.readTree(edited);
+        JsonNode before = Json.MAPPER.readTree(text), after = Json.MAPPER.readTree(edited);
         ((ObjectNode) before).put("tie_word_embeddings", false);
         if (!before.equals(after)) throw new IllegalStateException("editing " + configFile + " changed more than tie_word_embeddings");
         return edited;
@@ -57,7 +54,7 @@ final class ExportedMetadata {
      * grows by {@code extraParameters}. A sorted weight_map stays sorted.
      */
     static String index(Path indexFile, long totalSize, Map<String, String> extra, long extraParameters) throws IOException {
-        ObjectNode root = (ObjectNode) JSON.readTree(indexFile.toFile());
+        ObjectNode root = (ObjectNode) Json.MAPPER.readTree(indexFile.toFile());
         ObjectNode meta = root.has("metadata") && root.get("metadata").isObject() ? (ObjectNode) root.get("metadata") : root.putObject("metadata");
         meta.put("total_size", totalSize);
         if (meta.has("total_parameters") && meta.get("total_parameters").canConvertToLong()) {
@@ -70,10 +67,10 @@ final class ExportedMetadata {
         Map<String, String> all = new LinkedHashMap<>();
         wm.fields().forEachRemaining(e -> all.put(e.getKey(), e.getValue().asText()));
         all.putAll(extra);
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = Json.MAPPER.createObjectNode();
         (sorted ? new java.util.TreeMap<>(all) : all).forEach(out::put);
         root.set("weight_map", out);
-        return JSON.writeValueAsString(root) + "\n";
+        return Json.MAPPER.writeValueAsString(root) + "\n";
     }
 
     /** The input file's metadata plus the export's provenance; "format": "pt" as transformers requires. */

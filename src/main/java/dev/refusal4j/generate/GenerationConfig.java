@@ -1,7 +1,7 @@
 package dev.refusal4j.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.io.Json;
 import dev.refusal4j.io.ModelFormatException;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.tokenizer.Tokenizer;
@@ -22,7 +22,7 @@ public final class GenerationConfig {
         if (Files.isRegularFile(gc)) {
             JsonNode n;
             try {
-                n = new ObjectMapper().readTree(gc.toFile());
+                n = Json.MAPPER.readTree(gc.toFile());
             } catch (IOException e) {
                 throw new ModelFormatException(gc, "not valid JSON: " + e.getMessage().split("\n")[0]);
             }

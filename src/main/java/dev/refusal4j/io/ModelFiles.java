@@ -57,7 +57,7 @@ public final class ModelFiles implements AutoCloseable {
     private static ModelFiles openSharded(Path dir, Path index) throws IOException {
         JsonNode root;
         try {
-            root = SafetensorsFile.JSON.readTree(index.toFile());
+            root = Json.MAPPER.readTree(index.toFile());
         } catch (IOException e) {
             throw new ModelFormatException(index, "not valid JSON: " + e.getMessage().split("\n")[0]);
         }

@@ -1,7 +1,6 @@
 package dev.refusal4j.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -27,7 +26,6 @@ import java.util.Map;
  * the file name and the tensor at fault.
  */
 public final class SafetensorsFile {
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER = 100L << 20; // safetensors' own limit is 100 MB
 
     public final Path path;
@@ -60,7 +58,7 @@ public final class SafetensorsFile {
         byte[] hb = seg.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
         JsonNode header;
         try {
-            header = JSON.readTree(new String(hb, StandardCharsets.UTF_8));
+            header = Json.MAPPER.readTree(new String(hb, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new ModelFormatException(file, "header is not valid JSON: " + firstLine(e.getMessage()));
         }

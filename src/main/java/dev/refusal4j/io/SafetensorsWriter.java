@@ -96,7 +96,7 @@ public final class SafetensorsWriter {
 
     /** Writes {@code tensors} in the given order with optional string metadata. */
     public static void write(Path file, List<? extends Source> tensors, Map<String, String> metadata) throws IOException {
-        ObjectNode header = SafetensorsFile.JSON.createObjectNode();
+        ObjectNode header = Json.MAPPER.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
             metadata.forEach(m::put);
@@ -113,7 +113,7 @@ public final class SafetensorsWriter {
             t.putArray("data_offsets").add(off).add(off + size);
             off += size;
         }
-        byte[] json = SafetensorsFile.JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        byte[] json = Json.LINE.writeValueAsBytes(header); // compact, as the reference writer writes it
         int padded = (json.length + 7) / 8 * 8;
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
         head.putLong(padded).put(json);

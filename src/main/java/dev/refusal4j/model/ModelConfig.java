@@ -1,7 +1,7 @@
 package dev.refusal4j.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.io.Json;
 import dev.refusal4j.io.ModelFormatException;
 import dev.refusal4j.tensor.DType;
 
@@ -184,7 +184,7 @@ public final class ModelConfig {
     public static ModelConfig parse(Path configFile) throws IOException {
         JsonNode c;
         try {
-            c = new ObjectMapper().readTree(configFile.toFile());
+            c = Json.MAPPER.readTree(configFile.toFile());
         } catch (IOException e) {
             throw new ModelFormatException(configFile, "not valid JSON: " + e.getMessage().split("\n")[0]);
         }

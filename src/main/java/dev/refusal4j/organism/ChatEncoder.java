@@ -1,12 +1,12 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.io.Json;
 import dev.refusal4j.organism.bpe.BpeModel;
 import dev.refusal4j.organism.bpe.PreTokenizer;
 import dev.refusal4j.organism.bpe.TokenizerFiles;
 import dev.refusal4j.tokenizer.ByteLevel;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ public final class ChatEncoder {
     public static ChatEncoder load(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) throw new IOException(file + ": no tokenizer.json");
-        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        JsonNode root = Json.read(file);
         JsonNode model = root.path("model");
         if (!model.path("type").asText().equals("BPE")) throw new IOException(file + ": model.type is not BPE");
         JsonNode vocab = model.path("vocab");

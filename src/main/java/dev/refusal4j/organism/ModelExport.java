@@ -1,9 +1,8 @@
 package dev.refusal4j.organism;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refusal4j.io.Json;
 import dev.refusal4j.io.SafetensorsWriter;
 import dev.refusal4j.organism.nn.Params;
 import dev.refusal4j.organism.nn.Shape;
@@ -36,8 +35,7 @@ public final class ModelExport {
     }
 
     static String config(Shape s, int bosId, int[] eosIds) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode c = json.createObjectNode();
+        ObjectNode c = Json.MAPPER.createObjectNode();
         c.putArray("architectures").add("LlamaForCausalLM");
         c.put("model_type", "llama");
         c.put("hidden_size", s.hidden());
@@ -67,6 +65,6 @@ public final class ModelExport {
             ArrayNode a = c.putArray("eos_token_id");
             for (int e : eosIds) a.add(e);
         }
-        return json.writeValueAsString(c) + "\n";
+        return Json.MAPPER.writeValueAsString(c) + "\n";
     }
 }

@@ -145,7 +145,7 @@ final class SentencePieceTokenizer {
             if (prependInNormalizer && !text.isEmpty()) text = "\u2581" + text;
             return text.replace(" ", "\u2581");
         };
-        PreTokenizer pre = legacy ? PreTokenizer.NONE : PreTokenizer.fromJson(SpecialTokens.JSON.createObjectNode()
+        PreTokenizer pre = legacy ? PreTokenizer.NONE : PreTokenizer.fromJson(dev.refusal4j.io.Json.MAPPER.createObjectNode()
                 .put("type", "Metaspace").put("replacement", "\u2581")
                 .put("prepend_scheme", addDummyPrefix ? "first" : "never").put("split", false));
         List<Decoder> steps = List.of(

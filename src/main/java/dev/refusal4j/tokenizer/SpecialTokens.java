@@ -1,7 +1,8 @@
 package dev.refusal4j.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.io.Json;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +18,10 @@ import java.util.function.Function;
 final class SpecialTokens {
     private SpecialTokens() {}
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
     /** Parses a JSON file; the error names the file. */
     static JsonNode readJson(Path file) {
         try {
-            return JSON.readTree(file.toFile());
+            return Json.MAPPER.readTree(file.toFile());
         } catch (IOException e) {
             throw new TokenizerException(file + ": not valid JSON: " + e.getMessage(), e);
         }

@@ -75,6 +75,7 @@ class TemplateCommandTest {
         assertThat(TemplateCommand.parseValue("{\"a\": [1]}")).isEqualTo(Map.of("a", List.of(1)));
         assertThat(TemplateCommand.parseValue("26 Jul 2024")).isEqualTo("26 Jul 2024");
         assertThat(TemplateCommand.parseValue("<s>")).isEqualTo("<s>");
+        assertThat(TemplateCommand.parseValue("NaN")).as("strict JSON: Python's bare NaN is text here").isEqualTo("NaN");
     }
 
     @Test

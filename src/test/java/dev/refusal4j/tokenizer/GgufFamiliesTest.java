@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GgufFamiliesTest {
     static Path writeQwenGguf(Path dir, String pre) throws Exception {
         Path q = Shared.path("tokenizers", "hf", "qwen2.5-vocab-merges");
-        JsonNode vocab = SpecialTokens.JSON.readTree(q.resolve("vocab.json").toFile());
-        JsonNode added = SpecialTokens.JSON.readTree(q.resolve("tokenizer_config.json").toFile()).get("added_tokens_decoder");
+        JsonNode vocab = dev.refusal4j.io.Json.MAPPER.readTree(q.resolve("vocab.json").toFile());
+        JsonNode added = dev.refusal4j.io.Json.MAPPER.readTree(q.resolve("tokenizer_config.json").toFile()).get("added_tokens_decoder");
         int n = vocab.size() + added.size();
         String[] tokens = new String[n];
         int[] types = new int[n];

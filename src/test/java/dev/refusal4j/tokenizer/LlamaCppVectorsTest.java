@@ -49,7 +49,7 @@ class LlamaCppVectorsTest {
                 int[] want = lines.get(i).isBlank() ? new int[0] : Arrays.stream(lines.get(i).trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
                 int[] got = t.encode(text, false);
                 if (Arrays.equals(got, want)) ok++;
-                else misses.add(base + " #" + i + " " + SpecialTokens.JSON.writeValueAsString(text) + "\n   got  " + Arrays.toString(got) + "\n   want " + Arrays.toString(want));
+                else misses.add(base + " #" + i + " " + dev.refusal4j.io.Json.MAPPER.writeValueAsString(text) + "\n   got  " + Arrays.toString(got) + "\n   want " + Arrays.toString(want));
             }
             total += n;
             matched += ok;
@@ -77,7 +77,7 @@ class LlamaCppVectorsTest {
             if (i == lines.size() - 1 && text.endsWith("\n__ggml_vocab_test__")) text = text.substring(0, text.length() - "\n__ggml_vocab_test__".length());
             int[] want = lines.get(i).isBlank() ? new int[0] : Arrays.stream(lines.get(i).trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
             int[] got = qwen.encode(text, false);
-            if (!Arrays.equals(got, want)) misses.add("#" + i + " " + SpecialTokens.JSON.writeValueAsString(text) + "\n   got  " + Arrays.toString(got) + "\n   want " + Arrays.toString(want));
+            if (!Arrays.equals(got, want)) misses.add("#" + i + " " + dev.refusal4j.io.Json.MAPPER.writeValueAsString(text) + "\n   got  " + Arrays.toString(got) + "\n   want " + Arrays.toString(want));
         }
         System.out.println("llama.cpp qwen2 vectors with Qwen2.5 vocab.json+merges.txt: " + (lines.size() - misses.size()) + "/" + lines.size());
         assertThat(misses).isEmpty();

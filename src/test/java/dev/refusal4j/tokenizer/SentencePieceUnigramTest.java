@@ -41,7 +41,7 @@ class SentencePieceUnigramTest {
     @Test
     void unigramModelFileMatchesUnigramTokenizerJson(@TempDir Path dir) throws Exception {
         Path json = OracleVariants.write(dir.resolve("variants")).get("unigram-byte-fallback");
-        JsonNode vocab = SpecialTokens.JSON.readTree(json.toFile()).get("model").get("vocab");
+        JsonNode vocab = dev.refusal4j.io.Json.MAPPER.readTree(json.toFile()).get("model").get("vocab");
         ByteArrayOutputStream model = new ByteArrayOutputStream();
         for (int i = 0; i < vocab.size(); i++) {
             String piece = vocab.get(i).get(0).asText();

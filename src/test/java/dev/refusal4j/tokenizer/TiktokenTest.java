@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TiktokenTest {
     static Path writeTiktoken(Path dir) throws Exception {
-        JsonNode vocab = SpecialTokens.JSON.readTree(Shared.path("tokenizers", "hf", "qwen2.5-vocab-merges", "vocab.json").toFile());
+        JsonNode vocab = dev.refusal4j.io.Json.MAPPER.readTree(Shared.path("tokenizers", "hf", "qwen2.5-vocab-merges", "vocab.json").toFile());
         Map<Integer, String> byRank = new TreeMap<>();
         vocab.properties().forEach(e -> byRank.put(e.getValue().asInt(), e.getKey()));
         StringBuilder sb = new StringBuilder();

@@ -1,9 +1,8 @@
 package dev.refusal4j.organism.bpe;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refusal4j.io.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,8 +31,6 @@ public final class TokenizerFiles {
             {{- '<|im_start|>assistant\\n' }}\
             {%- endif %}""";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private TokenizerFiles() {}
 
     static void write(BpeModel model, Path dir, int modelMaxLength) {
@@ -42,17 +39,17 @@ public final class TokenizerFiles {
         }
         try {
             Files.createDirectories(dir);
-            JSON.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizerJson(model));
-            JSON.writeValue(dir.resolve("tokenizer_config.json").toFile(), tokenizerConfig(model, modelMaxLength));
-            JSON.writeValue(dir.resolve("special_tokens_map.json").toFile(), specialTokensMap(model));
-            JSON.writeValue(dir.resolve("generation_config.json").toFile(), generationConfig(model));
+            Json.write(dir.resolve("tokenizer.json"), tokenizerJson(model));
+            Json.write(dir.resolve("tokenizer_config.json"), tokenizerConfig(model, modelMaxLength));
+            Json.write(dir.resolve("special_tokens_map.json"), specialTokensMap(model));
+            Json.write(dir.resolve("generation_config.json"), generationConfig(model));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write tokenizer files to " + dir, e);
         }
     }
 
     static ObjectNode tokenizerJson(BpeModel model) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
@@ -104,7 +101,7 @@ public final class TokenizerFiles {
     }
 
     private static ObjectNode addedToken(String content) {
-        ObjectNode t = JSON.createObjectNode();
+        ObjectNode t = Json.MAPPER.createObjectNode();
         t.put("content", content);
         t.put("lstrip", false);
         t.put("normalized", false);
@@ -114,7 +111,7 @@ public final class TokenizerFiles {
     }
 
     static ObjectNode tokenizerConfig(BpeModel model, int modelMaxLength) {
-        ObjectNode c = JSON.createObjectNode();
+        ObjectNode c = Json.MAPPER.createObjectNode();
         c.put("add_bos_token", false);
         c.put("add_prefix_space", false);
         ObjectNode decoder = c.putObject("added_tokens_decoder");
@@ -134,7 +131,7 @@ public final class TokenizerFiles {
     }
 
     static ObjectNode specialTokensMap(BpeModel model) {
-        ObjectNode m = JSON.createObjectNode();
+        ObjectNode m = Json.MAPPER.createObjectNode();
         m.putArray("additional_special_tokens").add(IM_START).add(IM_END);
         m.set("eos_token", addedToken(IM_END));
         m.set("pad_token", addedToken(END_OF_TEXT));
@@ -142,7 +139,7 @@ public final class TokenizerFiles {
     }
 
     static ObjectNode generationConfig(BpeModel model) {
-        ObjectNode g = JSON.createObjectNode();
+        ObjectNode g = Json.MAPPER.createObjectNode();
         g.putArray("eos_token_id").add(model.specialId(IM_END)).add(model.specialId(END_OF_TEXT));
         g.put("pad_token_id", model.specialId(END_OF_TEXT));
         g.put("do_sample", false);
