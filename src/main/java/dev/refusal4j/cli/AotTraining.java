@@ -1,6 +1,7 @@
 package dev.refusal4j.cli;
 
 import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.io.AtomicFiles;
 import dev.refusal4j.model.RandomModel;
 import dev.refusal4j.tensor.DType;
 import java.io.IOException;
@@ -8,9 +9,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The training run of the launcher's AOT cache (JDK 25, JEP 483/515): one JVM that runs the common
@@ -49,9 +48,7 @@ public final class AotTraining {
         } finally {
             System.setOut(out);
             System.setErr(err);
-            try (Stream<Path> s = Files.walk(tmp)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            AtomicFiles.deleteRecursively(tmp);
         }
     }
 }

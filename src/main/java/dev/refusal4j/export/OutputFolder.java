@@ -1,10 +1,11 @@
 package dev.refusal4j.export;
 
+import dev.refusal4j.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -85,14 +86,14 @@ final class OutputFolder implements AutoCloseable {
             throw e;
         }
         committed = true;
-        if (old != null) deleteTree(old);
+        if (old != null) AtomicFiles.deleteRecursively(old);
     }
 
     @Override
     public void close() throws IOException {
         try {
             if (!committed) {
-                deleteTree(temp);
+                AtomicFiles.deleteRecursively(temp);
                 removeCreatedParents();
             }
         } finally {
@@ -115,7 +116,7 @@ final class OutputFolder implements AutoCloseable {
         }
         try {
             if (!committed) {
-                deleteTree(temp);
+                AtomicFiles.deleteRecursively(temp);
                 removeCreatedParents();
             }
         } catch (IOException e) {
@@ -131,13 +132,6 @@ final class OutputFolder implements AutoCloseable {
                 if (s.findAny().isPresent()) return;
             }
             Files.delete(p);
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
         }
     }
 }

@@ -2,9 +2,11 @@ package dev.refusal4j.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -27,9 +29,7 @@ public final class AtomicFiles {
     }
 
     public static void write(Path file, Writer writer) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + file.getFileName() + ".", ".partial");
+        Path tmp = partialBeside(file);
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.writeTo(out);
@@ -38,6 +38,36 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Writes through a file channel, for writers that place bytes by position. */
+    public interface ChannelWriter {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    /**
+     * {@link #write(Path, Writer)} for model files (safetensors, GGUF): the writer may seek, and the
+     * bytes are forced to disk before the rename, so that not even a power cut can leave a
+     * complete-looking file whose data never reached the disk.
+     */
+    public static void writeChannel(Path file, ChannelWriter writer) throws IOException {
+        Path tmp = partialBeside(file);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writer.writeTo(ch);
+                ch.force(true);
+            }
+            moveIntoPlace(tmp, file);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A new empty {@code .NAME.*.partial} in the target's folder (created if missing). */
+    private static Path partialBeside(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        return Files.createTempFile(parent, "." + file.getFileName() + ".", ".partial");
     }
 
     /** Renames a finished temporary file over the target (readable by all, as a plain file would be). */

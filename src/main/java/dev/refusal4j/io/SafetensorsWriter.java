@@ -7,19 +7,15 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Writes a safetensors file tensor by tensor, so that a model larger than memory streams through.
- * The header is padded with spaces to a multiple of 8 (as the reference writer does). The file is
- * written next to its destination and moved into place only when complete.
+ * The header is padded with spaces to a multiple of 8 (as the reference writer does). The file
+ * appears whole or not at all ({@link AtomicFiles#writeChannel}).
  */
 public final class SafetensorsWriter {
 
@@ -87,13 +83,6 @@ public final class SafetensorsWriter {
 
     private SafetensorsWriter() {}
 
-    /** Temporary files are created private (0600); a finished output gets the usual 0644. */
-    public static void readableByAll(Path p) throws IOException {
-        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        }
-    }
-
     /** Writes {@code tensors} in the given order with optional string metadata. */
     public static void write(Path file, List<? extends Source> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = Json.MAPPER.createObjectNode();
@@ -120,10 +109,7 @@ public final class SafetensorsWriter {
         while (head.hasRemaining()) head.put((byte) ' ');
         head.flip();
 
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        AtomicFiles.writeChannel(file, ch -> {
             while (head.hasRemaining()) ch.write(head);
             for (int order : tensors.stream().mapToInt(Source::writeOrder).distinct().sorted().toArray()) {
                 long start = head.limit();
@@ -138,11 +124,6 @@ public final class SafetensorsWriter {
                     start += sizes.get(i);
                 }
             }
-            ch.force(true);
-            readableByAll(tmp);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 }

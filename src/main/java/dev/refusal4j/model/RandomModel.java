@@ -1,5 +1,6 @@
 package dev.refusal4j.model;
 
+import dev.refusal4j.io.AtomicFiles;
 import dev.refusal4j.io.SafetensorsWriter;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.Parallel;
@@ -89,16 +90,10 @@ public final class RandomModel {
                 src.add(random(e.getKey(), e.getValue(), dtype, seed ^ e.getKey().hashCode() * 0x9E3779B97F4A7C15L, norm));
             }
             SafetensorsWriter.write(tmp.resolve("model.safetensors"), src, Map.of("format", "pt", "refusal4j", "random weights, seed " + seed));
-            if (Files.exists(dir)) deleteTree(dir);
+            AtomicFiles.deleteRecursively(dir);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            if (Files.exists(tmp)) deleteTree(tmp);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+            AtomicFiles.deleteRecursively(tmp);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.io.AtomicFiles;
 import dev.refusal4j.organism.nn.Shape;
 
 import java.io.BufferedInputStream;
@@ -10,12 +11,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Everything needed to continue a run exactly: model shape, step, position in the data
  * (epoch, cursor; the order is a function of seed and epoch), the optimizer's step count and
- * moments, and the parameters. Binary, big-endian, written to a temporary file and moved into place.
+ * moments, and the parameters. Binary, big-endian, written whole or not at all ({@link AtomicFiles}).
  */
 public final class Checkpoint {
     private static final long MAGIC = 0x5234_4A54_524E_0001L; // "R4JTRN" v1
@@ -23,30 +23,24 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     public static void save(Path file, Trainer t) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".partial");
-        try {
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
-                out.writeLong(MAGIC);
-                Shape s = t.model.shape;
-                for (int v : new int[] {s.hidden(), s.layers(), s.heads(), s.kvHeads(), s.headDim(), s.intermediate(), s.vocab(), s.context()}) out.writeInt(v);
-                out.writeFloat(s.eps());
-                out.writeDouble(s.ropeTheta());
-                out.writeBoolean(s.tied());
-                out.writeLong(t.options.seed());
-                out.writeInt(t.step);
-                out.writeInt(t.stream.epoch());
-                out.writeInt(t.stream.cursor());
-                out.writeLong(t.adam.t);
-                writeFloats(out, t.model.params.data);
-                writeFloats(out, t.adam.m);
-                writeFloats(out, t.adam.v);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, stream -> {
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
+            out.writeLong(MAGIC);
+            Shape s = t.model.shape;
+            for (int v : new int[] {s.hidden(), s.layers(), s.heads(), s.kvHeads(), s.headDim(), s.intermediate(), s.vocab(), s.context()}) out.writeInt(v);
+            out.writeFloat(s.eps());
+            out.writeDouble(s.ropeTheta());
+            out.writeBoolean(s.tied());
+            out.writeLong(t.options.seed());
+            out.writeInt(t.step);
+            out.writeInt(t.stream.epoch());
+            out.writeInt(t.stream.cursor());
+            out.writeLong(t.adam.t);
+            writeFloats(out, t.model.params.data);
+            writeFloats(out, t.adam.m);
+            writeFloats(out, t.adam.v);
+            out.flush();
+        });
     }
 
     /** The shape stored in a checkpoint (to build the trainer before {@link #restore}). */

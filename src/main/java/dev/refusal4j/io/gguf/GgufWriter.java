@@ -1,14 +1,12 @@
 package dev.refusal4j.io.gguf;
 
+import dev.refusal4j.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,22 +132,12 @@ public final class GgufWriter {
         return b.toArray();
     }
 
-    /** Writes the file next to {@code file} and moves it into place when complete. */
+    /** Writes the file whole or not at all ({@link AtomicFiles#writeChannel}). */
     public void write(Path file) throws IOException {
-        byte[] bytes = toBytes();
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer bb = ByteBuffer.wrap(bytes);
-                while (bb.hasRemaining()) ch.write(bb);
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        ByteBuffer bb = ByteBuffer.wrap(toBytes());
+        AtomicFiles.writeChannel(file, ch -> {
+            while (bb.hasRemaining()) ch.write(bb);
+        });
     }
 
     static long pad(long n, int align) {
