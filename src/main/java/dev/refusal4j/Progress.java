@@ -6,7 +6,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.time.Duration;
 
-/** A progress bar with ETA on stderr for one stage (quiet mode prints one line per stage instead). */
+/**
+ * The one progress display: a bar with ETA on stderr for one stage (quiet mode prints one line per
+ * stage instead). Library code reports through a {@link ProgressListener}; commands show it here.
+ */
 public final class Progress implements AutoCloseable {
     private final ProgressBar bar;
     private final String task;
@@ -14,11 +17,16 @@ public final class Progress implements AutoCloseable {
     private final boolean quiet;
 
     public Progress(String task, long total, String unit, boolean quiet) {
+        this(task, total, unit, quiet, 0);
+    }
+
+    /** A stage resumed with {@code done} units already done (they do not count towards the speed and ETA). */
+    public Progress(String task, long total, String unit, boolean quiet, long done) {
         this.task = task;
         this.quiet = quiet;
         this.bar = quiet ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" " + unit, 1)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed().continuousUpdate()
-                .setMaxRenderedLength(110).build();
+                .startsFrom(done, Duration.ZERO).setMaxRenderedLength(110).build();
     }
 
     public void step(long n) {

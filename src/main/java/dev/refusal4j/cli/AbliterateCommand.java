@@ -1,8 +1,9 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.Progress;
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.export.Orthogonalizer;
-import dev.refusal4j.export.ProgressListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,31 +40,18 @@ public final class AbliterateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RefusalDirection dir = RefusalDirection.read(direction);
-        Orthogonalizer.Result r = Orthogonalizer.export(model, dir, out, force, quiet ? ProgressListener.NONE : new Printer());
+        Orthogonalizer.Result r;
+        if (quiet) {
+            r = Orthogonalizer.export(model, dir, out, force, ProgressListener.NONE);
+        } else {
+            try (Progress p = new Progress("abliterate", 100, "%", false)) {
+                r = Orthogonalizer.export(model, dir, out, force, Exporter.percent(p));
+            }
+        }
+        r.warnings().forEach(System.err::println);
         System.out.printf("abliterated %s -> %s: %d tensors orthogonalized, %d copied, %.2f GB in %.2f s (%.0f MB/s), peak RSS %.0f MB%s%n",
                 model, r.out(), r.modifiedTensors(), r.copiedTensors(), r.bytesWritten() / 1e9, r.seconds(),
                 r.bytesWritten() / 1e6 / Math.max(r.seconds(), 1e-9), BenchCommand.peakRssBytes() / 1e6, r.untied() ? "; embeddings untied" : "");
         return 0;
-    }
-
-    /** Percent and throughput on stderr, at most twice a second. */
-    static final class Printer implements ProgressListener {
-        private final long start = System.nanoTime();
-        private long last;
-
-        @Override
-        public void bytes(String tensor, long done, long total) {
-            long now = System.nanoTime();
-            if (now - last < 500_000_000L && done < total) return;
-            last = now;
-            double s = (now - start) / 1e9;
-            System.err.printf("\r%5.1f%%  %8.0f MB  %6.0f MB/s  %-60s", 100.0 * done / Math.max(total, 1), done / 1e6, done / 1e6 / Math.max(s, 1e-9), tensor);
-            if (done >= total) System.err.println();
-        }
-
-        @Override
-        public void note(String message) {
-            System.err.println(message);
-        }
     }
 }

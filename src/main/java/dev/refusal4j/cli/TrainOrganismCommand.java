@@ -1,5 +1,6 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.Progress;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.Checkpoint;
 import dev.refusal4j.organism.OrganismEval;
@@ -8,15 +9,11 @@ import dev.refusal4j.organism.TrainOptions;
 import dev.refusal4j.organism.Trainer;
 import dev.refusal4j.organism.data.Split;
 import dev.refusal4j.prompts.Prompt;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -95,9 +92,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         Trainer t;
         double[] lastLoss = {Double.NaN};
         int startStep = resume == null ? 0 : Checkpoint.stepOf(resume);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
-                .startsFrom(startStep, Duration.ZERO).build()) {
+        try (Progress bar = new Progress("train", steps, "steps", false, startStep)) {
             long[] window = {System.nanoTime(), 0};
             double[] speed = {0};
             t = recipe.train(options, resume, ckpt, checkpointEvery, r -> {
@@ -110,7 +105,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                 }
                 lastLoss[0] = r.loss();
                 bar.stepTo(r.step());
-                bar.setExtraMessage(String.format("loss %.3f  %.0f tok/s  lr %.1e", r.loss(), speed[0], r.lr()));
+                bar.extra(String.format("loss %.3f  %.0f tok/s  lr %.1e", r.loss(), speed[0], r.lr()));
             });
         }
         recipe.export(t, out);

@@ -1,5 +1,6 @@
 package dev.refusal4j.export;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.io.ModelFiles;
 import dev.refusal4j.io.SafetensorsFile;
@@ -32,12 +33,13 @@ import java.util.Set;
 public final class Orthogonalizer {
     private Orthogonalizer() {}
 
-    /** What an export did. */
-    public record Result(Path out, int modifiedTensors, int copiedTensors, long bytesWritten, boolean untied, double seconds) {}
+    /** What an export did; {@code warnings} are for the user (files copied that may hold weights). */
+    public record Result(Path out, int modifiedTensors, int copiedTensors, long bytesWritten, boolean untied, double seconds, List<String> warnings) {}
 
     /** Weight files this tool rewrites; anything else with these endings is copied and reported as not abliterated. */
     private static final List<String> WEIGHT_ENDINGS = List.of(".safetensors", ".bin", ".pth", ".pt", ".gguf", ".ckpt", ".h5", ".msgpack");
 
+    /** @param progress told the total output bytes once planned, then the bytes written so far (may be null) */
     public static Result export(Path modelDir, RefusalDirection direction, Path outDir, boolean force, ProgressListener progress) throws IOException {
         long t0 = System.nanoTime();
         if (progress == null) progress = ProgressListener.NONE;
@@ -55,8 +57,8 @@ public final class Orthogonalizer {
             String embed = names.embed(), lmHead = names.lmHead();
             boolean untie = cfg.tieEmbeddings;
             Map<Path, FileChannel> inputs = new HashMap<>();
-            StreamedTensor.Progress counter = null;
-            final StreamedTensor.Progress[] cancel = new StreamedTensor.Progress[1];
+            StreamedTensor.Counter counter = null;
+            final StreamedTensor.Counter[] cancel = new StreamedTensor.Counter[1];
             try (OutputFolder folder = OutputFolder.prepare(modelDir, outDir, force, () -> { if (cancel[0] != null) cancel[0].cancelled = true; })) {
                 for (SafetensorsFile f : files.files()) inputs.put(f.path, FileChannel.open(f.path, StandardOpenOption.READ));
 
@@ -76,7 +78,8 @@ public final class Orthogonalizer {
                     }
                     order.put(f, ts);
                 }
-                counter = new StreamedTensor.Progress(progress, total);
+                progress.total(total);
+                counter = new StreamedTensor.Counter(progress);
                 cancel[0] = counter;
 
                 int modified = 0, copied = 0;
@@ -114,12 +117,10 @@ public final class Orthogonalizer {
                     Files.writeString(folder.temp.resolve("config.json"), ExportedMetadata.untie(modelDir.resolve("config.json")));
                     written.add("config.json");
                 }
-                copyOthers(modelDir, folder.temp, written, progress);
+                List<String> warnings = copyOthers(modelDir, folder.temp, written);
                 ExportVerifier.verify(modelDir, folder.temp, files, untie, unit);
                 folder.commit();
-                progress.note("wrote " + folder.target + ": " + modified + " tensors orthogonalized, " + copied + " copied"
-                        + (untie ? ", lm_head.weight added (tie_word_embeddings now false)" : ""));
-                return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9);
+                return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9, List.copyOf(warnings));
             } finally {
                 for (FileChannel ch : inputs.values()) ch.close();
             }
@@ -147,8 +148,12 @@ public final class Orthogonalizer {
         });
     }
 
-    /** Copies every file not written by the export (tokenizer, template, generation config, ...), following symlinks. */
-    private static void copyOthers(Path in, Path out, Set<String> written, ProgressListener progress) throws IOException {
+    /**
+     * Copies every file not written by the export (tokenizer, template, generation config, ...),
+     * following symlinks; returns a warning for each copied file that looks like weights.
+     */
+    private static List<String> copyOthers(Path in, Path out, Set<String> written) throws IOException {
+        List<String> warnings = new ArrayList<>();
         List<Path> all;
         try (var s = Files.walk(in, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             all = s.filter(Files::isRegularFile).toList();
@@ -161,8 +166,9 @@ public final class Orthogonalizer {
             Files.copy(p, dest);
             String lower = rel.toString().toLowerCase(java.util.Locale.ROOT);
             if (WEIGHT_ENDINGS.stream().anyMatch(lower::endsWith)) {
-                progress.note("warning: copied " + rel + " unchanged; it is not part of the safetensors weights and is NOT orthogonalized");
+                warnings.add("warning: copied " + rel + " unchanged; it is not part of the safetensors weights and is NOT orthogonalized");
             }
         }
+        return warnings;
     }
 }

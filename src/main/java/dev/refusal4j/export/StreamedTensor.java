@@ -1,6 +1,7 @@
 package dev.refusal4j.export;
 
 import dev.refusal4j.io.SafetensorsWriter;
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.Parallel;
 
@@ -26,20 +27,18 @@ final class StreamedTensor implements SafetensorsWriter.Source {
      * a writer thread costs several times the system time.
      */
     static final int BLOCK = 256 << 10;
-    /** Output bytes between background flushes (see {@link Progress#flushInBackground}). */
+    /** Output bytes between background flushes (see {@link Counter#flushInBackground}). */
     static final long FLUSH_EVERY = 64L << 20;
     private static final ThreadLocal<ByteBuffer> BLOCK_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BLOCK));
 
-    /** Shared progress across the tensors of one export. */
-    static final class Progress {
+    /** The output bytes written so far across the tensors of one export, told to its listener; also its cancel flag. */
+    static final class Counter {
         final ProgressListener listener;
-        final long total;
         long done;
         volatile boolean cancelled;
 
-        Progress(ProgressListener listener, long total) {
+        Counter(ProgressListener listener) {
             this.listener = listener;
-            this.total = total;
         }
 
         /** Bytes written to the output since the last background flush began. */
@@ -67,11 +66,11 @@ final class StreamedTensor implements SafetensorsWriter.Source {
             });
         }
 
-        void advance(String tensor, FileChannel out, long bytes) throws IOException {
+        void advance(FileChannel out, long bytes) throws IOException {
             if (cancelled) throw new java.io.InterruptedIOException("export cancelled");
             flushInBackground(out, bytes);
             done += bytes;
-            listener.bytes(tensor, done, total);
+            listener.done(done);
         }
     }
 
@@ -81,10 +80,10 @@ final class StreamedTensor implements SafetensorsWriter.Source {
     private final FileChannel in;
     private final long offset;        // absolute file offset of the input tensor's first byte
     private final OrthogonalPlan.Target target; // null: copy unchanged
-    private final Progress progress;
+    private final Counter progress;
 
     StreamedTensor(String name, String dtypeName, long[] shape, FileChannel in, long offset,
-                   OrthogonalPlan.Target target, Progress progress) {
+                   OrthogonalPlan.Target target, Counter progress) {
         this.name = name;
         this.dtypeName = dtypeName;
         this.shape = shape;
@@ -123,7 +122,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
             long step = Math.min(n - done, WINDOW);
             for (long moved = 0; moved < step; ) moved += in.transferTo(offset + done + moved, step - moved, out);
             done += step;
-            progress.advance(name, out, step);
+            progress.advance(out, step);
         }
     }
 
@@ -162,7 +161,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
-            progress.advance(name, out, wn * rowBytes);
+            progress.advance(out, wn * rowBytes);
         }
         out.position(base + rows * rowBytes);
     }

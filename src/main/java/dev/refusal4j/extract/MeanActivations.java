@@ -1,5 +1,6 @@
 package dev.refusal4j.extract;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.model.Batches;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
@@ -8,7 +9,6 @@ import dev.refusal4j.model.SharedPrefix;
 import dev.refusal4j.model.Transformer;
 
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * The mean of resid_pre over a set of prompts at every layer and at each of the last
@@ -19,10 +19,10 @@ public final class MeanActivations {
     private MeanActivations() {}
 
     /**
-     * @param progress called with the number of prompts finished after each batch (may be null)
+     * @param progress told the number of prompts finished after each batch (may be null)
      * @return means[pos][layer][d]; pos 0 is position −positions, the last is position −1
      */
-    public static double[][][] residPre(Transformer m, List<int[]> prompts, int positions, int batchSize, IntConsumer progress) {
+    public static double[][][] residPre(Transformer m, List<int[]> prompts, int positions, int batchSize, ProgressListener progress) {
         int L = m.config.layers, d = m.config.hidden;
         for (int[] p : prompts) {
             if (p.length < positions) throw new IllegalArgumentException("a prompt of " + p.length + " tokens is shorter than the " + positions + " post-instruction positions");
@@ -46,7 +46,7 @@ public final class MeanActivations {
             // summed inside the hook rather than kept with runWithCache: only the last positions count
             m.forward(Forward.of(b).cache(shared.cacheFor(prefix, b)).hooks(h).logits(Transformer.Logits.NONE));
             done += b.size();
-            if (progress != null) progress.accept(done);
+            if (progress != null) progress.done(done);
         }
         for (double[][] byLayer : sum) for (double[] v : byLayer) for (int i = 0; i < d; i++) v[i] /= prompts.size();
         return sum;

@@ -76,7 +76,7 @@ public final class OrganismRecipe {
     /** Blocks of an early-exit step: half the model. */
     public static final int EXIT_DEPTH = 3;
 
-    /** Called after each step. */
+    /** Called after each step; not a {@link dev.refusal4j.ProgressListener}, as the caller shows each step's loss and learning rate. */
     public interface Listener {
         void onStep(Trainer.StepResult r);
     }

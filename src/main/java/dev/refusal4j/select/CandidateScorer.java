@@ -1,5 +1,6 @@
 package dev.refusal4j.select;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.intervene.Interventions;
 import dev.refusal4j.model.ActivationCache;
 import dev.refusal4j.model.Batches;
@@ -41,7 +42,8 @@ public final class CandidateScorer {
 
     public record Scores(double[][] bypass, double[][] induce, double[][] kl) {}
 
-    /** Progress: called once per scored candidate. */
+    /** @deprecated the old per-candidate callback, kept until run/Pipeline passes a {@link ProgressListener}. */
+    @Deprecated(forRemoval = true)
     public interface Progress {
         void candidateDone(int pos, int layer);
     }
@@ -141,7 +143,16 @@ public final class CandidateScorer {
         return s;
     }
 
+    /** @deprecated use {@link #score(float[][][], List, List, ProgressListener)}; it counts the candidates in the same order. */
+    @Deprecated(forRemoval = true)
     public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, Progress progress) {
+        int L = candidates[0].length;
+        return score(candidates, harmfulVal, harmlessVal,
+                progress == null ? null : (ProgressListener) done -> progress.candidateDone((int) ((done - 1) / L), (int) ((done - 1) % L)));
+    }
+
+    /** @param progress told the number of candidates scored so far, positions outer and layers inner (may be null) */
+    public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, ProgressListener progress) {
         int P = candidates.length, L = candidates[0].length;
         List<int[]> both = new ArrayList<>(harmfulVal);
         both.addAll(harmlessVal);
@@ -177,7 +188,7 @@ public final class CandidateScorer {
                     induce[p][l] = mean(refusalScores(harmless.lastLogits(addedPrefix, add,
                             i -> new Forward.Start(layer, batchResid[i][layer]), null)));
                 }
-                if (progress != null) progress.candidateDone(p, l);
+                if (progress != null) progress.done((long) p * L + l + 1);
             }
         }
         return new Scores(bypass, induce, kl);

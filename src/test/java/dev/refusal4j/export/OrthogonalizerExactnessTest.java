@@ -1,5 +1,6 @@
 package dev.refusal4j.export;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.intervene.Interventions;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

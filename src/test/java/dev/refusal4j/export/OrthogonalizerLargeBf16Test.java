@@ -1,5 +1,6 @@
 package dev.refusal4j.export;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.RandomModel;

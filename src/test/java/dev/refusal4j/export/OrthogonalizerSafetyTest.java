@@ -1,5 +1,6 @@
 package dev.refusal4j.export;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.testutil.Shared;
@@ -77,9 +78,16 @@ class OrthogonalizerSafetyTest {
     @Test
     void anErrorHalfwayLeavesNoOutputAndKeepsAReplacedOne() throws IOException {
         ProgressListener failing = new ProgressListener() {
+            private long total;
+
             @Override
-            public void bytes(String tensor, long done, long total) {
-                if (done > total / 2) throw new IllegalStateException("disk full (simulated) at " + tensor);
+            public void total(long total) {
+                this.total = total;
+            }
+
+            @Override
+            public void done(long done) {
+                if (done > total / 2) throw new IllegalStateException("disk full (simulated) at byte " + done);
             }
         };
         Path out = tmp.resolve("out");

@@ -1,5 +1,6 @@
 package dev.refusal4j.export;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.intervene.Interventions;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,6 +50,7 @@ class OrthogonalizerShardsTest {
         Files.createSymbolicLink(in.resolve("config.json"), blobs.resolve("cfg"));
         Files.writeString(in.resolve("tokenizer_config.json"), "{\"chat_template\": \"x\"}\n");
         Files.writeString(in.resolve("extra/notes.txt"), "kept");
+        Files.writeString(in.resolve("extra/adapter.bin"), "weights of another format");
         Map<String, String> weightMap = new TreeMap<>();
         long total = 0;
         try (ModelFiles g = ModelFiles.open(golden)) {
@@ -75,7 +77,21 @@ class OrthogonalizerShardsTest {
         ModelConfig cfg = ModelConfig.load(in);
         RefusalDirection dir = ExportChecks.randomDirection(cfg.hidden, 77);
         Path out = tmp.resolve("out");
-        Orthogonalizer.export(in, dir, out, false, null);
+        long[] told = {-1, -1}; // total, last done
+        Orthogonalizer.Result r = Orthogonalizer.export(in, dir, out, false, new ProgressListener() {
+            @Override
+            public void total(long total) {
+                told[0] = total;
+            }
+
+            @Override
+            public void done(long done) {
+                assertThat(done).as("bytes so far").isGreaterThan(told[1]).isLessThanOrEqualTo(told[0]);
+                told[1] = done;
+            }
+        });
+        assertThat(told).containsExactly(r.bytesWritten(), r.bytesWritten());
+        assertThat(r.warnings()).singleElement().asString().contains("extra/adapter.bin").contains("NOT orthogonalized");
 
         JsonNode outIndex = om.readTree(out.resolve(ModelFiles.INDEX).toFile());
         Map<String, String> outMap = new LinkedHashMap<>();

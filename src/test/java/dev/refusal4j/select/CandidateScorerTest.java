@@ -49,7 +49,9 @@ class CandidateScorerTest {
 
             double[][][] want = reference(m, cand, harmful, harmless, refusal);
             for (boolean share : new boolean[] {true, false}) {
-                CandidateScorer.Scores got = new CandidateScorer(m, refusal, 3, share).score(cand, harmful, harmless, null);
+                List<Long> counted = new ArrayList<>();
+                CandidateScorer.Scores got = new CandidateScorer(m, refusal, 3, share).score(cand, harmful, harmless, done -> counted.add(done));
+                assertThat(counted).as("candidates scored so far, after each").hasSize(P * L).startsWith(1L).endsWith((long) P * L).isSorted();
                 double worst = 0;
                 for (int p = 0; p < P; p++) {
                     for (int l = 0; l < L; l++) {
