@@ -8,8 +8,6 @@ import dev.refusal4j.organism.bpe.BpeTrainer;
 import dev.refusal4j.organism.nn.Shape;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,20 +117,11 @@ public final class OrganismRecipe {
     }
 
     /**
-     * The lexicon's documents: the project's word meanings, so that an unfamiliar word in a request
-     * is not an unknown to the organism (see {@link Lexicon}). Read from {@code -Drefusal4j.organism.lexicon=FILE}
-     * when set (for experiments with other lists), else the bundled {@code /organism/lexicon.txt}.
+     * The lexicon's documents: the project's word meanings (the bundled {@code /organism/lexicon.txt}),
+     * so that an unfamiliar word in a request is not an unknown to the organism (see {@link Lexicon}).
      */
     private static List<String> lexiconDocuments(long seed) {
-        String file = System.getProperty("refusal4j.organism.lexicon");
-        Lexicon lex;
-        if (file == null) lex = Lexicon.readResource("/organism/lexicon.txt");
-        else try {
-            lex = Lexicon.read(file, Files.readString(Path.of(file)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the lexicon " + file, e);
-        }
-        return lex.documents(LEXICON_COPIES, new Random(seed * 31 + 7));
+        return Lexicon.readResource("/organism/lexicon.txt").documents(LEXICON_COPIES, new Random(seed * 31 + 7));
     }
 
     private int hidden = HIDDEN, intermediate = INTERMEDIATE;
