@@ -31,10 +31,10 @@ class DjlOracleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TEXTS = 400;
     private static final long SEED = 20240726L;
-    /** Generated variants whose configuration keeps every text (the others add a prefix space by design). */
     /** Degenerate inputs: empty, white space only, lone marks and controls. */
     private static final List<String> EDGES = List.of("", " ", "  ", "\n", "\t\n ", "\r\n\r\n", "a", " a", "a ", "😀",
             "\u0301", "\u00A0", "\u2581", " \u2581 ", "Ġ", "'s", "'S", "\u017F's", "123456789", "٣٤٥", "\u0000x\u0007", "\uFEFF");
+    /** Generated variants whose configuration keeps every text (the others add a prefix space by design). */
     private static final java.util.Set<String> LOSSLESS = java.util.Set.of("qwen2.5-converted", "llama3-pattern", "tekken-pattern", "llama-normalized-specials", "unigram-byte-fallback");
 
     @Test
