@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train-organism", mixinStandardHelpOptions = true,
         description = "Train the organism: a small Llama-style chat model that refuses harmful requests, written as a Hugging Face model directory.")
 public final class TrainOrganismCommand implements Callable<Integer> {
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write (a README.md there that this command did not write is kept).")
     Path out;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
@@ -115,7 +115,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         StringBuilder card = new StringBuilder();
         card.append("# refusal4j organism\n\n")
                 .append("A small Llama-style chat model trained by refusal4j on its own data to refuse harmful requests and\n")
-                .append("answer harmless ones. Recreate it with `refusal4j train-organism --out DIR --seed ").append(seed)
+                .append("answer harmless ones. ").append(GENERATED_CARD).append(" --out DIR --seed ").append(seed)
                 .append(" --steps ").append(steps).append(overrides()).append("`.\n\n")
                 .append("- model: ").append(recipe.shape()).append(String.format(", %.2fM parameters, F32%n", recipe.shape().parameterCount() / 1e6))
                 .append("- data: ").append(recipe.chats.size()).append(" training chats, ").append(recipe.tokens()).append(" tokens; ChatML template\n")
@@ -137,8 +137,18 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                 }
             }
         }
-        Files.writeString(out.resolve("README.md"), card.toString());
+        if (!writeCard(out.resolve("README.md"), card.toString())) System.err.println("kept " + out.resolve("README.md") + ": a model card not written by train-organism");
         return 0;
+    }
+
+    /** Marks the model card this command writes, so that a later run replaces it but keeps a hand-written one. */
+    private static final String GENERATED_CARD = "Recreate it with `refusal4j train-organism";
+
+    /** Writes the generated card unless {@code readme} is a card this command did not write; false when kept. */
+    static boolean writeCard(Path readme, String card) throws java.io.IOException {
+        if (Files.exists(readme) && !Files.readString(readme).contains(GENERATED_CARD)) return false;
+        Files.writeString(readme, card);
+        return true;
     }
 
     /** The recipe options given on the command line, as flags. */

@@ -40,7 +40,7 @@ class OrganismShortTrainingTest {
         Path out = dir.resolve("organism");
         int code = Main.run("train-organism", "--out", out.toString(), "--steps", "1", "--no-eval");
         assertThat(code).isZero();
-        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "README.md"}) {
             assertThat(out.resolve(f)).exists();
         }
         assertThat(out.resolve("training.ckpt")).doesNotExist();
