@@ -1,6 +1,6 @@
 package dev.refusal4j.evaluate;
 
-import dev.refusal4j.Progress;
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.generate.Generator;
 import dev.refusal4j.generate.SamplingOptions;
@@ -20,11 +20,13 @@ public final class Completions {
     /**
      * @param hooks one Hooks instance per batch, used for its prefill and every decode step
      * @param stop  token ids that end a completion
+     * @param progress told the number of prompts completed so far
      */
     public static List<Completion> generate(Transformer model, PromptEncoder encoder, EncodedPrompts prompts, Supplier<Hooks> hooks,
-                                            int maxNewTokens, int[] stop, int batchSize, Progress progress) {
+                                            int maxNewTokens, int[] stop, int batchSize, ProgressListener progress) {
         Generator g = new Generator(model);
         Completion[] out = new Completion[prompts.size()];
+        long done = 0;
         // batches of similar length waste little padding
         for (Batches.Batch b : Batches.of(prompts.ids(), batchSize).batches()) {
             int maxNew = Math.min(maxNewTokens, model.config.maxPositions - b.slots());
@@ -33,7 +35,7 @@ public final class Completions {
                 Prompt pr = prompts.prompts().get(b.indices()[j]);
                 out[b.indices()[j]] = new Completion(pr.instruction(), pr.category(), encoder.tokenizer.decode(gen.get(j), true));
             }
-            progress.step(b.size());
+            progress.done(done += b.size());
         }
         return List.of(out);
     }

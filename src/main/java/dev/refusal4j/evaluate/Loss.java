@@ -1,6 +1,6 @@
 package dev.refusal4j.evaluate;
 
-import dev.refusal4j.Progress;
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
@@ -19,14 +19,14 @@ public final class Loss {
     private Loss() {}
 
     public static double crossEntropy(Transformer model, PromptEncoder encoder, List<Completion> completions, Supplier<Hooks> hooks,
-                                      Progress progress) {
+                                      ProgressListener progress) {
         double sum = 0;
-        long n = 0;
+        long n = 0, done = 0;
         int V = model.config.vocab;
         for (Completion c : completions) {
             int[] prompt = encoder.encode(c.instruction());
             int[] resp = encoder.tokenizer.encode(c.response(), false);
-            progress.step(1);
+            progress.done(++done);
             if (resp.length == 0) continue;
             int T = Math.min(prompt.length + resp.length, model.config.maxPositions);
             int[] ids = new int[T];

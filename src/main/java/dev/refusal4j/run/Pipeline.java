@@ -195,7 +195,7 @@ public final class Pipeline implements AutoCloseable {
         int P = candidates.positions(), L = candidates.layers();
         CandidateScorer.Scores s;
         try (Progress p = new Progress("score candidates", (long) P * L, "dirs", cfg.quiet)) {
-            s = new CandidateScorer(model, refusalTokens, batch).score(candidates.r(), harmful.ids(), harmless.ids(), (pos, layer) -> p.step(1));
+            s = new CandidateScorer(model, refusalTokens, batch).score(candidates.r(), harmful.ids(), harmless.ids(), p::stepTo);
         }
         List<CandidateScore> all = new ArrayList<>();
         for (int p = 0; p < P; p++) for (int l = 0; l < L; l++) all.add(new CandidateScore(p - P, l, s.bypass()[p][l], s.induce()[p][l], s.kl()[p][l]));
@@ -260,11 +260,15 @@ public final class Pipeline implements AutoCloseable {
         }
         int[] stop = GenerationConfig.stopIds(cfg.model, model.config, encoder.tokenizer);
         try (Progress p = new Progress("completions", total, "prompts", cfg.quiet)) {
+            long before = 0;
             for (CompletionSet set : todo) {
                 p.extra(set.key().replace('_', ' '));
-                List<Completion> out = Completions.generate(model, encoder, encoded(set.harmful ? "harmful_test" : "harmless_test"),
-                        set.condition.hooks(dir, set.actaddCoefficient()), cfg.maxNewTokens, stop, batch, p);
+                EncodedPrompts test = encoded(set.harmful ? "harmful_test" : "harmless_test");
+                long offset = before;
+                List<Completion> out = Completions.generate(model, encoder, test, set.condition.hooks(dir, set.actaddCoefficient()),
+                        cfg.maxNewTokens, stop, batch, n -> p.stepTo(offset + n));
                 CompletionsFile.writeJsonl(folder.completions(set), out);
+                before += test.size();
             }
         }
         timings.put("completions", secondsSince(t0));
@@ -305,9 +309,10 @@ public final class Pipeline implements AutoCloseable {
         Map<String, Double> loss = new LinkedHashMap<>();
         if (harmlessBaseline != null && !harmlessBaseline.isEmpty()) {
             try (Progress p = new Progress("loss", 3L * harmlessBaseline.size(), "texts", cfg.quiet)) {
-                loss.put("baseline", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.BASELINE.hooks(dir, 1f), p));
-                loss.put("ablation", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.ABLATION.hooks(dir, 1f), p));
-                loss.put("actadd", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.ACTADD.hooks(dir, -1f), p));
+                int n = harmlessBaseline.size();
+                loss.put("baseline", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.BASELINE.hooks(dir, 1f), p::stepTo));
+                loss.put("ablation", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.ABLATION.hooks(dir, 1f), k -> p.stepTo(n + k)));
+                loss.put("actadd", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.ACTADD.hooks(dir, -1f), k -> p.stepTo(2L * n + k)));
             }
         }
         // a resumed run keeps the counts and timings of the stages it did not run again

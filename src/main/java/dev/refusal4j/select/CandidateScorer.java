@@ -42,12 +42,6 @@ public final class CandidateScorer {
 
     public record Scores(double[][] bypass, double[][] induce, double[][] kl) {}
 
-    /** @deprecated the old per-candidate callback, kept until run/Pipeline passes a {@link ProgressListener}. */
-    @Deprecated(forRemoval = true)
-    public interface Progress {
-        void candidateDone(int pos, int layer);
-    }
-
     private final Transformer model;
     private final int[] refusalTokens;
     private final int batchSize;
@@ -141,14 +135,6 @@ public final class CandidateScorer {
         double[] s = new double[logits.length];
         for (int i = 0; i < s.length; i++) s[i] = RefusalScore.fromLogits(logits[i], refusalTokens);
         return s;
-    }
-
-    /** @deprecated use {@link #score(float[][][], List, List, ProgressListener)}; it counts the candidates in the same order. */
-    @Deprecated(forRemoval = true)
-    public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, Progress progress) {
-        int L = candidates[0].length;
-        return score(candidates, harmfulVal, harmlessVal,
-                progress == null ? null : (ProgressListener) done -> progress.candidateDone((int) ((done - 1) / L), (int) ((done - 1) % L)));
     }
 
     /** @param progress told the number of candidates scored so far, positions outer and layers inner (may be null) */
