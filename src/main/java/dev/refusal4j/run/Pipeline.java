@@ -145,13 +145,8 @@ public final class Pipeline implements AutoCloseable {
             return CandidateDirections.read(folder.meanDiffs());
         }
         long t0 = System.nanoTime();
-        EncodedPrompts harmful, harmless;
-        try (Progress p = new Progress("filter train", 2, "sets", cfg.quiet)) {
-            harmful = filterByScore("harmful_train", true);
-            p.step(1);
-            harmless = filterByScore("harmless_train", false);
-            p.step(1);
-        }
+        EncodedPrompts[] sets = filterByScore("train");
+        EncodedPrompts harmful = sets[0], harmless = sets[1];
         double[][][] mh, ml;
         try (Progress p = new Progress("mean activations", harmful.size() + harmless.size(), "prompts", cfg.quiet)) {
             mh = MeanActivations.residPre(model, harmful.ids(), positions, batch, p::stepTo);
@@ -185,13 +180,8 @@ public final class Pipeline implements AutoCloseable {
             return RefusalDirection.read(folder.direction());
         }
         long t0 = System.nanoTime();
-        EncodedPrompts harmful, harmless;
-        try (Progress p = new Progress("filter val", 2, "sets", cfg.quiet)) {
-            harmful = filterByScore("harmful_val", true);
-            p.step(1);
-            harmless = filterByScore("harmless_val", false);
-            p.step(1);
-        }
+        EncodedPrompts[] sets = filterByScore("val");
+        EncodedPrompts harmful = sets[0], harmless = sets[1];
         int P = candidates.positions(), L = candidates.layers();
         CandidateScorer.Scores s;
         try (Progress p = new Progress("score candidates", (long) P * L, "dirs", cfg.quiet)) {
@@ -349,6 +339,17 @@ public final class Pipeline implements AutoCloseable {
         }
         encoded.put(name, e);
         return e;
+    }
+
+    /** The harmful and harmless sets of one split ("train", "val"), each filtered by {@link #filterByScore(String, boolean)}. */
+    private EncodedPrompts[] filterByScore(String split) throws IOException {
+        try (Progress p = new Progress("filter " + split, 2, "sets", cfg.quiet)) {
+            EncodedPrompts harmful = filterByScore("harmful_" + split, true);
+            p.step(1);
+            EncodedPrompts harmless = filterByScore("harmless_" + split, false);
+            p.step(1);
+            return new EncodedPrompts[] {harmful, harmless};
+        }
     }
 
     /** Keeps harmful prompts the model refuses (refusal score > 0) and harmless ones it does not (< 0), as the paper does. */
