@@ -1,5 +1,6 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.io.OutputPaths;
 import dev.refusal4j.io.SafetensorsWriter;
 import dev.refusal4j.model.ActivationCache;
 import dev.refusal4j.model.Forward;
@@ -40,6 +41,7 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputPaths.refuseInputs("--out", out, OutputPaths.input("model folder", model));
         try (Transformer m = Transformer.load(model)) {
             if (validate) dev.refusal4j.io.WeightValidator.requireFinite(m.files());
             int T = ids.length;

@@ -1,6 +1,7 @@
 package dev.refusal4j.export;
 
 import dev.refusal4j.io.AtomicFiles;
+import dev.refusal4j.io.OutputPaths;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,11 +41,8 @@ final class OutputFolder implements AutoCloseable {
      * @param onInterrupt called first when the JVM shuts down mid-export (e.g. to stop the writer)
      */
     static OutputFolder prepare(Path input, Path out, boolean force, Runnable onInterrupt) throws IOException {
-        Path in = input.toRealPath();
-        Path target = resolveExisting(out.toAbsolutePath().normalize());
-        if (target.equals(in)) throw new IllegalArgumentException("output folder " + out + " is the input model folder; choose a new folder");
-        if (target.startsWith(in)) throw new IllegalArgumentException("output folder " + out + " lies inside the input model folder " + input + "; choose a folder outside it");
-        if (in.startsWith(target)) throw new IllegalArgumentException("output folder " + out + " contains the input model folder " + input + "; replacing it would delete the input");
+        OutputPaths.refuseInputs("output folder", out, OutputPaths.input("model folder", input));
+        Path target = OutputPaths.resolveExisting(out);
         if (target.getParent() == null) throw new IllegalArgumentException("output folder " + out + " is a file-system root");
         if (Files.exists(target)) {
             if (!Files.isDirectory(target)) throw new IllegalArgumentException("output " + out + " exists and is not a folder");
@@ -61,14 +59,6 @@ final class OutputFolder implements AutoCloseable {
         OutputFolder f = new OutputFolder(target, temp, createdParent, onInterrupt);
         Runtime.getRuntime().addShutdownHook(f.hook);
         return f;
-    }
-
-    /** The path with its longest existing prefix replaced by its real path (resolves symlinks and ..). */
-    private static Path resolveExisting(Path p) throws IOException {
-        Path existing = p;
-        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
-        if (existing == null) return p;
-        return existing.toRealPath().resolve(existing.relativize(p)).normalize();
     }
 
     /** Moves the finished temporary folder to the target, replacing an existing target. */

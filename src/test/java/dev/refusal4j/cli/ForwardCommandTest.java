@@ -54,6 +54,31 @@ class ForwardCommandTest {
         assertThat(tmp.resolve("f.safetensors")).doesNotExist();
     }
 
+    /** forward used to exit 0 after replacing the model's weights with its logits file. */
+    @Test
+    void refusesToWriteIntoOrOverTheModelFolder() throws Exception {
+        Path model = java.nio.file.Files.createDirectories(tmp.resolve("model"));
+        Path golden = Shared.path("golden", "qwen3-hd32");
+        for (String f : new String[] {"config.json", "model.safetensors"}) java.nio.file.Files.copy(golden.resolve(f), model.resolve(f));
+        byte[] before = java.nio.file.Files.readAllBytes(model.resolve("model.safetensors"));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        int rc;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            rc = Main.run("forward", "--model", model.toString(), "--ids", "1,2", "--out", model.resolve("model.safetensors").toString());
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(rc).isEqualTo(1);
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("--out " + model.resolve("model.safetensors"))
+                .contains("inside the input model folder " + model);
+        assertThat(java.nio.file.Files.readAllBytes(model.resolve("model.safetensors"))).isEqualTo(before);
+        try (var s = java.nio.file.Files.list(model)) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("config.json", "model.safetensors");
+        }
+    }
+
     private static List<String> concat(String first, List<String> rest) {
         List<String> out = new ArrayList<>(List.of(first));
         out.addAll(rest);
