@@ -66,7 +66,7 @@ final class Filters {
             case "lower" -> { return softStr(v).toLowerCase(Locale.ROOT); }
             case "title" -> { return title(softStr(v)); }
             case "capitalize" -> { return Methods.capitalize(softStr(v)); }
-            case "center" -> { return Methods.center(softStr(v), (int) Py.toLong(arg(a, kw, 0, "width", 80L)), " "); }
+            case "center" -> { return Methods.center(softStr(v), Py.toLong(arg(a, kw, 0, "width", 80L)), " "); }
             case "replace" -> {
                 Object count = arg(a, kw, 2, "count", null);
                 return Methods.replace(softStr(v), softStr(a.get(0)), softStr(a.get(1)), count == null ? -1 : (int) Py.toLong(count));
@@ -113,14 +113,15 @@ final class Filters {
                     throw Py.typeError("unsupported operand type(s) for +=: '" + Py.typeName(v) + "' and 'str'");
                 }
                 Object w = arg(a, kw, 0, "width", 4L);
-                String ind = w instanceof String s ? s : " ".repeat((int) Py.toLong(w));
+                String ind = w instanceof String s ? s : Py.repeat(" ", Py.toLong(w));
                 return indent(softStr(v), ind, Py.truthy(arg(a, kw, 1, "first", false)), Py.truthy(arg(a, kw, 2, "blank", false)));
             }
             case "int" -> { return toInt(v, arg(a, kw, 0, "default", 0L), (int) Py.toLong(arg(a, kw, 1, "base", 10L))); }
             case "float" -> { return toFloat(v, arg(a, kw, 0, "default", 0.0)); }
             case "abs" -> { return v instanceof Double d ? (Object) Math.abs(d) : (Object) Math.abs(Py.toLong(v)); }
             case "round" -> {
-                int prec = (int) Py.toLong(arg(a, kw, 0, "precision", 0L));
+                // beyond these a double rounds to itself or to 0: the clamp gives Python's result without a huge BigDecimal
+                int prec = (int) Math.max(-400, Math.min(1100, Py.toLong(arg(a, kw, 0, "precision", 0L))));
                 if (Py.isInt(v) && "common".equals(arg(a, kw, 1, "method", "common"))) return Py.toLong(v); // round(int) is an int
                 String method = (String) arg(a, kw, 1, "method", "common");
                 double x = Py.toDouble(v);
@@ -160,6 +161,7 @@ final class Filters {
                     Object k = attr == null ? o : attrGet(o, attr);
                     if (!cs && k instanceof String s) k = s.toLowerCase(Locale.ROOT);
                     final Object key = k;
+                    Limits.step(seen.size());
                     if (seen.stream().noneMatch(x -> Py.eq(x, key))) {
                         seen.add(key);
                         out.add(o);
@@ -218,8 +220,10 @@ final class Filters {
             }
             case "attr" -> { return Py.getattr(v, softStr(a.get(0))); }
             case "batch" -> {
-                int n = (int) Py.toLong(a.get(0));
+                long size = Py.toLong(a.get(0));
                 Object fill = arg(a, kw, 1, "fill_with", null);
+                if (fill != null) Limits.items(size);
+                int n = (int) Math.min(size, Integer.MAX_VALUE);
                 List<Object> out = new ArrayList<>();
                 List<Object> cur = new ArrayList<>();
                 for (Object o : Py.iterate(v)) {
@@ -264,6 +268,7 @@ final class Filters {
             if (!first) sb.append(sep);
             first = false;
             sb.append(softStr(attr == null ? o : attrGet(o, attr)));
+            Limits.chars(sb.length());
         }
         return sb.toString();
     }
@@ -286,6 +291,7 @@ final class Filters {
         s = s + "\n"; // jinja2 appends a newline so splitlines keeps a trailing empty line
         List<String> lines = Py.splitlines(s, false);
         StringBuilder rv = new StringBuilder();
+        Limits.chars(s.length() + (long) lines.size() * ind.length()); // at most one indent per line
         if (blank) {
             rv.append(String.join("\n" + ind, lines));
         } else {

@@ -39,6 +39,7 @@ final class Interpreter {
     }
 
     private String context; // where rendering was when an error happened (message index and role)
+    private int callDepth;  // macro and recursive loop() calls in progress
 
     String errorContext() { return context; }
 
@@ -47,11 +48,20 @@ final class Interpreter {
     }
 
     private void exec(Stmt s, Scope scope, StringBuilder out) {
+        Limits.step(1);
         switch (s) {
-            case Text t -> out.append(t.text());
+            case Text t -> {
+                out.append(t.text());
+                Limits.output(out.length());
+            }
             case Output o -> {
                 Object v = eval(o.expr(), scope, o.line());
                 out.append(Py.str(v));
+                try {
+                    Limits.output(out.length());
+                } catch (JinjaException e) {
+                    throw e.atLine(o.line());
+                }
             }
             case If f -> {
                 for (int i = 0; i < f.tests().size(); i++) {
@@ -78,6 +88,7 @@ final class Interpreter {
                 Object v = sb.toString();
                 for (Filter f : fb.filters()) v = applyFilter(f, v, scope);
                 out.append(Py.str(v));
+                Limits.output(out.length());
             }
             case Break b -> throw BREAK;
             case Continue c -> throw CONTINUE;
@@ -116,11 +127,17 @@ final class Interpreter {
         }
         JinjaCallable recurse = !f.recursive() ? null : (args, kw) -> {
             StringBuilder sb = new StringBuilder();
-            runLoop(f, args.isEmpty() ? Undefined.hint("missing loop argument") : args.get(0), scope, sb, depth0 + 1);
+            enterCall(f.line());
+            try {
+                runLoop(f, args.isEmpty() ? Undefined.hint("missing loop argument") : args.get(0), scope, sb, depth0 + 1);
+            } finally {
+                callDepth--;
+            }
             return sb.toString();
         };
         LoopContext loop = new LoopContext(items, depth0, recurse);
         for (int i = 0; i < items.size(); i++) {
+            Limits.step(1);
             loop.index0 = i;
             Scope s = new Scope(scope);
             Object item = items.get(i);
@@ -177,9 +194,21 @@ final class Interpreter {
                     ? PyTuple.of(args.subList(m.params().size(), args.size())) : new PyTuple());
             s.vars.put("kwargs", new LinkedHashMap<Object, Object>(kw));
             StringBuilder sb = new StringBuilder();
-            render(m.body(), s, sb);
+            enterCall(m.line());
+            try {
+                render(m.body(), s, sb);
+            } finally {
+                callDepth--;
+            }
             return sb.toString();
         };
+    }
+
+    private void enterCall(int line) {
+        if (callDepth >= Limits.MAX_CALL_DEPTH) {
+            throw Limits.exceeded("the depth of nested macro and loop() calls", Limits.MAX_CALL_DEPTH, "MAX_CALL_DEPTH").atLine(line);
+        }
+        callDepth++;
     }
 
     // ---- expressions
@@ -265,7 +294,10 @@ final class Interpreter {
             }
             case Concat c -> {
                 StringBuilder sb = new StringBuilder();
-                for (Expr x : c.parts()) sb.append(Py.str(evalInner(x, scope)));
+                for (Expr x : c.parts()) {
+                    sb.append(Py.str(evalInner(x, scope)));
+                    Limits.chars(sb.length());
+                }
                 return sb.toString();
             }
             case Compare c -> {

@@ -28,7 +28,7 @@ final class Json {
     }
 
     static String dumps(Object value, Object indent, Object separators, boolean sortKeys, boolean ensureAscii) {
-        String ind = indent == null ? null : indent instanceof String s ? s : " ".repeat((int) Math.max(0, Py.toLong(indent)));
+        String ind = indent == null ? null : indent instanceof String s ? s : Py.repeat(" ", Py.toLong(indent));
         String itemSep = ind == null ? ", " : ",";
         String keySep = ": ";
         if (separators instanceof List<?> l && l.size() == 2) {
@@ -41,7 +41,10 @@ final class Json {
     }
 
     private void newline(StringBuilder sb, int level) {
-        if (indent != null) sb.append('\n').append(indent.repeat(level));
+        if (indent != null) {
+            Limits.chars(sb.length() + 1 + (long) indent.length() * level);
+            sb.append('\n').append(indent.repeat(level));
+        }
     }
 
     private void write(StringBuilder sb, Object v, int level) {
@@ -58,6 +61,7 @@ final class Json {
                 if (i > 0) sb.append(itemSep);
                 newline(sb, level + 1);
                 write(sb, l.get(i), level + 1);
+                Limits.chars(sb.length());
             }
             newline(sb, level);
             sb.append(']');
@@ -74,6 +78,7 @@ final class Json {
                 quote(sb, key(e.getKey()), ensureAscii);
                 sb.append(keySep);
                 write(sb, e.getValue(), level + 1);
+                Limits.chars(sb.length());
             }
             newline(sb, level);
             sb.append('}');

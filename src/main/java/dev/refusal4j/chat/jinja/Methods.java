@@ -73,10 +73,12 @@ final class Methods {
     private static JinjaCallable listMethod(List<?> l, String name) {
         return switch (name) {
             case "index" -> (a, k) -> {
+                Limits.step(l.size());
                 for (int i = 0; i < l.size(); i++) if (Py.eq(l.get(i), a.get(0))) return (long) i;
                 throw new JinjaException("ValueError", Py.repr(a.get(0)) + " is not in list");
             };
             case "count" -> (a, k) -> {
+                Limits.step(l.size());
                 long n = 0;
                 for (Object o : l) if (Py.eq(o, a.get(0))) n++;
                 return n;
@@ -123,6 +125,7 @@ final class Methods {
                         throw Py.typeError("sequence item " + i + ": expected str instance, " + Py.typeName(items.get(i)) + " found");
                     }
                     sb.append(i > 0 ? s : "").append(x);
+                    Limits.chars(sb.length());
                 }
                 return sb.toString();
             };
@@ -135,14 +138,15 @@ final class Methods {
             case "isupper" -> (a, k) -> Tests.apply("upper", s, List.of(), Map.of());
             case "islower" -> (a, k) -> Tests.apply("lower", s, List.of(), Map.of());
             case "zfill" -> (a, k) -> {
-                int w = (int) Py.toLong(a.get(0));
+                long w = Py.toLong(a.get(0));
                 if (s.length() >= w) return s;
+                Limits.chars(w);
                 int signLen = !s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+') ? 1 : 0;
-                return s.substring(0, signLen) + "0".repeat(w - s.length()) + s.substring(signLen);
+                return s.substring(0, signLen) + "0".repeat((int) w - s.length()) + s.substring(signLen);
             };
-            case "center" -> (a, k) -> center(s, (int) Py.toLong(a.get(0)), a.size() > 1 ? (String) a.get(1) : " ");
-            case "ljust" -> (a, k) -> pad(s, (int) Py.toLong(a.get(0)), a.size() > 1 ? (String) a.get(1) : " ", true);
-            case "rjust" -> (a, k) -> pad(s, (int) Py.toLong(a.get(0)), a.size() > 1 ? (String) a.get(1) : " ", false);
+            case "center" -> (a, k) -> center(s, Py.toLong(a.get(0)), a.size() > 1 ? (String) a.get(1) : " ");
+            case "ljust" -> (a, k) -> pad(s, Py.toLong(a.get(0)), a.size() > 1 ? (String) a.get(1) : " ", true);
+            case "rjust" -> (a, k) -> pad(s, Py.toLong(a.get(0)), a.size() > 1 ? (String) a.get(1) : " ", false);
             case "partition" -> (a, k) -> {
                 String sep = (String) a.get(0);
                 int i = s.indexOf(sep);
@@ -243,6 +247,11 @@ final class Methods {
     }
 
     static String replace(String s, String old, String neu, int count) {
+        if (neu.length() > old.length()) { // the result can grow: check its size before building it
+            long n = old.isEmpty() ? s.codePointCount(0, s.length()) + 1L : occurrences(s, old);
+            if (count >= 0) n = Math.min(n, count);
+            Limits.chars(s.length() + n * (neu.length() - old.length()));
+        }
         if (count < 0) {
             if (old.isEmpty()) {
                 StringBuilder sb = new StringBuilder(neu);
@@ -262,6 +271,12 @@ final class Methods {
             done++;
         }
         return sb.append(s.substring(start)).toString();
+    }
+
+    private static long occurrences(String s, String sub) {
+        long n = 0;
+        for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) n++;
+        return n;
     }
 
     static String title(String s) {
@@ -291,18 +306,20 @@ final class Methods {
         return sb.toString();
     }
 
-    static String center(String s, int width, String fill) {
+    static String center(String s, long width, String fill) {
         int n = (int) Py.len(s);
         if (n >= width) return s;
-        int total = width - n;
-        int left = total / 2 + (total & width & 1);
+        Limits.chars(width);
+        int total = (int) width - n;
+        int left = total / 2 + (total & (int) width & 1);
         return fill.repeat(left) + s + fill.repeat(total - left);
     }
 
-    private static String pad(String s, int width, String fill, boolean left) {
+    private static String pad(String s, long width, String fill, boolean left) {
         int n = (int) Py.len(s);
         if (n >= width) return s;
-        return left ? s + fill.repeat(width - n) : fill.repeat(width - n) + s;
+        Limits.chars(width);
+        return left ? s + fill.repeat((int) width - n) : fill.repeat((int) width - n) + s;
     }
 
     /** str.format with "{}", "{0}" and "{name}" fields (format specs are not supported). */
@@ -324,6 +341,7 @@ final class Methods {
             else if (field.chars().allMatch(Character::isDigit)) v = args.get(Integer.parseInt(field));
             else v = kw.get(field);
             sb.append(Py.str(v));
+            Limits.chars(sb.length());
             i = end;
         }
         return sb.toString();
@@ -356,6 +374,7 @@ final class Methods {
             String flags = m.group(2);
             String width = m.group(3) == null ? "" : m.group(3);
             String prec = m.group(4);
+            if (prec != null) Limits.chars(Long.parseLong(prec)); // digits after the point
             String body = switch (conv) {
                 case 's' -> prec == null ? Py.str(v) : Py.str(v).substring(0, Math.min(Py.str(v).length(), Integer.parseInt(prec)));
                 case 'r' -> Py.repr(v);
@@ -366,7 +385,8 @@ final class Methods {
                         .setScale(prec == null ? 6 : Integer.parseInt(prec), java.math.RoundingMode.HALF_EVEN).toPlainString(), flags);
                 default -> String.format("%." + (prec == null ? "6" : prec) + conv, Py.toDouble(v));
             };
-            if (!width.isEmpty() && body.length() < Integer.parseInt(width)) {
+            if (!width.isEmpty() && body.length() < Long.parseLong(width)) {
+                Limits.chars(Long.parseLong(width));
                 int pad = Integer.parseInt(width) - body.length();
                 if (flags.contains("-")) body = body + " ".repeat(pad);
                 else if (flags.contains("0") && conv != 's' && conv != 'r') {
@@ -375,6 +395,7 @@ final class Methods {
                 } else body = " ".repeat(pad) + body;
             }
             sb.append(body);
+            Limits.chars(sb.length());
         }
         // Python skips the check when the operand supports indexing (dict, list) but is not a tuple or str
         boolean indexable = value instanceof Map || (value instanceof List && !(value instanceof PyTuple));

@@ -13,6 +13,7 @@ final class Parser {
     private final List<Token> tokens;
     private int i;
     private int loopDepth; // for-loop bodies around the current position (a macro body starts at 0)
+    private int nesting;   // blocks, brackets and prefix operators open around the current position
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
@@ -28,6 +29,15 @@ final class Parser {
     private Token look() { return tokens.get(Math.min(i + 1, tokens.size() - 1)); }
 
     private Token next() { return tokens.get(i++); }
+
+    /** Enters one level of nesting; {@link #leave} leaves it. */
+    private void enter() {
+        if (++nesting > Limits.MAX_NESTING) {
+            throw Limits.exceeded("the nesting of blocks and expressions", Limits.MAX_NESTING, "MAX_NESTING").atLine(cur().line());
+        }
+    }
+
+    private void leave() { nesting--; }
 
     private JinjaException fail(String msg) {
         return new JinjaException("TemplateSyntaxError", msg, cur().line());
@@ -57,6 +67,15 @@ final class Parser {
     // ---- statements
 
     private List<Stmt> subparse(Set<String> ends) {
+        enter();
+        try {
+            return subparseBody(ends);
+        } finally {
+            leave();
+        }
+    }
+
+    private List<Stmt> subparseBody(Set<String> ends) {
         List<Stmt> body = new ArrayList<>();
         while (true) {
             Token t = cur();
@@ -255,13 +274,18 @@ final class Parser {
     }
 
     private Expr parseCondexpr() {
-        Expr e1 = parseOr();
-        while (skipName("if")) {
-            Expr test = parseOr();
-            Expr orElse = skipName("else") ? parseCondexpr() : null;
-            e1 = new Cond(test, e1, orElse);
+        enter();
+        try {
+            Expr e1 = parseOr();
+            while (skipName("if")) {
+                Expr test = parseOr();
+                Expr orElse = skipName("else") ? parseCondexpr() : null;
+                e1 = new Cond(test, e1, orElse);
+            }
+            return e1;
+        } finally {
+            leave();
         }
-        return e1;
     }
 
     private Expr parseOr() {
@@ -285,7 +309,12 @@ final class Parser {
     private Expr parseNot() {
         if (cur().isName("not")) {
             int line = next().line();
-            return new Unary("not", parseNot(), line);
+            enter();
+            try {
+                return new Unary("not", parseNot(), line);
+            } finally {
+                leave();
+            }
         }
         return parseCompare();
     }
@@ -350,6 +379,15 @@ final class Parser {
     }
 
     private Expr parseUnary(boolean withFilter) {
+        enter();
+        try {
+            return parseUnaryBody(withFilter);
+        } finally {
+            leave();
+        }
+    }
+
+    private Expr parseUnaryBody(boolean withFilter) {
         Token t = cur();
         Expr node;
         if (t.isOp("-") || t.isOp("+")) {

@@ -97,17 +97,26 @@ final class Py {
         if (v instanceof PyIterator it) return "<" + it.typeName + " object>";
         if (v instanceof PyView pv) {
             StringBuilder sb = new StringBuilder(pv.typeName).append("([");
-            for (int i = 0; i < pv.size(); i++) sb.append(i > 0 ? ", " : "").append(repr(pv.get(i)));
+            for (int i = 0; i < pv.size(); i++) {
+                sb.append(i > 0 ? ", " : "").append(repr(pv.get(i)));
+                Limits.chars(sb.length());
+            }
             return sb.append("])").toString();
         }
         if (v instanceof PyTuple t) {
             StringBuilder sb = new StringBuilder("(");
-            for (int i = 0; i < t.size(); i++) sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
+            for (int i = 0; i < t.size(); i++) {
+                sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
+                Limits.chars(sb.length());
+            }
             return sb.append(t.size() == 1 ? ",)" : ")").toString();
         }
         if (v instanceof List<?> l) {
             StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < l.size(); i++) sb.append(i > 0 ? ", " : "").append(repr(l.get(i)));
+            for (int i = 0; i < l.size(); i++) {
+                sb.append(i > 0 ? ", " : "").append(repr(l.get(i)));
+                Limits.chars(sb.length());
+            }
             return sb.append(']').toString();
         }
         if (v instanceof Map<?, ?> m) {
@@ -115,6 +124,7 @@ final class Py {
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 sb.append(first ? "" : ", ").append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+                Limits.chars(sb.length());
                 first = false;
             }
             return sb.append('}').toString();
@@ -238,11 +248,13 @@ final class Py {
             return s.contains(x);
         }
         if (container instanceof Map<?, ?> m) {
+            Limits.step(m.size());
             for (Object k : m.keySet()) if (eq(k, item)) return true;
             return false;
         }
         if (container instanceof Undefined) return false;
         if (container instanceof List<?> l) {
+            Limits.step(l.size());
             for (Object o : l) if (eq(o, item)) return true;
             return false;
         }
@@ -251,12 +263,16 @@ final class Py {
 
     // ---- iteration and size
 
+    /** The items of a value as a new list (a string's code points, a dict's keys); each item is a step of work. */
     static List<Object> iterate(Object v) {
         v = unmarkup(v);
-        if (v instanceof PyIterator it) return new ArrayList<>(it.consume());
-        if (v instanceof List<?> l) return new ArrayList<>(l);
-        if (v instanceof Map<?, ?> m) return new ArrayList<>(m.keySet());
+        if (v instanceof PyIterator it) return counted(new ArrayList<>(it.consume()));
+        if (v instanceof List<?> l) return counted(new ArrayList<>(l));
+        if (v instanceof Map<?, ?> m) return counted(new ArrayList<>(m.keySet()));
         if (v instanceof String s) {
+            long n = s.codePointCount(0, s.length());
+            Limits.items(n);
+            Limits.step(n);
             List<Object> out = new ArrayList<>();
             s.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
             return out;
@@ -264,6 +280,11 @@ final class Py {
         if (v instanceof Undefined) return new ArrayList<>();
         if (v instanceof Namespace) throw typeError("'Namespace' object is not iterable");
         throw typeError("'" + typeName(v) + "' object is not iterable");
+    }
+
+    private static List<Object> counted(List<Object> items) {
+        Limits.step(items.size());
+        return items;
     }
 
     static long len(Object v) {
@@ -386,9 +407,13 @@ final class Py {
             if (a instanceof Double || b instanceof Double) return toDouble(a) + toDouble(b);
             return toLong(a) + toLong(b);
         }
-        if (a instanceof String x && b instanceof String y) return x + y;
+        if (a instanceof String x && b instanceof String y) {
+            Limits.chars((long) x.length() + y.length());
+            return x + y;
+        }
         if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyTuple) == (b instanceof PyTuple)
                 && !(a instanceof PyView) && !(b instanceof PyView)) {
+            Limits.items((long) x.size() + y.size());
             List<Object> out = new ArrayList<>(x);
             out.addAll(y);
             return a instanceof PyTuple ? PyTuple.of(out) : out;
@@ -406,11 +431,12 @@ final class Py {
         b = unmarkup(b);
         failIfUndefined(a, b);
         if (op.equals("*")) {
-            if (a instanceof String s && isInt(b)) return s.repeat((int) Math.max(0, toLong(b)));
-            if (b instanceof String s && isInt(a)) return s.repeat((int) Math.max(0, toLong(a)));
+            if (a instanceof String s && isInt(b)) return repeat(s, toLong(b));
+            if (b instanceof String s && isInt(a)) return repeat(s, toLong(a));
             if (a instanceof List<?> l && isInt(b) || b instanceof List<?> && isInt(a)) {
                 List<?> l = a instanceof List<?> x ? x : (List<?>) b;
                 long times = toLong(a instanceof List ? b : a);
+                if (times > 0 && !l.isEmpty()) Limits.items(times > Limits.MAX_ITEMS ? times : times * l.size());
                 List<Object> out = new ArrayList<>();
                 for (long i = 0; i < times; i++) out.addAll(l);
                 return a instanceof PyTuple || b instanceof PyTuple ? PyTuple.of(out) : out;
@@ -441,15 +467,29 @@ final class Py {
                 return (r != 0 && (r < 0) != (y < 0)) ? r + y : r;
             }
             case "**" -> {
-                if (!f && toLong(b) >= 0) {
-                    long r = 1;
-                    for (long i = 0; i < toLong(b); i++) r *= toLong(a);
-                    return r;
-                }
+                if (!f && toLong(b) >= 0) return intPow(toLong(a), toLong(b));
                 return Math.pow(toDouble(a), toDouble(b));
             }
             default -> throw new IllegalStateException(op);
         }
+    }
+
+    /** {@code s * times}: Python gives "" for times below 1. */
+    static String repeat(String s, long times) {
+        if (times <= 0 || s.isEmpty()) return "";
+        Limits.chars(times > Limits.MAX_CHARS ? times : times * s.length());
+        return s.repeat((int) times);
+    }
+
+    /** base ** exp by squaring: the same wrapped 64-bit value as exp multiplications, in log(exp) steps. */
+    static long intPow(long base, long exp) {
+        long r = 1;
+        while (exp > 0) {
+            if ((exp & 1) != 0) r *= base;
+            base *= base;
+            exp >>= 1;
+        }
+        return r;
     }
 
     static Object neg(Object a) {

@@ -21,7 +21,11 @@ public final class Template {
 
     /** Parses the source; throws {@link JinjaException} (TemplateSyntaxError) when it does not parse. */
     public static Template parse(String source) {
-        return new Template(Parser.parse(source));
+        try {
+            return new Template(Parser.parse(source));
+        } catch (StackOverflowError e) { // Parser counts nesting (Limits.MAX_NESTING); this is the backstop
+            throw Limits.exceeded("the template's nesting", Limits.MAX_NESTING, "MAX_NESTING (the Java stack ran out)");
+        }
     }
 
     /** Renders with the given variables; {@code now} is what {@code strftime_now} formats. */
@@ -32,6 +36,7 @@ public final class Template {
         Interpreter.Scope root = new Interpreter.Scope(globals);
         for (Map.Entry<String, ?> e : variables.entrySet()) root.vars.put(e.getKey(), fromJava(e.getValue()));
         StringBuilder out = new StringBuilder();
+        long[] outerSteps = Limits.begin();
         try {
             in.render(body, root, out);
         } catch (JinjaException e) {
@@ -43,6 +48,13 @@ public final class Template {
             throw new RenderException(new JinjaException("TemplateError", "internal error: " + e), in.errorContext());
         } catch (StackOverflowError e) {
             throw new RenderException(new JinjaException("RecursionError", "maximum recursion depth exceeded"), in.errorContext());
+        } catch (OutOfMemoryError e) {
+            // the limits keep a render far below a normal heap; this is for a JVM started with a tiny one
+            out = null;
+            throw new RenderException(new JinjaException(Limits.KIND, "the Java heap ran out while rendering"
+                    + " (the template builds more than this JVM's heap holds)"), in.errorContext());
+        } finally {
+            Limits.end(outerSteps);
         }
         return out.toString();
     }
@@ -81,7 +93,7 @@ public final class Template {
             if (step == 0) throw new JinjaException("ValueError", "range() arg 3 must not be zero");
             List<Object> out = new ArrayList<>();
             for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
-                if (out.size() >= 100_000) throw new JinjaException("OverflowError", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+                if (out.size() >= Limits.MAX_RANGE) throw new JinjaException("OverflowError", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
                 out.add(i);
             }
             return out;
