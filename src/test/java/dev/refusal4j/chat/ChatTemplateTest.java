@@ -125,4 +125,18 @@ class ChatTemplateTest {
                 .hasMessageContaining("TemplateError: System role not supported")
                 .hasMessageContaining("message 1 (role 'system')");
     }
+
+    @Test
+    void templateOverAResourceLimitNamesFileAndLimit(@TempDir Path tmp) throws Exception {
+        Path dir = folderWith(tmp, "chat_template.jinja",
+                "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s }}");
+        assertThatThrownBy(() -> ChatTemplate.load(dir).render(USER_ONLY, true, null, null))
+                .isInstanceOf(ChatTemplateException.class)
+                .hasMessageContaining("chat_template.jinja")
+                .hasMessageContaining("ResourceLimitError").hasMessageContaining("MAX_CHARS");
+        Path deep = folderWith(tmp, "chat_template.jinja", "{{ " + "(".repeat(5000) + "1" + ")".repeat(5000) + " }}");
+        assertThatThrownBy(() -> ChatTemplate.load(deep))
+                .isInstanceOf(ChatTemplateException.class)
+                .hasMessageContaining("chat_template.jinja").hasMessageContaining("MAX_NESTING");
+    }
 }
