@@ -43,12 +43,39 @@ public final class Main {
                 // nothing to do: the command itself reports any real problem
             }
         });
+        String command = args.length > 0 && find(args[0]) != null ? args[0] : null;
+        // A thread of a command's own (not a Parallel worker: those hand their errors to the caller) that
+        // dies of a full heap or stack would leave the results incomplete: one line, and the run fails.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);
+            VirtualMachineError vm = ErrorHandler.resourceError(e);
+            if (vm != null) {
+                ErrorHandler.report(vm, err, command);
+                System.exit(1);
+            }
+            err.println("error: in thread " + thread.getName() + ": " + (e.getMessage() == null ? e : e.getMessage()));
+            if (ErrorHandler.debug()) e.printStackTrace(err);
+        });
         System.exit(run(args));
     }
 
     /** Runs the CLI and returns the exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
-        return commandLine(args).execute(args);
+        return execute(commandLine(args), args);
+    }
+
+    /**
+     * Executes a command line built by {@link #commandLine}. picocli hands exceptions to
+     * {@link ErrorHandler} but lets an OutOfMemoryError or StackOverflowError through: those get the
+     * same one-line treatment here.
+     */
+    static int execute(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            String command = args.length > 0 && cl.getSubcommands().containsKey(args[0]) ? args[0] : null;
+            return ErrorHandler.report(e, cl.getErr(), command);
+        }
     }
 
     /** The command line that {@link #run} executes for these arguments (tests add their own handlers). */
