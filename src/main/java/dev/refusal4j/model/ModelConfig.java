@@ -80,34 +80,51 @@ public final class ModelConfig {
         this.hidden = req(c, "hidden_size");
         this.layers = req(c, "num_hidden_layers");
         this.heads = req(c, "num_attention_heads");
-        this.kvHeads = qwen1 ? heads : c.hasNonNull("num_key_value_heads") ? c.get("num_key_value_heads").asInt() : heads;
-        int hd;
-        if (qwen1) hd = c.hasNonNull("kv_channels") ? c.get("kv_channels").asInt() : hidden / heads;
-        else hd = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : hidden / heads;
+        this.kvHeads = qwen1 ? heads : positiveInt(c, "num_key_value_heads", heads);
+        String hdKey = qwen1 ? "kv_channels" : "head_dim";
+        if (!c.hasNonNull(hdKey) && hidden % heads != 0) {
+            bad("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads + " (and there is no '" + hdKey + "' to say the head size)");
+        }
+        int hd = positiveInt(c, hdKey, hidden / heads);
         this.headDim = hd;
         int inter = req(c, "intermediate_size");
+        if (qwen1 && inter % 2 != 0) bad("'intermediate_size' " + inter + " is odd; Qwen-1 splits it into two halves");
         this.intermediate = qwen1 ? inter / 2 : inter;
         this.vocab = req(c, "vocab_size");
         if (heads % kvHeads != 0) bad("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
-        if (hd % 2 != 0) bad("head_dim " + hd + " is odd; rotary embeddings need it even");
-        this.eps = (float) (qwen1 ? c.path("layer_norm_epsilon").asDouble(1e-6) : c.path("rms_norm_eps").asDouble(1e-6));
+        if (hd % 2 != 0) bad(hdKey + " " + hd + " is odd; rotary embeddings need it even");
+        String epsKey = qwen1 ? "layer_norm_epsilon" : "rms_norm_eps";
+        double eps = number(c, epsKey, 1e-6);
+        if (eps < 0) bad("'" + epsKey + "' " + eps + " must be >= 0 (it is added to the mean square under a square root)");
+        this.eps = (float) eps;
 
         JsonNode rp = c.get("rope_parameters");  // transformers 5.x
         JsonNode rs = c.hasNonNull("rope_scaling") ? c.get("rope_scaling") : rp;
-        double theta = qwen1 ? c.path("rotary_emb_base").asDouble(10000)
-                : c.hasNonNull("rope_theta") ? c.get("rope_theta").asDouble()
-                : rp != null && rp.hasNonNull("rope_theta") ? rp.get("rope_theta").asDouble() : 10000.0;
+        double theta = qwen1 ? positiveNumber(c, "rotary_emb_base", 10000)
+                : c.hasNonNull("rope_theta") ? positiveNumber(c, "rope_theta", 10000)
+                : rp != null && rp.hasNonNull("rope_theta") ? positiveNumber(rp, "rope_parameters.rope_theta", "rope_theta", 10000) : 10000.0;
+        if (rs != null && !rs.isObject()) bad("'rope_scaling' is not an object");
         String rtype = rs == null ? "default" : rs.path("rope_type").asText(rs.path("type").asText("default"));
         if (!rtype.equals("default") && !rtype.equals("llama3")) {
             bad("rope_scaling type '" + rtype + "' is not supported (supported: default, llama3)");
         }
-        int rotDims = qwen1 ? (int) Math.round(hd * c.path("rotary_pct").asDouble(1.0)) : hd;
-        double partial = c.path("partial_rotary_factor").asDouble(1.0);
-        if (!qwen1 && partial != 1.0) rotDims = (int) (hd * partial);
-        this.rope = rtype.equals("llama3")
-                ? new Rope(rotDims, theta, rtype, rs.path("factor").asDouble(), rs.path("low_freq_factor").asDouble(),
-                        rs.path("high_freq_factor").asDouble(), rs.path("original_max_position_embeddings").asInt())
-                : new Rope(rotDims, theta, "default", 1, 1, 1, 0);
+        double rotary = qwen1 ? number(c, "rotary_pct", 1.0) : number(c, "partial_rotary_factor", 1.0);
+        String rotaryKey = qwen1 ? "rotary_pct" : "partial_rotary_factor";
+        if (!(rotary > 0 && rotary <= 1)) bad("'" + rotaryKey + "' " + rotary + " must be in (0, 1]");
+        int rotDims = qwen1 ? (int) Math.round(hd * rotary) : rotary != 1.0 ? (int) (hd * rotary) : hd;
+        if (rotDims < 2 || rotDims % 2 != 0) bad("'" + rotaryKey + "' " + rotary + " of head size " + hd + " rotates " + rotDims + " dimensions; rotary embeddings need an even number >= 2");
+        String rsKey = c.hasNonNull("rope_scaling") ? "rope_scaling" : "rope_parameters";
+        if (rtype.equals("llama3")) {
+            double factor = positiveNumber(rs, rsKey + ".factor", "factor", Double.NaN);
+            double low = positiveNumber(rs, rsKey + ".low_freq_factor", "low_freq_factor", Double.NaN);
+            double high = positiveNumber(rs, rsKey + ".high_freq_factor", "high_freq_factor", Double.NaN);
+            int original = positiveInt(rs, rsKey + ".original_max_position_embeddings", "original_max_position_embeddings", -1);
+            if (factor < 1) bad("'" + rsKey + ".factor' " + factor + " must be >= 1 (llama3 scaling stretches the context)");
+            if (high <= low) bad("'" + rsKey + ".high_freq_factor' " + high + " must be greater than 'low_freq_factor' " + low);
+            this.rope = new Rope(rotDims, theta, rtype, factor, low, high, original);
+        } else {
+            this.rope = new Rope(rotDims, theta, "default", 1, 1, 1, 0);
+        }
 
         this.tieEmbeddings = c.path("tie_word_embeddings").asBoolean(!qwen1 && gemma);
         this.normPlusOne = gemma;
@@ -125,11 +142,11 @@ public final class ModelConfig {
         if (activation == null) bad("hidden activation '" + act + "' is not supported for " + a);
         this.scaleEmbeddings = gemma;
         this.attnScale = gemma2 && c.hasNonNull("query_pre_attn_scalar")
-                ? 1.0 / Math.sqrt(c.get("query_pre_attn_scalar").asDouble()) : 1.0 / Math.sqrt(hd);
-        this.attnSoftcap = (float) c.path("attn_logit_softcapping").asDouble(0);
-        this.finalSoftcap = (float) c.path("final_logit_softcapping").asDouble(0);
+                ? 1.0 / Math.sqrt(positiveNumber(c, "query_pre_attn_scalar", 1)) : 1.0 / Math.sqrt(hd);
+        this.attnSoftcap = (float) softcap(c, "attn_logit_softcapping");
+        this.finalSoftcap = (float) softcap(c, "final_logit_softcapping");
         this.window = windows(c, gemma2);
-        this.maxPositions = c.path("max_position_embeddings").asInt(qwen1 ? c.path("seq_length").asInt(8192) : 4096);
+        this.maxPositions = positiveInt(c, "max_position_embeddings", qwen1 ? positiveInt(c, "seq_length", 8192) : 4096);
         String dt = c.path("torch_dtype").asText(c.path("dtype").asText("float32"));
         this.dtype = switch (dt) {
             case "bfloat16" -> DType.BF16;
@@ -166,9 +183,55 @@ public final class ModelConfig {
     }
 
     private int req(JsonNode c, String key) {
+        if (!c.hasNonNull(key)) bad("'" + key + "' is missing");
+        return positiveInt(c, key, -1);
+    }
+
+    /** A whole number > 0 (2.0 counts, 2.5 does not), or {@code dflt} when the key is absent or null. */
+    private int positiveInt(JsonNode c, String key, int dflt) {
+        return positiveInt(c, key, key, dflt);
+    }
+
+    private int positiveInt(JsonNode c, String name, String key, int dflt) {
         JsonNode v = c.get(key);
-        if (v == null || !v.canConvertToInt() || v.asInt() <= 0) bad("missing or invalid '" + key + "'");
-        return v.asInt();
+        if (v == null || v.isNull()) {
+            if (dflt < 0) bad("'" + name + "' is missing");
+            return dflt;
+        }
+        double d = v.isNumber() ? v.asDouble() : Double.NaN;
+        if (!(d == Math.rint(d) && d >= 1 && d <= Integer.MAX_VALUE)) bad("'" + name + "' is " + v + "; it must be a whole number > 0");
+        return (int) d;
+    }
+
+    /** A finite number, or {@code dflt} when the key is absent or null. */
+    private double number(JsonNode c, String key, double dflt) {
+        JsonNode v = c.get(key);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) bad("'" + key + "' is " + v + "; it must be a finite number");
+        return v.asDouble();
+    }
+
+    /** A finite number > 0; {@code dflt} NaN means the key is required. */
+    private double positiveNumber(JsonNode c, String key, double dflt) {
+        return positiveNumber(c, key, key, dflt);
+    }
+
+    private double positiveNumber(JsonNode c, String name, String key, double dflt) {
+        JsonNode v = c.get(key);
+        if (v == null || v.isNull()) {
+            if (Double.isNaN(dflt)) bad("'" + name + "' is missing");
+            return dflt;
+        }
+        double d = v.isNumber() ? v.asDouble() : Double.NaN;
+        if (!(Double.isFinite(d) && d > 0)) bad("'" + name + "' is " + v + "; it must be a finite number > 0");
+        return d;
+    }
+
+    /** A logit soft cap: absent, null or 0 means none; otherwise a finite number > 0. */
+    private double softcap(JsonNode c, String key) {
+        double v = number(c, key, 0);
+        if (v < 0) bad("'" + key + "' " + v + " must be > 0 (or 0/null for no cap)");
+        return v;
     }
 
     private void bad(String msg) {
@@ -190,6 +253,14 @@ public final class ModelConfig {
         }
         if (c == null || !c.isObject()) throw new ModelFormatException(configFile, "not a JSON object");
         return new ModelConfig(configFile, c);
+    }
+
+    /** Throws an error naming the id and the vocabulary size unless {@code id} is a token of the model. */
+    public void requireTokenId(int id) {
+        if (id < 0 || id >= vocab) {
+            throw new IllegalArgumentException("token id " + id + " is outside the model's vocabulary: " + file + " has vocab_size " + vocab
+                    + " (ids 0-" + (vocab - 1) + ")");
+        }
     }
 
     public int qDim() {

@@ -111,7 +111,7 @@ public final class Transformer implements AutoCloseable {
             for (int b = 0; b < B; b++) {
                 for (int t = 0; t < T; t++) {
                     int id = tokens[b][t];
-                    if (id < 0 || id >= c.vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocab + ")");
+                    c.requireTokenId(id);
                     weights.embed.row(id, x, (b * T + t) * d);
                 }
             }

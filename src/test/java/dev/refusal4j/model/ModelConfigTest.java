@@ -95,4 +95,55 @@ class ModelConfigTest {
         Files.writeString(tmp.resolve("config.json"), "{\"architectures\": [\"LlamaForCausalLM\"], \"hidden_size\": 64}");
         assertThatThrownBy(() -> ModelConfig.load(tmp)).hasMessageContaining("config.json").hasMessageContaining("'num_hidden_layers'");
     }
+
+    /**
+     * Values that used to load and give all-NaN logits (negative eps, rope_theta 0, llama3 scaling
+     * without its factor), a division by zero (no KV heads) or a silently rounded size: each is a
+     * ModelFormatException naming config.json and the key. The logits of the golden models, with
+     * valid configs, are GoldenParityTest's.
+     */
+    @Test
+    void eachInvalidValueIsRejectedNamingConfigJsonAndTheKey() throws IOException {
+        String[][] cases = { // golden model, JSON edit ("key": value at the top level, or a whole rope_scaling), key named
+                {"llama-gqa", "\"rms_norm_eps\": -1e-5", "rms_norm_eps"},
+                {"llama-gqa", "\"rms_norm_eps\": \"small\"", "rms_norm_eps"},
+                {"qwen1", "\"layer_norm_epsilon\": -1", "layer_norm_epsilon"},
+                {"llama-gqa", "\"rope_theta\": 0", "rope_theta"},
+                {"llama-gqa", "\"rope_theta\": -10000", "rope_theta"},
+                {"llama-gqa", "\"rope_theta\": NaN", "rope_theta"},
+                {"qwen1", "\"rotary_emb_base\": 0", "rotary_emb_base"},
+                {"llama3-rope-scaling", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64}", "rope_scaling.factor"},
+                {"llama3-rope-scaling", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0}", "rope_scaling.original_max_position_embeddings"},
+                {"llama3-rope-scaling", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 4.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64}", "rope_scaling.high_freq_factor"},
+                {"llama3-rope-scaling", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 0.5, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64}", "rope_scaling.factor"},
+                {"llama-gqa", "\"rope_scaling\": \"llama3\"", "rope_scaling"},
+                {"llama-gqa", "\"num_key_value_heads\": 0", "num_key_value_heads"},
+                {"llama-gqa", "\"num_key_value_heads\": 3", "num_key_value_heads"},
+                {"llama-gqa", "\"num_attention_heads\": 0", "num_attention_heads"},
+                {"phi3", "\"num_attention_heads\": 6", "num_attention_heads"}, // 64 / 6, and no head_dim
+                {"llama-gqa", "\"head_dim\": 0", "head_dim"},
+                {"llama-gqa", "\"head_dim\": 15", "head_dim"},
+                {"llama-gqa", "\"hidden_size\": 64.5", "hidden_size"},
+                {"llama-gqa", "\"num_hidden_layers\": -3", "num_hidden_layers"},
+                {"llama-gqa", "\"vocab_size\": \"320\"", "vocab_size"},
+                {"llama-gqa", "\"max_position_embeddings\": 0", "max_position_embeddings"},
+                {"llama-gqa", "\"partial_rotary_factor\": 0", "partial_rotary_factor"},
+                {"llama-gqa", "\"partial_rotary_factor\": 0.05", "partial_rotary_factor"},
+                {"gemma2", "\"query_pre_attn_scalar\": 0", "query_pre_attn_scalar"},
+                {"gemma2", "\"final_logit_softcapping\": -30", "final_logit_softcapping"},
+                {"qwen1", "\"intermediate_size\": 257", "intermediate_size"},
+        };
+        for (String[] c : cases) {
+            Path dir = Files.createDirectories(tmp.resolve("case" + java.util.Arrays.asList(cases).indexOf(c)));
+            String text = Files.readString(Shared.path("golden", c[0], "config.json"));
+            String key = c[1].substring(1, c[1].indexOf('"', 1));
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) dev.refusal4j.io.Json.MAPPER.readTree(text);
+            node.set(key, dev.refusal4j.io.Json.MAPPER.readTree("{" + c[1] + "}").get(key));
+            Files.writeString(dir.resolve("config.json"), dev.refusal4j.io.Json.MAPPER.writeValueAsString(node));
+            assertThatThrownBy(() -> ModelConfig.load(dir)).as(c[0] + " with " + c[1])
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageStartingWith(dir.resolve("config.json") + ": ")
+                    .hasMessageContaining(c[2]);
+        }
+    }
 }
