@@ -36,6 +36,7 @@ public final class ChatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Transformer m = Transformer.load(model)) {
+            steering.check(m.config);
             PromptEncoder enc = PromptEncoder.load(model, null, null);
             TextGenerator gen = new TextGenerator(m, enc, GenerationConfig.stopIds(model, m.config, enc.tokenizer));
             List<Map<String, Object>> history = new ArrayList<>();

@@ -57,6 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         dev.refusal4j.io.OutputPaths.refuseInputs("--jsonl", jsonl, dev.refusal4j.io.OutputPaths.input("model folder", model), dev.refusal4j.io.OutputPaths.input("prompt file", input.prompts));
         try (Transformer m = Transformer.load(model)) {
+            steering.check(m.config);
             PromptEncoder enc = PromptEncoder.load(model, null, system);
             TextGenerator gen = new TextGenerator(m, enc, GenerationConfig.stopIds(model, m.config, enc.tokenizer));
             List<String> prompts = new ArrayList<>();

@@ -64,6 +64,7 @@ public final class Generator {
         if (capacity > model.config.maxPositions) {
             throw new IllegalArgumentException("prompt of " + T + " tokens + " + maxNewTokens + " new tokens exceeds the model's context of " + model.config.maxPositions);
         }
+        for (int b = 0; b < B; b++) for (int i = pad[b]; i < T; i++) model.config.requireTokenId(tokens[b][i]); // before the samplers index by id
         Sampler[] samplers = new Sampler[B];
         for (int b = 0; b < B; b++) {
             samplers[b] = new Sampler(sampling, V, b);

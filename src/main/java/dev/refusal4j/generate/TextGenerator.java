@@ -35,6 +35,7 @@ public final class TextGenerator {
      */
     public List<Output> generate(List<List<Map<String, Object>>> conversations, int maxNewTokens, SamplingOptions sampling,
                                  List<String> stopStrings, Supplier<Hooks> hooks, BiConsumer<Integer, String> stream) {
+        SamplingOptions.requireMaxNewTokens(maxNewTokens);
         List<int[]> prompts = new ArrayList<>();
         for (var conv : conversations) {
             int[] ids = encoder.tokenizer.encodeRendered(encoder.template.render(conv, true, null, null));
