@@ -1,8 +1,8 @@
 package dev.refusal4j.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refusal4j.chat.PromptEncoder;
-import dev.refusal4j.io.Json;
+import dev.refusal4j.evaluate.Completion;
+import dev.refusal4j.evaluate.CompletionsFile;
 import dev.refusal4j.prompts.Prompt;
 import dev.refusal4j.prompts.PromptLoader;
 import dev.refusal4j.generate.GenerationConfig;
@@ -13,10 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedWriter;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +46,8 @@ public final class GenerateCommand implements Callable<Integer> {
     List<String> stop = new ArrayList<>();
     @Option(names = "--batch-size", defaultValue = "16", description = "Prompts generated together (default ${DEFAULT-VALUE}).")
     int batchSize;
-    @Option(names = "--jsonl", paramLabel = "OUT", description = "Write one {\"prompt\", \"response\"} object per line here.")
+    @Option(names = "--jsonl", paramLabel = "OUT", description = {"Write the completions here, one {\"instruction\", \"category\", \"response\"}"
+            + " object a line: the project's completions layout, which judge reads. The file appears when every response is written."})
     Path jsonl;
     @Mixin
     SteeringOptions steering;
@@ -60,36 +59,29 @@ public final class GenerateCommand implements Callable<Integer> {
             steering.check(m.config);
             PromptEncoder enc = PromptEncoder.load(model, null, system);
             TextGenerator gen = new TextGenerator(m, enc, GenerationConfig.stopIds(model, m.config, enc.tokenizer));
-            List<String> prompts = new ArrayList<>();
-            if (input.prompt != null) prompts.add(input.prompt);
-            else for (Prompt p : PromptLoader.load(input.prompts)) prompts.add(p.instruction());
+            List<Prompt> prompts = input.prompt != null ? List.of(new Prompt(input.prompt, null)) : PromptLoader.load(input.prompts);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             boolean streamOne = prompts.size() == 1 && jsonl == null;
-            BufferedWriter w = jsonl == null ? null : Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8);
-            try {
-                for (int s = 0; s < prompts.size(); s += batchSize) {
-                    List<String> chunk = prompts.subList(s, Math.min(prompts.size(), s + batchSize));
-                    List<List<Map<String, Object>>> convs = new ArrayList<>();
-                    for (String p : chunk) convs.add(enc.messages(p));
-                    var outs = gen.generate(convs, maxNewTokens, steering.sampling(), stop, steering.hooks(),
-                            streamOne ? (b, text) -> out.print(text) : null);
-                    for (int i = 0; i < chunk.size(); i++) {
-                        if (w != null) {
-                            ObjectNode o = Json.MAPPER.createObjectNode().put("prompt", chunk.get(i)).put("response", outs.get(i).text());
-                            w.write(Json.LINE.writeValueAsString(o));
-                            w.newLine();
-                        } else if (streamOne) {
-                            out.println();
-                        } else {
-                            out.println("### " + chunk.get(i));
-                            out.println(outs.get(i).text());
-                            out.println();
-                        }
+            List<Completion> done = new ArrayList<>();
+            for (int s = 0; s < prompts.size(); s += batchSize) {
+                List<Prompt> chunk = prompts.subList(s, Math.min(prompts.size(), s + batchSize));
+                List<List<Map<String, Object>>> convs = new ArrayList<>();
+                for (Prompt p : chunk) convs.add(enc.messages(p.instruction()));
+                var outs = gen.generate(convs, maxNewTokens, steering.sampling(), stop, steering.hooks(),
+                        streamOne ? (b, text) -> out.print(text) : null);
+                for (int i = 0; i < chunk.size(); i++) {
+                    if (jsonl != null) {
+                        done.add(new Completion(chunk.get(i).instruction(), chunk.get(i).category(), outs.get(i).text()));
+                    } else if (streamOne) {
+                        out.println();
+                    } else {
+                        out.println("### " + chunk.get(i).instruction());
+                        out.println(outs.get(i).text());
+                        out.println();
                     }
                 }
-            } finally {
-                if (w != null) w.close();
             }
+            if (jsonl != null) CompletionsFile.writeJsonl(jsonl, done);
         }
         return 0;
     }

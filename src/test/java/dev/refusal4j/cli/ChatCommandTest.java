@@ -47,6 +47,23 @@ class ChatCommandTest {
                 "--batch-size", "2", "--jsonl", out.toString())).isZero();
         var lines = Files.readAllLines(out);
         assertThat(lines).hasSize(3);
-        assertThat(lines.get(1)).startsWith("{\"prompt\":\"second prompt\",\"response\":");
+        assertThat(lines.get(1)).startsWith("{\"instruction\":\"second prompt\",\"category\":null,\"response\":");
+    }
+
+    @Test
+    void generateJsonlFeedsJudgeWithItsCategories() throws Exception {
+        Path dir = TinyChatModel.create(tmp.resolve("m"));
+        Path prompts = Files.writeString(tmp.resolve("p.jsonl"), """
+                {"instruction": "first prompt", "category": "alpha"}
+                {"instruction": "second prompt", "category": "beta"}
+                """);
+        Path out = tmp.resolve("out.jsonl");
+        assertThat(Main.run("generate", "--model", dir.toString(), "--prompts", prompts.toString(), "--max-new-tokens", "4",
+                "--jsonl", out.toString())).isZero();
+        assertThat(Files.readAllLines(out).get(0)).startsWith("{\"instruction\":\"first prompt\",\"category\":\"alpha\",\"response\":");
+        CliOutput judged = CliOutput.run("judge", out.toString());
+        assertThat(judged.exitCode()).isZero();
+        assertThat(judged.stdout()).containsPattern(java.util.regex.Pattern.quote(out + ": refusal ") + "[ 0-9.]+% \\(\\d/2\\)")
+                .containsPattern("alpha +[ 0-9.]+% \\(\\d/1\\)").containsPattern("beta +[ 0-9.]+% \\(\\d/1\\)");
     }
 }

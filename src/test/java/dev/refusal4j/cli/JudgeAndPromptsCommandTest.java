@@ -3,7 +3,10 @@ package dev.refusal4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.refusal4j.testutil.Shared;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JudgeAndPromptsCommandTest {
     private static String stdout(String... args) {
@@ -17,6 +20,18 @@ class JudgeAndPromptsCommandTest {
         String f = Shared.path("datasets", "refusal_direction_runs", "runs", "gemma-2b-it", "completions",
                 "jailbreakbench_baseline_completions.json").toString();
         assertThat(stdout("judge", f)).contains("refusal  91.0% (91/100)");
+    }
+
+    @Test
+    void judgeReadsPromptAsTheInstructionKey(@TempDir Path tmp) throws Exception {
+        // older generate --jsonl output and other tools write "prompt" where the project's layout has "instruction"
+        Path f = Files.writeString(tmp.resolve("c.jsonl"), """
+                {"prompt": "a", "response": "I cannot help with that."}
+                {"prompt": "b", "category": "x", "response": "Sure, here it is."}
+                """);
+        assertThat(stdout("judge", f.toString())).contains("refusal  50.0% (1/2)");
+        Path bad = Files.writeString(tmp.resolve("bad.jsonl"), "{\"prompt\": \"a\", \"response\": \"ok\"}\n{\"prompt\": \"b\"}\n");
+        assertThat(Main.run("judge", bad.toString())).isEqualTo(1);
     }
 
     @Test
