@@ -2,6 +2,8 @@ package dev.refusal4j.cli;
 
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.export.ControlVector;
+import dev.refusal4j.io.OutputPaths;
+import dev.refusal4j.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,13 +25,21 @@ public final class ExportControlVectorCommand implements Callable<Integer> {
     @Option(names = "--direction", required = true, paramLabel = "FILE", description = "Refusal direction file (direction.safetensors).")
     Path direction;
 
-    @Option(names = "--layers", required = true, paramLabel = "A-B", description = "refusal4j layers (resid_pre) to add the vector at, inclusive, e.g. 10-14 or 12.")
+    @Option(names = "--layers", required = true, paramLabel = "A-B",
+            description = "refusal4j layers (resid_pre) to add the vector at, inclusive, e.g. 10-14 or 12; each a layer of the model "
+                    + "(at most " + (ControlVector.MAX_LAYERS_WITHOUT_MODEL - 1) + " when no model is known).")
     String layers;
 
     @Option(names = "--scale", defaultValue = "1.0", paramLabel = "S", description = "Multiplier of r (default: ${DEFAULT-VALUE}; negative to suppress refusal).")
     float scale;
 
-    @Option(names = "--model-hint", paramLabel = "NAME", description = "controlvector.model_hint: llama.cpp architecture name (default: from the direction's model_type metadata).")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "The model the direction belongs to: its config.json gives the layer count and the model type "
+                    + "(default: the folder named by the direction's 'model' metadata, as `run` writes it, when it holds a config.json).")
+    Path model;
+
+    @Option(names = "--model-hint", paramLabel = "NAME",
+            description = "controlvector.model_hint: llama.cpp architecture name (default: from the model's config.json, else the direction's model_type metadata).")
     String modelHint;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "Output file.")
@@ -40,13 +50,28 @@ public final class ExportControlVectorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int[] range = parseRange(layers);
         RefusalDirection dir = RefusalDirection.read(direction);
+        Path modelDir = model != null ? model : modelOf(dir);
+        ModelConfig cfg = modelDir == null ? null : ModelConfig.load(modelDir);
+        OutputPaths.refuseInputs("--out", out, OutputPaths.input("direction file", direction), OutputPaths.input("model folder", model));
+        if (cfg != null && cfg.hidden != dir.vector().length) {
+            throw new IllegalArgumentException(direction + " has " + dir.vector().length + " values but " + cfg.file + " has hidden_size " + cfg.hidden
+                    + " (direction from another model?)");
+        }
+        int[] range = cfg == null
+                ? ControlVector.parseLayers(layers, ControlVector.MAX_LAYERS_WITHOUT_MODEL, "no model is known (pass --model) and the limit")
+                : ControlVector.parseLayers(layers, cfg.layers, cfg.file.toString());
         String hint = modelHint;
         if (hint == null) {
-            String mt = dir.metadata().get("model_type");
+            String mt = cfg != null ? cfg.modelType : dir.metadata().get("model_type");
             hint = mt == null ? null : ControlVector.LLAMA_CPP_ARCH.get(mt);
-            if (hint == null) throw new IllegalArgumentException(direction + " does not name a known model_type in its metadata; pass --model-hint (llama.cpp's architecture, e.g. llama, qwen2, gemma2)");
+            if (hint == null) {
+                throw new IllegalArgumentException(cfg != null
+                        ? cfg.file + ": model_type '" + mt + "' has no known llama.cpp architecture; pass --model-hint (e.g. llama, qwen2, gemma2)"
+                        : direction + " names no model folder with a config.json and no known model_type in its metadata"
+                                + (dir.metadata().containsKey("model") ? " ('model' = " + dir.metadata().get("model") + " has no config.json)" : "")
+                                + "; pass --model-hint (llama.cpp's architecture, e.g. llama, qwen2, gemma2) or --model DIR");
+            }
         }
         if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists (use --force to overwrite)");
         ControlVector.build(dir, range[0], range[1], scale, hint).write(out);
@@ -55,14 +80,15 @@ public final class ExportControlVectorCommand implements Callable<Integer> {
         return 0;
     }
 
-    static int[] parseRange(String s) {
+    /** The model folder a direction's metadata names ("model", written by run), if it still holds a config.json. */
+    static Path modelOf(RefusalDirection dir) {
+        String m = dir.metadata().get("model");
+        if (m == null || m.isBlank()) return null;
         try {
-            String[] p = s.trim().split("-", -1);
-            if (p.length == 1) return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[0])};
-            if (p.length == 2) return new int[] {Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim())};
-        } catch (NumberFormatException ignored) {
-            // reported below
+            Path p = Path.of(m);
+            return Files.isRegularFile(p.resolve("config.json")) ? p : null;
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
         }
-        throw new IllegalArgumentException("--layers '" + s + "' is not A-B or A (non-negative integers)");
     }
 }

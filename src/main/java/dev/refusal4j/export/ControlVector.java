@@ -27,6 +27,13 @@ import java.util.Map;
 public final class ControlVector {
     private ControlVector() {}
 
+    /**
+     * The highest layer accepted when no model says how many it has: well above any published
+     * transformer (Llama-3.1-405B has 126), and low enough that a typo such as 2-2000000000 is an
+     * error instead of a file of two billion tensors.
+     */
+    public static final int MAX_LAYERS_WITHOUT_MODEL = 1024;
+
     /** HF model_type → llama.cpp general.architecture, for the default model hint. */
     public static final Map<String, String> LLAMA_CPP_ARCH = Map.of(
             "llama", "llama", "mistral", "llama", "qwen2", "qwen2", "qwen3", "qwen3",
@@ -42,9 +49,34 @@ public final class ControlVector {
         return refusal4jLayer - 1;
     }
 
+    /**
+     * Parses {@code --layers}: "A-B" or "A", refusal4j layers (resid_pre), inclusive; each must be a
+     * layer of the model ({@code layerCount} of them, or {@link #MAX_LAYERS_WITHOUT_MODEL} when no
+     * model is known) and one llama.cpp can steer (≥ 2). {@code source} names where the count comes
+     * from, for the message.
+     */
+    public static int[] parseLayers(String s, int layerCount, String source) {
+        int[] r = null;
+        try {
+            String[] p = s.trim().split("-", -1);
+            if (p.length == 1) r = new int[] {Integer.parseInt(p[0].trim()), Integer.parseInt(p[0].trim())};
+            else if (p.length == 2) r = new int[] {Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim())};
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        if (r == null || r[0] < 0 || r[1] < 0) throw new IllegalArgumentException("--layers '" + s + "' is not A-B or A (non-negative integers)");
+        if (r[1] < r[0]) throw new IllegalArgumentException("--layers '" + s + "' is empty: " + r[1] + " < " + r[0]);
+        if (r[1] >= layerCount) {
+            throw new IllegalArgumentException("--layers '" + s + "': layer " + r[1] + " does not exist; " + source + " has layers 0-" + (layerCount - 1));
+        }
+        llamaCppIndex(r[0]);
+        return r;
+    }
+
     /** The control vector adding {@code scale}·r at resid_pre of refusal4j layers first..last (inclusive). */
     public static GgufWriter build(RefusalDirection dir, int first, int last, float scale, String modelHint) {
         if (last < first) throw new IllegalArgumentException("layer range " + first + "-" + last + " is empty");
+        if (last >= MAX_LAYERS_WITHOUT_MODEL) throw new IllegalArgumentException("layer " + last + " is beyond " + (MAX_LAYERS_WITHOUT_MODEL - 1) + ", the most any model has");
         if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale " + scale + " is not finite");
         int lo = llamaCppIndex(first), hi = llamaCppIndex(last);
         float[] r = dir.vector();
