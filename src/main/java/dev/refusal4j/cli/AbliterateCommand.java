@@ -20,7 +20,10 @@ import java.util.concurrent.Callable;
                         + "orthogonalized against normalize((1 + w) * r) so the normalized write stays orthogonal to r.",
                 "Same dtype and shard layout as the input; tensors that are not modified are copied byte for byte; "
                         + "tied embeddings are untied (the original embedding becomes lm_head.weight, tie_word_embeddings false). "
-                        + "The input folder is only read. The output is written to a hidden sibling folder and renamed into place when complete and verified."})
+                        + "The input folder is only read. The output is written to a hidden sibling folder and renamed into place when complete and verified.",
+                "Other files of the model folder are copied; nothing outside it is read: a symlink to a file in the folder (or, in a Hugging Face "
+                        + "cache snapshot, to the repository's blobs) is copied as a file, and any other link (to a folder, outside the folder, "
+                        + "dangling, a loop) is an error before anything is written."})
 public final class AbliterateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model folder (config.json + safetensors; default: the bundled organism).")
     Path model;

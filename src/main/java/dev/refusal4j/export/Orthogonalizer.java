@@ -56,6 +56,11 @@ public final class Orthogonalizer {
             OrthogonalPlan plan = new OrthogonalPlan(cfg, files, unit);
             String embed = names.embed(), lmHead = names.lmHead();
             boolean untie = cfg.tieEmbeddings;
+            Set<String> written = new java.util.HashSet<>(); // top-level names the export writes itself
+            for (SafetensorsFile f : files.files()) written.add(f.path.getFileName().toString());
+            if (files.shardLayout != null) written.add(ModelFiles.INDEX);
+            if (untie) written.add("config.json");
+            List<Path> others = filesToCopy(modelDir, written); // every link checked before a byte is written
             Map<Path, FileChannel> inputs = new HashMap<>();
             StreamedTensor.Counter counter = null;
             final StreamedTensor.Counter[] cancel = new StreamedTensor.Counter[1];
@@ -106,18 +111,14 @@ public final class Orthogonalizer {
                 }
                 if (modified != plan.targets.size()) throw new IllegalStateException("modified " + modified + " tensors, planned " + plan.targets.size());
 
-                Set<String> written = new java.util.HashSet<>();
-                for (SafetensorsFile f : files.files()) written.add(f.path.getFileName().toString());
                 if (files.shardLayout != null) {
                     Files.writeString(folder.temp.resolve(ModelFiles.INDEX), ExportedMetadata.index(modelDir.resolve(ModelFiles.INDEX), total, extraIndex,
                             extraIndex.isEmpty() ? 0 : files.info(embed).elements()));
-                    written.add(ModelFiles.INDEX);
                 }
                 if (untie) {
                     Files.writeString(folder.temp.resolve("config.json"), ExportedMetadata.untie(modelDir.resolve("config.json")));
-                    written.add("config.json");
                 }
-                List<String> warnings = copyOthers(modelDir, folder.temp, written);
+                List<String> warnings = copyOthers(modelDir, folder.temp, others);
                 ExportVerifier.verify(modelDir, folder.temp, files, untie, unit);
                 folder.commit();
                 return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9, List.copyOf(warnings));
@@ -149,21 +150,64 @@ public final class Orthogonalizer {
     }
 
     /**
-     * Copies every file not written by the export (tokenizer, template, generation config, ...),
-     * following symlinks; returns a warning for each copied file that looks like weights.
+     * The files an export copies unchanged (tokenizer, template, generation config, ...): every
+     * file under the model folder that the export does not write itself, relative to the folder.
+     * Nothing outside the folder is read: a symlink to a file is copied as a file only when its
+     * target lies inside the model folder, or in the {@code blobs} folder of the same Hugging Face
+     * cache repository (the cache's own layout: {@code models--org--name/snapshots/REV/FILE} links
+     * to {@code ../../blobs/SHA}). A symlink to a folder, one whose target lies elsewhere, a
+     * dangling link, a link loop and anything that is neither a file nor a folder are errors naming
+     * the path, raised before the export writes anything.
      */
-    private static List<String> copyOthers(Path in, Path out, Set<String> written) throws IOException {
+    static List<Path> filesToCopy(Path in, Set<String> written) throws IOException {
+        Path root = in.toRealPath();
+        Path parent = root.getParent();
+        Path blobs = parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots") && parent.getParent() != null
+                ? parent.getParent().resolve("blobs") : null;
+        List<Path> out = new ArrayList<>();
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() { // links are not followed: each is checked below
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
+                Path rel = root.relativize(p);
+                if (rel.getNameCount() == 1 && written.contains(rel.toString())) return java.nio.file.FileVisitResult.CONTINUE;
+                String where = "model folder " + in + ": " + rel;
+                if (a.isSymbolicLink()) {
+                    Path target;
+                    try {
+                        target = p.toRealPath();
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        throw new IllegalArgumentException(where + " is a symlink to " + Files.readSymbolicLink(p) + ", which does not exist; remove the link");
+                    } catch (java.nio.file.FileSystemException e) {
+                        throw new IllegalArgumentException(where + " is a symlink that cannot be resolved (" + e.getReason() + ", a loop?); remove the link");
+                    }
+                    if (Files.isDirectory(target)) {
+                        throw new IllegalArgumentException(where + " is a symlink to the folder " + target + "; abliterate does not follow folder links "
+                                + "(copy the folder in, or remove the link)");
+                    }
+                    boolean inside = target.startsWith(root) || blobs != null && target.startsWith(blobs);
+                    if (!inside) {
+                        throw new IllegalArgumentException(where + " is a symlink to " + target + ", outside the model folder; abliterate reads "
+                                + "nothing outside it (copy the file in, or remove the link)");
+                    }
+                    if (!Files.isRegularFile(target)) throw new IllegalArgumentException(where + " links to " + target + ", which is not a regular file");
+                } else if (!a.isRegularFile()) {
+                    throw new IllegalArgumentException(where + " is not a regular file or folder (a device, pipe or socket); remove it");
+                }
+                out.add(rel);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        out.sort(Comparator.naturalOrder());
+        return out;
+    }
+
+    /** Copies the files {@link #filesToCopy} chose (a link's target as a file); returns a warning for each that looks like weights. */
+    private static List<String> copyOthers(Path in, Path out, List<Path> files) throws IOException {
         List<String> warnings = new ArrayList<>();
-        List<Path> all;
-        try (var s = Files.walk(in, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-            all = s.filter(Files::isRegularFile).toList();
-        }
-        for (Path p : all) {
-            Path rel = in.relativize(p);
-            if (rel.getNameCount() == 1 && written.contains(rel.toString())) continue;
+        for (Path rel : files) {
             Path dest = out.resolve(rel.toString());
             Files.createDirectories(dest.getParent());
-            Files.copy(p, dest);
+            Files.copy(in.resolve(rel.toString()), dest);
             String lower = rel.toString().toLowerCase(java.util.Locale.ROOT);
             if (WEIGHT_ENDINGS.stream().anyMatch(lower::endsWith)) {
                 warnings.add("warning: copied " + rel + " unchanged; it is not part of the safetensors weights and is NOT orthogonalized");

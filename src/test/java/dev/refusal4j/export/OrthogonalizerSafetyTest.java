@@ -117,6 +117,60 @@ class OrthogonalizerSafetyTest {
         assertNothingLeftAndInputUnchanged(tmp);
     }
 
+    /**
+     * Nothing outside the model folder is read: a folder link used to be followed and what it
+     * pointed at copied into the output, and a link loop gave a raw FileSystemLoopException.
+     */
+    @Test
+    void refusesLinksThatLeaveTheModelFolderAndCopiesLinksInsideItAsFiles() throws IOException {
+        Path secret = Files.createDirectories(tmp.resolve("secret"));
+        Files.writeString(secret.resolve("key.txt"), "private");
+        Path out = tmp.resolve("out");
+        Path folderLink = Files.createSymbolicLink(in.resolve("extra"), secret);
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, false, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("extra").hasMessageContaining("symlink to the folder " + secret.toRealPath());
+        Files.delete(folderLink);
+        Path fileLink = Files.createSymbolicLink(in.resolve("notes.txt"), secret.resolve("key.txt"));
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, false, null))
+                .hasMessageContaining("notes.txt").hasMessageContaining("outside the model folder");
+        Files.delete(fileLink);
+        Files.createSymbolicLink(in.resolve("a"), in.resolve("b"));
+        Files.createSymbolicLink(in.resolve("b"), in.resolve("a"));
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, false, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageMatching(".*: [ab] is a symlink that cannot be resolved.*");
+        Files.delete(in.resolve("a"));
+        Files.delete(in.resolve("b"));
+        Path dangling = Files.createSymbolicLink(in.resolve("gone.json"), in.resolve("nowhere.json"));
+        assertThatThrownBy(() -> Orthogonalizer.export(in, dir, out, false, null)).hasMessageContaining("gone.json").hasMessageContaining("does not exist");
+        Files.delete(dangling);
+        assertThat(out).doesNotExist();
+        assertNothingLeftAndInputUnchanged(tmp);
+
+        Files.createSymbolicLink(in.resolve("ids-link.json"), in.resolve("ids.json"));
+        Orthogonalizer.export(in, dir, out, false, null);
+        assertThat(Files.isSymbolicLink(out.resolve("ids-link.json"))).as("copied as a file").isFalse();
+        assertThat(out.resolve("ids-link.json")).hasSameBinaryContentAs(in.resolve("ids.json"));
+        assertThat(out.resolve("key.txt")).doesNotExist();
+    }
+
+    /** The Hugging Face cache: snapshots/REV/FILE are links to ../../blobs/SHA, outside the snapshot folder but the cache's own layout. */
+    @Test
+    void exportsAHuggingFaceCacheSnapshot() throws IOException {
+        Path repo = tmp.resolve("hub/models--org--tiny");
+        Path blobs = Files.createDirectories(repo.resolve("blobs")), snap = Files.createDirectories(repo.resolve("snapshots/0123abc"));
+        try (var s = Files.list(in)) {
+            for (Path p : s.toList()) {
+                Path blob = blobs.resolve("sha-" + p.getFileName());
+                Files.copy(p, blob);
+                Files.createSymbolicLink(snap.resolve(p.getFileName().toString()), Path.of("../../blobs").resolve(blob.getFileName().toString()));
+            }
+        }
+        Path out = tmp.resolve("out");
+        Orthogonalizer.export(snap, dir, out, false, null);
+        assertThat(Files.isSymbolicLink(out.resolve("ids.json"))).isFalse();
+        assertThat(out.resolve("ids.json")).hasSameBinaryContentAs(in.resolve("ids.json"));
+    }
+
     /** SIGTERM (as Ctrl-C) while the export is writing: the shutdown hook removes the partial folder. */
     @Test
     void aKilledExportLeavesNothingBehind() throws Exception {
