@@ -25,6 +25,7 @@ public final class Main {
             StageCommands.Directions.class,
             StageCommands.Select.class,
             StageCommands.Evaluate.class,
+            EvaluateChoicesCommand.class,
             JudgeCommand.class,
             PromptsCommand.class,
             AbliterateCommand.class,
