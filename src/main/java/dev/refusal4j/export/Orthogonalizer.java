@@ -99,7 +99,7 @@ public final class Orthogonalizer {
                         OrthogonalPlan.Target target = from.equals(t.name()) ? plan.targets.get(from) : null;
                         TensorInfo src = files.info(from);
                         SafetensorsFile sf = files.fileOf(from);
-                        sources.add(new StreamedTensor(t.name(), src.dtype(), src.shape(), inputs.get(sf.path),
+                        sources.add(new StreamedTensor(t.name(), sf.path, src.dtype(), src.shape(), inputs.get(sf.path),
                                 sf.dataStart + src.begin(), target, counter));
                         if (target != null) modifiedHere++;
                         else copied++;

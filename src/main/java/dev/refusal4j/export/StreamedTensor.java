@@ -1,5 +1,6 @@
 package dev.refusal4j.export;
 
+import dev.refusal4j.io.ModelFormatException;
 import dev.refusal4j.io.SafetensorsWriter;
 import dev.refusal4j.ProgressListener;
 import dev.refusal4j.tensor.DType;
@@ -75,6 +76,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
     }
 
     private final String name;
+    private final java.nio.file.Path file; // the input file, for messages
     private final String dtypeName;
     private final long[] shape;
     private final FileChannel in;
@@ -82,9 +84,10 @@ final class StreamedTensor implements SafetensorsWriter.Source {
     private final OrthogonalPlan.Target target; // null: copy unchanged
     private final Counter progress;
 
-    StreamedTensor(String name, String dtypeName, long[] shape, FileChannel in, long offset,
+    StreamedTensor(String name, java.nio.file.Path file, String dtypeName, long[] shape, FileChannel in, long offset,
                    OrthogonalPlan.Target target, Counter progress) {
         this.name = name;
+        this.file = file;
         this.dtypeName = dtypeName;
         this.shape = shape;
         this.in = in;
@@ -142,6 +145,8 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         boolean bf16 = dt == DType.BF16;
         double[] colSums = outputProjection && !bf16 ? columnSums(dt, rows, cols, u, windowRows) : null;
         float[] paired = !bf16 ? null : outputProjection ? bf16ColumnSums(rows, cols, u, windowRows) : Bf16Rows.paired(u, 0, cols);
+        // uᵀW is finite exactly when W is: one NaN would otherwise spread over its whole column
+        if (colSums != null && !allFinite(colSums) || outputProjection && bf16 && !Bf16Rows.allFinite(paired)) throw notFinite(dt, rows, cols);
         long base = out.position();
         for (int w0 = 0; w0 < rows; w0 += windowRows) {
             final int wn = Math.min(windowRows, rows - w0), first = w0;
@@ -153,8 +158,9 @@ final class StreamedTensor implements SafetensorsWriter.Source {
                     for (int b = b0; b < b1; b++) {
                         int r0 = b * blockRows, n = Math.min(blockRows, wn - r0);
                         MemorySegment src = window.asSlice(r0 * rowBytes, n * rowBytes);
-                        if (bf16) projectBf16Rows(src, first + r0, n, cols, u, paired, outputProjection, dst);
-                        else projectRows(src, dt, first + r0, n, cols, u, colSums, dst);
+                        boolean finite = bf16 ? projectBf16Rows(src, first + r0, n, cols, u, paired, outputProjection, dst)
+                                : projectRows(src, dt, first + r0, n, cols, u, colSums, dst);
+                        if (!finite) throw notFinite(dt, rows, cols);
                         writeFully(out, buf.clear().limit((int) (n * rowBytes)), base + (first + r0) * rowBytes);
                     }
                 });
@@ -184,32 +190,78 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         }
     }
 
-    /** Rows [first, first + n) of the tensor (src holds exactly them), orthogonalized into dst. */
-    private static void projectRows(MemorySegment src, DType dt, int first, int n, int cols, double[] u, double[] colSums, MemorySegment dst) {
+    /**
+     * Rows [first, first + n) of the tensor (src holds exactly them), orthogonalized into dst;
+     * false when a row that loses its (u·row) u component holds a NaN or Inf (then u·row, and so
+     * the row's first output, is not finite).
+     */
+    private static boolean projectRows(MemorySegment src, DType dt, int first, int n, int cols, double[] u, double[] colSums, MemorySegment dst) {
         double[] row = new double[cols];
         WeightRows.Scratch sc = new WeightRows.Scratch(cols);
         for (int i = 0; i < n; i++) {
             WeightRows.read(src, dt, (long) i * cols, cols, row, sc);
-            if (colSums == null) WeightRows.projectOut(row, u, cols);
-            else {
+            if (colSums == null) {
+                WeightRows.projectOut(row, u, cols);
+                if (!Double.isFinite(row[0])) return false;
+            } else {
                 double ui = u[first + i];
                 for (int j = 0; j < cols; j++) row[j] -= ui * colSums[j];
             }
             WeightRows.write(dst, dt, (long) i * cols, cols, row, sc);
         }
+        return true;
     }
 
-    /** BF16 rows [first, first + n) (src holds exactly them) orthogonalized into dst in float lanes (see {@link Bf16Rows}). */
-    private static void projectBf16Rows(MemorySegment src, int first, int n, int cols, double[] u, float[] paired, boolean output, MemorySegment dst) {
+    /**
+     * BF16 rows [first, first + n) (src holds exactly them) orthogonalized into dst in float lanes
+     * (see {@link Bf16Rows}); false as {@link #projectRows}. An output projection's uᵀW (paired) has
+     * been checked finite.
+     */
+    private static boolean projectBf16Rows(MemorySegment src, int first, int n, int cols, double[] u, float[] paired, boolean output, MemorySegment dst) {
         long rowBytes = 2L * cols;
-        // output projection: row i loses u_i (uᵀW), in vector lanes when uᵀW is finite (then so is W)
-        boolean finite = output && Bf16Rows.allFinite(paired);
         for (int i = 0; i < n; i++) {
             long o = i * rowBytes;
-            if (!output) Bf16Rows.projectRow(src, o, paired, dst, o, cols); // embedding row: loses (u·row) u
-            else if (finite) Bf16Rows.subtractScaled(src, o, paired, (float) u[first + i], dst, o, cols);
-            else Bf16Rows.subtractScaledExact(src, o, paired, (float) u[first + i], dst, o, 0, cols);
+            if (output) Bf16Rows.subtractScaled(src, o, paired, (float) u[first + i], dst, o, cols); // row i loses u_i (uᵀW)
+            else {
+                Bf16Rows.projectRow(src, o, paired, dst, o, cols); // embedding row: loses (u·row) u
+                float firstOut = Float.intBitsToFloat(dst.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), o) << 16);
+                if (!Float.isFinite(firstOut)) return false;
+            }
         }
+        return true;
+    }
+
+    private static boolean allFinite(double[] v) {
+        for (double x : v) if (!Double.isFinite(x)) return false;
+        return true;
+    }
+
+    /**
+     * The error for a matrix that holds a NaN or Inf, naming the tensor, its file and the first
+     * such element (found by a scan of the input, on this failure path only).
+     */
+    private ModelFormatException notFinite(DType dt, int rows, int cols) {
+        long rowBytes = (long) cols * dt.bytes;
+        double[] row = new double[cols];
+        WeightRows.Scratch sc = new WeightRows.Scratch(cols);
+        String where = "a value too large to project";
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = in.map(FileChannel.MapMode.READ_ONLY, offset, rows * rowBytes, arena);
+            search:
+            for (int r = 0; r < rows; r++) {
+                WeightRows.read(all, dt, (long) r * cols, cols, row, sc);
+                for (int c = 0; c < cols; c++) {
+                    if (!Double.isFinite(row[c])) {
+                        where = (float) row[c] + " at " + (shape.length == 1 ? "[" + c + "]" : "[" + r + ", " + c + "]");
+                        break search;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            where = "a NaN or Inf";
+        }
+        return new ModelFormatException(file, "tensor '" + name + "' holds " + where + "; abliterate does not edit a matrix "
+                + "with NaN or Inf values (forward --validate lists the model's first one)");
     }
 
     /** uᵀW of a BF16 matrix in float, paired; summed in row order (threads split the columns). */
