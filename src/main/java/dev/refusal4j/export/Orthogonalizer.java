@@ -118,7 +118,9 @@ public final class Orthogonalizer {
                 if (untie) {
                     Files.writeString(folder.temp.resolve("config.json"), ExportedMetadata.untie(modelDir.resolve("config.json")));
                 }
-                List<String> warnings = copyOthers(modelDir, folder.temp, others);
+                List<String> warnings = new ArrayList<>();
+                for (Path p : folder.removedStale) warnings.add("note: removed " + p + ", left by an earlier export of " + outDir + " that was killed");
+                warnings.addAll(copyOthers(modelDir, folder.temp, others));
                 ExportVerifier.verify(modelDir, folder.temp, files, untie, unit);
                 folder.commit();
                 return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9, List.copyOf(warnings));
@@ -207,7 +209,13 @@ public final class Orthogonalizer {
         for (Path rel : files) {
             Path dest = out.resolve(rel.toString());
             Files.createDirectories(dest.getParent());
-            Files.copy(in.resolve(rel.toString()), dest);
+            // a new file, not Files.copy: its permissions follow the umask, not the source's mode (often read-only in caches)
+            try (FileChannel src = FileChannel.open(in.resolve(rel.toString()), StandardOpenOption.READ);
+                 FileChannel dst = FileChannel.open(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                for (long n = src.size(), done = 0, k; done < n; done += k) {
+                    if ((k = src.transferTo(done, n - done, dst)) <= 0) throw new IOException(in.resolve(rel.toString()) + " shrank while it was copied");
+                }
+            }
             String lower = rel.toString().toLowerCase(java.util.Locale.ROOT);
             if (WEIGHT_ENDINGS.stream().anyMatch(lower::endsWith)) {
                 warnings.add("warning: copied " + rel + " unchanged; it is not part of the safetensors weights and is NOT orthogonalized");

@@ -4,9 +4,19 @@ import dev.refusal4j.io.AtomicFiles;
 import dev.refusal4j.io.OutputPaths;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -15,21 +25,32 @@ import java.util.concurrent.TimeUnit;
  * by {@link #commit()}. Until then the destination is untouched; {@link #close()} without a commit
  * (an error) and a JVM shutdown (Ctrl-C, SIGTERM) remove the temporary folder, so an interrupted
  * export leaves nothing behind.
+ *
+ * <p>A process killed outright (SIGKILL, a crash, power loss) runs no cleanup, so the temporary
+ * folder {@code .NAME.partial-*} holds an OS file lock on a sibling {@code .NAME.partial-*.lock}
+ * for as long as its export runs; the OS drops the lock with the process. The next export of the
+ * same target removes every such folder whose lock it can take (its process is gone), and one
+ * without a lock file (from an older version) once it is an hour old.
  */
 final class OutputFolder implements AutoCloseable {
     final Path target; // where the model ends up (absolute, symlinks of existing parts resolved)
     final Path temp;   // the sibling being written
     private final Path createdParent; // the top folder prepare() had to create, or null
     private final Runnable onInterrupt;
+    private final FileChannel lockChannel; // holds the lock on lockFile() while the export runs
+    /** Stale partial folders of earlier, killed exports of the same target that prepare() removed. */
+    final List<Path> removedStale;
     private final CountDownLatch released = new CountDownLatch(1);
     private final Thread hook;
     private volatile boolean committed;
 
-    private OutputFolder(Path target, Path temp, Path createdParent, Runnable onInterrupt) {
+    private OutputFolder(Path target, Path temp, Path createdParent, Runnable onInterrupt, FileChannel lockChannel, List<Path> removedStale) {
         this.target = target;
         this.temp = temp;
         this.createdParent = createdParent;
         this.onInterrupt = onInterrupt;
+        this.lockChannel = lockChannel;
+        this.removedStale = removedStale;
         this.hook = new Thread(this::interrupted, "refusal4j-export-cleanup");
     }
 
@@ -55,10 +76,71 @@ final class OutputFolder implements AutoCloseable {
         Path createdParent = null;
         for (Path p = target.getParent(); p != null && !Files.exists(p); p = p.getParent()) createdParent = p;
         Files.createDirectories(target.getParent());
-        Path temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
-        OutputFolder f = new OutputFolder(target, temp, createdParent, onInterrupt);
+        List<Path> stale = removeStalePartials(target);
+        Path temp = AtomicFiles.newPartialFolder(target);
+        FileChannel lock;
+        try {
+            lock = FileChannel.open(lockFile(temp), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (lock.tryLock() == null) throw new IOException("cannot lock " + lockFile(temp));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(lockFile(temp));
+            AtomicFiles.deleteRecursively(temp);
+            throw e;
+        }
+        OutputFolder f = new OutputFolder(target, temp, createdParent, onInterrupt, lock, stale);
         Runtime.getRuntime().addShutdownHook(f.hook);
         return f;
+    }
+
+    private static Path lockFile(Path temp) {
+        return temp.resolveSibling(temp.getFileName() + ".lock");
+    }
+
+    /** How old a partial folder without a lock file (written by an older version) must be to count as stale. */
+    static final Duration UNLOCKED_STALE_AFTER = Duration.ofHours(1);
+
+    /**
+     * Removes the partial folders of earlier exports of {@code target} whose process is gone: those
+     * whose lock this process can take, and those without a lock file that have not changed for
+     * {@link #UNLOCKED_STALE_AFTER}. A folder whose export still runs keeps its lock and is left.
+     */
+    static List<Path> removeStalePartials(Path target) throws IOException {
+        String prefix = AtomicFiles.partialFolderPrefix(target);
+        List<Path> candidates;
+        try (var s = Files.list(target.getParent())) {
+            candidates = s.filter(p -> p.getFileName().toString().startsWith(prefix) && !p.getFileName().toString().endsWith(".lock")
+                    && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+        }
+        List<Path> removed = new ArrayList<>();
+        for (Path p : candidates) {
+            Path lockFile = lockFile(p);
+            if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+                FileTime changed = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS);
+                if (changed.toInstant().plus(UNLOCKED_STALE_AFTER).isBefore(Instant.now())) {
+                    AtomicFiles.deleteRecursively(p);
+                    removed.add(p);
+                }
+                continue;
+            }
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE); FileLock held = tryLock(ch)) {
+                if (held == null) continue; // its export is still running
+                AtomicFiles.deleteRecursively(p);
+                Files.deleteIfExists(lockFile);
+                removed.add(p);
+            } catch (java.nio.file.NoSuchFileException finishedMeanwhile) {
+                // its export committed or cleaned up between the listing and here
+            }
+        }
+        return removed;
+    }
+
+    /** The lock, or null when another process, or another export of this one, holds it. */
+    private static FileLock tryLock(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (OverlappingFileLockException heldByThisProcess) {
+            return null;
+        }
     }
 
     /** Moves the finished temporary folder to the target, replacing an existing target. */
@@ -76,7 +158,14 @@ final class OutputFolder implements AutoCloseable {
             throw e;
         }
         committed = true;
+        releaseLock();
         if (old != null) AtomicFiles.deleteRecursively(old);
+    }
+
+    /** Drops the lock and its file (after the rename or the removal of the folder it guards). */
+    private void releaseLock() throws IOException {
+        if (lockChannel.isOpen()) lockChannel.close();
+        Files.deleteIfExists(lockFile(temp));
     }
 
     @Override
@@ -84,6 +173,7 @@ final class OutputFolder implements AutoCloseable {
         try {
             if (!committed) {
                 AtomicFiles.deleteRecursively(temp);
+                releaseLock();
                 removeCreatedParents();
             }
         } finally {
@@ -107,6 +197,7 @@ final class OutputFolder implements AutoCloseable {
         try {
             if (!committed) {
                 AtomicFiles.deleteRecursively(temp);
+                releaseLock();
                 removeCreatedParents();
             }
         } catch (IOException e) {

@@ -7,14 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
  * Files that appear whole or not at all: every writer of the project writes a hidden
  * {@code .NAME.*.partial} beside the target and renames it into place only when it is complete,
- * so a crash, a full disk or a kill leaves the old file (or none), never half of a new one.
+ * so a crash, a full disk or a kill leaves the old file (or none), never half of a new one. The
+ * finished file has the permissions a plain file would have under the umask.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -63,24 +63,51 @@ public final class AtomicFiles {
         }
     }
 
-    /** A new empty {@code .NAME.*.partial} in the target's folder (created if missing). */
+    /**
+     * A new empty {@code .NAME.RANDOM.partial} in the target's folder (created if missing). Created
+     * with the default attributes, so that its permissions, and the finished file's, follow the
+     * umask as a plain file's do ({@link Files#createTempFile} would make it owner-only).
+     */
     private static Path partialBeside(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        return Files.createTempFile(parent, "." + file.getFileName() + ".", ".partial");
-    }
-
-    /** Renames a finished temporary file over the target (readable by all, as a plain file would be). */
-    public static void moveIntoPlace(Path tmp, Path file) throws IOException {
-        readableByAll(tmp);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** rw-r--r--: temporary files are created owner-only, the finished file should not be. */
-    public static void readableByAll(Path p) throws IOException {
-        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+        while (true) {
+            try {
+                return Files.createFile(parent.resolve("." + file.getFileName() + "." + randomName() + ".partial"));
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // another name
+            }
         }
+    }
+
+    /**
+     * A new empty folder {@code .NAME.partial-RANDOM} beside {@code target} (its parent must exist),
+     * for writers that build a whole folder and rename it into place. Created with the default
+     * attributes, so that its permissions follow the umask as {@code mkdir}'s do.
+     */
+    public static Path newPartialFolder(Path target) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        while (true) {
+            try {
+                return Files.createDirectory(parent.resolve(partialFolderPrefix(target) + randomName()));
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // another name
+            }
+        }
+    }
+
+    /** The name that every {@link #newPartialFolder} of {@code target} starts with. */
+    public static String partialFolderPrefix(Path target) {
+        return "." + target.getFileName() + ".partial-";
+    }
+
+    private static String randomName() {
+        return Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36);
+    }
+
+    /** Renames a finished temporary file over the target. */
+    public static void moveIntoPlace(Path tmp, Path file) throws IOException {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Deletes a file or a folder with everything in it; a missing path is not an error. Symlinks are removed, not followed. */

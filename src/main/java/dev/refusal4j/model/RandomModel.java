@@ -78,7 +78,7 @@ public final class RandomModel {
         ModelConfig c = ModelConfig.parse(configFile);
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".");
+        Path tmp = AtomicFiles.newPartialFolder(dir);
         try {
             String cfg = Files.readString(configFile);
             String dtName = switch (dtype) { case F32 -> "float32"; case BF16 -> "bfloat16"; case F16 -> "float16"; };

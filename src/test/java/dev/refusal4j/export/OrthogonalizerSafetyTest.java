@@ -171,6 +171,42 @@ class OrthogonalizerSafetyTest {
         assertThat(out.resolve("ids.json")).hasSameBinaryContentAs(in.resolve("ids.json"));
     }
 
+    /**
+     * A SIGKILLed export leaves its partial folder and lock file, with the lock released by the OS:
+     * the next export of the same target removes it (they used to pile up, hidden, forever), but
+     * not a partial folder whose export still holds its lock, not a lock-less one younger than an
+     * hour, and not the partial folders of another target.
+     */
+    @Test
+    void theNextExportRemovesThePartialFoldersOfKilledExportsOfTheSameTarget() throws IOException {
+        Path out = tmp.resolve("out");
+        Path killed = Files.createDirectories(tmp.resolve(".out.partial-killed1"));
+        Files.writeString(killed.resolve("model.safetensors"), "half");
+        Files.createFile(tmp.resolve(".out.partial-killed1.lock"));
+        Path oldVersion = Files.createDirectories(tmp.resolve(".out.partial-123456789"));
+        Files.setLastModifiedTime(oldVersion, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+        Path young = Files.createDirectories(tmp.resolve(".out.partial-young"));
+        Path running = Files.createDirectories(tmp.resolve(".out.partial-running"));
+        Path other = Files.createDirectories(tmp.resolve(".other.partial-killed"));
+        Files.createFile(tmp.resolve(".other.partial-killed.lock"));
+        try (var ch = java.nio.channels.FileChannel.open(tmp.resolve(".out.partial-running.lock"), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var lock = ch.lock()) {
+            Orthogonalizer.Result r = Orthogonalizer.export(in, dir, out, false, null);
+            assertThat(r.warnings()).anySatisfy(w -> assertThat(w).contains(killed.toString()).contains("killed"));
+        }
+        assertThat(killed).doesNotExist();
+        assertThat(tmp.resolve(".out.partial-killed1.lock")).doesNotExist();
+        assertThat(oldVersion).doesNotExist();
+        assertThat(young).exists();
+        assertThat(running).exists();
+        assertThat(other).exists();
+        assertThat(out.resolve("model.safetensors")).exists();
+        try (var s = Files.list(tmp)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).sorted().toList())
+                    .containsExactly(".other.partial-killed", ".other.partial-killed.lock", ".out.partial-running", ".out.partial-running.lock", ".out.partial-young");
+        }
+    }
+
     /** SIGTERM (as Ctrl-C) while the export is writing: the shutdown hook removes the partial folder. */
     @Test
     void aKilledExportLeavesNothingBehind() throws Exception {
@@ -195,7 +231,7 @@ class OrthogonalizerSafetyTest {
         while (p.isAlive() && System.nanoTime() < deadline) {
             List<Path> partial;
             try (var s = Files.list(tmp)) {
-                partial = s.filter(x -> x.getFileName().toString().startsWith(".bigout.partial-")).toList();
+                partial = s.filter(x -> x.getFileName().toString().startsWith(".bigout.partial-") && Files.isDirectory(x)).toList();
             }
             if (!partial.isEmpty() && hasFiles(partial.get(0))) {
                 sawPartial = true;
