@@ -2,6 +2,10 @@ package dev.refusal4j.cli;
 
 import dev.refusal4j.Version;
 
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,6 +38,7 @@ public final class Main {
             TrainOrganismCommand.class);
 
     public static void main(String[] args) {
+        restoreStderr();
         // Jackson's first use costs ~0.1 s of class initialization; nearly every command reads JSON
         // (config.json, safetensors headers) right after picocli has parsed the arguments, so the
         // second core does it meanwhile. Only a head start: the commands do not depend on it.
@@ -58,6 +63,34 @@ public final class Main {
             if (ErrorHandler.debug()) e.printStackTrace(err);
         });
         System.exit(run(args));
+    }
+
+    /**
+     * The launcher runs the JVM with its standard error behind a filter, which drops the module
+     * system's "WARNING: Using incubator modules: jdk.incubator.vector" (printed at every start
+     * before main, with no switch to turn it off), and keeps the real standard error open as the
+     * descriptor named by {@code -Drefusal4j.stderr.fd}. Putting that one back on descriptor 2 here
+     * means everything printed from now on, by Java or by the JVM itself, goes straight to the
+     * terminal or file as without the launcher; the filter, left without a writer, ends. If this
+     * cannot be done, the filter passes everything but that line through.
+     */
+    private static void restoreStderr() {
+        String fd = System.getProperty("refusal4j.stderr.fd");
+        if (fd == null) return;
+        try {
+            Linker c = Linker.nativeLinker();
+            FunctionDescriptor intInt = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+            MethodHandle dup2 = c.downcallHandle(c.defaultLookup().find("dup2").orElseThrow(), intInt);
+            MethodHandle close = c.downcallHandle(c.defaultLookup().find("close").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            int saved = Integer.parseInt(fd);
+            System.err.flush();
+            if ((int) dup2.invokeExact(saved, 2) == 2) {
+                int closed = (int) close.invokeExact(saved);
+            }
+        } catch (Throwable e) {
+            // standard error stays behind the launcher's filter, which passes every other line on
+        }
     }
 
     /** Runs the CLI and returns the exit code (tests call this instead of {@link #main}). */
