@@ -84,12 +84,13 @@ public final class SafetensorsFile {
         JsonNode dt = node.get("dtype"), sh = node.get("shape"), off = node.get("data_offsets");
         if (dt == null || !dt.isTextual()) throw new ModelFormatException(file, "tensor '" + name + "': missing or invalid 'dtype'");
         if (sh == null || !sh.isArray()) throw new ModelFormatException(file, "tensor '" + name + "': missing or invalid 'shape'");
-        if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) {
-            throw new ModelFormatException(file, "tensor '" + name + "': 'data_offsets' must be [begin, end]");
+        // whole numbers only: canConvertToLong() would take 0.5 for 0
+        if (off == null || !off.isArray() || off.size() != 2 || !isWholeLong(off.get(0)) || !isWholeLong(off.get(1))) {
+            throw new ModelFormatException(file, "tensor '" + name + "': 'data_offsets' must be [begin, end], two whole numbers; found " + off);
         }
         long[] shape = new long[sh.size()];
         for (int i = 0; i < shape.length; i++) {
-            if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0) throw new ModelFormatException(file, "tensor '" + name + "': invalid shape " + sh);
+            if (!isWholeLong(sh.get(i)) || sh.get(i).asLong() < 0) throw new ModelFormatException(file, "tensor '" + name + "': invalid shape " + sh + " (sizes are whole numbers >= 0)");
             shape[i] = sh.get(i).asLong();
         }
         String dtype = dt.asText();
@@ -109,6 +110,11 @@ public final class SafetensorsFile {
             throw new ModelFormatException(file, "tensor '" + name + "': " + dtype + info.shapeString() + " needs " + expect + " bytes but data_offsets span " + (end - begin));
         }
         return info;
+    }
+
+    /** An integer JSON number that fits a long (not 0.5, not 4.0, not a string). */
+    private static boolean isWholeLong(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong();
     }
 
     private static void checkOverlaps(Path file, Map<String, TensorInfo> infos) {

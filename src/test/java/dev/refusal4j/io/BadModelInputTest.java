@@ -112,6 +112,24 @@ class BadModelInputTest {
         expectLoadError("model.safetensors", "model.norm.weight", "needs 252 bytes");
     }
 
+    /** JSON numbers that are not whole used to be truncated ("data_offsets": [0.5, 4] read as [0, 4], a size 64.5 as 64). */
+    @Test
+    void fractionalOffsetsAndSizes() throws IOException {
+        // the metadata entry goes, to make room in the header for the longer numbers
+        editHeader(h -> h.replace(",\"__metadata__\":{\"format\":\"pt\"}", "")
+                .replaceFirst("(\"model\\.norm\\.weight\":\\{[^}]*\"data_offsets\":\\[)(\\d+)", "$1$2.5"));
+        expectLoadError("model.safetensors", "model.norm.weight", "'data_offsets' must be [begin, end], two whole numbers");
+        copyGoldenModelAgain();
+        editHeader(h -> h.replace(",\"__metadata__\":{\"format\":\"pt\"}", "")
+                .replaceFirst("(\"model\\.norm\\.weight\":\\{[^}]*\"shape\":\\[)64", "$164.5"));
+        expectLoadError("model.safetensors", "model.norm.weight", "invalid shape [64.5]");
+    }
+
+    private void copyGoldenModelAgain() throws IOException {
+        Files.delete(weights);
+        Files.copy(Shared.path("golden", "llama", "model.safetensors"), weights);
+    }
+
     private void rewrite(UnaryOperator<List<SafetensorsWriter.Source>> edit) throws IOException {
         List<SafetensorsWriter.Source> sources = new ArrayList<>();
         Path copy = tmp.resolve("orig.safetensors");

@@ -76,12 +76,27 @@ public final class GgufReader {
             int nDims = i32();
             if (nDims < 0 || nDims > 8) throw new GgufException(path + ": " + context + " has " + nDims + " dimensions");
             long[] dims = new long[nDims];
-            for (int d = 0; d < nDims; d++) dims[d] = i64();
-            tensors.add(new GgufTensorInfo(name, dims, i32(), i64()));
+            for (int d = 0; d < nDims; d++) {
+                dims[d] = i64();
+                if (dims[d] < 0) throw new GgufException(path + ": " + context + " has dimension " + Long.toUnsignedString(dims[d]) + ", more than any file holds");
+            }
+            int type = i32();
+            long offset = i64();
+            if (offset < 0) throw new GgufException(path + ": " + context + " has offset " + Long.toUnsignedString(offset) + ", more than any file holds");
+            tensors.add(new GgufTensorInfo(name, dims, type, offset));
         }
-        long alignment = metadata.get("general.alignment") instanceof Number n ? n.longValue() : 32;
-        if (alignment <= 0) throw new GgufException(path + ": general.alignment is " + alignment);
+        Object a = metadata.get("general.alignment");
+        // llama.cpp reads it as a uint32; a float (32.5) or a signed/negative value is a damaged file, not 32
+        if (a != null && types.get("general.alignment") != GgufType.UINT32) {
+            throw new GgufException(path + ": general.alignment is a " + types.get("general.alignment") + " (" + a + "); it must be a uint32");
+        }
+        long alignment = a == null ? 32 : (Long) a;
+        if (alignment <= 0 || (alignment & (alignment - 1)) != 0) throw new GgufException(path + ": general.alignment is " + alignment + "; it must be a power of two");
         long dataOffset = (pos + alignment - 1) / alignment * alignment;
+        // the data section is not read here (a header-only excerpt is a valid input), so offsets are checked for form only
+        for (GgufTensorInfo t : tensors) {
+            if (t.offset() % alignment != 0) throw new GgufException(path + ": tensor info '" + t.name() + "' has offset " + t.offset() + ", not a multiple of general.alignment " + alignment);
+        }
         return new GgufFile(path, version, Collections.unmodifiableMap(metadata), Collections.unmodifiableMap(types),
                 List.copyOf(tensors), dataOffset);
     }

@@ -136,4 +136,33 @@ class GgufReaderTest {
         assertThat(g.strings("tokenizer.ggml.merges")).hasSize(50000);
         assertThat(g.integer("tokenizer.ggml.eos_token_id")).isEqualTo(50256);
     }
+
+    /** One tensor info after a general.alignment of the given GGUF type and bits. */
+    private static byte[] withAlignment(int type, int bytes, long alignmentBits, long dim, long offset) {
+        Writer w = new Writer();
+        w.raw(4, 0x46554747).raw(4, 3).raw(8, 1).raw(8, 1);
+        w.key("general.alignment", type).raw(bytes, alignmentBits);
+        w.str("blk.0.w").raw(4, 2).raw(8, dim).raw(8, 3).raw(4, 0).raw(8, offset);
+        return w.out.toByteArray();
+    }
+
+    /** A float or signed alignment used to be rounded (32.5 read as 32), a negative size or offset kept. */
+    @Test
+    void fractionalOrWronglyTypedAlignmentAndBadOffsetsAreRejected(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("a.gguf");
+        Files.write(f, withAlignment(4, 4, 32, 4, 64)); // UINT32 32, offset 64: fine
+        assertThat(GgufReader.read(f).tensors().get(0).offset()).isEqualTo(64);
+        Files.write(f, withAlignment(6, 4, Float.floatToIntBits(32.5f), 4, 0)); // FLOAT32
+        assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("a.gguf").hasMessageContaining("general.alignment is a FLOAT32 (32.5)");
+        Files.write(f, withAlignment(5, 4, 32, 4, 0)); // INT32
+        assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("must be a uint32");
+        Files.write(f, withAlignment(4, 4, 48, 4, 0));
+        assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("48; it must be a power of two");
+        Files.write(f, withAlignment(4, 4, 32, 4, 17));
+        assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("'blk.0.w' has offset 17, not a multiple of general.alignment 32");
+        Files.write(f, withAlignment(4, 4, 32, -4, 0));
+        assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("'blk.0.w' has dimension 18446744073709551612");
+        Files.write(f, withAlignment(4, 4, 32, 4, -64));
+        assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("'blk.0.w' has offset 18446744073709551552");
+    }
 }
