@@ -26,6 +26,11 @@ import java.util.Map;
  */
 public record RefusalDirection(float[] vector, int layer, int position, Map<String, String> metadata) {
 
+    /** The metadata keeps its order when it has one, else is sorted by key: written files are the same bytes every run. */
+    public RefusalDirection {
+        metadata = java.util.Collections.unmodifiableSequencedMap(new LinkedHashMap<>(metadata == null ? Map.of() : SafetensorsWriter.stableOrder(metadata)));
+    }
+
     public double norm() {
         return UnitVector.norm(vector);
     }

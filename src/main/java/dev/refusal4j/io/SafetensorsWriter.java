@@ -83,12 +83,21 @@ public final class SafetensorsWriter {
 
     private SafetensorsWriter() {}
 
-    /** Writes {@code tensors} in the given order with optional string metadata. */
+    /** {@code m} itself when its order is defined (a SequencedMap), else its entries sorted by key. */
+    public static <V> Map<String, V> stableOrder(Map<String, V> m) {
+        return m instanceof java.util.SequencedMap<String, V> ? m : new java.util.TreeMap<>(m);
+    }
+
+    /**
+     * Writes {@code tensors} in the given order with optional string metadata, in the map's order
+     * when it has one (a {@link java.util.SequencedMap} such as LinkedHashMap), else sorted by key,
+     * so that the same call writes the same bytes (Map.of's order changes from run to run).
+     */
     public static void write(Path file, List<? extends Source> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = Json.MAPPER.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
-            metadata.forEach(m::put);
+            stableOrder(metadata).forEach(m::put);
         }
         long off = 0;
         List<Long> sizes = new ArrayList<>();
