@@ -1,5 +1,6 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.io.HubCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,6 +16,19 @@ public final class Defaults {
         String home = System.getProperty("refusal4j.home");
         Path p = Path.of(home != null ? home : ".", "models", "organism");
         return Files.isDirectory(p) ? p : Path.of("models", "organism");
+    }
+
+    /**
+     * What {@code --model} names, for every command (Main applies it to each command's option): an
+     * existing folder or file as it is; else a Hugging Face id ({@code org/name}, {@code org/name@REV})
+     * found in the local Hugging Face cache ({@link HubCache}); else the path as given, which the
+     * command then reports missing. Throws IllegalArgumentException, saying where it looked, for an id
+     * that is not in the cache.
+     */
+    public static Path resolveModel(String given) {
+        Path p = Path.of(given);
+        if (Files.exists(p) || !HubCache.isRepoId(given)) return p;
+        return HubCache.find(given);
     }
 
     /** picocli default provider value for {@code --model}. */

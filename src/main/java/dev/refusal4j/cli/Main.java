@@ -122,7 +122,29 @@ public final class Main {
         Class<?> only = args.length == 0 ? null : find(args[0]);
         for (Class<?> c : version ? List.<Class<?>>of() : only != null ? List.<Class<?>>of(only) : COMMANDS) cl.addSubcommand(c);
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setExecutionStrategy(parsed -> {
+            resolveModelOption(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl;
+    }
+
+    /**
+     * Every command's {@code --model}, whatever command declares it, goes through
+     * {@link Defaults#resolveModel}: a folder or file as given, or a Hugging Face id found in the
+     * local cache. A value picocli has already converted is replaced before the command runs.
+     */
+    private static void resolveModelOption(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            CommandLine.Model.OptionSpec o = p.matchedOption("--model");
+            if (o == null || o.type() != java.nio.file.Path.class || o.originalStringValues().isEmpty()) continue;
+            try {
+                o.setValue(Defaults.resolveModel(o.originalStringValues().getLast()));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ExecutionException(p.commandSpec().commandLine(), e.getMessage(),
+                        new IllegalArgumentException("--model " + e.getMessage(), e));
+            }
+        }
     }
 
     private static Class<?> find(String name) {

@@ -71,7 +71,7 @@ public final class PipelineOptions {
     RunConfig toConfig() {
         RunConfig c = new RunConfig();
         c.model = model != null ? model : Defaults.model();
-        c.out = out != null ? out : Path.of("runs", c.model.toAbsolutePath().normalize().getFileName().toString());
+        c.out = out != null ? out : Path.of("runs", dev.refusal4j.io.HubCache.modelName(c.model)); // a cache snapshot: the model's name, not its commit
         c.harmfulTrain = harmfulTrain;
         c.harmlessTrain = harmlessTrain;
         c.harmfulVal = harmfulVal;

@@ -23,13 +23,13 @@ import picocli.CommandLine.Option;
 
 /** {@code refusal4j template}: prints a conversation rendered with the model's chat template, byte for byte. */
 @Command(name = "template",
-        mixinStandardHelpOptions = true,
+        mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
         description = "Render a conversation with the model's chat template exactly as Hugging Face does "
                 + "(printed as is, no newline added).")
 public final class TemplateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", defaultValue = "models/organism",
-            description = "Model folder with chat_template.jinja or tokenizer_config.json (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Model folder with chat_template.jinja or tokenizer_config.json, or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @Option(names = "--messages", required = true,

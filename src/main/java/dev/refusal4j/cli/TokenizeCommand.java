@@ -19,12 +19,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code refusal4j tokenize}: one JSON line {"ids": [...], "pieces": [...]} per input text. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
+@Command(name = "tokenize", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
         description = "Print the token ids and vocabulary pieces of texts, one JSON object a line.")
 public final class TokenizeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", defaultValue = "models/organism", paramLabel = "DIR",
-            description = "Model folder (tokenizer.json, vocab.json+merges.txt, tokenizer.model, *.tiktoken) or a .gguf file (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Model folder (tokenizer.json, vocab.json+merges.txt, tokenizer.model, *.tiktoken), a .gguf file, or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
