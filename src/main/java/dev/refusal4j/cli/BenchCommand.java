@@ -58,13 +58,22 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where random models are kept between runs (default: the system temp folder).")
     Path workDir;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (batch < 1) throw new IllegalArgumentException("--batch " + batch + " must be >= 1");
+        if (promptLen < 1) throw new IllegalArgumentException("--prompt-len " + promptLen + " must be >= 1");
+        if (longPrompt < 0) throw new IllegalArgumentException("--long-prompt " + longPrompt + " must be >= 0 (0 skips it)");
+        if (decode < 0) throw new IllegalArgumentException("--decode " + decode + " must be >= 0 (0 skips it)");
+        if (rounds < 1) throw new IllegalArgumentException("--rounds " + rounds + " must be >= 1");
         Path dir = source.model != null ? source.model : randomModel();
         long t0 = System.nanoTime();
         try (Transformer m = Transformer.load(dir)) {
             double loadS = (System.nanoTime() - t0) / 1e9;
             ModelConfig c = m.config;
+            fitToContext(c);
             System.out.printf("model     %s  %s  weights %s  %.2f GB  threads %d%n", dir.getFileName(), c, m.weights.embed.dtype,
                     fileBytes(dir) / 1e9, Parallel.THREADS);
             System.out.printf("load      %.2f s (memory-mapped)%n", loadS);
@@ -106,6 +115,28 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("peak RSS  %.2f GB (model files %.2f GB)%n", peakRssBytes() / 1e9, fileBytes(dir) / 1e9);
         }
         return 0;
+    }
+
+    /**
+     * Lengths that fit the model's context: a default that does not (--long-prompt 512 on a model
+     * of 256 positions) is lowered to the context, with a note; a value the user gave is an error
+     * naming the option.
+     */
+    private void fitToContext(ModelConfig c) {
+        int ctx = c.maxPositions;
+        promptLen = fit("--prompt-len", promptLen, ctx, c);
+        longPrompt = fit("--long-prompt", longPrompt, ctx, c);
+        decode = fit("--decode", decode, ctx - Math.min(16, promptLen), c); // decoding follows a prompt of up to 16 tokens
+    }
+
+    private int fit(String option, int value, int limit, ModelConfig c) {
+        if (value <= limit) return value;
+        boolean given = spec != null && spec.commandLine().getParseResult().hasMatchedOption(option);
+        if (given) {
+            throw new IllegalArgumentException(option + " " + value + " does not fit the model's context: " + c.file + " has max_position_embeddings " + c.maxPositions);
+        }
+        System.err.printf("note: %s lowered from its default %d to %d to fit the model's context of %d positions%n", option, value, limit, c.maxPositions);
+        return limit;
     }
 
     /** One warm-up run (JIT, page cache), then {@code rounds} runs; the body returns the seconds to count. */

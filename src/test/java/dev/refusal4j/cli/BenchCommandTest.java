@@ -1,0 +1,56 @@
+package dev.refusal4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refusal4j.io.Json;
+import dev.refusal4j.testutil.Shared;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** bench's defaults fit the model: --long-prompt 512 used to fail on models/organism (256 positions). */
+class BenchCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int rc, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            return new Run(Main.run(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void defaultsLongerThanTheContextAreLoweredAndGivenValuesAreErrors() throws Exception {
+        Path model = Files.createDirectories(tmp.resolve("short"));
+        Path golden = Shared.path("golden", "llama-gqa");
+        ObjectNode cfg = (ObjectNode) Json.MAPPER.readTree(golden.resolve("config.json").toFile());
+        cfg.put("max_position_embeddings", 30);
+        Files.writeString(model.resolve("config.json"), Json.MAPPER.writeValueAsString(cfg));
+        Files.copy(golden.resolve("model.safetensors"), model.resolve("model.safetensors"));
+
+        Run r = run("bench", "--model", model.toString(), "--rounds", "1", "--batch", "1", "--prompt-len", "8");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.err()).contains("--long-prompt lowered from its default 512 to 30").contains("--decode lowered from its default 32 to 22").doesNotContain("error");
+        assertThat(r.out()).contains("prefill   1 x 30:");
+
+        Run given = run("bench", "--model", model.toString(), "--rounds", "1", "--long-prompt", "64");
+        assertThat(given.rc()).isEqualTo(1);
+        assertThat(given.err()).contains("--long-prompt 64 does not fit the model's context").contains("max_position_embeddings 30");
+        assertThat(run("bench", "--model", model.toString(), "--rounds", "0").err()).contains("--rounds 0 must be >= 1");
+    }
+}
