@@ -4,9 +4,10 @@
 # block. Arguments go to Maven: -Dtest=NAME picks unit tests, -Dit.test=NAME acceptance tests,
 # -DskipITs skips the acceptance suite.
 # Reference data is read from ../shared (override with -Drefusal4j.shared=DIR).
+# Maven: the mvn on PATH, else ./mvnw (bin/maven).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA_HOME="$("$here/bin/find-jdk")" || exit 3
 export JAVA_HOME
 cd "$here"
-exec mvn -B -ntp verify "$@"
+exec bin/maven -B -ntp verify "$@"
