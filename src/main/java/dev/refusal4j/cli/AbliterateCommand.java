@@ -23,7 +23,9 @@ import java.util.concurrent.Callable;
                         + "The input folder is only read. The output is written to a hidden sibling folder and renamed into place when complete and verified.",
                 "Other files of the model folder are copied; nothing outside it is read: a symlink to a file in the folder (or, in a Hugging Face "
                         + "cache snapshot, to the repository's blobs) is copied as a file, and any other link (to a folder, outside the folder, "
-                        + "dangling, a loop) is an error before anything is written."})
+                        + "dangling, a loop) is an error before anything is written.",
+                "The output's README.md is a new model card (what was done, the direction, the rates of the run's metrics.json "
+                        + "when it lies beside the direction file); the source's README.md is kept as README.source.md."})
 public final class AbliterateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model folder (config.json + safetensors; default: the bundled organism).")
     Path model;
@@ -45,10 +47,10 @@ public final class AbliterateCommand implements Callable<Integer> {
         RefusalDirection dir = RefusalDirection.read(direction);
         Orthogonalizer.Result r;
         if (quiet) {
-            r = Orthogonalizer.export(model, dir, out, force, ProgressListener.NONE);
+            r = Orthogonalizer.export(model, dir, direction, out, force, ProgressListener.NONE);
         } else {
             try (Progress p = new Progress("abliterate", 100, "%", false)) {
-                r = Orthogonalizer.export(model, dir, out, force, Exporter.percent(p));
+                r = Orthogonalizer.export(model, dir, direction, out, force, Exporter.percent(p));
             }
         }
         r.warnings().forEach(System.err::println);

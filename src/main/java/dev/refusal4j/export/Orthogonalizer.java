@@ -39,8 +39,18 @@ public final class Orthogonalizer {
     /** Weight files this tool rewrites; anything else with these endings is copied and reported as not abliterated. */
     private static final List<String> WEIGHT_ENDINGS = List.of(".safetensors", ".bin", ".pth", ".pt", ".gguf", ".ckpt", ".h5", ".msgpack");
 
-    /** @param progress told the total output bytes once planned, then the bytes written so far (may be null) */
+    /** {@link #export(Path, RefusalDirection, Path, Path, boolean, ProgressListener)} of a direction not read from a file. */
     public static Result export(Path modelDir, RefusalDirection direction, Path outDir, boolean force, ProgressListener progress) throws IOException {
+        return export(modelDir, direction, null, outDir, force, progress);
+    }
+
+    /**
+     * @param directionFile where {@code direction} was read, for the model card (which also repeats the rates of a
+     *                      metrics.json beside it); null when it was not read from a file
+     * @param progress      told the total output bytes once planned, then the bytes written so far (may be null)
+     */
+    public static Result export(Path modelDir, RefusalDirection direction, Path directionFile, Path outDir, boolean force,
+                                ProgressListener progress) throws IOException {
         long t0 = System.nanoTime();
         if (progress == null) progress = ProgressListener.NONE;
         ModelConfig cfg = ModelConfig.load(modelDir);
@@ -121,6 +131,8 @@ public final class Orthogonalizer {
                 List<String> warnings = new ArrayList<>();
                 for (Path p : folder.removedStale) warnings.add("note: removed " + p + ", left by an earlier export of " + outDir + " that was killed");
                 warnings.addAll(copyOthers(modelDir, folder.temp, others));
+                Files.writeString(folder.temp.resolve("README.md"), ModelCard.text(modelDir, cfg, direction, directionFile, outDir, modified, untie,
+                        others.contains(Path.of("README.md"))));
                 ExportVerifier.verify(modelDir, folder.temp, files, untie, unit);
                 folder.commit();
                 return new Result(folder.target, modified, copied, total, untie, (System.nanoTime() - t0) / 1e9, List.copyOf(warnings));
@@ -203,11 +215,15 @@ public final class Orthogonalizer {
         return out;
     }
 
-    /** Copies the files {@link #filesToCopy} chose (a link's target as a file); returns a warning for each that looks like weights. */
+    /**
+     * Copies the files {@link #filesToCopy} chose (a link's target as a file), the source's
+     * README.md as README.source.md ({@link ModelCard#keptName}); returns a warning for each that
+     * looks like weights.
+     */
     private static List<String> copyOthers(Path in, Path out, List<Path> files) throws IOException {
         List<String> warnings = new ArrayList<>();
         for (Path rel : files) {
-            Path dest = out.resolve(rel.toString());
+            Path dest = out.resolve(ModelCard.keptName(rel));
             Files.createDirectories(dest.getParent());
             // a new file, not Files.copy: its permissions follow the umask, not the source's mode (often read-only in caches)
             try (FileChannel src = FileChannel.open(in.resolve(rel.toString()), StandardOpenOption.READ);
