@@ -29,7 +29,7 @@ final class ExportedMetadata {
      * byte stays as it was (number formats, key order, comments of the exporter). Checked by parsing.
      */
     static String untie(Path configFile) throws IOException {
-        String text = Files.readString(configFile);
+        String text = dev.refusal4j.io.TextFiles.read(configFile);
         String edited;
         var m = java.util.regex.Pattern.compile("(\"tie_word_embeddings\"\\s*:\\s*)(true|false|null|1|0)").matcher(text);
         if (m.find()) {

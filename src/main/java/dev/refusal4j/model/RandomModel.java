@@ -80,7 +80,7 @@ public final class RandomModel {
         Files.createDirectories(parent);
         Path tmp = AtomicFiles.newPartialFolder(dir);
         try {
-            String cfg = Files.readString(configFile);
+            String cfg = dev.refusal4j.io.TextFiles.read(configFile);
             String dtName = switch (dtype) { case F32 -> "float32"; case BF16 -> "bfloat16"; case F16 -> "float16"; };
             cfg = cfg.replaceAll("\"torch_dtype\"\\s*:\\s*\"[a-z0-9]+\"", "\"torch_dtype\": \"" + dtName + "\"");
             Files.writeString(tmp.resolve("config.json"), cfg);
