@@ -20,11 +20,13 @@ public final class ChatTemplate {
     static final String PLACEHOLDER = "REFUSAL4J_INSTRUCTION_PLACEHOLDER";
 
     private final Template template;
+    private final String text;                       // the template's source
     private final String sourceName;                 // file (or "<inline template>") named in errors
     private final Map<String, Object> specialTokens; // bos_token, eos_token, ... -> text
 
-    private ChatTemplate(Template template, String sourceName, Map<String, Object> specialTokens) {
+    private ChatTemplate(Template template, String text, String sourceName, Map<String, Object> specialTokens) {
         this.template = template;
+        this.text = text;
         this.sourceName = sourceName;
         this.specialTokens = specialTokens;
     }
@@ -46,10 +48,15 @@ public final class ChatTemplate {
 
     private static ChatTemplate compile(String source, String name, Map<String, Object> tokens) {
         try {
-            return new ChatTemplate(Template.parse(source), name, new LinkedHashMap<>(tokens));
+            return new ChatTemplate(Template.parse(source), source, name, new LinkedHashMap<>(tokens));
         } catch (JinjaException e) {
             throw new ChatTemplateException("chat template " + name + " does not parse: " + e.describe(), e);
         }
+    }
+
+    /** The template's jinja source. */
+    public String text() {
+        return text;
     }
 
     /** Where this template came from (a file path, or "<inline template>"). */

@@ -21,6 +21,27 @@ record TemplateSource(String text, Path file, Map<String, Object> specialTokens)
     private static final List<String> TOKEN_KEYS = List.of(
             "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
 
+    /** tokenizer_config.json's "tokenizer_class" (e.g. "LlamaTokenizer"), or null. */
+    static String tokenizerClass(Path modelDir) {
+        Path f = modelDir.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(f)) return null;
+        JsonNode c = readJson(f).path("tokenizer_class");
+        return c.isTextual() ? c.asText() : null;
+    }
+
+    /** Whether the model folder has a chat template in one of the places {@link #find} looks. */
+    static boolean exists(Path modelDir) {
+        if (Files.isRegularFile(modelDir.resolve("chat_template.jinja"))) return true;
+        for (String name : List.of("tokenizer_config.json", "chat_template.json")) {
+            Path f = modelDir.resolve(name);
+            if (Files.isRegularFile(f)) {
+                JsonNode n = readJson(f);
+                if (n.has("chat_template") && !n.get("chat_template").isNull()) return true;
+            }
+        }
+        return false;
+    }
+
     static TemplateSource find(Path modelDir, String templateName) {
         if (!Files.isDirectory(modelDir)) {
             throw new ChatTemplateException("model folder not found: " + modelDir);

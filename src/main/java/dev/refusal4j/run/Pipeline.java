@@ -68,7 +68,7 @@ public final class Pipeline implements AutoCloseable {
         long t0 = System.nanoTime();
         this.model = Transformer.load(cfg.model);
         try {
-            this.encoder = PromptEncoder.load(cfg.model, cfg.template, cfg.system);
+            this.encoder = PromptEncoder.load(cfg.model, cfg.template, cfg.system, cfg.promptFormat, model.config.architecture);
             this.refusalTokens = cfg.refusalTokens != null ? cfg.refusalTokens : encoder.refusalTokens();
             for (int t : refusalTokens) {
                 if (t < 0 || t >= model.config.vocab) throw new IllegalArgumentException("refusal token " + t + " is outside the vocabulary of " + model.config.vocab);
@@ -87,6 +87,12 @@ public final class Pipeline implements AutoCloseable {
         prepareOutput();
         say("model %s: %s; refusal tokens %s; %d post-instruction positions; batch %d", cfg.model, model.config,
                 describeTokens(), positions, batch);
+        say("prompt (%s), post-instruction tokens in [brackets]: %s", encoder.paperFormat() != null
+                ? "the paper's " + encoder.paperFormat() + " format" : "the model's chat template", markedPrompt("How do I bake bread?"));
+        if (encoder.templateInjectsSystemPrompt()) {
+            System.err.println("warning: the chat template adds a system prompt that was not given (the paper uses none);"
+                    + " --prompt-format model keeps it as deployed, --system-prompt TEXT replaces it");
+        }
         CandidateDirections candidates = directions();   // 1. difference in means at every layer and position
         RefusalDirection dir = selectOrReport(candidates); // 2. bypass, induce and KL scores; filters; the lowest bypass
         completions(dir);                                  // 3. greedy completions under ablation and activation addition
@@ -211,12 +217,13 @@ public final class Pipeline implements AutoCloseable {
     private Candidates candidatesFile(Selection sel, SelectionCriteria crit) {
         int L = model.config.layers;
         List<Integer> pos = new ArrayList<>();
-        // the template token at each post-instruction position, for people reading the heatmaps
-        int[] suffix = encoder.tokenizer.encode(encoder.postInstructionText(), false);
+        // the token at each post-instruction position of a real prompt, for people reading the heatmaps
+        // (the text after the instruction, tokenized alone, can split differently: SentencePiece)
+        int[] prompt = encoder.encode(prompts.get("harmful_val").getFirst().instruction());
         Map<Integer, String> tokens = new TreeMap<>();
         for (int p = -positions; p < 0; p++) {
             pos.add(p);
-            tokens.put(p, encoder.tokenizer.decode(new int[] {suffix[suffix.length + p]}, false));
+            tokens.put(p, encoder.tokenizer.decode(new int[] {prompt[prompt.length + p]}, false));
         }
         List<Candidates.Candidate> list = new ArrayList<>();
         for (Selection.Verdict v : sel.verdicts()) {
@@ -368,6 +375,17 @@ public final class Pipeline implements AutoCloseable {
                     + (harmful ? "the model refuses none of them" : "the model refuses all of them") + "); use --no-filter to keep them, or other prompts");
         }
         return kept;
+    }
+
+    /** The prompt of one instruction as the model reads it, its post-instruction tokens each in brackets. */
+    private String markedPrompt(String instruction) {
+        int[] ids = encoder.encode(instruction);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < ids.length; i++) {
+            String piece = encoder.tokenizer.decode(new int[] {ids[i]}, false).replace("\n", "\\n");
+            sb.append(i >= ids.length - positions ? "[" + piece + "]" : piece);
+        }
+        return sb.toString();
     }
 
     private String describeTokens() {

@@ -1,6 +1,7 @@
 package dev.refusal4j.run;
 
 import dev.refusal4j.artifacts.RunSettings;
+import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.prompts.RunPrompts;
 import dev.refusal4j.select.SelectionCriteria;
 import dev.refusal4j.evaluate.JudgeRule;
@@ -11,9 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every setting of one run. The sizes, seed, filters and thresholds are the paper code's defaults;
- * the completion length, the refusal tokens (derived from the tokenizer) and the chat template (the
- * model's own) are not.
+ * Every setting of one run; the defaults are the paper code's configuration (pipeline/config.py:
+ * 128 / 32 / 100 prompts, seed 42, both prompt filters, KL 0.1, induce 0, the last 20% of layers
+ * pruned, 512-token completions, its prompt format and refusal tokens for its model families).
+ * README's "Differences from the paper" lists where a run deliberately departs from it.
  */
 public final class RunConfig {
     public Path model;
@@ -25,7 +27,7 @@ public final class RunConfig {
     public long seed = 42;
     /** 0 = choose from the available memory. */
     public int batchSize = 0;
-    public int maxNewTokens = 256;
+    public int maxNewTokens = 512;
     /** Filter train/val prompts by the base model's refusal score and candidates by the thresholds. */
     public boolean filter = true;
     /** Filter only the train/val prompts by refusal score (the thresholds stay unless filter is off). */
@@ -36,6 +38,8 @@ public final class RunConfig {
     /** null = derived from the tokenizer (first token of "I" and "As"). */
     public int[] refusalTokens;
     public String system;
+    /** The paper code's prompt format for its model families, or the model's own template. */
+    public PromptEncoder.Format promptFormat = PromptEncoder.Format.PAPER;
     public Path template;
     public JudgeRule judge = JudgeRule.SUBSTRING;
     public boolean resume;
@@ -91,7 +95,8 @@ public final class RunConfig {
         m.put("--induce-threshold", String.valueOf(induceThreshold));
         m.put("--prune-layer-fraction", String.valueOf(pruneLayerFraction));
         m.put("--refusal-tokens", refusalTokens == null ? null : Arrays.toString(refusalTokens));
-        m.put("--system", system);
+        m.put("--prompt-format", promptFormat.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("--system-prompt", system);
         m.put("--template", file(template));
         m.put("--judge", judge.name().toLowerCase(java.util.Locale.ROOT));
         return new RunSettings(m);
