@@ -38,7 +38,7 @@ public final class PipelineOptions {
 
     @Option(names = "--batch-size", defaultValue = "auto", description = "Prompts per forward pass, or 'auto' to fit memory (default ${DEFAULT-VALUE}).")
     String batchSize;
-    @Option(names = "--max-new-tokens", defaultValue = "256", description = "Completion length (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-new-tokens", defaultValue = "512", description = "Completion length, as in the paper (default ${DEFAULT-VALUE}; never past the model's context).")
     int maxNewTokens;
 
     @Option(names = "--no-filter", description = "Keep every train/val prompt and every candidate (e.g. for random-weight models).")
@@ -54,8 +54,13 @@ public final class PipelineOptions {
 
     @Option(names = "--refusal-tokens", split = ",", paramLabel = "ID", description = "Refusal token ids (default: the model's first token of 'I' and 'As').")
     int[] refusalTokens;
-    @Option(names = "--system", paramLabel = "TEXT", description = "System prompt for every conversation.")
+    @Option(names = {"--system-prompt", "--system"}, paramLabel = "TEXT|none",
+            description = "System prompt for every conversation; 'none' (the default) gives none, as the paper does.")
     String system;
+    @Option(names = "--prompt-format", defaultValue = "paper", paramLabel = "paper|model",
+            description = "paper: the paper code's prompt format for its model families (Llama-2, Llama-3, Gemma, Qwen chat, Yi chat), "
+                    + "other models' own template without a system prompt; model: the model's chat template as deployed (default ${DEFAULT-VALUE}).")
+    String promptFormat;
     @Option(names = "--template", paramLabel = "FILE", description = "A Jinja chat template to use instead of the model's.")
     Path template;
     @Option(names = "--judge", defaultValue = "substring", description = "Refusal judge rule: substring (the paper's), substring-case-sensitive, prefix, normalized (default ${DEFAULT-VALUE}).")
@@ -98,7 +103,8 @@ public final class PipelineOptions {
         c.induceThreshold = induceThreshold;
         c.pruneLayerFraction = pruneLayerFraction;
         c.refusalTokens = refusalTokens;
-        c.system = system;
+        c.system = system == null || system.equalsIgnoreCase("none") ? null : system;
+        c.promptFormat = dev.refusal4j.chat.PromptEncoder.Format.parse(promptFormat);
         c.template = template;
         c.judge = JudgeRule.parse(judge);
         c.resume = resume;

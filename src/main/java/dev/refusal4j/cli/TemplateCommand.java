@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.chat.ChatTemplate;
+import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.io.Json;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,9 +33,23 @@ public final class TemplateCommand implements Callable<Integer> {
             description = "Model folder with chat_template.jinja or tokenizer_config.json, or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
-    @Option(names = "--messages", required = true,
+    @Option(names = "--messages",
             description = "JSON file: a list of {\"role\": ..., \"content\": ...} messages.")
     Path messages;
+
+    @Option(names = "--instruction", paramLabel = "TEXT",
+            description = "Instead of --messages: the prompt that 'run' builds for this instruction (with --prompt-format and --system-prompt).")
+    String instruction;
+
+    @Option(names = "--prompt-format", defaultValue = "paper", paramLabel = "paper|model",
+            description = "With --instruction: the paper's format for its model families, or the model's template as deployed (default ${DEFAULT-VALUE}).")
+    String promptFormat;
+
+    @Option(names = {"--system-prompt", "--system"}, paramLabel = "TEXT|none", description = "With --instruction: a system prompt; 'none' (default) gives none.")
+    String system;
+
+    @Option(names = "--json", description = "With --instruction: one JSON object with text, ids, post_instruction_ids and refusal_tokens, exactly what 'run' uses.")
+    boolean json;
 
     @Option(names = "--add-generation-prompt", description = "Append the assistant turn header.")
     boolean addGenerationPrompt;
@@ -48,6 +63,8 @@ public final class TemplateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if ((messages == null) == (instruction == null)) throw new IllegalArgumentException("give either --messages FILE or --instruction TEXT");
+        if (instruction != null) return runPrompt();
         Map<String, Object> extra = new LinkedHashMap<>();
         for (String kv : vars) {
             int eq = kv.indexOf('=');
@@ -67,6 +84,34 @@ public final class TemplateCommand implements Callable<Integer> {
         PrintStream out = System.out;
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
+        return 0;
+    }
+
+    /** The prompt of one instruction as 'run' builds it. */
+    private int runPrompt() throws IOException {
+        Path config = model.resolve("config.json");
+        String architecture = Files.isRegularFile(config) ? dev.refusal4j.model.ModelConfig.parse(config).architecture : "";
+        String sys = system == null || system.equalsIgnoreCase("none") ? null : system;
+        PromptEncoder enc = PromptEncoder.load(model, null, sys, PromptEncoder.Format.parse(promptFormat), architecture);
+        String text = enc.render(instruction);
+        if (!json) {
+            System.out.write(text.getBytes(StandardCharsets.UTF_8));
+            System.out.flush();
+            return 0;
+        }
+        int[] ids = enc.encode(instruction);
+        int n = enc.postInstructionTokens();
+        var o = Json.MAPPER.createObjectNode();
+        o.put("format", enc.paperFormat() != null ? "paper:" + enc.paperFormat().name().toLowerCase(java.util.Locale.ROOT) : "template");
+        o.put("text", text);
+        var a = o.putArray("ids");
+        for (int id : ids) a.add(id);
+        var p = o.putArray("post_instruction_ids");
+        for (int i = Math.max(0, ids.length - n); i < ids.length; i++) p.add(ids[i]);
+        var r = o.putArray("refusal_tokens");
+        for (int t : enc.refusalTokens()) r.add(t);
+        o.put("injected_system_prompt", enc.templateInjectsSystemPrompt());
+        System.out.println(Json.LINE.writeValueAsString(o));
         return 0;
     }
 

@@ -111,4 +111,31 @@ class TemplateCommandTest {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("nomodel");
     }
+
+    /** A Llama-2 chat folder: Llama architecture, Llama-2's tokenizer (TinyLlama's) and its Hugging Face template. */
+    static Path llama2Folder(Path dir) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.copy(dev.refusal4j.testutil.Shared.path("golden", "llama", "config.json"), dir.resolve("config.json"));
+        java.nio.file.Files.copy(dev.refusal4j.testutil.Shared.path("tokenizers", "hf", "tinyllama-chat", "tokenizer.json"), dir.resolve("tokenizer.json"));
+        java.nio.file.Files.copy(dev.refusal4j.testutil.Shared.path("templates", "sources", "Llama-2-7b-chat-hf.tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        return dir;
+    }
+
+    @Test
+    void instructionJsonIsWhatRunUsesInThePapersFormatOrTheModels(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path model = llama2Folder(tmp.resolve("llama2"));
+        CliOutput paper = CliOutput.run("template", "--model", model.toString(), "--instruction", "Tell me a joke", "--json");
+        assertThat(paper.exitCode()).isZero();
+        var j = dev.refusal4j.io.Json.MAPPER.readTree(paper.stdout());
+        assertThat(j.get("format").asText()).isEqualTo("paper:llama2");
+        assertThat(j.get("text").asText()).isEqualTo("[INST] Tell me a joke [/INST] ");
+        assertThat(j.get("ids").get(0).asInt()).isEqualTo(1);                 // the tokenizer's BOS, as the paper's tokenizer(prompts)
+        assertThat(j.get("post_instruction_ids")).hasSize(6);
+        assertThat(j.get("refusal_tokens").toString()).isEqualTo("[306]");
+        CliOutput deployed = CliOutput.run("template", "--model", model.toString(), "--instruction", "Tell me a joke", "--json", "--prompt-format", "model");
+        var m = dev.refusal4j.io.Json.MAPPER.readTree(deployed.stdout());
+        assertThat(m.get("format").asText()).isEqualTo("template");
+        assertThat(m.get("text").asText()).isEqualTo("<s>[INST] Tell me a joke [/INST]");   // Hugging Face's: no final space
+        assertThat(m.get("post_instruction_ids").size()).isLessThan(6);
+    }
 }

@@ -56,6 +56,43 @@ public final class TinyChatModel {
         return dir;
     }
 
+    /**
+     * A Qwen-1 chat model folder as the hub has it: no chat template (the golden qwen1 weights,
+     * vocabulary 256). The byte-level tokenizer gives its last three ids to the ChatML special tokens
+     * and has no tokens for the bytes 0xFD..0xFF, which never occur in UTF-8 text.
+     */
+    public static Path createQwen1(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path golden = Shared.path("golden", "qwen1");
+        Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(golden.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode tok = json.createObjectNode();
+        tok.put("version", "1.0");
+        tok.putNull("truncation");
+        tok.putNull("padding");
+        ArrayNode added = tok.putArray("added_tokens");
+        String[] specials = {"<|im_start|>", "<|im_end|>", "<|endoftext|>"};
+        for (int i = 0; i < specials.length; i++) {
+            added.addObject().put("id", 253 + i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
+                    .put("rstrip", false).put("normalized", false).put("special", true);
+        }
+        tok.putNull("normalizer");
+        tok.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
+        tok.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", true);
+        tok.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true);
+        ObjectNode model = tok.putObject("model");
+        model.put("type", "BPE").putNull("dropout").putNull("unk_token").putNull("continuing_subword_prefix")
+                .putNull("end_of_word_suffix").put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
+        ObjectNode vocab = model.putObject("vocab");
+        int[] byteToChar = byteToUnicode();
+        for (int b = 0; b < 253; b++) vocab.put(new String(Character.toChars(byteToChar[b])), b);
+        model.putArray("merges");
+        Files.writeString(dir.resolve("tokenizer.json"), json.writeValueAsString(tok));
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [254, 255]}");
+        return dir;
+    }
+
     /** GPT-2's reversible mapping of bytes to printable characters. */
     static int[] byteToUnicode() {
         int[] map = new int[256];
