@@ -1,5 +1,7 @@
 package dev.refusal4j.chat;
 
+import dev.refusal4j.io.TextFiles;
+
 import dev.refusal4j.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -73,7 +75,7 @@ public final class PromptEncoder {
             Map<String, Object> special = new LinkedHashMap<>();
             tok.bosId().ifPresent(id -> special.put("bos_token", tok.piece(id)));
             tok.eosId().ifPresent(id -> special.put("eos_token", tok.piece(id)));
-            t = ChatTemplate.of(Files.readString(templateFile), special);
+            t = ChatTemplate.of(TextFiles.read(templateFile), special);
         } else if (format == Format.PAPER && !TemplateSource.exists(modelDir)) {
             t = null;   // Qwen-1 chat ships no template: the paper's format is all there is
         } else {

@@ -1,5 +1,7 @@
 package dev.refusal4j.chat;
 
+import dev.refusal4j.io.TextFiles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.io.Json;
 
@@ -56,7 +58,7 @@ record TemplateSource(String text, Path file, Map<String, Object> specialTokens)
         Path jinja = modelDir.resolve("chat_template.jinja");
         if (Files.isRegularFile(jinja)) {
             try {
-                return new TemplateSource(Files.readString(jinja), jinja, tokens);
+                return new TemplateSource(TextFiles.read(jinja), jinja, tokens);
             } catch (IOException e) {
                 throw new ChatTemplateException(jinja + ": cannot read: " + e.getMessage(), e);
             }

@@ -17,7 +17,7 @@ final class Exporter {
         if (c.export == null) return;
         RefusalDirection dir = RefusalDirection.read(new dev.refusal4j.artifacts.RunFolder(runDir).direction());
         try (Progress p = new Progress("export", 100, "%", c.quiet)) {
-            Orthogonalizer.Result r = Orthogonalizer.export(c.model, dir, c.export, c.force, percent(p));
+            Orthogonalizer.Result r = Orthogonalizer.export(c.model, dir, new dev.refusal4j.artifacts.RunFolder(runDir).direction(), c.export, c.force, percent(p));
             r.warnings().forEach(System.err::println);
             System.err.printf("abliterated model written to %s (%d tensors orthogonalized, %d copied)%n", r.out(), r.modifiedTensors(), r.copiedTensors());
         }

@@ -54,6 +54,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         dev.refusal4j.io.OutputPaths.refuseInputs("--jsonl", jsonl, dev.refusal4j.io.OutputPaths.input("model folder", model), dev.refusal4j.io.OutputPaths.input("prompt file", input.prompts));
         try (Transformer m = Transformer.load(model)) {
             steering.check(m.config);

@@ -1,6 +1,5 @@
 package dev.refusal4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.evaluate.Completion;
 import dev.refusal4j.evaluate.CompletionsFile;
@@ -10,11 +9,8 @@ import dev.refusal4j.evaluate.RefusalPhrases;
 import dev.refusal4j.evaluate.RefusalRates;
 import dev.refusal4j.io.Json;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,44 +49,9 @@ final class JudgeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A completions file: JSONL with "instruction" (or "prompt", as other tools and older refusal4j write it), else the paper's JSON. */
+    /** A completions file: JSONL (instruction or prompt, category, response), else the paper's JSON. */
     static List<Completion> read(Path f) {
-        if (!f.toString().endsWith(".jsonl")) return CompletionsFile.readOfficial(f);
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(f, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read completions " + f + ": " + e.getMessage(), e);
-        }
-        String first = lines.stream().filter(l -> !l.isBlank()).findFirst().orElse("{}");
-        if (!keyOf(first).equals("prompt")) return CompletionsFile.readJsonl(f); // the format's own reader and messages
-        List<Completion> out = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = "completions " + f + ", line " + (i + 1) + ": ";
-            JsonNode n;
-            try {
-                n = Json.MAPPER.readTree(lines.get(i));
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(where + "not valid JSON: " + e.getOriginalMessage());
-            }
-            if (n == null || !n.path("prompt").isTextual()) throw new IllegalArgumentException(where + "no string \"prompt\"");
-            if (!n.path("response").isTextual()) throw new IllegalArgumentException(where + "no string \"response\"");
-            JsonNode category = n.get("category");
-            out.add(new Completion(n.get("prompt").asText(), category == null || category.isNull() ? null : category.asText(),
-                    n.get("response").asText()));
-        }
-        return out;
-    }
-
-    /** "prompt" when the line is an object with a "prompt" and no "instruction", else "instruction". */
-    private static String keyOf(String line) {
-        try {
-            JsonNode n = Json.MAPPER.readTree(line);
-            return n != null && n.isObject() && !n.has("instruction") && n.has("prompt") ? "prompt" : "instruction";
-        } catch (JsonProcessingException e) {
-            return "instruction";
-        }
+        return f.toString().endsWith(".jsonl") ? CompletionsFile.readJsonl(f) : CompletionsFile.readOfficial(f);
     }
 
     private static String format(RefusalRates.Rate r) {

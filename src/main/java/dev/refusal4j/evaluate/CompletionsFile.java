@@ -1,5 +1,7 @@
 package dev.refusal4j.evaluate;
 
+import dev.refusal4j.io.TextFiles;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,10 +49,11 @@ public final class CompletionsFile {
         }
     }
 
+    /** One completion a line; the instruction is read from "instruction", or from "prompt" in a line that has no "instruction". */
     public static List<Completion> readJsonl(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = TextFiles.readLines(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read completions " + file + ": " + e.getMessage(), e);
         }
@@ -58,7 +61,10 @@ public final class CompletionsFile {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) continue;
             try {
-                out.add(fromNode(JSON.readTree(lines.get(i)), "instruction", file + ", line " + (i + 1)));
+                JsonNode n = JSON.readTree(lines.get(i));
+                // other tools (and generate --jsonl before it wrote this layout) name the instruction "prompt"
+                String key = n != null && n.isObject() && !n.has("instruction") && n.has("prompt") ? "prompt" : "instruction";
+                out.add(fromNode(n, key, file + ", line " + (i + 1)));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("completions " + file + ", line " + (i + 1) + ": not valid JSON: " + e.getOriginalMessage());
             }

@@ -1,5 +1,7 @@
 package dev.refusal4j.evaluate;
 
+import dev.refusal4j.io.TextFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +41,7 @@ public final class RefusalPhrases {
     public static List<String> load(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = TextFiles.readLines(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read refusal phrase file " + file + ": " + e.getMessage(), e);
         }
