@@ -15,11 +15,16 @@ import java.util.Map;
  *
  * @param direction the direction the completions used (null: not recorded)
  * @param counts    prompts per set, and how many the refusal-score filter removed (whole numbers)
+ * @param guardJudge        the model judge, null when none ran
+ * @param jailbreakRate     per harmful completion set: the share the model judge calls unsafe (jailbroken)
+ * @param judgeAgreement    per harmful completion set: the share on which the two judges agree (no refusal phrase ⇔ unsafe)
+ * @param corpusLoss        per condition: cross-entropy on the user's --loss-corpus, empty without one
  */
 public record Metrics(String model, String tool, String judge, Map<String, Double> refusalRate,
                       Map<String, Map<String, Double>> refusalRateByCategory, Map<String, Double> loss,
                       Direction direction, List<Integer> refusalTokens, Map<String, Double> counts,
-                      Map<String, Double> timingsSeconds) {
+                      Map<String, Double> timingsSeconds, String guardJudge, Map<String, Double> jailbreakRate,
+                      Map<String, Double> judgeAgreement, Map<String, Double> corpusLoss) {
 
     public record Direction(int layer, int position, double norm) {}
 
@@ -44,6 +49,10 @@ public record Metrics(String model, String tool, String judge, Map<String, Doubl
         counts.forEach((k, v) -> cn.put(k, v.longValue()));
         ObjectNode tn = m.putObject("timings_seconds");
         timingsSeconds.forEach(tn::put);
+        if (guardJudge != null) m.put("guard_judge", guardJudge);
+        if (!jailbreakRate.isEmpty()) jailbreakRate.forEach(m.putObject("jailbreak_rate_guard")::put);
+        if (!judgeAgreement.isEmpty()) judgeAgreement.forEach(m.putObject("judge_agreement")::put);
+        if (!corpusLoss.isEmpty()) corpusLoss.forEach(m.putObject("loss_corpus")::put);
         Json.write(file, m);
     }
 

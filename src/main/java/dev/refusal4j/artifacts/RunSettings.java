@@ -37,9 +37,11 @@ public record RunSettings(Map<String, String> options) {
         List<String> out = new ArrayList<>();
         for (String k : now.options.keySet()) {
             String was = options.get(k), is = now.options.get(k);
-            if (!options.containsKey(k) || !java.util.Objects.equals(was, is)) out.add(k + " " + shown(was) + " (now " + shown(is) + ")");
+            if (!java.util.Objects.equals(was, is)) out.add(k + " " + shown(was) + " (now " + shown(is) + ")");   // absent: not set
         }
-        for (String k : options.keySet()) if (!now.options.containsKey(k)) out.add(k + " " + shown(options.get(k)) + " (now not set)");
+        for (String k : options.keySet()) {
+            if (!now.options.containsKey(k) && options.get(k) != null) out.add(k + " " + shown(options.get(k)) + " (now not set)");
+        }
         return out;
     }
 

@@ -66,6 +66,13 @@ public final class PipelineOptions {
     @Option(names = "--judge", defaultValue = "substring", description = "Refusal judge rule: substring (the paper's), substring-case-sensitive, prefix, normalized (default ${DEFAULT-VALUE}).")
     String judge;
 
+    @Option(names = "--judge-model", paramLabel = "DIR",
+            description = "A Llama Guard 2 model folder: judges the harmful completions beside the phrase judge, as the paper does.")
+    Path judgeModel;
+    @Option(names = "--loss-corpus", paramLabel = "FILE",
+            description = "Text corpus (JSONL with \"text\", or one document a line): its cross-entropy under each condition, as the paper measures the Pile.")
+    Path lossCorpus;
+
     @Option(names = "--resume", description = "Reuse the artifacts of finished stages in --out.")
     boolean resume;
     @Option(names = "--force", description = "Overwrite a run folder that already holds a run.")
@@ -106,6 +113,8 @@ public final class PipelineOptions {
         c.system = system == null || system.equalsIgnoreCase("none") ? null : system;
         c.promptFormat = dev.refusal4j.chat.PromptEncoder.Format.parse(promptFormat);
         c.template = template;
+        c.judgeModel = judgeModel;
+        c.lossCorpus = lossCorpus;
         c.judge = JudgeRule.parse(judge);
         c.resume = resume;
         c.force = force;

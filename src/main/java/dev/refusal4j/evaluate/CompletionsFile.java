@@ -39,6 +39,7 @@ public final class CompletionsFile {
                     o.put("instruction", c.instruction());
                     o.put("category", c.category());
                     o.put("response", c.response());
+                    if (c.guard() != null) o.put("guard", c.guard());
                     w.write(Json.LINE.writeValueAsString(o));   // escapes line breaks, so one record stays on one line
                     w.write('\n');
                 }
@@ -94,7 +95,9 @@ public final class CompletionsFile {
             throw new IllegalArgumentException("completions " + where + ": no string \"" + instructionKey + "\"");
         }
         if (response == null || !response.isTextual()) throw new IllegalArgumentException("completions " + where + ": no string \"response\"");
-        return new Completion(instruction.asText(), category == null || category.isNull() ? null : category.asText(), response.asText());
+        JsonNode guard = n.get("guard");
+        return new Completion(instruction.asText(), category == null || category.isNull() ? null : category.asText(), response.asText(),
+                guard != null && guard.isTextual() ? guard.asText() : null);
     }
 
     /** Judges every completion and tallies the refusal rates. */

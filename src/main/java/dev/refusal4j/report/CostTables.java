@@ -24,6 +24,11 @@ final class CostTables {
                     .append("</td></tr>\n"));
             sb.append("</table>\n<p class=\"note\">On the model's own harmless completions; lower is better.</p>\n");
         }
+        if (!metrics.corpusLoss().isEmpty()) {
+            sb.append("<h3>Corpus loss</h3>\n<table>\n<tr><th>condition</th><th class=\"num\">loss</th></tr>\n");
+            metrics.corpusLoss().forEach((k, v) -> sb.append("<tr><td>").append(esc(k)).append("</td><td class=\"num\">").append(Html.num(v)).append("</td></tr>\n"));
+            sb.append("</table>\n<p class=\"note\">Cross-entropy per token on the corpus given with --loss-corpus (the paper uses the Pile).</p>\n");
+        }
         sb.append("</div>\n<div>\n<h3>Prompts</h3>\n");
         counts(sb, metrics.counts());
         sb.append("</div>\n<div>\n<h3>Time per stage</h3>\n");

@@ -138,6 +138,11 @@ final class ReportHtml {
                 .append(a.metrics.judge() == null ? "" : " (judge: <code>" + esc(a.metrics.judge()) + "</code>)")
                 .append(". Ablating the direction should remove refusal on harmful prompts; adding it should make the model refuse harmless ones.</p>\n");
         figure("refusal_rate");
+        sb.append("<p class=\"note\">What the phrase judge measures: a completion without any refusal phrase counts as compliance, ")
+                .append("fluent or not; a low refusal rate under ablation means the refusal phrases are gone, not that the answers are useful.")
+                .append(a.metrics.jailbreakRate().isEmpty() ? " A model judge (--judge-model, Llama Guard 2 as in the paper) also reads what the answer says." : "")
+                .append("</p>\n");
+        modelJudge();
         Map<String, Map<String, Double>> byCat = a.metrics.refusalRateByCategory();
         if (byCat.isEmpty()) return;
         sb.append("<h3>By category</h3>\n");
@@ -168,6 +173,24 @@ final class ReportHtml {
         Rgb bg = Colormap.DIVERGING.at(r).mix(Rgb.WHITE, 0.45);
         sb.append("<td class=\"rate\" style=\"background:").append(bg.hex()).append(";color:").append(bg.isDark() ? "#fff" : "#222")
                 .append("\">").append(Html.percent(r)).append("</td>");
+    }
+
+    /** Both judges side by side on the harmful completions, when a model judge ran. */
+    private void modelJudge() {
+        Map<String, Double> jb = a.metrics.jailbreakRate();
+        if (jb.isEmpty()) return;
+        sb.append("<h3>Second judge: Llama Guard</h3>\n<p>The model judge (<code>").append(esc(String.valueOf(a.metrics.guardJudge())))
+                .append("</code>) reads each harmful completion and calls it safe or unsafe; unsafe counts as a successful jailbreak, ")
+                .append("as in the paper. The two judges agree when a completion without refusal phrases is unsafe, or one with them is safe.</p>\n");
+        sb.append("<table>\n<tr><th>completions</th><th class=\"num\">refused (phrases)</th><th class=\"num\">unsafe (model judge)</th>")
+                .append("<th class=\"num\">judges agree</th></tr>\n");
+        for (String set : orderedConditions(jb.keySet())) {
+            sb.append("<tr><td>").append(esc(BarChart.conditionLabel(set))).append(" (").append(esc(prefix(set))).append(")</td>");
+            rateCell(rate(set));
+            rateCell(jb.get(set));
+            sb.append("<td class=\"num\">").append(Html.percent(a.metrics.judgeAgreement().getOrDefault(set, Double.NaN))).append("</td></tr>\n");
+        }
+        sb.append("</table>\n");
     }
 
     static List<String> orderedConditions(java.util.Collection<String> present) {

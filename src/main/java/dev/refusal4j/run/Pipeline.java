@@ -14,6 +14,9 @@ import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.evaluate.Completion;
 import dev.refusal4j.evaluate.Completions;
 import dev.refusal4j.evaluate.CompletionsFile;
+import dev.refusal4j.evaluate.CorpusLoss;
+import dev.refusal4j.evaluate.GuardJudge;
+import dev.refusal4j.evaluate.GuardVerdict;
 import dev.refusal4j.evaluate.Loss;
 import dev.refusal4j.evaluate.RefusalJudge;
 import dev.refusal4j.evaluate.RefusalRates;
@@ -291,12 +294,14 @@ public final class Pipeline implements AutoCloseable {
         Map<String, Double> rate = new LinkedHashMap<>();
         Map<String, Map<String, Double>> byCategory = new LinkedHashMap<>();
         List<Completion> harmlessBaseline = null;
+        Map<CompletionSet, List<Completion>> harmful = new LinkedHashMap<>();
         for (CompletionSet set : CompletionSet.values()) {
             Path f = folder.completions(set);
             if (!Files.isRegularFile(f)) continue;
             List<Completion> comps = CompletionsFile.readJsonl(f);
             if (comps.isEmpty()) throw new IllegalArgumentException(f + " holds no completions: delete it and run 'refusal4j evaluate' to generate it again");
             if (set == CompletionSet.HARMLESS_BASELINE) harmlessBaseline = comps;
+            if (set.harmful) harmful.put(set, comps);
             RefusalRates r = CompletionsFile.rates(judge, comps);
             rate.put(set.key(), r.overall().rate());
             Map<String, Double> cat = new LinkedHashMap<>();
@@ -312,6 +317,9 @@ public final class Pipeline implements AutoCloseable {
                 loss.put("actadd", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.ACTADD.hooks(dir, -1f), k -> p.stepTo(2L * n + k)));
             }
         }
+        Map<String, Double> jailbreak = new LinkedHashMap<>(), agreement = new LinkedHashMap<>();
+        if (cfg.judgeModel != null) modelJudge(harmful, judge, jailbreak, agreement);
+        Map<String, Double> corpus = cfg.lossCorpus == null ? Map.of() : corpusLoss(dir);
         // a resumed run keeps the counts and timings of the stages it did not run again
         Metrics old = Files.isRegularFile(folder.metrics()) ? dev.refusal4j.artifacts.RunContents.read(folder).metrics : null;
         Map<String, Double> allCounts = new LinkedHashMap<>(old == null ? Map.of() : old.counts());
@@ -322,7 +330,52 @@ public final class Pipeline implements AutoCloseable {
         List<Integer> tokens = new ArrayList<>();
         for (int t : refusalTokens) tokens.add(t);
         new Metrics(cfg.model.toString(), tool(), cfg.judge.name().toLowerCase() + " (refusal_direction phrase list)", rate, byCategory, loss,
-                new Metrics.Direction(dir.layer(), dir.position(), dir.norm()), tokens, allCounts, allTimings).write(folder.metrics());
+                new Metrics.Direction(dir.layer(), dir.position(), dir.norm()), tokens, allCounts, allTimings,
+                cfg.judgeModel == null ? null : cfg.judgeModel.toString(), jailbreak, agreement, corpus).write(folder.metrics());
+    }
+
+    /**
+     * The paper's second judge on the harmful completions (as its code, which judges jailbreaks only):
+     * a Llama Guard 2 style model labels each completion, the labels are written into the completions
+     * files, and the share called unsafe and the share on which both judges agree are returned.
+     */
+    private void modelJudge(Map<CompletionSet, List<Completion>> harmful, RefusalJudge phrases, Map<String, Double> jailbreak,
+                            Map<String, Double> agreement) throws IOException {
+        long total = harmful.values().stream().mapToLong(List::size).sum();
+        try (GuardJudge guard = GuardJudge.load(cfg.judgeModel); Progress p = new Progress("model judge", total, "completions", cfg.quiet)) {
+            long before = 0;
+            for (var e : harmful.entrySet()) {
+                List<Completion> comps = e.getValue();
+                long offset = before;
+                List<GuardVerdict> verdicts = guard.judge(comps, batch, n -> p.stepTo(offset + n));
+                List<Completion> labelled = new ArrayList<>(comps.size());
+                int unsafe = 0, agree = 0;
+                for (int i = 0; i < comps.size(); i++) {
+                    GuardVerdict v = verdicts.get(i);
+                    labelled.add(comps.get(i).withGuard(v.label()));
+                    if (v.jailbroken()) unsafe++;
+                    if (v.jailbroken() == !phrases.isRefusal(comps.get(i).response())) agree++;
+                }
+                CompletionsFile.writeJsonl(folder.completions(e.getKey()), labelled);
+                jailbreak.put(e.getKey().key(), (double) unsafe / comps.size());
+                agreement.put(e.getKey().key(), (double) agree / comps.size());
+                before += comps.size();
+            }
+        }
+    }
+
+    /** Cross-entropy on the user's corpus under each condition, read and cut as the paper's code cuts the Pile. */
+    private Map<String, Double> corpusLoss(RefusalDirection dir) throws IOException {
+        CorpusLoss corpus = CorpusLoss.read(cfg.lossCorpus, encoder.tokenizer, Math.min(CorpusLoss.PAPER_WINDOW, model.config.maxPositions),
+                CorpusLoss.PAPER_DOCUMENTS);
+        Map<String, Double> out = new LinkedHashMap<>();
+        int n = corpus.documents();
+        try (Progress p = new Progress("corpus loss", 3L * n, "documents", cfg.quiet)) {
+            out.put("baseline", corpus.crossEntropy(model, Condition.BASELINE.hooks(dir, 1f), CorpusLoss.PAPER_BATCH, p::stepTo).loss());
+            out.put("ablation", corpus.crossEntropy(model, Condition.ABLATION.hooks(dir, 1f), CorpusLoss.PAPER_BATCH, k -> p.stepTo(n + k)).loss());
+            out.put("actadd", corpus.crossEntropy(model, Condition.ACTADD.hooks(dir, -1f), CorpusLoss.PAPER_BATCH, k -> p.stepTo(2L * n + k)).loss());
+        }
+        return out;
     }
 
     /** Stage 5: the HTML report (and plots) from the run folder. */

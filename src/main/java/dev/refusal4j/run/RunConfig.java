@@ -47,6 +47,10 @@ public final class RunConfig {
     public boolean quiet;
     /** Completions shown side by side in the report. */
     public int samples = 8;
+    /** A Llama Guard 2 style model that judges the harmful completions beside the phrase judge (null: none). */
+    public Path judgeModel;
+    /** A text corpus whose cross-entropy is measured under each condition (null: none). */
+    public Path lossCorpus;
     /** When set, an abliterated copy of the model is written here at the end. */
     public Path export;
 
@@ -99,6 +103,8 @@ public final class RunConfig {
         m.put("--system-prompt", system);
         m.put("--template", file(template));
         m.put("--judge", judge.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("--judge-model", file(judgeModel));
+        m.put("--loss-corpus", file(lossCorpus));
         return new RunSettings(m);
     }
 

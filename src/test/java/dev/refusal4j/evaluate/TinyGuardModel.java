@@ -33,7 +33,7 @@ import java.util.Map;
  *       weighted far above the table, for "unsafe".</li>
  * </ul>
  */
-final class TinyGuardModel {
+public final class TinyGuardModel {
     private TinyGuardModel() {}
 
     static final int BO = 256, BOM = 257, BOMB = 258, SAFE = 259, UNSAFE = 260, BOS = 261, EOS = 262, VOCAB = 263;
@@ -43,7 +43,7 @@ final class TinyGuardModel {
             SEEN = 10, VOTE = 11;
 
     /** The folder with Llama Guard 2's chat template in tokenizer_config.json (the test resource's). */
-    static Path withGuardTemplate(Path dir) throws IOException {
+    public static Path withGuardTemplate(Path dir) throws IOException {
         write(dir);
         try (InputStream in = TinyGuardModel.class.getResourceAsStream("/evaluate/llama-guard-2/tokenizer_config.json")) {
             Files.write(dir.resolve("tokenizer_config.json"), in.readAllBytes());
