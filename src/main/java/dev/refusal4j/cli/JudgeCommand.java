@@ -34,16 +34,31 @@ final class JudgeCommand implements Callable<Integer> {
     @Option(names = "--phrases", paramLabel = "FILE", description = "refusal phrases, one a line (default: the paper's list)")
     Path phrases;
 
+    @Option(names = "--judge-model", paramLabel = "DIR",
+            description = "also judge with a Llama Guard 2 model (the paper's second judge): prints the unsafe share and where the judges agree")
+    Path judgeModel;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         RefusalJudge judge = new RefusalJudge(JudgeRule.parse(rule),
                 phrases == null ? RefusalPhrases.REFUSAL_DIRECTION : RefusalPhrases.load(phrases));
-        for (Path f : files) {
-            List<Completion> c = read(f);
-            RefusalRates r = CompletionsFile.rates(judge, c);
-            System.out.printf("%s: refusal %s%n", f, format(r.overall()));
-            for (Map.Entry<String, RefusalRates.Rate> e : r.perCategory().entrySet()) {
-                System.out.printf("  %-40s %s%n", e.getKey(), format(e.getValue()));
+        try (dev.refusal4j.evaluate.GuardJudge guard = judgeModel == null ? null : dev.refusal4j.evaluate.GuardJudge.load(judgeModel)) {
+            for (Path f : files) {
+                List<Completion> c = read(f);
+                RefusalRates r = CompletionsFile.rates(judge, c);
+                System.out.printf("%s: refusal %s%n", f, format(r.overall()));
+                for (Map.Entry<String, RefusalRates.Rate> e : r.perCategory().entrySet()) {
+                    System.out.printf("  %-40s %s%n", e.getKey(), format(e.getValue()));
+                }
+                if (guard == null || c.isEmpty()) continue;
+                var verdicts = guard.judge(c, 8, dev.refusal4j.ProgressListener.NONE);
+                int unsafe = 0, agree = 0;
+                for (int i = 0; i < c.size(); i++) {
+                    if (verdicts.get(i).jailbroken()) unsafe++;
+                    if (verdicts.get(i).jailbroken() == !judge.isRefusal(c.get(i).response())) agree++;
+                }
+                System.out.printf("  model judge: unsafe %s, judges agree %s%n", format(new RefusalRates.Rate(unsafe, c.size())),
+                        format(new RefusalRates.Rate(agree, c.size())));
             }
         }
         return 0;
