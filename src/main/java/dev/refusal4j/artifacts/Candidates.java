@@ -19,9 +19,10 @@ import java.util.Map;
  * @param positionTokens how each position's template token reads (shown beside the position)
  * @param selected       null when none was selected (every candidate was filtered out)
  * @param thresholds     "kl", "induce", "prune_layer_fraction": the filters that were on
+ * @param prompt         one prompt as the model reads it, post-instruction tokens in [brackets] (null: not recorded)
  */
 public record Candidates(String model, int numLayers, List<Integer> positions, List<Candidate> list,
-                         Cell selected, Map<String, Double> thresholds, Map<Integer, String> positionTokens) {
+                         Cell selected, Map<String, Double> thresholds, Map<Integer, String> positionTokens, String prompt) {
 
     public record Cell(int position, int layer) {}
 
@@ -72,6 +73,7 @@ public record Candidates(String model, int numLayers, List<Integer> positions, L
         if (selected != null) root.putObject("selected").put("position", selected.position()).put("layer", selected.layer());
         ObjectNode th = root.putObject("thresholds");
         thresholds.forEach(th::put);
+        if (prompt != null) root.put("prompt", prompt);
         Json.write(file, root);
     }
 

@@ -225,6 +225,10 @@ final class ReportHtml {
         sb.append("<p>Every candidate r(position, layer) is a difference of mean activations at a post-instruction position and a layer. ")
                 .append("Each is scored on validation prompts; candidates that fail a filter are crossed out, and the kept candidate with the ")
                 .append("lowest bypass score is selected (outlined). Hover a cell for its three scores.</p>\n");
+        if (c.prompt() != null) {
+            sb.append("<p>One validation prompt as the model reads it, its post-instruction tokens (the positions) in brackets:</p>\n<pre>")
+                    .append(esc(c.prompt())).append("</pre>\n");
+        }
         for (Heatmap.Score s : Heatmap.Score.values()) figure("heatmap_" + s.file);
         Map<String, Integer> counts = Heatmap.filterCounts(c);
         long kept = c.list().stream().filter(Candidates.Candidate::kept).count();

@@ -240,7 +240,8 @@ public final class Pipeline implements AutoCloseable {
         if (crit.pruneLayerFraction() != null) th.put("prune_layer_fraction", crit.pruneLayerFraction());
         CandidateScore chosen = sel.chosen();
         return new Candidates(cfg.model.getFileName().toString(), L, pos, list,
-                chosen == null ? null : new Candidates.Cell(chosen.position(), chosen.layer()), th, tokens);
+                chosen == null ? null : new Candidates.Cell(chosen.position(), chosen.layer()), th, tokens,
+                markedPrompt(prompts.get("harmful_val").getFirst().instruction()));
     }
 
     /** Stage 3: greedy completions of the test sets under each condition. */
