@@ -239,7 +239,7 @@ public final class Pipeline implements AutoCloseable {
         if (crit.induceThreshold() != null) th.put("induce", crit.induceThreshold());
         if (crit.pruneLayerFraction() != null) th.put("prune_layer_fraction", crit.pruneLayerFraction());
         CandidateScore chosen = sel.chosen();
-        return new Candidates(cfg.model.getFileName().toString(), L, pos, list,
+        return new Candidates(dev.refusal4j.io.HubCache.modelName(cfg.model), L, pos, list,
                 chosen == null ? null : new Candidates.Cell(chosen.position(), chosen.layer()), th, tokens,
                 markedPrompt(prompts.get("harmful_val").getFirst().instruction()));
     }
