@@ -20,9 +20,11 @@ import java.util.Map;
  * @param selected       null when none was selected (every candidate was filtered out)
  * @param thresholds     "kl", "induce", "prune_layer_fraction": the filters that were on
  * @param prompt         one prompt as the model reads it, post-instruction tokens in [brackets] (null: not recorded)
+ * @param refusalTokens  the tokens whose probability the scores measure, as "40 'I', 769 'As'" (null: not recorded)
  */
 public record Candidates(String model, int numLayers, List<Integer> positions, List<Candidate> list,
-                         Cell selected, Map<String, Double> thresholds, Map<Integer, String> positionTokens, String prompt) {
+                         Cell selected, Map<String, Double> thresholds, Map<Integer, String> positionTokens, String prompt,
+                         String refusalTokens) {
 
     public record Cell(int position, int layer) {}
 
@@ -74,6 +76,7 @@ public record Candidates(String model, int numLayers, List<Integer> positions, L
         ObjectNode th = root.putObject("thresholds");
         thresholds.forEach(th::put);
         if (prompt != null) root.put("prompt", prompt);
+        if (refusalTokens != null) root.put("refusal_tokens", refusalTokens);
         Json.write(file, root);
     }
 

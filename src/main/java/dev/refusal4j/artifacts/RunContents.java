@@ -102,7 +102,7 @@ public final class RunContents {
             }
         });
         return new Candidates(text(c, "model"), numLayers, List.copyOf(positions), list, selected,
-                numbers(c.path("thresholds")), tokens, text(c, "prompt"));
+                numbers(c.path("thresholds")), tokens, text(c, "prompt"), text(c, "refusal_tokens"));
     }
 
     private static DirectionSummary direction(JsonNode d) {

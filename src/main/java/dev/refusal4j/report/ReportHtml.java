@@ -229,6 +229,10 @@ final class ReportHtml {
             sb.append("<p>One validation prompt as the model reads it, its post-instruction tokens (the positions) in brackets:</p>\n<pre>")
                     .append(esc(c.prompt())).append("</pre>\n");
         }
+        if (c.refusalTokens() != null) {
+            sb.append("<p>Refusal tokens, whose next-token probability the bypass and induce scores measure as log-odds: <code>")
+                    .append(esc(c.refusalTokens())).append("</code>.</p>\n");
+        }
         for (Heatmap.Score s : Heatmap.Score.values()) figure("heatmap_" + s.file);
         Map<String, Integer> counts = Heatmap.filterCounts(c);
         long kept = c.list().stream().filter(Candidates.Candidate::kept).count();

@@ -241,7 +241,7 @@ public final class Pipeline implements AutoCloseable {
         CandidateScore chosen = sel.chosen();
         return new Candidates(dev.refusal4j.io.HubCache.modelName(cfg.model), L, pos, list,
                 chosen == null ? null : new Candidates.Cell(chosen.position(), chosen.layer()), th, tokens,
-                markedPrompt(prompts.get("harmful_val").getFirst().instruction()));
+                markedPrompt(prompts.get("harmful_val").getFirst().instruction()), describeTokens().replaceAll("^\\[|\\]$", ""));
     }
 
     /** Stage 3: greedy completions of the test sets under each condition. */
