@@ -25,6 +25,7 @@ public final class Main {
             TemplateCommand.class,
             GenerateCommand.class,
             ChatCommand.class,
+            ServeCommand.class,
             RunCommand.class,
             StageCommands.Directions.class,
             StageCommands.Select.class,

@@ -1,0 +1,64 @@
+package dev.refusal4j.cli;
+
+import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.serve.ChatServer;
+import dev.refusal4j.serve.Steering;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code refusal4j serve}: the model behind an OpenAI-compatible HTTP API, optionally steered. */
+@Command(name = "serve", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
+        description = {"Serve the model over an OpenAI-compatible HTTP API: POST /v1/chat/completions (streaming or not),"
+                + " GET /v1/models, GET /health. Answers are generated one at a time, greedy unless a request sets temperature.",
+                "A request may choose its own steering with the extra body field"
+                + " \"refusal4j\": {\"steering\": \"none\"|\"ablate\"|\"add\"|\"subtract\", \"coeff\": C, \"layers\": \"A-B\"}."})
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    Path model;
+    @Option(names = "--direction", paramLabel = "FILE", description = "A refusal direction (direction.safetensors) to steer with.")
+    Path direction;
+    @Option(names = "--mode", paramLabel = "MODE", description = {"none, ablate, add or subtract: the steering of requests that do not choose their own"
+            + " (default: ablate with --direction, else none)."})
+    String mode;
+    @Option(names = "--coeff", paramLabel = "C", description = "For add and subtract: x ← x ± C·r (default 1).")
+    Float coeff;
+    @Option(names = "--layers", paramLabel = "A-B", description = "Layers to steer (default: all for ablate, the direction's layer for add and subtract).")
+    String layers;
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only).")
+    String host;
+    @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0: any free port).")
+    int port;
+    @Option(names = "--queue", defaultValue = "16", description = "Requests that may wait for the model; more are answered 429 (default ${DEFAULT-VALUE}).")
+    int queue;
+    @Option(names = "--api-key", paramLabel = "KEY", description = "Require Authorization: Bearer KEY on /v1 requests.")
+    String apiKey;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        Steering.Mode m;
+        try {
+            m = mode == null ? null : Steering.Mode.parse(mode, "--mode");
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey);
+        try (Transformer t = Transformer.load(model)) {
+            RefusalDirection d = direction == null ? null : RefusalDirection.read(direction);
+            if (d != null) d.requireFits(direction, t.config);
+            ChatServer server = ChatServer.start(model, t, d, m, coeff, layers, options, System.err);
+            // SIGTERM and Ctrl-C: stop accepting, let running requests finish, then exit
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("refusal4j-serve-shutdown").unstarted(server::close));
+            out.println("serving " + server.modelId() + " at http://" + host + ":" + server.port() + "/v1 (steering: "
+                    + server.steering().describe() + (d != null ? ", direction " + direction : "") + ")");
+            server.awaitClosed();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,466 @@
+package dev.refusal4j.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.refusal4j.chat.ChatTemplateException;
+import dev.refusal4j.chat.PromptEncoder;
+import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.generate.GenerationConfig;
+import dev.refusal4j.generate.TextGenerator;
+import dev.refusal4j.io.Json;
+import dev.refusal4j.model.Hooks;
+import dev.refusal4j.model.Transformer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * An OpenAI-compatible HTTP server for one model, steered by one direction: {@code POST
+ * /v1/chat/completions} (whole answers, or server-sent events ending with {@code data: [DONE]}),
+ * {@code GET /v1/models}, {@code GET /health}.
+ *
+ * <p>Answers are generated one at a time by a single worker thread, exactly as {@code refusal4j
+ * generate} generates one prompt (same template rendering, stop ids, sampler and hooks), so a
+ * request gets {@code generate}'s answer. Requests wait in a bounded queue; when it is full the
+ * server answers 429. Each request may override the server's steering with the body field
+ * {@code "refusal4j": {"steering": "none"|"ablate"|"add"|"subtract", "coeff": C, "layers": "A-B"}};
+ * a field it leaves out is the server's when the request keeps the server's mode, else the mode's
+ * default (coeff 1; ablation on every layer, addition at the direction's layer).
+ *
+ * <p>Every failure reaches the client as OpenAI's error object; a stack trace only ever goes to
+ * the server's standard error.
+ */
+public final class ChatServer implements AutoCloseable {
+    /** Largest request body read (bytes); a longer one is answered 413. */
+    static final int MAX_BODY = 4 << 20;
+    /** How long {@link #close} lets running and queued requests finish before it cancels them. */
+    static final int GRACE_SECONDS = 20;
+
+    /** Where to listen and how much to accept. {@code port} 0: any free port. {@code apiKey} null: no key. */
+    public record Options(String host, int port, int queue, String apiKey) {
+        public Options {
+            if (queue < 0) throw new IllegalArgumentException("--queue must be >= 0, got " + queue);
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in 0-65535, got " + port);
+        }
+    }
+
+    private final Transformer model;
+    private final PromptEncoder encoder;
+    private final TextGenerator generator;
+    private final String modelId;
+    private final long created = System.currentTimeMillis() / 1000;
+    private final RefusalDirection direction; // null: only "none" can be asked for
+    private final float[] unit;
+    private final Steering.Mode serverMode;
+    private final Float serverCoeff;
+    private final String serverLayers;
+    private final Steering serverSteering;
+    private final byte[] apiKey;
+    private final HttpServer http;
+    private final ThreadPoolExecutor worker;
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final PrintStream log;
+    private volatile boolean stopping;
+
+    /**
+     * Starts serving {@code model} (loaded from {@code modelDir}) with the server's steering: a mode,
+     * coefficient and layers as the command line gives them (null: defaults).
+     *
+     * @throws IllegalArgumentException for a steering setting that does not fit the direction or model
+     */
+    public static ChatServer start(Path modelDir, Transformer model, RefusalDirection direction, Steering.Mode mode, Float coeff,
+                                   String layers, Options options, PrintStream log) throws IOException {
+        return new ChatServer(modelDir, model, direction, mode, coeff, layers, options, log);
+    }
+
+    private ChatServer(Path modelDir, Transformer model, RefusalDirection direction, Steering.Mode mode, Float coeff, String layers,
+                       Options options, PrintStream log) throws IOException {
+        this.model = model;
+        this.direction = direction;
+        if (direction != null) direction.requireFits(Path.of("--direction"), model.config);
+        this.unit = direction == null ? null : direction.unit();
+        this.serverMode = mode == null ? (direction == null ? Steering.Mode.NONE : Steering.Mode.ABLATE) : mode;
+        this.serverCoeff = coeff;
+        this.serverLayers = layers;
+        try {
+            this.serverSteering = Steering.resolve(serverMode, coeff, layers, direction, model.config.layers, Steering.Names.OPTIONS);
+        } catch (ApiError e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        this.encoder = PromptEncoder.load(modelDir, null, null);
+        this.generator = new TextGenerator(model, encoder, GenerationConfig.stopIds(modelDir, model.config, encoder.tokenizer));
+        String name = modelDir.toAbsolutePath().normalize().getFileName().toString();
+        this.modelId = name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
+        this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
+        this.log = log;
+        // one platform thread runs the model: it is not shared between generations
+        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                options.queue() == 0 ? new java.util.concurrent.SynchronousQueue<>() : new ArrayBlockingQueue<>(options.queue()),
+                r -> Thread.ofPlatform().name("refusal4j-serve-worker").daemon().unstarted(r), new ThreadPoolExecutor.AbortPolicy());
+        this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
+        http.setExecutor(handlers);
+        http.createContext("/", this::handle);
+        http.start();
+    }
+
+    /** The port listened on (the one chosen when {@link Options#port} was 0). */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    /** The steering of requests that do not ask for their own. */
+    public Steering steering() {
+        return serverSteering;
+    }
+
+    /** The thread that runs the model, so that a test can keep it busy and see the queue fill. */
+    ExecutorService worker() {
+        return worker;
+    }
+
+    /** Blocks until {@link #close} has finished. */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /**
+     * Stops accepting connections, lets running and queued requests finish for up to
+     * {@link #GRACE_SECONDS}, then cancels what is left (a generation stops at its next token).
+     */
+    @Override
+    public void close() {
+        if (closed.getCount() == 0) return;
+        http.stop(GRACE_SECONDS);
+        stopping = true;
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        handlers.shutdown();
+        closed.countDown();
+    }
+
+    // ---------------------------------------------------------------- routing
+
+    /** What has been sent on one exchange: once the status line is out, an error can only be an event. */
+    private static final class Reply {
+        final HttpExchange ex;
+        boolean started;
+
+        Reply(HttpExchange ex) {
+            this.ex = ex;
+        }
+    }
+
+    private void handle(HttpExchange ex) {
+        Reply reply = new Reply(ex);
+        long t0 = System.nanoTime();
+        String outcome = "";
+        try {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (path.equals("/health")) {
+                requireMethod(method, "GET");
+                sendJson(reply, 200, Map.of("status", "ok", "model", modelId, "queued", worker.getQueue().size()));
+                return;
+            }
+            authorize(ex);
+            if (path.equals("/v1/models")) {
+                requireMethod(method, "GET");
+                sendJson(reply, 200, Map.of("object", "list", "data", List.of(modelObject())));
+            } else if (path.startsWith("/v1/models/")) {
+                requireMethod(method, "GET");
+                String id = path.substring("/v1/models/".length());
+                if (!id.equals(modelId)) throw unknownModel(id);
+                sendJson(reply, 200, modelObject());
+            } else if (path.equals("/v1/chat/completions")) {
+                requireMethod(method, "POST");
+                outcome = chatCompletion(reply);
+            } else {
+                throw new ApiError(404, "invalid_request_error", null, "unknown_url", "no such endpoint: " + method + " " + path
+                        + " (this server has POST /v1/chat/completions, GET /v1/models, GET /health)");
+            }
+        } catch (ApiError e) {
+            outcome = e.status + " " + e.getMessage();
+            fail(reply, e);
+        } catch (RejectedExecutionException e) {
+            outcome = "429 queue full";
+            fail(reply, new ApiError(429, "rate_limit_error", null, "queue_full",
+                    "the server is busy: " + worker.getQueue().size() + " requests are waiting; retry later"));
+        } catch (UncheckedIOException e) {
+            outcome = "client gone: " + e.getMessage();   // the client closed the connection mid-answer
+        } catch (CancellationException e) {
+            outcome = "cancelled (server stopping)";
+            fail(reply, new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down"));
+        } catch (Throwable e) {
+            outcome = "500 " + e;
+            synchronized (log) {
+                log.println("error: " + ex.getRequestMethod() + " " + ex.getRequestURI() + ":");
+                e.printStackTrace(log);
+            }
+            fail(reply, new ApiError(500, "server_error", null, "internal_error", "internal error: " + oneLine(e)));
+        } finally {
+            ex.close();
+            log.printf("%s %s %s (%.2f s)%n", ex.getRequestMethod(), ex.getRequestURI().getPath(),
+                    outcome.isEmpty() ? ex.getResponseCode() : outcome, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static void requireMethod(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new ApiError(405, "invalid_request_error", null, "method_not_allowed", "method " + method + " is not allowed here; use " + allowed);
+        }
+    }
+
+    private void authorize(HttpExchange ex) {
+        if (apiKey == null) return;
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        byte[] given = h != null && h.startsWith("Bearer ") ? h.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!MessageDigest.isEqual(given, apiKey)) { // constant time in the key's content
+            throw new ApiError(401, "invalid_request_error", null, "invalid_api_key", "missing or wrong API key (send Authorization: Bearer KEY)");
+        }
+    }
+
+    private Map<String, Object> modelObject() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", modelId);
+        m.put("object", "model");
+        m.put("created", created);
+        m.put("owned_by", "refusal4j");
+        return m;
+    }
+
+    private ApiError unknownModel(String id) {
+        return new ApiError(404, "invalid_request_error", "model", "model_not_found",
+                "the model '" + id + "' does not exist; this server serves '" + modelId + "'");
+    }
+
+    // ---------------------------------------------------------------- chat completions
+
+    /** Answers one chat completion request; returns a line for the log. */
+    private String chatCompletion(Reply reply) throws Exception {
+        ChatRequest req = ChatRequest.parse(readJson(reply.ex));
+        if (req.model() != null && !req.model().equals(modelId)) throw unknownModel(req.model());
+        Steering steering = steeringFor(req.steer());
+        int[] prompt;
+        try {
+            // as TextGenerator renders and encodes it: the count is the one it generates from
+            prompt = encoder.tokenizer.encodeRendered(encoder.template.render(req.messages(), true, null, null));
+        } catch (ChatTemplateException e) {
+            throw ApiError.invalid("messages", "the model's chat template rejects these messages: " + e.getMessage());
+        }
+        int context = model.config.maxPositions;
+        if (prompt.length >= context) {
+            throw new ApiError(400, "invalid_request_error", "messages", "context_length_exceeded", "the messages are " + prompt.length
+                    + " tokens long; this model's context is " + context + " tokens, which leaves no room for an answer");
+        }
+        int limit = Math.min(req.maxTokens() == null ? Integer.MAX_VALUE : req.maxTokens(), context - prompt.length);
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long now = System.currentTimeMillis() / 1000;
+        Supplier<Hooks> hooks = steering.mode() == Steering.Mode.NONE ? null : () -> steering.hooks(direction, unit, model.config.layers);
+        Stream events = req.stream() ? new Stream(reply, id, now) : null;
+        Future<TextGenerator.Output> job = worker.submit(() -> {
+            if (events != null) events.open();
+            return generator.generate(List.of(req.messages()), limit, req.sampling(), req.stop(), hooks, (b, text) -> {
+                if (stopping) throw new CancellationException("the server is stopping");
+                if (events != null) events.delta(text);
+            }).getFirst();
+        });
+        TextGenerator.Output out;
+        try {
+            out = job.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+        String finish = out.tokens() >= limit ? "length" : "stop";
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("prompt_tokens", prompt.length);
+        usage.put("completion_tokens", out.tokens());
+        usage.put("total_tokens", prompt.length + out.tokens());
+        if (events != null) {
+            events.finish(finish, req.includeUsage() ? usage : null);
+        } else {
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("role", "assistant");
+            message.put("content", out.text());
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", 0);
+            choice.put("message", message);
+            choice.put("logprobs", null);
+            choice.put("finish_reason", finish);
+            Map<String, Object> body = completionHeader(id, "chat.completion", now);
+            body.put("choices", List.of(choice));
+            body.put("usage", usage);
+            body.put("refusal4j", Map.of("steering", steering.describe()));
+            sendJson(reply, 200, body);
+        }
+        return "200 " + out.tokens() + " tokens, " + finish + ", steering " + steering.describe();
+    }
+
+    private Steering steeringFor(ChatRequest.SteeringOverride o) {
+        if (o.mode() == null && o.coeff() == null && o.layers() == null) return serverSteering;
+        boolean sameMode = o.mode() == null || o.mode() == serverMode;
+        Steering.Mode mode = o.mode() == null ? serverMode : o.mode();
+        Float coeff = o.coeff() != null ? o.coeff() : sameMode ? serverCoeff : null;
+        String layers = o.layers() != null ? o.layers() : sameMode ? serverLayers : null;
+        return Steering.resolve(mode, coeff, layers, direction, model.config.layers, Steering.Names.REQUEST);
+    }
+
+    private Map<String, Object> completionHeader(String id, String object, long now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("object", object);
+        m.put("created", now);
+        m.put("model", modelId);
+        m.put("system_fingerprint", null);
+        return m;
+    }
+
+    /** One streamed answer: OpenAI's chat.completion.chunk events, then {@code data: [DONE]}. */
+    private final class Stream {
+        private final Reply reply;
+        private final String id;
+        private final long now;
+
+        Stream(Reply reply, String id, long now) {
+            this.reply = reply;
+            this.id = id;
+            this.now = now;
+        }
+
+        void open() {
+            try {
+                reply.ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+                reply.ex.getResponseHeaders().set("Cache-Control", "no-cache");
+                reply.ex.sendResponseHeaders(200, 0);
+                reply.started = true;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Map<String, Object> delta = new LinkedHashMap<>();
+            delta.put("role", "assistant");
+            delta.put("content", "");
+            chunk(delta, null);
+        }
+
+        void delta(String text) {
+            if (!text.isEmpty()) chunk(Map.of("content", text), null);
+        }
+
+        void finish(String reason, Map<String, Object> usage) {
+            chunk(Map.of(), reason);
+            if (usage != null) {
+                Map<String, Object> last = completionHeader(id, "chat.completion.chunk", now);
+                last.put("choices", List.of());
+                last.put("usage", usage);
+                event(last);
+            }
+            send("data: [DONE]\n\n");
+        }
+
+        private void chunk(Map<String, Object> delta, String finish) {
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", 0);
+            choice.put("delta", delta);
+            choice.put("logprobs", null);
+            choice.put("finish_reason", finish);
+            Map<String, Object> c = completionHeader(id, "chat.completion.chunk", now);
+            c.put("choices", List.of(choice));
+            event(c);
+        }
+
+        private void event(Object value) {
+            try {
+                send("data: " + Json.LINE.writeValueAsString(value) + "\n\n");
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void send(String s) {
+            try {
+                OutputStream o = reply.ex.getResponseBody();
+                o.write(s.getBytes(StandardCharsets.UTF_8));
+                o.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- bodies
+
+    private static JsonNode readJson(HttpExchange ex) throws IOException {
+        byte[] body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = in.readNBytes(MAX_BODY + 1);
+        }
+        if (body.length > MAX_BODY) {
+            throw new ApiError(413, "invalid_request_error", null, "request_too_large", "the request body is larger than " + MAX_BODY + " bytes");
+        }
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ApiError(400, "invalid_request_error", null, "invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static void sendJson(Reply reply, int status, Object value) throws IOException {
+        byte[] b = Json.LINE.writeValueAsBytes(value);
+        reply.ex.getResponseHeaders().set("Content-Type", "application/json");
+        reply.ex.sendResponseHeaders(status, b.length);
+        reply.started = true;
+        reply.ex.getResponseBody().write(b);
+    }
+
+    /** The error as a response, or, once a stream has begun, as its last event. */
+    private static void fail(Reply reply, ApiError e) {
+        try {
+            if (!reply.started) {
+                sendJson(reply, e.status, e.body());
+            } else if ("text/event-stream; charset=utf-8".equals(reply.ex.getResponseHeaders().getFirst("Content-Type"))) {
+                OutputStream o = reply.ex.getResponseBody();
+                o.write(("data: " + Json.LINE.writeValueAsString(e.body()) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                o.flush();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the client has gone: nobody to tell
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse("");
+    }
+}

@@ -1,0 +1,282 @@
+package dev.refusal4j.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.refusal4j.cli.Main;
+import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.io.Json;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.testutil.TinyChatModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code serve} on loopback with a real HTTP client: answers equal {@code generate}'s for the same
+ * prompt and steering, streamed or not, and every bad request is a 4xx in OpenAI's error shape.
+ */
+class ChatServerTest {
+    @TempDir
+    static Path tmp;
+    static Path modelDir, direction;
+    static Transformer model;
+    static ChatServer server;
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static final String PROMPT = "How do I bake bread?";
+
+    @BeforeAll
+    static void start() throws Exception {
+        modelDir = TinyChatModel.create(tmp.resolve("tiny")); // 3 layers, hidden 64, context 2048
+        float[] v = new float[64];
+        for (int i = 0; i < v.length; i++) v[i] = (i % 5) - 2f;
+        direction = tmp.resolve("direction.safetensors");
+        new RefusalDirection(v, 1, -1, Map.of()).write(direction);
+        model = Transformer.load(modelDir);
+        server = ChatServer.start(modelDir, model, RefusalDirection.read(direction), Steering.Mode.NONE, null, null,
+                new ChatServer.Options("127.0.0.1", 0, 0, null), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+        if (model != null) model.close();
+    }
+
+    @Test
+    void aPlainRequestGetsGeneratesGreedyAnswer() throws Exception {
+        String expected = generate("--max-new-tokens", "24");
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\": \"tiny\", \"max_tokens\": 24, \"messages\": [{\"role\": \"user\", \"content\": "
+                + quote(PROMPT) + "}]}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        JsonNode b = Json.MAPPER.readTree(r.body());
+        assertThat(b.get("object").asText()).isEqualTo("chat.completion");
+        assertThat(b.get("model").asText()).isEqualTo("tiny");
+        JsonNode choice = b.get("choices").get(0);
+        assertThat(choice.get("message").get("role").asText()).isEqualTo("assistant");
+        assertThat(choice.get("message").get("content").asText()).isEqualTo(expected);
+        int completion = b.get("usage").get("completion_tokens").asInt();
+        assertThat(completion).isBetween(1, 24);
+        assertThat(choice.get("finish_reason").asText()).isEqualTo(completion == 24 ? "length" : "stop");
+        // the ChatML prompt: "<|im_start|>" (1 token) "user\n" (5 bytes) + the prompt's bytes + "<|im_end|>" (1) "\n" (1), then the generation prompt
+        int expectedPrompt = 1 + 5 + PROMPT.length() + 1 + 1 + 1 + "assistant\n".length();
+        assertThat(b.get("usage").get("prompt_tokens").asInt()).isEqualTo(expectedPrompt);
+        assertThat(b.get("usage").get("total_tokens").asInt()).isEqualTo(expectedPrompt + completion);
+    }
+
+    @Test
+    void aStreamedAnswerIsTheSameTextEndingWithDone() throws Exception {
+        String expected = generate("--max-new-tokens", "24");
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"max_tokens\": 24,"
+                + " \"messages\": [{\"role\": \"user\", \"content\": " + quote(PROMPT) + "}]}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        List<String> events = new ArrayList<>();
+        for (String block : r.body().split("\n\n")) {
+            assertThat(block).startsWith("data: ");
+            events.add(block.substring("data: ".length()));
+        }
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        StringBuilder text = new StringBuilder();
+        String finish = null;
+        JsonNode usage = null;
+        for (String e : events.subList(0, events.size() - 1)) {
+            JsonNode c = Json.MAPPER.readTree(e);
+            assertThat(c.get("object").asText()).isEqualTo("chat.completion.chunk");
+            if (c.get("usage") != null) usage = c.get("usage");
+            if (c.get("choices").isEmpty()) continue;
+            JsonNode ch = c.get("choices").get(0);
+            if (ch.get("delta").has("content")) text.append(ch.get("delta").get("content").asText());
+            if (!ch.get("finish_reason").isNull()) finish = ch.get("finish_reason").asText();
+        }
+        assertThat(text.toString()).isEqualTo(expected);
+        assertThat(usage).isNotNull();
+        assertThat(finish).isEqualTo(usage.get("completion_tokens").asInt() == 24 ? "length" : "stop");
+    }
+
+    @Test
+    void aRequestsSteeringGivesGeneratesSteeredAnswer() throws Exception {
+        String base = generate("--max-new-tokens", "24");
+        String ablated = generate("--max-new-tokens", "24", "--direction", direction.toString(), "--ablate");
+        String added = generate("--max-new-tokens", "24", "--direction", direction.toString(), "--add", "-1.5");
+        assertThat(List.of(ablated, added)).as("the direction changes the answers").doesNotContain(base);
+        assertThat(answer("\"refusal4j\": {\"steering\": \"ablate\"}")).isEqualTo(ablated);
+        assertThat(answer("\"refusal4j\": {\"steering\": \"subtract\", \"coeff\": 1.5}")).isEqualTo(added);
+        assertThat(answer("\"refusal4j\": {\"steering\": \"add\", \"coeff\": -1.5, \"layers\": \"1\"}")).isEqualTo(added);
+        assertThat(answer("\"refusal4j\": {\"steering\": \"none\"}")).isEqualTo(base);
+        assertThat(answer("\"seed\": 0")).isEqualTo(base); // the server's own steering: none
+    }
+
+    @Test
+    void badRequestsAreOpenAiErrorsNamingTheField() throws Exception {
+        String msg = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]";
+        assertError(post("/v1/chat/completions", "{\"messages\": [ oops"), 400, null, "invalid_json");
+        assertError(post("/v1/chat/completions", "[1, 2]"), 400, null, "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"model\": \"gpt-4o\", " + msg + "}"), 404, "model", "model_not_found");
+        assertError(post("/v1/chat/completions", "{\"n\": 2, " + msg + "}"), 400, "n", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"temperature\": \"hot\", " + msg + "}"), 400, "temperature", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"max_tokens\": 2.5, " + msg + "}"), 400, "max_tokens", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"stop\": 7, " + msg + "}"), 400, "stop", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"stream\": \"yes\", " + msg + "}"), 400, "stream", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"top_p\": 0, " + msg + "}"), 400, "top_p", "invalid_value");
+        assertError(post("/v1/chat/completions", "{}"), 400, "messages", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": 3}]}"), 400, "messages[0].content", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}"), 400, "messages[0].role", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"refusal4j\": {\"steering\": \"sideways\"}, " + msg + "}"), 400, "refusal4j.steering", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"refusal4j\": {\"steering\": \"add\", \"coeff\": \"big\"}, " + msg + "}"), 400, "refusal4j.coeff", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"refusal4j\": {\"steering\": \"add\", \"layers\": \"2-9\"}, " + msg + "}"), 400, "refusal4j.layers", "invalid_value");
+        assertError(post("/v1/chat/completions", "{\"refusal4j\": {\"steering\": \"ablate\", \"coeff\": 2}, " + msg + "}"), 400, "refusal4j.coeff", "invalid_value");
+        String tooLong = "x".repeat(2100);
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"" + tooLong + "\"}]}");
+        assertError(r, 400, "messages", "context_length_exceeded");
+        assertThat(Json.MAPPER.readTree(r.body()).get("error").get("message").asText()).contains("2048");
+        assertError(get("/v1/nothing"), 404, null, "unknown_url");
+        assertError(get("/v1/chat/completions"), 405, null, "method_not_allowed");
+    }
+
+    @Test
+    void aFullQueueIsAnswered429() throws Exception {
+        CountDownLatch release = new CountDownLatch(1), running = new CountDownLatch(1);
+        Future<?> busy = server.worker().submit(() -> {
+            running.countDown();
+            release.await();
+            return null;
+        });
+        try {
+            running.await();
+            assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), 429, null, "queue_full");
+        } finally {
+            release.countDown();
+            busy.get();
+        }
+    }
+
+    @Test
+    void modelsAndHealth() throws Exception {
+        HttpResponse<String> m = get("/v1/models");
+        assertThat(m.statusCode()).isEqualTo(200);
+        JsonNode list = Json.MAPPER.readTree(m.body());
+        assertThat(list.get("object").asText()).isEqualTo("list");
+        assertThat(list.get("data").get(0).get("id").asText()).isEqualTo("tiny");
+        assertThat(list.get("data").get(0).get("object").asText()).isEqualTo("model");
+        assertThat(get("/v1/models/tiny").statusCode()).isEqualTo(200);
+        assertError(get("/v1/models/other"), 404, "model", "model_not_found");
+        HttpResponse<String> h = get("/health");
+        assertThat(h.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(h.body()).get("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void anApiKeyIsRequiredWhenSetAndClosingStopsTheServer() throws Exception {
+        ChatServer keyed = ChatServer.start(modelDir, model, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 4, "s3cret"),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        URI models = URI.create("http://127.0.0.1:" + keyed.port() + "/v1/models");
+        try {
+            assertError(HTTP.send(HttpRequest.newBuilder(models).build(), HttpResponse.BodyHandlers.ofString()), 401, null, "invalid_api_key");
+            assertThat(HTTP.send(HttpRequest.newBuilder(models).header("Authorization", "Bearer s3cret").build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            // without a direction, a request cannot ask for steering
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + keyed.port() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer s3cret").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"refusal4j\": {\"steering\": \"ablate\"}, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertError(r, 400, "refusal4j.steering", "invalid_value");
+            assertThat(Json.MAPPER.readTree(r.body()).get("error").get("message").asText()).contains("--direction");
+        } finally {
+            long t0 = System.nanoTime();
+            keyed.close();
+            assertThat((System.nanoTime() - t0) / 1e9).as("an idle server stops at once").isLessThan(5);
+        }
+        keyed.awaitClosed();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> HTTP.send(HttpRequest.newBuilder(models).build(),
+                HttpResponse.BodyHandlers.ofString()))).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void serveChecksItsOptionsBeforeListening() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            rc = Main.run("serve", "--model", modelDir.toString(), "--mode", "ablate", "--port", "0");
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(rc).isEqualTo(1);
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("--mode ablate needs a direction");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String answer(String extraFields) throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{" + extraFields + ", \"max_tokens\": 24, \"messages\": [{\"role\": \"user\", \"content\": "
+                + quote(PROMPT) + "}]}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(r.body()).get("choices").get(0).get("message").get("content").asText();
+    }
+
+    /** What {@code refusal4j generate --prompt PROMPT} prints, without its last newline. */
+    private static String generate(String... options) {
+        List<String> args = new ArrayList<>(List.of("generate", "--model", modelDir.toString(), "--prompt", PROMPT));
+        args.addAll(List.of(options));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            rc = Main.run(args.toArray(String[]::new));
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(rc).isZero();
+        String s = buf.toString(StandardCharsets.UTF_8);
+        assertThat(s).endsWith("\n");
+        return s.substring(0, s.length() - 1);
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String param, String code) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
+        assertThat(e).as(r.body()).isNotNull();
+        assertThat(e.get("message").asText()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(e.get("type").asText()).isNotBlank();
+        assertThat(e.get("param").isNull() ? null : e.get("param").asText()).isEqualTo(param);
+        assertThat(e.get("code").asText()).isEqualTo(code);
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static String quote(String s) throws Exception {
+        return Json.LINE.writeValueAsString(s);
+    }
+}
