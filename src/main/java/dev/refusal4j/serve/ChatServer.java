@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -34,7 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -81,7 +80,9 @@ public final class ChatServer implements AutoCloseable {
     private final Steering serverSteering;
     private final byte[] apiKey;
     private final HttpServer http;
-    private final ThreadPoolExecutor worker;
+    private final ExecutorService worker;
+    private final Semaphore slots;  // one per request admitted: the running one and those waiting
+    private final int capacity;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final PrintStream log;
@@ -118,10 +119,12 @@ public final class ChatServer implements AutoCloseable {
         this.modelId = name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
         this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
         this.log = log;
-        // one platform thread runs the model: it is not shared between generations
-        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-                options.queue() == 0 ? new java.util.concurrent.SynchronousQueue<>() : new ArrayBlockingQueue<>(options.queue()),
-                r -> Thread.ofPlatform().name("refusal4j-serve-worker").daemon().unstarted(r), new ThreadPoolExecutor.AbortPolicy());
+        // One platform thread runs the model: it is not shared between generations. Admission is
+        // counted by the permits, not by the executor's queue, whose worker takes the next task only
+        // some time after the previous request's answer has gone out.
+        this.worker = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("refusal4j-serve-worker").daemon().unstarted(r));
+        this.capacity = options.queue() + 1;
+        this.slots = new Semaphore(capacity);
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
         http.setExecutor(handlers);
         http.createContext("/", this::handle);
@@ -142,9 +145,14 @@ public final class ChatServer implements AutoCloseable {
         return serverSteering;
     }
 
-    /** The thread that runs the model, so that a test can keep it busy and see the queue fill. */
+    /** The thread that runs the model, so that a test can keep it busy while requests wait. */
     ExecutorService worker() {
         return worker;
+    }
+
+    /** The admission permits, so that a test can take them all and see the server answer 429. */
+    Semaphore slots() {
+        return slots;
     }
 
     /** Blocks until {@link #close} has finished. */
@@ -192,7 +200,7 @@ public final class ChatServer implements AutoCloseable {
             String method = ex.getRequestMethod();
             if (path.equals("/health")) {
                 requireMethod(method, "GET");
-                sendJson(reply, 200, Map.of("status", "ok", "model", modelId, "queued", worker.getQueue().size()));
+                sendJson(reply, 200, Map.of("status", "ok", "model", modelId, "requests", capacity - slots.availablePermits()));
                 return;
             }
             authorize(ex);
@@ -215,9 +223,8 @@ public final class ChatServer implements AutoCloseable {
             outcome = e.status + " " + e.getMessage();
             fail(reply, e);
         } catch (RejectedExecutionException e) {
-            outcome = "429 queue full";
-            fail(reply, new ApiError(429, "rate_limit_error", null, "queue_full",
-                    "the server is busy: " + worker.getQueue().size() + " requests are waiting; retry later"));
+            outcome = "503 stopping";
+            fail(reply, new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down"));
         } catch (UncheckedIOException e) {
             outcome = "client gone: " + e.getMessage();   // the client closed the connection mid-answer
         } catch (CancellationException e) {
@@ -290,18 +297,24 @@ public final class ChatServer implements AutoCloseable {
         long now = System.currentTimeMillis() / 1000;
         Supplier<Hooks> hooks = steering.mode() == Steering.Mode.NONE ? null : () -> steering.hooks(direction, unit, model.config.layers);
         Stream events = req.stream() ? new Stream(reply, id, now) : null;
-        Future<TextGenerator.Output> job = worker.submit(() -> {
-            if (events != null) events.open();
-            return generator.generate(List.of(req.messages()), limit, req.sampling(), req.stop(), hooks, (b, text) -> {
-                if (stopping) throw new CancellationException("the server is stopping");
-                if (events != null) events.delta(text);
-            }).getFirst();
-        });
+        if (!slots.tryAcquire()) {
+            throw new ApiError(429, "rate_limit_error", null, "queue_full", "the server is busy: " + capacity
+                    + " requests are running or waiting, as many as it takes (serve --queue); retry later");
+        }
         TextGenerator.Output out;
         try {
+            Future<TextGenerator.Output> job = worker.submit(() -> {
+                if (events != null) events.open();
+                return generator.generate(List.of(req.messages()), limit, req.sampling(), req.stop(), hooks, (b, text) -> {
+                    if (stopping) throw new CancellationException("the server is stopping");
+                    if (events != null) events.delta(text);
+                }).getFirst();
+            });
             out = job.get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception x ? x : e;
+        } finally {
+            slots.release();
         }
         String finish = out.tokens() >= limit ? "length" : "stop";
         Map<String, Object> usage = new LinkedHashMap<>();

@@ -23,10 +23,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * {@code serve} on loopback with a real HTTP client: answers equal {@code generate}'s for the same
@@ -153,19 +152,14 @@ class ChatServerTest {
 
     @Test
     void aFullQueueIsAnswered429() throws Exception {
-        CountDownLatch release = new CountDownLatch(1), running = new CountDownLatch(1);
-        Future<?> busy = server.worker().submit(() -> {
-            running.countDown();
-            release.await();
-            return null;
-        });
+        int taken = server.slots().drainPermits(); // as if that many requests were running or waiting
         try {
-            running.await();
+            assertThat(taken).isEqualTo(1); // --queue 0: the running request only
             assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), 429, null, "queue_full");
         } finally {
-            release.countDown();
-            busy.get();
+            server.slots().release(taken);
         }
+        assertThat(answer("\"seed\": 0")).as("a freed place is taken again").isNotNull();
     }
 
     @Test
@@ -205,8 +199,43 @@ class ChatServerTest {
             assertThat((System.nanoTime() - t0) / 1e9).as("an idle server stops at once").isLessThan(5);
         }
         keyed.awaitClosed();
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> HTTP.send(HttpRequest.newBuilder(models).build(),
+        assertThat(catchThrowable(() -> HTTP.send(HttpRequest.newBuilder(models).build(),
                 HttpResponse.BodyHandlers.ofString()))).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void closingLetsAWaitingAnswerFinish() throws Exception {
+        ChatServer own = ChatServer.start(modelDir, model, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        URI health = URI.create("http://127.0.0.1:" + own.port() + "/health");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.Future<?> busy = own.worker().submit(() -> {
+            release.await(); // the model is busy: the request below waits its turn
+            return null;
+        });
+        var answer = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\": true, \"max_tokens\": 30, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        while (own.slots().availablePermits() == 3) Thread.sleep(5); // the request is admitted
+        Thread closer = Thread.ofPlatform().start(own::close);
+        try (HttpClient fresh = HttpClient.newHttpClient()) {
+            for (int i = 0; i < 1000; i++) { // until close has stopped accepting connections
+                try {
+                    fresh.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                    Thread.sleep(5);
+                } catch (java.io.IOException e) {
+                    break;
+                }
+            }
+            assertThat(catchThrowable(() -> fresh.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.discarding()))).as("no new connections once closing").isInstanceOf(java.io.IOException.class);
+        }
+        release.countDown();
+        busy.get();
+        HttpResponse<String> r = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        closer.join();
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).as("the waiting answer is given whole").endsWith("data: [DONE]\n\n");
     }
 
     @Test
