@@ -26,7 +26,7 @@ class ArchitectureTest {
             Map.entry("", 0), Map.entry("tensor", 0),
             Map.entry("io", 1),
             Map.entry("tokenizer", 2), Map.entry("model", 2),
-            Map.entry("chat", 3), Map.entry("direction", 3),
+            Map.entry("chat", 3), Map.entry("direction", 3), Map.entry("grad", 3),
             Map.entry("generate", 4), Map.entry("intervene", 4), Map.entry("prompts", 4),
             Map.entry("extract", 5), Map.entry("select", 5), Map.entry("evaluate", 5), Map.entry("export", 5),
             Map.entry("artifacts", 6), Map.entry("organism", 6),

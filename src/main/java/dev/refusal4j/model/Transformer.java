@@ -71,6 +71,11 @@ public final class Transformer implements AutoCloseable {
         return files;
     }
 
+    /** What each embedding row is multiplied by before layer 0: Gemma's rounded sqrt(hidden), else 1. */
+    public float embedScale() {
+        return embedScale;
+    }
+
     public KvCache newCache(int batch, int capacity) {
         return new KvCache(config.layers, batch, capacity, config.kvDim());
     }
