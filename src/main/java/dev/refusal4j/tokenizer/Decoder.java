@@ -39,8 +39,8 @@ interface Decoder {
             case "Replace" -> replace(node);
             case "ByteFallback" -> Decoder::byteFallback;
             case "Fuse" -> tokens -> List.of(String.join("", tokens));
-            case "Strip" -> strip(node.path("content").asText(" ").codePointAt(0), node.path("start").asInt(), node.path("stop").asInt());
-            case "Metaspace" -> metaspace(node.path("replacement").asText("\u2581"),
+            case "Strip" -> strip(oneCharacter(node, "content", " "), count(node, "start"), count(node, "stop"));
+            case "Metaspace" -> metaspace(oneCharacter(node, "replacement", "\u2581"),
                     node.has("prepend_scheme") ? !"never".equals(node.get("prepend_scheme").asText())
                             : node.path("add_prefix_space").asBoolean(true));
             case "WordPiece" -> wordPiece(node.path("prefix").asText("##"), node.path("cleanup").asBoolean(true));
@@ -100,6 +100,22 @@ interface Decoder {
         return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
     }
 
+    /** A setting that must be one character (a string whose first code point is used). */
+    private static int oneCharacter(JsonNode node, String key, String fallback) {
+        String s = node.path(key).asText(fallback);
+        if (s.isEmpty()) throw new IllegalArgumentException("decoder " + node.path("type").asText() + ": '" + key + "' is empty");
+        return s.codePointAt(0);
+    }
+
+    private static int count(JsonNode node, String key) {
+        JsonNode n = node.path(key);
+        if (n.isMissingNode()) return 0;
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
+            throw new IllegalArgumentException("decoder " + node.path("type").asText() + ": '" + key + "' is " + n + ", not a count");
+        }
+        return n.asInt();
+    }
+
     private static Decoder strip(int content, int start, int stop) {
         return tokens -> tokens.stream().map(t -> {
             int[] cps = t.codePoints().toArray();
@@ -110,8 +126,7 @@ interface Decoder {
         }).toList();
     }
 
-    private static Decoder metaspace(String replacement, boolean stripFirst) {
-        int r = replacement.codePointAt(0);
+    private static Decoder metaspace(int r, boolean stripFirst) {
         return tokens -> {
             List<String> out = new ArrayList<>(tokens.size());
             for (int i = 0; i < tokens.size(); i++) {

@@ -30,8 +30,8 @@ final class GgufTokenizer {
         }
         try {
             return build(gguf);
-        } catch (GgufException | IllegalArgumentException e) {
-            String msg = e.getMessage();
+        } catch (GgufException | IllegalArgumentException | ArithmeticException e) { // ArithmeticException: an id beyond int
+            String msg = String.valueOf(e.getMessage());
             throw new TokenizerException(msg.startsWith(file.toString()) ? msg : file + ": " + msg, e);
         }
     }
@@ -39,6 +39,8 @@ final class GgufTokenizer {
     private static Tokenizer build(GgufFile g) {
         String model = g.string("tokenizer.ggml.model");
         String[] tokens = g.strings("tokenizer.ggml.tokens");
+        if (tokens.length == 0) throw new IllegalArgumentException("tokenizer.ggml.tokens is empty");
+        if (tokens.length - 1 > Model.MAX_ID) throw new IllegalArgumentException("tokenizer.ggml.tokens has " + tokens.length + " tokens, more than " + (Model.MAX_ID + 1));
         int[] types = g.has("tokenizer.ggml.token_type") ? g.ints("tokenizer.ggml.token_type") : null;
         if (types != null && types.length != tokens.length) {
             throw new IllegalArgumentException("tokenizer.ggml.token_type has " + types.length + " entries for " + tokens.length + " tokens");
@@ -58,7 +60,7 @@ final class GgufTokenizer {
             case "llama" -> {
                 float[] scores = g.has("tokenizer.ggml.scores") ? g.floats("tokenizer.ggml.scores") : new float[tokens.length];
                 if (scores.length != tokens.length) throw new IllegalArgumentException("tokenizer.ggml.scores has " + scores.length + " entries for " + tokens.length + " tokens");
-                int unk = (int) g.integer("tokenizer.ggml.unknown_token_id", 0);
+                int unk = requiredId(g, "tokenizer.ggml.unknown_token_id", 0, tokens.length);
                 boolean byteFallback = false;
                 for (int t : types) byteFallback |= t == 6;
                 Model spm = new SentencePieceModel(tokens, scores, types, unk, byteFallback);
@@ -69,6 +71,13 @@ final class GgufTokenizer {
             case "bert" -> bert(g, tokens, added);
             default -> throw new IllegalArgumentException("tokenizer.ggml.model '" + model + "' is not supported (gpt2, llama and bert are)");
         };
+    }
+
+    /** An id the tokenizer cannot work without (unk): the key's value, or the fallback, inside the vocabulary. */
+    private static int requiredId(GgufFile g, String key, int fallback, int n) {
+        long id = g.integer(key, fallback);
+        if (id < 0 || id >= n) throw new IllegalArgumentException(key + " = " + id + " is outside the vocabulary (" + n + " tokens)");
+        return (int) id;
     }
 
     private static OptionalInt optionalId(GgufFile g, String key, int n) {
@@ -101,7 +110,7 @@ final class GgufTokenizer {
             String hf = t.startsWith("\u2581") ? t.substring(1) : (t.startsWith("[") && t.endsWith("]")) ? t : "##" + t;
             vocab.putIfAbsent(hf, i);
         }
-        int unk = (int) g.integer("tokenizer.ggml.unknown_token_id", vocab.getOrDefault("[UNK]", 100));
+        int unk = requiredId(g, "tokenizer.ggml.unknown_token_id", vocab.getOrDefault("[UNK]", 100), tokens.length);
         WordPieceModel wp = new WordPieceModel(vocab, tokens[unk].startsWith("\u2581") ? tokens[unk].substring(1) : tokens[unk], "##", 100);
         OptionalInt cls = optionalId(g, "tokenizer.ggml.cls_token_id", tokens.length);
         OptionalInt sep = optionalId(g, "tokenizer.ggml.seperator_token_id", tokens.length);

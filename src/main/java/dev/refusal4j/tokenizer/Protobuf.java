@@ -66,7 +66,8 @@ final class Protobuf {
 
     private int length() {
         long len = varint();
-        if (len < 0 || pos + len > end) throw truncated();
+        if (len < 0 || len > end - pos) throw truncated(); // not "pos + len > end": a huge len would overflow
+
         return (int) len;
     }
 

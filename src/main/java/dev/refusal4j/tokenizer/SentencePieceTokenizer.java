@@ -102,6 +102,7 @@ final class SentencePieceTokenizer {
             throw new IllegalArgumentException("SentencePiece normalizer '" + normalizerName + "' is not supported (only identity)");
         }
         int n = pieces.size();
+        if (unkId < 0 || unkId >= n) throw new IllegalArgumentException("trainer_spec.unk_id " + unkId + " is outside the " + n + " pieces");
         float[] sc = new float[n];
         int[] ty = new int[n];
         List<AddedToken> added = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.refusal4j.tokenizer;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.io.Json;
 
@@ -18,12 +20,16 @@ import java.util.function.Function;
 final class SpecialTokens {
     private SpecialTokens() {}
 
-    /** Parses a JSON file; the error names the file. */
+    /** Parses a JSON file; the error is one line naming the file and where the JSON breaks. */
     static JsonNode readJson(Path file) {
         try {
             return Json.MAPPER.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new TokenizerException(file + (at == null ? "" : ", line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + ": not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""), e);
         } catch (IOException e) {
-            throw new TokenizerException(file + ": not valid JSON: " + e.getMessage(), e);
+            throw new TokenizerException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.refusal4j.tokenizer;
 
+import dev.refusal4j.io.ModelFormatException;
+import dev.refusal4j.io.TextFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -23,7 +23,9 @@ final class Tiktoken {
     static Tokenizer load(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = TextFiles.readLines(file);
+        } catch (ModelFormatException e) { // not UTF-8: the message names the file, byte and line
+            throw new TokenizerException(e.getMessage(), e);
         } catch (IOException e) {
             throw new TokenizerException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -36,6 +36,10 @@ final class TokenizerJson {
             int id = model.id(s);
             return id >= 0 ? OptionalInt.of(id) : OptionalInt.empty();
         };
+        int size = model.size();
+        for (AddedToken t : added) size = Math.max(size, t.id() + 1);
+        for (int id : prefix.toArray()) checkInside(id, size);
+        for (int id : suffix.toArray()) checkInside(id, size);
         int[] pre = prefix.toArray(), post = suffix.toArray();
         OptionalInt bos = SpecialTokens.resolve(dir, "bos_token", idOf, pre, List.of(), added);
         OptionalInt eos = SpecialTokens.resolve(dir, "eos_token", idOf, pre, SpecialTokens.EOS_NAMES, added);
@@ -50,6 +54,10 @@ final class TokenizerJson {
                 added, pre, post, bos, eos);
     }
 
+    private static void checkInside(int id, int size) {
+        if (id >= size) throw new IllegalArgumentException("post_processor adds id " + id + ", outside the vocabulary (" + size + " ids)");
+    }
+
     /** Tokenizer classes whose transformers implementation rebuilds the post-processor from add_bos/eos_token. */
     private static boolean rebuildsPostProcessor(String cls) {
         return cls.matches("(Llama|CodeLlama|Gemma)Tokenizer(Fast)?");
@@ -57,11 +65,13 @@ final class TokenizerJson {
 
     static Map<String, Integer> vocab(JsonNode node) {
         if (!node.isObject()) throw new IllegalArgumentException("model.vocab is not an object");
+        if (node.isEmpty()) throw new IllegalArgumentException("model.vocab is empty");
         Map<String, Integer> vocab = new HashMap<>(node.size() * 2);
         for (var it = node.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw new IllegalArgumentException("vocabulary entry '" + e.getKey() + "' has no non-negative integer id");
+            if (!Model.isId(e.getValue())) {
+                throw new IllegalArgumentException("vocabulary entry '" + e.getKey() + "' has id " + e.getValue()
+                        + ", not a whole number from 0 to " + Model.MAX_ID);
             }
             vocab.put(e.getKey(), e.getValue().asInt());
         }
@@ -89,11 +99,17 @@ final class TokenizerJson {
                         m.path("byte_fallback").asBoolean(false), m.path("ignore_merges").asBoolean(false),
                         textOrNull(m.get("continuing_subword_prefix")), textOrNull(m.get("end_of_word_suffix")));
             }
-            case "WordPiece" -> new WordPieceModel(vocab(m.path("vocab")), m.path("unk_token").asText("[UNK]"),
-                    m.path("continuing_subword_prefix").asText("##"), m.path("max_input_chars_per_word").asInt(100));
+            case "WordPiece" -> {
+                JsonNode max = m.path("max_input_chars_per_word");
+                if (!max.isMissingNode() && !(max.isIntegralNumber() && max.canConvertToInt() && max.asInt() > 0)) {
+                    throw new IllegalArgumentException("max_input_chars_per_word " + shortText(max) + " is not a positive whole number");
+                }
+                yield new WordPieceModel(vocab(m.path("vocab")), m.path("unk_token").asText("[UNK]"),
+                        m.path("continuing_subword_prefix").asText("##"), max.asInt(100));
+            }
             case "Unigram" -> {
                 JsonNode list = m.path("vocab");
-                if (!list.isArray()) throw new IllegalArgumentException("model.vocab of a Unigram model is not a list of [piece, score]");
+                if (!list.isArray() || list.isEmpty()) throw new IllegalArgumentException("model.vocab of a Unigram model is not a list of [piece, score]");
                 String[] pieces = new String[list.size()];
                 double[] scores = new double[list.size()];
                 for (int i = 0; i < pieces.length; i++) {
@@ -103,6 +119,7 @@ final class TokenizerJson {
                     scores[i] = e.get(1).asDouble();
                 }
                 if (!m.hasNonNull("unk_id")) throw new IllegalArgumentException("Unigram model without unk_id is not supported");
+                if (!Model.isId(m.get("unk_id"))) throw new IllegalArgumentException("unk_id " + shortText(m.get("unk_id")) + " is not a token id");
                 yield new UnigramModel(pieces, scores, m.get("unk_id").asInt(), m.path("byte_fallback").asBoolean(false));
             }
             default -> throw new IllegalArgumentException("model type '" + type + "' is not supported (BPE, WordPiece and Unigram are)");
@@ -119,6 +136,12 @@ final class TokenizerJson {
         return new String[]{line.substring(0, sp), line.substring(sp + 1)};
     }
 
+    /** A JSON value for an error message, cut to one short line. */
+    static String shortText(JsonNode n) {
+        String s = String.valueOf(n).replace('\n', ' ');
+        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
+    }
+
     private static String textOrNull(JsonNode n) {
         return n == null || n.isNull() ? null : n.asText();
     }
@@ -126,12 +149,23 @@ final class TokenizerJson {
     static List<AddedToken> addedTokens(JsonNode list) {
         List<AddedToken> out = new ArrayList<>();
         for (JsonNode n : list) {
-            if (!n.has("id") || !n.has("content")) throw new IllegalArgumentException("added token without id or content: " + n);
+            if (!n.has("id") || !n.has("content")) throw new IllegalArgumentException("added token without id or content: " + shortText(n));
+            if (!Model.isId(n.get("id"))) throw new IllegalArgumentException("added token " + shortText(n) + ": id is not a whole number from 0 to " + Model.MAX_ID);
+            if (!n.get("content").isTextual()) throw new IllegalArgumentException("added token " + shortText(n) + ": content is not a string");
             out.add(new AddedToken(n.get("id").asInt(), n.get("content").asText(), n.path("single_word").asBoolean(false),
                     n.path("lstrip").asBoolean(false), n.path("rstrip").asBoolean(false), n.path("normalized").asBoolean(false),
                     n.path("special").asBoolean(false)));
         }
         return out;
+    }
+
+    /** The id of a ["[CLS]", 101] pair of a Bert/Roberta post-processor. */
+    private static int tokenPairId(JsonNode node, String key) {
+        JsonNode pair = node.path(key);
+        if (!pair.isArray() || pair.size() != 2 || !Model.isId(pair.get(1))) {
+            throw new IllegalArgumentException("post_processor." + key + " is not a [token, id] pair: " + shortText(pair));
+        }
+        return pair.get(1).asInt();
     }
 
     private static void postProcessor(JsonNode node, IntList prefix, IntList suffix, Map<String, Integer> addedIds, Model model) {
@@ -151,13 +185,16 @@ final class TokenizerJson {
                     }
                     String name = item.path("SpecialToken").path("id").asText();
                     JsonNode spec = node.path("special_tokens").path(name);
-                    if (!spec.has("ids")) throw new IllegalArgumentException("post_processor uses special token '" + name + "' it does not define");
-                    for (JsonNode id : spec.get("ids")) (afterSequence ? suffix : prefix).add(id.asInt());
+                    if (!spec.path("ids").isArray()) throw new IllegalArgumentException("post_processor uses special token '" + name + "' it does not define");
+                    for (JsonNode id : spec.get("ids")) {
+                        if (!Model.isId(id)) throw new IllegalArgumentException("post_processor special token '" + name + "' has id " + shortText(id));
+                        (afterSequence ? suffix : prefix).add(id.asInt());
+                    }
                 }
             }
             case "RobertaProcessing", "BertProcessing" -> {
-                prefix.add(node.path("cls").get(1).asInt());
-                suffix.add(node.path("sep").get(1).asInt());
+                prefix.add(tokenPairId(node, "cls"));
+                suffix.add(tokenPairId(node, "sep"));
             }
             default -> throw new IllegalArgumentException("unsupported post_processor type '" + type + "'");
         }

@@ -1,9 +1,9 @@
 package dev.refusal4j.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.refusal4j.io.ModelFormatException;
+import dev.refusal4j.io.TextFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +38,10 @@ final class VocabMerges {
                 try {
                     id = Integer.parseInt(e.getKey());
                 } catch (NumberFormatException ex) {
-                    throw new TokenizerException(configFile + ": added_tokens_decoder key '" + e.getKey() + "' is not an id");
+                    id = -1;
                 }
+                if (id < 0 || id > Model.MAX_ID) throw new TokenizerException(configFile + ": added_tokens_decoder key '" + e.getKey() + "' is not a token id");
+                if (!t.path("content").isTextual()) throw new TokenizerException(configFile + ": added_tokens_decoder '" + e.getKey() + "' has no string content");
                 added.add(new AddedToken(id, t.path("content").asText(), t.path("single_word").asBoolean(false),
                         t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false),
                         t.path("normalized").asBoolean(false), t.path("special").asBoolean(false)));
@@ -51,7 +53,8 @@ final class VocabMerges {
         try {
             model = new BpeModel(vocab, merges, null, false, false, false, null, null);
         } catch (IllegalArgumentException e) {
-            throw new TokenizerException(mergesFile + ": " + e.getMessage(), e);
+            // the two files disagree: name both
+            throw new TokenizerException(mergesFile + ": " + e.getMessage() + " (" + vocabFile + ")", e);
         }
         Normalizer normalizer = qwen ? text -> java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC) : Normalizer.IDENTITY;
         PreTokenizer pre = qwen
@@ -75,7 +78,9 @@ final class VocabMerges {
     static List<String[]> readMerges(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = TextFiles.readLines(file);
+        } catch (ModelFormatException e) { // not UTF-8: the message names the file, byte and line
+            throw new TokenizerException(e.getMessage(), e);
         } catch (IOException e) {
             throw new TokenizerException(file + ": cannot read: " + e.getMessage(), e);
         }
