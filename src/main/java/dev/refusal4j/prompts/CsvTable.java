@@ -1,9 +1,5 @@
 package dev.refusal4j.prompts;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +14,7 @@ import java.util.List;
 public record CsvTable(Path file, List<String> header, List<List<String>> rows, int[] rowLines) {
 
     public static CsvTable read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return parse(file, text);
+        return parse(file, PromptLoader.readText(file));
     }
 
     public static CsvTable parse(Path file, String text) {

@@ -1,13 +1,13 @@
 package dev.refusal4j.prompts;
 
 import dev.refusal4j.io.Json;
+import dev.refusal4j.io.ModelFormatException;
+import dev.refusal4j.io.TextFiles;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,13 +29,22 @@ import java.util.Locale;
  *       before the behavior as HarmBench does: context + "\n\n---\n\n" + behavior;</li>
  *   <li>anything else: plain text, one prompt a line, blank lines skipped.</li>
  * </ul>
- * Instructions are stripped of surrounding whitespace, as the paper's preprocessing does.
+ * Instructions are stripped of surrounding whitespace, as the paper's preprocessing does. A file
+ * that is not UTF-8, or a prompt longer than {@link #MAX_PROMPT_CHARS}, is an error naming the file.
  */
 public final class PromptLoader {
     /** Instruction keys and columns, in order of preference (JailbreakBench has both Goal and Behavior: Goal wins). */
     static final String[] INSTRUCTION_KEYS = {"instruction", "prompt", "goal", "forbidden_prompt", "behavior", "question", "text"};
     /** Category keys and columns, in order of preference (HarmBench's SemanticCategory before FunctionalCategory). */
     static final String[] CATEGORY_KEYS = {"category", "SemanticCategory", "type"};
+
+    /**
+     * Characters a prompt may have: 1,000,000 (1 MB of text, some 250,000 tokens: more than the
+     * context of the models this tool runs). A longer one is refused when the file is read, before
+     * the tokenizer would spend about 100 bytes of heap per character on it; the exact check
+     * against the model's context comes after tokenization.
+     */
+    public static final int MAX_PROMPT_CHARS = 1_000_000;
 
     private static final ObjectMapper JSON = Json.MAPPER;
 
@@ -50,6 +59,12 @@ public final class PromptLoader {
         else if (name.endsWith(".csv")) prompts = loadCsv(CsvTable.read(file));
         else prompts = loadText(file, read(file));
         if (prompts.isEmpty()) throw new PromptFileException(file, "contains no prompts");
+        for (int i = 0; i < prompts.size(); i++) {
+            int n = prompts.get(i).instruction().length();
+            if (n > MAX_PROMPT_CHARS) {
+                throw new PromptFileException(file, "prompt " + (i + 1) + " has " + n + " characters, more than the limit of " + MAX_PROMPT_CHARS);
+            }
+        }
         return prompts;
     }
 
@@ -171,11 +186,19 @@ public final class PromptLoader {
     }
 
     private static String read(Path file) {
+        String s = readText(file);
+        return s.startsWith("\uFEFF") ? s.substring(1) : s;
+    }
+
+    /** The file as UTF-8 text ({@link TextFiles}); a file in another encoding is an error naming the line and byte. */
+    static String readText(Path file) {
         try {
-            String s = Files.readString(file, StandardCharsets.UTF_8);
-            return s.startsWith("\uFEFF") ? s.substring(1) : s;
+            return TextFiles.read(file);
+        } catch (ModelFormatException e) {
+            String m = e.getMessage(); // "FILE: is not UTF-8 text (byte 0xE9 at offset 12, line 3); save it as UTF-8"
+            throw new PromptFileException(file, m.startsWith(file + ": ") ? m.substring(file.toString().length() + 2) : m);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read prompt file " + file + ": " + e.getMessage(), e);
+            throw new PromptFileException(file, "cannot read: " + e.getMessage());
         }
     }
 }
