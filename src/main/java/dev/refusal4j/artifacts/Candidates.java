@@ -26,6 +26,9 @@ public record Candidates(String model, int numLayers, List<Integer> positions, L
                          Cell selected, Map<String, Double> thresholds, Map<Integer, String> positionTokens, String prompt,
                          String refusalTokens) {
 
+    /** Layers a candidates file may name: 0 to 1023. The deepest models have fewer than 200; more is a damaged file. */
+    public static final int MAX_LAYERS = 1024;
+
     public record Cell(int position, int layer) {}
 
     /** @param filtered what removed the candidate ("kl > 0.1", …), null when it was kept */

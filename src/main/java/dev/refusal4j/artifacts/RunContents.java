@@ -69,11 +69,15 @@ public final class RunContents {
 
     private Candidates candidates(JsonNode c) {
         List<Candidates.Candidate> list = new ArrayList<>();
-        int i = 0;
+        int i = 0, skipped = 0;
+        String firstSkipped = null; // one line for all skipped candidates: a damaged file may have thousands
         for (JsonNode o : c.path("candidates")) {
             i++;
-            if (!o.path("position").canConvertToInt() || !o.path("layer").canConvertToInt()) {
-                problems.add("candidates.json: candidate " + i + " has no integer position/layer; skipped");
+            String why = !isInt(o.path("position")) || !isInt(o.path("layer")) ? "has no integer position/layer"
+                    : o.get("layer").asInt() < 0 || o.get("layer").asInt() >= Candidates.MAX_LAYERS
+                    ? "has layer " + o.get("layer").asInt() + ", outside 0.." + (Candidates.MAX_LAYERS - 1) : null;
+            if (why != null) {
+                if (skipped++ == 0) firstSkipped = "candidates.json: candidate " + i + " " + why + "; skipped";
                 continue;
             }
             JsonNode f = o.path("filtered");
@@ -81,17 +85,22 @@ public final class RunContents {
             list.add(new Candidates.Candidate(o.get("position").asInt(), o.get("layer").asInt(),
                     number(o.path("bypass_score")), number(o.path("induce_score")), number(o.path("kl_score")), filtered));
         }
+        if (skipped > 0) problems.add(firstSkipped + (skipped > 1 ? " (and " + (skipped - 1) + " more candidates)" : ""));
         TreeSet<Integer> positions = new TreeSet<>();
-        for (JsonNode p : c.path("positions")) if (p.canConvertToInt()) positions.add(p.asInt());
+        for (JsonNode p : c.path("positions")) if (isInt(p)) positions.add(p.asInt());
         int maxLayer = -1;
         for (Candidates.Candidate k : list) {
             positions.add(k.position());
             maxLayer = Math.max(maxLayer, k.layer());
         }
-        int numLayers = c.path("num_layers").canConvertToInt() ? c.get("num_layers").asInt() : 0;
+        int numLayers = isInt(c.path("num_layers")) ? c.get("num_layers").asInt() : 0;
+        if (numLayers < 0 || numLayers > Candidates.MAX_LAYERS) {
+            problems.add("candidates.json: num_layers " + numLayers + " is not from 0 to " + Candidates.MAX_LAYERS + "; ignored");
+            numLayers = 0;
+        }
         numLayers = Math.max(numLayers, maxLayer + 1);
         JsonNode s = c.path("selected");
-        Candidates.Cell selected = s.path("position").canConvertToInt() && s.path("layer").canConvertToInt()
+        Candidates.Cell selected = isInt(s.path("position")) && isInt(s.path("layer"))
                 ? new Candidates.Cell(s.get("position").asInt(), s.get("layer").asInt()) : null;
         Map<Integer, String> tokens = new TreeMap<>();
         c.path("position_tokens").properties().forEach(e -> {
@@ -101,8 +110,19 @@ public final class RunContents {
                 problems.add("candidates.json: position_tokens key '" + e.getKey() + "' is not an integer; ignored");
             }
         });
-        return new Candidates(text(c, "model"), numLayers, List.copyOf(positions), list, selected,
-                numbers(c.path("thresholds")), tokens, text(c, "prompt"), text(c, "refusal_tokens"));
+        Map<String, Double> thresholds = numbers(c.path("thresholds"));
+        Double prune = thresholds.get("prune_layer_fraction");
+        if (prune != null && !(prune >= 0 && prune <= 1)) {
+            problems.add("candidates.json: thresholds.prune_layer_fraction " + prune + " is not from 0 to 1; ignored");
+            thresholds.remove("prune_layer_fraction");
+        }
+        return new Candidates(text(c, "model"), numLayers, List.copyOf(positions), list, selected, thresholds, tokens,
+                text(c, "prompt"), text(c, "refusal_tokens"));
+    }
+
+    /** A whole number that fits an int: 3, not 3.7 (which Jackson would truncate) nor "3". */
+    private static boolean isInt(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToInt();
     }
 
     private static DirectionSummary direction(JsonNode d) {
@@ -148,7 +168,7 @@ public final class RunContents {
 
     private static Integer integer(JsonNode o, String field) {
         JsonNode n = o.path(field);
-        return n.canConvertToInt() && n.isIntegralNumber() ? n.asInt() : null;
+        return isInt(n) ? n.asInt() : null;
     }
 
     static String text(JsonNode o, String field) {

@@ -29,10 +29,19 @@ final class BarChart {
         };
     }
 
+    /** Bars a chart draws at most (the first groups that fit): a file with thousands of categories gives a readable plot. */
+    static final int MAX_BARS = 240;
+
     /**
      * @param barW width of one bar; value labels are printed on bars at least 26 px wide
      */
     static Figure draw(String title, String subtitle, List<Group> groups, double barW) {
+        int bars = 0, kept = 0;
+        while (kept < groups.size() && bars + groups.get(kept).bars().size() <= MAX_BARS) bars += groups.get(kept++).bars().size();
+        if (kept < groups.size()) {
+            subtitle = (subtitle == null ? "" : subtitle + "; ") + "the first " + kept + " of " + groups.size() + " groups";
+            groups = groups.subList(0, kept);
+        }
         double gap = Math.max(3, barW * 0.18), groupGap = Math.max(18, barW * 0.8);
         double x0 = 52, y0 = 76, h = 220;
         double w = groupGap / 2;

@@ -53,24 +53,32 @@ final class Figure {
     }
 
     void text(double x, double y, String s, double size, Anchor anchor, Rgb color) {
-        shapes.add(new Text(x, y, s, size, anchor, color, false, false));
+        shapes.add(new Text(x, y, clip(s), size, anchor, color, false, false));
     }
 
     void bold(double x, double y, String s, double size, Anchor anchor) {
-        shapes.add(new Text(x, y, s, size, anchor, Rgb.TEXT, true, false));
+        shapes.add(new Text(x, y, clip(s), size, anchor, Rgb.TEXT, true, false));
     }
 
     void vertical(double x, double y, String s, double size) {
-        shapes.add(new Text(x, y, s, size, Anchor.MIDDLE, Rgb.MUTED, false, true));
+        shapes.add(new Text(x, y, clip(s), size, Anchor.MIDDLE, Rgb.MUTED, false, true));
     }
 
     /** Vertical text whose end sits at (x, y): a label hanging below an axis, reading upwards. */
     void hanging(double x, double y, String s, double size) {
-        shapes.add(new Text(x, y, s, size, Anchor.END, Rgb.TEXT, false, true));
+        shapes.add(new Text(x, y, clip(s), size, Anchor.END, Rgb.TEXT, false, true));
     }
 
-    /** Rough width of a label, for layout before any font is known (DejaVu Sans averages ~0.6 em). */
+    /** Rough width of a label as drawn (clipped), for layout before any font is known (DejaVu Sans averages ~0.6 em). */
     static double textWidth(String s, double size) {
-        return s.length() * size * 0.6;
+        return clip(s).length() * size * 0.6;
+    }
+
+    /** Characters a label shows at most: a model name or category from a damaged file must not make a plot miles wide. */
+    static final int MAX_LABEL = 100;
+
+    static String clip(String s) {
+        if (s.codePointCount(0, s.length()) <= MAX_LABEL) return s;
+        return s.substring(0, s.offsetByCodePoints(0, MAX_LABEL - 1)) + "…";
     }
 }

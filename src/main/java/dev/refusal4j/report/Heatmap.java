@@ -48,6 +48,8 @@ final class Heatmap {
     }
 
     static final double CELL_H = 30, TOP = 58, COLORBAR_W = 14;
+    /** Cells a heatmap draws at most: 64 positions x 1024 layers, far more than a run has (about 5 x 32). */
+    static final int MAX_CELLS = 65_536;
     static final Rgb MISSING = Rgb.hex("#eeeeee"), NAN = Rgb.hex("#9e9e9e");
 
     private Heatmap() {}
@@ -75,11 +77,13 @@ final class Heatmap {
         f.text(x0, 35, score.subtitle, 11, Anchor.START, Rgb.MUTED);
 
         // cells
+        Map<Candidates.Cell, Candidates.Candidate> byCell = new java.util.HashMap<>();
+        for (Candidates.Candidate k : c.list()) byCell.putIfAbsent(new Candidates.Cell(k.position(), k.layer()), k); // first wins, as Candidates.at
         for (int pi = 0; pi < P; pi++) {
             double y = y0 + pi * CELL_H;
             for (int l = 0; l < L; l++) {
                 double x = x0 + l * cellW;
-                Candidates.Candidate k = c.at(positions.get(pi), l);
+                Candidates.Candidate k = byCell.get(new Candidates.Cell(positions.get(pi), l));
                 if (k == null) {
                     f.cell(x, y, cellW, CELL_H, MISSING, "position " + positions.get(pi) + ", layer " + l + ": no candidate");
                     continue;

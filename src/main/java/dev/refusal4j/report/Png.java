@@ -1,5 +1,6 @@
 package dev.refusal4j.report;
 
+import dev.refusal4j.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -17,11 +18,22 @@ import javax.imageio.ImageIO;
 final class Png {
     /** Pixels per CSS pixel: sharp on high-density screens and in documents. */
     static final int SCALE = 2;
+    /**
+     * Pixels an image has at most (32 MB as RGB): a larger figure is drawn at a smaller scale, so
+     * that a plot of thousands of categories or layers fits a small heap.
+     */
+    static final double MAX_PIXELS = 8e6;
 
     private Png() {}
 
+    /** The scale a figure is drawn at: {@link #SCALE}, less for a figure above {@link #MAX_PIXELS}. */
+    static double scale(Figure f) {
+        return Math.min(SCALE, Math.sqrt(MAX_PIXELS / (Math.max(1, f.width) * Math.max(1, f.height))));
+    }
+
     static BufferedImage render(Figure f) {
-        BufferedImage img = new BufferedImage((int) f.width * SCALE, (int) f.height * SCALE, BufferedImage.TYPE_INT_RGB);
+        double scale = scale(f);
+        BufferedImage img = new BufferedImage(Math.max(1, (int) (f.width * scale)), Math.max(1, (int) (f.height * scale)), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -30,7 +42,7 @@ final class Png {
             g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, img.getWidth(), img.getHeight());
-            g.scale(SCALE, SCALE);
+            g.scale(scale, scale);
             for (Figure.Shape s : f.shapes) {
                 switch (s) {
                     case Figure.Rect r -> {
@@ -80,6 +92,9 @@ final class Png {
     }
 
     static void write(Figure f, Path file) throws IOException {
-        if (!ImageIO.write(render(f), "png", file.toFile())) throw new IOException("no PNG writer available for " + file);
+        BufferedImage img = render(f);
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available for " + file);
+        });
     }
 }

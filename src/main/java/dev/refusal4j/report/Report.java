@@ -2,6 +2,7 @@ package dev.refusal4j.report;
 
 import dev.refusal4j.artifacts.RunContents;
 import dev.refusal4j.artifacts.RunFolder;
+import dev.refusal4j.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +58,7 @@ public final class Report {
             Path dir = Files.createDirectories(runDir.resolve("plots"));
             for (Map.Entry<String, Figure> e : figures.entrySet()) {
                 Path svg = dir.resolve(e.getKey() + ".svg"), png = dir.resolve(e.getKey() + ".png");
-                Files.writeString(svg, Svg.file(e.getValue()), StandardCharsets.UTF_8);
+                AtomicFiles.write(svg, Svg.file(e.getValue()).getBytes(StandardCharsets.UTF_8));
                 Png.write(e.getValue(), png);
                 plots.add(svg);
                 plots.add(png);
@@ -65,7 +66,7 @@ public final class Report {
         }
         String generated = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
         Path html = runDir.resolve("report.html");
-        Files.writeString(html, ReportHtml.render(a, figures, samples, judge, generated), StandardCharsets.UTF_8);
+        AtomicFiles.write(html, ReportHtml.render(a, figures, samples, judge, generated).getBytes(StandardCharsets.UTF_8));
         return new Written(html, plots, List.copyOf(a.problems));
     }
 
@@ -80,7 +81,13 @@ public final class Report {
             if (f != null) out.put("refusal_rate_by_category", f);
         }
         if (a.candidates != null && !a.candidates.list().isEmpty()) {
-            for (Heatmap.Score s : Heatmap.Score.values()) out.put("heatmap_" + s.file, Heatmap.draw(a.candidates, s));
+            long cells = (long) a.candidates.positions().size() * a.candidates.numLayers();
+            if (cells > Heatmap.MAX_CELLS) {
+                a.problems.add("candidates.json: " + a.candidates.positions().size() + " positions x " + a.candidates.numLayers()
+                        + " layers are more cells than a heatmap draws (" + Heatmap.MAX_CELLS + "); heatmaps left out");
+            } else {
+                for (Heatmap.Score s : Heatmap.Score.values()) out.put("heatmap_" + s.file, Heatmap.draw(a.candidates, s));
+            }
         }
         return out;
     }
