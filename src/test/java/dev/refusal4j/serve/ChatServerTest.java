@@ -81,6 +81,21 @@ class ChatServerTest {
     }
 
     @Test
+    void stopSeedTemperatureAndTopPAreGeneratesOptions() throws Exception {
+        String sampled = generate("--max-new-tokens", "24", "--temperature", "0.8", "--top-p", "0.9", "--seed", "7");
+        assertThat(answer("\"temperature\": 0.8, \"top_p\": 0.9, \"seed\": 7")).isEqualTo(sampled);
+        String base = generate("--max-new-tokens", "24");
+        assertThat(base.length()).isGreaterThan(8);
+        // the tiny model writes stray bytes, decoded as U+FFFD only at the end: stop at a real character
+        int at = 2;
+        while (at < base.length() && (base.charAt(at) == '\uFFFD' || Character.isSurrogate(base.charAt(at)))) at++;
+        assertThat(at).isLessThan(base.length());
+        String stop = base.substring(at, at + 1);
+        assertThat(answer("\"stop\": [" + quote(stop) + ", \"never\"]")).isEqualTo(base.substring(0, base.indexOf(stop)))
+                .isEqualTo(generate("--max-new-tokens", "24", "--stop", stop, "--stop", "never"));
+    }
+
+    @Test
     void aStreamedAnswerIsTheSameTextEndingWithDone() throws Exception {
         String expected = generate("--max-new-tokens", "24");
         HttpResponse<String> r = post("/v1/chat/completions", "{\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"max_tokens\": 24,"
@@ -236,6 +251,20 @@ class ChatServerTest {
         closer.join();
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).as("the waiting answer is given whole").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void aDirectionAloneMeansAblationAndSteeringIsChecked() throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        ChatServer.Options o = new ChatServer.Options("127.0.0.1", 0, 1, null);
+        try (ChatServer s = ChatServer.start(modelDir, model, RefusalDirection.read(direction), null, null, null, o, quiet)) {
+            assertThat(s.steering().describe()).isEqualTo("ablate r̂ at layers 0-2");
+        }
+        try (ChatServer s = ChatServer.start(modelDir, model, RefusalDirection.read(direction), Steering.Mode.SUBTRACT, 2f, "0-1", o, quiet)) {
+            assertThat(s.steering().describe()).isEqualTo("subtract 2.0 × r at layers 0-1");
+        }
+        assertThat(catchThrowable(() -> ChatServer.start(modelDir, model, RefusalDirection.read(direction), Steering.Mode.ADD, null, "5", o, quiet)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--layers 5 is not a range within the model's layers 0-2");
     }
 
     @Test
