@@ -125,6 +125,21 @@ class TokenGradientsTest {
         SafetensorsWriter.write(dir.resolve("model.safetensors"), src, Map.of("format", "pt"));
     }
 
+    /**
+     * Mistral's window of 16 on both layers: row 38 reads rows 23..38 in layer 1, and those read
+     * rows 8.. in layer 0, so token 8 reaches the loss at row 38 and token 7 does not, exactly.
+     */
+    @Test
+    void slidingWindowBoundsTheGradient() throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", "mistral"))) {
+            assertThat(m.config.window).containsOnly(16);
+            int[] ids = new SplittableRandom(5).ints(40, 0, m.config.vocab).toArray();
+            TokenGradients.Result r = new TokenGradients(m).compute(ids, new TargetLoss(new int[] {38}, new int[] {ids[39]}), new int[] {7, 8});
+            assertThat(r.embeddingGrad()[0]).containsOnly(0f);
+            assertThat(norm(r.embeddingGrad()[1])).isGreaterThan(0);
+        }
+    }
+
     @Test
     void badInput() throws IOException {
         try (Transformer m = Transformer.load(Shared.path("golden", "llama"))) {
