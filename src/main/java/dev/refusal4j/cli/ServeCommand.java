@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /** {@code refusal4j serve}: the model behind an OpenAI-compatible HTTP API, optionally steered. */
@@ -30,12 +31,15 @@ public final class ServeCommand implements Callable<Integer> {
     Float coeff;
     @Option(names = "--layers", paramLabel = "A-B", description = "Layers to steer (default: all for ablate, the direction's layer for add and subtract).")
     String layers;
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only).")
     String host;
-    @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0: any free port).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0: any free port).")
     int port;
-    @Option(names = "--queue", defaultValue = "16", description = "Requests that may wait for the model; more are answered 429 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "16", description = "Requests that may wait for the model; more are answered 429 (default ${DEFAULT-VALUE}).")
     int queue;
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "The longest a request may wait and be answered; later, it is cancelled and answered 504 (default ${DEFAULT-VALUE}).")
+    double timeout;
     @Option(names = "--api-key", paramLabel = "KEY", description = "Require Authorization: Bearer KEY on /v1 requests.")
     String apiKey;
 
@@ -48,7 +52,8 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
-        ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey);
+        if (!(timeout > 0 && timeout <= 1e9)) throw new IllegalArgumentException("--timeout must be a positive number of seconds, got " + timeout);
+        ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey, Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))));
         try (Transformer t = Transformer.load(model)) {
             RefusalDirection d = direction == null ? null : RefusalDirection.read(direction);
             if (d != null) d.requireFits(direction, t.config);

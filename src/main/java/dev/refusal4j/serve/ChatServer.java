@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -45,7 +48,8 @@ import java.util.function.Supplier;
  * <p>Answers are generated one at a time by a single worker thread, exactly as {@code refusal4j
  * generate} generates one prompt (same template rendering, stop ids, sampler and hooks), so a
  * request gets {@code generate}'s answer. Requests wait in a bounded queue; when it is full the
- * server answers 429. Each request may override the server's steering with the body field
+ * server answers 429, and a request not answered within the timeout is cancelled (504). A
+ * streaming client that goes away ends its generation at the next write that fails. Each request may override the server's steering with the body field
  * {@code "refusal4j": {"steering": "none"|"ablate"|"add"|"subtract", "coeff": C, "layers": "A-B"}};
  * a field it leaves out is the server's when the request keeps the server's mode, else the mode's
  * default (coeff 1; ablation on every layer, addition at the direction's layer).
@@ -59,10 +63,14 @@ public final class ChatServer implements AutoCloseable {
     /** How long {@link #close} lets running and queued requests finish before it cancels them. */
     static final int GRACE_SECONDS = 20;
 
-    /** Where to listen and how much to accept. {@code port} 0: any free port. {@code apiKey} null: no key. */
-    public record Options(String host, int port, int queue, String apiKey) {
+    /**
+     * Where to listen and how much to accept. {@code port} 0: any free port. {@code apiKey} null: no
+     * key. {@code timeout}: the longest a request may wait and be answered, from its arrival.
+     */
+    public record Options(String host, int port, int queue, String apiKey, Duration timeout) {
         public Options {
             if (queue < 0) throw new IllegalArgumentException("--queue must be >= 0, got " + queue);
+            if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("--timeout must be positive, got " + timeout);
             if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in 0-65535, got " + port);
         }
     }
@@ -79,6 +87,7 @@ public final class ChatServer implements AutoCloseable {
     private final String serverLayers;
     private final Steering serverSteering;
     private final byte[] apiKey;
+    private final long timeoutNanos;
     private final HttpServer http;
     private final ExecutorService worker;
     private final Semaphore slots;  // one per request admitted: the running one and those waiting
@@ -119,6 +128,7 @@ public final class ChatServer implements AutoCloseable {
         this.modelId = name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
         this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
         this.log = log;
+        this.timeoutNanos = options.timeout().toNanos();
         // One platform thread runs the model: it is not shared between generations. Admission is
         // counted by the permits, not by the executor's queue, whose worker takes the next task only
         // some time after the previous request's answer has gone out.
@@ -277,6 +287,7 @@ public final class ChatServer implements AutoCloseable {
 
     /** Answers one chat completion request; returns a line for the log. */
     private String chatCompletion(Reply reply) throws Exception {
+        long arrived = System.nanoTime();
         ChatRequest req = ChatRequest.parse(readJson(reply.ex));
         if (req.model() != null && !req.model().equals(modelId)) throw unknownModel(req.model());
         Steering steering = steeringFor(req.steer());
@@ -302,15 +313,31 @@ public final class ChatServer implements AutoCloseable {
                     + " requests are running or waiting, as many as it takes (serve --queue); retry later");
         }
         TextGenerator.Output out;
+        AtomicBoolean timedOut = new AtomicBoolean();
         try {
             Future<TextGenerator.Output> job = worker.submit(() -> {
+                if (timedOut.get()) throw new CancellationException("timed out while waiting");
                 if (events != null) events.open();
                 return generator.generate(List.of(req.messages()), limit, req.sampling(), req.stop(), hooks, (b, text) -> {
                     if (stopping) throw new CancellationException("the server is stopping");
+                    if (timedOut.get()) throw new CancellationException("timed out");
                     if (events != null) events.delta(text);
                 }).getFirst();
             });
-            out = job.get();
+            try {
+                out = job.get(Math.max(0, timeoutNanos - (System.nanoTime() - arrived)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // the job stops at its next token (or does not start): wait for that, so that nothing
+                // else writes to the stream while the error event goes out
+                timedOut.set(true);
+                try {
+                    out = job.get();
+                } catch (ExecutionException stopped) {
+                    if (!(stopped.getCause() instanceof CancellationException) || stopping) throw stopped;
+                    throw new ApiError(504, "server_error", null, "timeout", "no answer within the server's timeout of "
+                            + Math.round(timeoutNanos / 1e9) + " s (serve --timeout); the answer was cancelled");
+                }
+            }
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception x ? x : e;
         } finally {

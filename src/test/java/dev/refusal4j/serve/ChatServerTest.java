@@ -49,7 +49,7 @@ class ChatServerTest {
         new RefusalDirection(v, 1, -1, Map.of()).write(direction);
         model = Transformer.load(modelDir);
         server = ChatServer.start(modelDir, model, RefusalDirection.read(direction), Steering.Mode.NONE, null, null,
-                new ChatServer.Options("127.0.0.1", 0, 0, null), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                new ChatServer.Options("127.0.0.1", 0, 0, null, Duration.ofMinutes(2)), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
     @AfterAll
@@ -178,6 +178,29 @@ class ChatServerTest {
     }
 
     @Test
+    void aRequestNotAnsweredInTimeIsCancelledWith504() throws Exception {
+        ChatServer own = ChatServer.start(modelDir, model, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMillis(200)),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.Future<?> busy = own.worker().submit(() -> {
+                release.await(); // the model is busy past the request's timeout
+                return null;
+            });
+            var answer = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(600);
+            release.countDown();
+            busy.get();
+            assertError(answer.get(60, java.util.concurrent.TimeUnit.SECONDS), 504, null, "timeout");
+            assertThat(own.slots().availablePermits()).as("its place is free again").isEqualTo(3);
+        } finally {
+            own.close();
+        }
+    }
+
+    @Test
     void modelsAndHealth() throws Exception {
         HttpResponse<String> m = get("/v1/models");
         assertThat(m.statusCode()).isEqualTo(200);
@@ -194,7 +217,7 @@ class ChatServerTest {
 
     @Test
     void anApiKeyIsRequiredWhenSetAndClosingStopsTheServer() throws Exception {
-        ChatServer keyed = ChatServer.start(modelDir, model, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 4, "s3cret"),
+        ChatServer keyed = ChatServer.start(modelDir, model, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 4, "s3cret", Duration.ofMinutes(2)),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         URI models = URI.create("http://127.0.0.1:" + keyed.port() + "/v1/models");
         try {
@@ -220,7 +243,7 @@ class ChatServerTest {
 
     @Test
     void closingLetsAWaitingAnswerFinish() throws Exception {
-        ChatServer own = ChatServer.start(modelDir, model, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null),
+        ChatServer own = ChatServer.start(modelDir, model, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         URI health = URI.create("http://127.0.0.1:" + own.port() + "/health");
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -256,7 +279,7 @@ class ChatServerTest {
     @Test
     void aDirectionAloneMeansAblationAndSteeringIsChecked() throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        ChatServer.Options o = new ChatServer.Options("127.0.0.1", 0, 1, null);
+        ChatServer.Options o = new ChatServer.Options("127.0.0.1", 0, 1, null, Duration.ofMinutes(2));
         try (ChatServer s = ChatServer.start(modelDir, model, RefusalDirection.read(direction), null, null, null, o, quiet)) {
             assertThat(s.steering().describe()).isEqualTo("ablate r̂ at layers 0-2");
         }
