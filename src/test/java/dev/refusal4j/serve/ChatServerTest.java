@@ -201,6 +201,25 @@ class ChatServerTest {
     }
 
     @Test
+    void aStreamingClientThatGoesAwayEndsItsGeneration() throws Exception {
+        // the tiny model with an end id it never writes: its answers run to max_tokens
+        Path endless = TinyChatModel.create(tmp.resolve("endless"));
+        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Transformer m = Transformer.load(endless);
+             ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
+                     new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"stream\": true, \"max_tokens\": 2000, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(r.body().read()).isEqualTo('d'); // "data: ..." has begun
+            r.body().close();
+            for (int i = 0; i < 600 && !log.toString(StandardCharsets.UTF_8).contains("POST"); i++) Thread.sleep(50);
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("POST /v1/chat/completions client gone");
+        }
+    }
+
+    @Test
     void modelsAndHealth() throws Exception {
         HttpResponse<String> m = get("/v1/models");
         assertThat(m.statusCode()).isEqualTo(200);
