@@ -161,6 +161,8 @@ class ChatServerTest {
         HttpResponse<String> r = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"" + tooLong + "\"}]}");
         assertError(r, 400, "messages", "context_length_exceeded");
         assertThat(Json.MAPPER.readTree(r.body()).get("error").get("message").asText()).contains("2048");
+        assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(ChatServer.MAX_BODY) + "\"}]}"),
+                413, null, "request_too_large");
         assertError(get("/v1/nothing"), 404, null, "unknown_url");
         assertError(get("/v1/chat/completions"), 405, null, "method_not_allowed");
     }
