@@ -15,7 +15,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         VirtualMachineError vm = resourceError(ex);
         if (vm != null) return report(vm, cmd.getErr(), cmd.getCommandName());
         String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-        cmd.getErr().println("error: " + msg);
+        cmd.getErr().println("error: " + msg.replace("\r", "\\r").replace("\n", "\\n"));   // one line, whatever the input put in the message
         if (debug()) ex.printStackTrace(cmd.getErr());
         return 1;
     }

@@ -45,7 +45,11 @@ public record CandidateDirections(float[][][] r) {
             SafetensorsFile f = SafetensorsFile.open(file, arena);
             TensorInfo t = f.tensors().get("mean_diffs");
             if (t == null || t.shape().length != 3 || !t.dtype().equals("F32")) throw new ModelFormatException(file, "expected an F32 tensor 'mean_diffs' [positions, layers, d]");
-            int P = (int) t.shape()[0], L = (int) t.shape()[1], d = (int) t.shape()[2];
+            long[] s = t.shape();
+            if (s[0] < 1 || s[1] < 1 || s[2] < 1 || s[0] > 4096 || s[1] > dev.refusal4j.model.ModelConfig.MAX_LAYERS || s[0] * s[1] * s[2] > Integer.MAX_VALUE) {
+                throw new ModelFormatException(file, "tensor 'mean_diffs' has shape " + t.shapeString() + "; expected [positions, layers, d], each at least 1");
+            }
+            int P = (int) s[0], L = (int) s[1], d = (int) s[2];
             float[] flat = new Matrix(f.segment(t), DType.F32, P * L, d).toFloats();
             float[][][] out = new float[P][L][d];
             for (int p = 0; p < P; p++) for (int l = 0; l < L; l++) System.arraycopy(flat, (p * L + l) * d, out[p][l], 0, d);

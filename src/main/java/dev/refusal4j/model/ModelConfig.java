@@ -79,6 +79,8 @@ public final class ModelConfig {
         boolean qwen1 = lay == Layout.QWEN1;
         this.hidden = req(c, "hidden_size");
         this.layers = req(c, "num_hidden_layers");
+        // the engine sizes its per-layer tables from this count before it finds the tensors missing
+        if (layers > MAX_LAYERS) bad("num_hidden_layers " + layers + " is more than any model has (at most " + MAX_LAYERS + ")");
         this.heads = req(c, "num_attention_heads");
         this.kvHeads = qwen1 ? heads : positiveInt(c, "num_key_value_heads", heads);
         String hdKey = qwen1 ? "kv_channels" : "head_dim";
@@ -227,12 +229,15 @@ public final class ModelConfig {
         return d;
     }
 
-    /** A logit soft cap: absent, null or 0 means none; otherwise a finite number > 0. */
+    /** A logit soft cap: absent, null or 0 means none; otherwise a number > 0 that a float holds. */
     private double softcap(JsonNode c, String key) {
         double v = number(c, key, 0);
-        if (v < 0) bad("'" + key + "' " + v + " must be > 0 (or 0/null for no cap)");
+        if (v < 0 || !(v <= Float.MAX_VALUE)) bad("'" + key + "' " + v + " must be > 0 and at most " + Float.MAX_VALUE + " (or 0/null for no cap)");
         return v;
     }
+
+    /** More layers than any released model, for a damaged or hostile config.json. */
+    public static final int MAX_LAYERS = 1024;
 
     private void bad(String msg) {
         throw new ModelFormatException(file, msg);

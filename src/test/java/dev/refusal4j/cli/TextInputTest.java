@@ -32,4 +32,13 @@ class TextInputTest {
     void generateWithABatchOfZeroIsAnErrorNotAHang() {
         assertThat(err("generate", "--prompt", "hi", "--batch-size", "0")).contains("--batch-size must be at least 1");
     }
+
+    @Test
+    void anErrorMessageWithALineBreakIsPrintedOnOneLine() {
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new Main()).setErr(new PrintWriter(err, true));
+        int rc = new ErrorHandler().handleExecutionException(new IllegalArgumentException("metadata 'general.archit\nectur': bad"), cl, null);
+        assertThat(rc).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("error: metadata 'general.archit\\nectur': bad");
+    }
 }

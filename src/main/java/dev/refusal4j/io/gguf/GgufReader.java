@@ -121,8 +121,8 @@ public final class GgufReader {
     private Object array() throws IOException {
         GgufType type = GgufType.of(i32(), path + ": " + context);
         long n = i64();
-        long minBytes = type.size() > 0 ? (long) type.size() * n : 8L * n; // a string takes at least its length field
-        if (n < 0 || minBytes > fileSize - pos) {
+        long perElement = type.size() > 0 ? type.size() : 8;   // a string takes at least its length field
+        if (n < 0 || n > (fileSize - pos) / perElement) {      // divided, not multiplied: a huge count must not overflow
             throw new GgufException(path + ": " + context + " declares " + n + " elements of " + type + ", more than the file holds");
         }
         int len = (int) n;
