@@ -111,7 +111,7 @@ public final class PipelineOptions {
         c.pruneLayerFraction = pruneLayerFraction;
         c.refusalTokens = refusalTokens;
         c.system = system == null || system.equalsIgnoreCase("none") ? null : system;
-        c.promptFormat = dev.refusal4j.chat.PromptEncoder.Format.parse(promptFormat);
+        c.promptFormat = promptFormat == null ? dev.refusal4j.chat.PromptEncoder.Format.PAPER : dev.refusal4j.chat.PromptEncoder.Format.parse(promptFormat);
         c.template = template;
         c.judgeModel = judgeModel;
         c.lossCorpus = lossCorpus;
