@@ -23,28 +23,7 @@ public final class TinyChatModel {
         Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
         Files.copy(golden.resolve("model.safetensors"), dir.resolve("model.safetensors"));
         ObjectMapper json = new ObjectMapper();
-        ObjectNode tok = json.createObjectNode();
-        tok.put("version", "1.0");
-        tok.putNull("truncation");
-        tok.putNull("padding");
-        ArrayNode added = tok.putArray("added_tokens");
-        String[] specials = {"<|im_start|>", "<|im_end|>", "<|endoftext|>"};
-        for (int i = 0; i < specials.length; i++) {
-            added.addObject().put("id", 256 + i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
-                    .put("rstrip", false).put("normalized", false).put("special", true);
-        }
-        tok.putNull("normalizer");
-        tok.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
-        tok.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", true);
-        tok.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true);
-        ObjectNode model = tok.putObject("model");
-        model.put("type", "BPE").putNull("dropout").putNull("unk_token").putNull("continuing_subword_prefix")
-                .putNull("end_of_word_suffix").put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
-        ObjectNode vocab = model.putObject("vocab");
-        int[] byteToChar = byteToUnicode();
-        for (int b = 0; b < 256; b++) vocab.put(new String(Character.toChars(byteToChar[b])), b);
-        model.putArray("merges");
-        Files.writeString(dir.resolve("tokenizer.json"), json.writeValueAsString(tok));
+        writeTokenizer(dir.resolve("tokenizer.json"), 256, 256);
         ObjectNode cfg = json.createObjectNode();
         cfg.put("chat_template", "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}"
                 + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
@@ -66,6 +45,16 @@ public final class TinyChatModel {
         Path golden = Shared.path("golden", "qwen1");
         Files.copy(golden.resolve("config.json"), dir.resolve("config.json"));
         Files.copy(golden.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        writeTokenizer(dir.resolve("tokenizer.json"), 253, 253);
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [254, 255]}");
+        return dir;
+    }
+
+    /**
+     * A byte-level BPE tokenizer.json without merges: the first {@code bytes} byte values are tokens
+     * 0..bytes-1, and the ChatML special tokens follow from {@code firstSpecial}.
+     */
+    static void writeTokenizer(Path file, int bytes, int firstSpecial) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode tok = json.createObjectNode();
         tok.put("version", "1.0");
@@ -74,7 +63,7 @@ public final class TinyChatModel {
         ArrayNode added = tok.putArray("added_tokens");
         String[] specials = {"<|im_start|>", "<|im_end|>", "<|endoftext|>"};
         for (int i = 0; i < specials.length; i++) {
-            added.addObject().put("id", 253 + i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
+            added.addObject().put("id", firstSpecial + i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
                     .put("rstrip", false).put("normalized", false).put("special", true);
         }
         tok.putNull("normalizer");
@@ -86,11 +75,9 @@ public final class TinyChatModel {
                 .putNull("end_of_word_suffix").put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
         ObjectNode vocab = model.putObject("vocab");
         int[] byteToChar = byteToUnicode();
-        for (int b = 0; b < 253; b++) vocab.put(new String(Character.toChars(byteToChar[b])), b);
+        for (int b = 0; b < bytes; b++) vocab.put(new String(Character.toChars(byteToChar[b])), b);
         model.putArray("merges");
-        Files.writeString(dir.resolve("tokenizer.json"), json.writeValueAsString(tok));
-        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [254, 255]}");
-        return dir;
+        Files.writeString(file, json.writeValueAsString(tok));
     }
 
     /** GPT-2's reversible mapping of bytes to printable characters. */
