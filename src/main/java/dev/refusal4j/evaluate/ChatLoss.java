@@ -17,22 +17,22 @@ import java.util.function.Supplier;
  * "on-distribution" set {@code alpaca_custom_completions}): the mean cross-entropy of the response
  * tokens of (instruction, response) pairs under a condition's hooks.
  *
- * <p>How it differs from {@link Loss#crossEntropy}, which the run's metrics use and which stays as
- * it is:
+ * <p>How it differs from the simpler route the tests check it against (the prompt's and the
+ * response's tokens taken apart and joined):
  * <ul>
  *   <li>Tokens: here the chat template's rendering of the instruction and the response are one
  *       string, tokenized once (the official {@code tokenize_instructions_fn(instructions,
- *       outputs)}); {@code Loss} tokenizes the response on its own and appends it to the prompt's
+ *       outputs)}); that route tokenizes the response on its own and appends it to the prompt's
  *       tokens. The two differ where a token would span the boundary (a response that begins with
  *       a space or a line break after a template ending in one, or a SentencePiece tokenizer that
  *       puts a word-start mark on the response's first word).</li>
  *   <li>Which tokens count: here every token after the first occurrence of the template's
  *       post-instruction tokens (the official {@code eoi_toks} search; the last of those tokens
- *       predicts the response's first); {@code Loss} counts from the end of the prompt's own
+ *       predicts the response's first); that route counts from the end of the prompt's own
  *       tokens. They agree whenever the joint tokens begin with the prompt's tokens.</li>
  *   <li>Length: here a pair longer than the model's context keeps its first tokens and is counted
  *       in {@link CrossEntropy#truncated} (the official code does not truncate: its models' contexts
- *       are far longer than its completions); {@code Loss} truncates without saying so.</li>
+ *       are far longer than its completions); that route truncates without saying so.</li>
  * </ul>
  * Both count no end-of-turn token (the response text is all there is) and give an empty response
  * no term. Unlike the official Llama-3 template, which starts with a stray quote character and gets a

@@ -17,7 +17,7 @@ import dev.refusal4j.evaluate.CompletionsFile;
 import dev.refusal4j.evaluate.CorpusLoss;
 import dev.refusal4j.evaluate.GuardJudge;
 import dev.refusal4j.evaluate.GuardVerdict;
-import dev.refusal4j.evaluate.Loss;
+import dev.refusal4j.evaluate.ChatLoss;
 import dev.refusal4j.evaluate.RefusalJudge;
 import dev.refusal4j.evaluate.RefusalRates;
 import dev.refusal4j.extract.CandidateDirections;
@@ -313,9 +313,11 @@ public final class Pipeline implements AutoCloseable {
         if (harmlessBaseline != null && !harmlessBaseline.isEmpty()) {
             try (Progress p = new Progress("loss", 3L * harmlessBaseline.size(), "texts", cfg.quiet)) {
                 int n = harmlessBaseline.size();
-                loss.put("baseline", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.BASELINE.hooks(dir, 1f), p::stepTo));
-                loss.put("ablation", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.ABLATION.hooks(dir, 1f), k -> p.stepTo(n + k)));
-                loss.put("actadd", Loss.crossEntropy(model, encoder, harmlessBaseline, Condition.ACTADD.hooks(dir, -1f), k -> p.stepTo(2L * n + k)));
+                // the paper's on-distribution loss: its model's own harmless completions, scored as its code scores them
+                List<Completion> h = harmlessBaseline;
+                loss.put("baseline", ChatLoss.crossEntropy(model, encoder, h, Condition.BASELINE.hooks(dir, 1f), CorpusLoss.PAPER_BATCH, p::stepTo).loss());
+                loss.put("ablation", ChatLoss.crossEntropy(model, encoder, h, Condition.ABLATION.hooks(dir, 1f), CorpusLoss.PAPER_BATCH, k -> p.stepTo(n + k)).loss());
+                loss.put("actadd", ChatLoss.crossEntropy(model, encoder, h, Condition.ACTADD.hooks(dir, -1f), CorpusLoss.PAPER_BATCH, k -> p.stepTo(2L * n + k)).loss());
             }
         }
         Map<String, Double> jailbreak = new LinkedHashMap<>(), agreement = new LinkedHashMap<>();

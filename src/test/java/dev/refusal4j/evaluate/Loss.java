@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The paper's check that an intervention leaves other behaviour intact: the mean cross-entropy of
- * the response tokens of (prompt, response) pairs under the hooks, here the model's own unmodified
- * harmless completions.
+ * Test reference for {@link ChatLoss}: the prompt's tokens and the response's tokens taken apart and
+ * joined, every response token scored — a second route to the same number where the two
+ * tokenizations agree: the mean cross-entropy of the response tokens of (prompt, response) pairs.
  */
 public final class Loss {
     private Loss() {}
