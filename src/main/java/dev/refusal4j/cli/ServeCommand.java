@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code refusal4j serve}: the model behind an OpenAI-compatible HTTP API, optionally steered. */
 @Command(name = "serve", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
         description = {"Serve the model over an OpenAI-compatible HTTP API: POST /v1/chat/completions (streaming or not),"
-                + " GET /v1/models, GET /health. Answers are generated one at a time, greedy unless a request sets temperature.",
+                + " POST /v1/completions (the prompt as raw text, no chat template), GET /v1/models, GET /health. Answers are generated one at a time, greedy unless a request sets temperature.",
                 "A request may choose its own steering with the extra body field"
                 + " \"refusal4j\": {\"steering\": \"none\"|\"ablate\"|\"add\"|\"subtract\", \"coeff\": C, \"layers\": \"A-B\"}."})
 public final class ServeCommand implements Callable<Integer> {

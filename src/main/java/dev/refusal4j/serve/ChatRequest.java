@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The body of {@code POST /v1/chat/completions}, checked field by field: each wrong type or value
+ * The body of {@code POST /v1/chat/completions} or {@code POST /v1/completions}, checked field by field: each wrong type or value
  * is an {@link ApiError} naming the field. Fields this server does not know are ignored, as the
  * OpenAI-compatible servers clients are written against ignore them; fields it knows but cannot
  * honour ({@code n > 1}, tools, log-probabilities) are errors rather than silently dropped.
@@ -18,10 +18,12 @@ import java.util.Map;
  * of {@code refusal4j generate}, so that a plain request gets the answer {@code generate} gives.
  *
  * @param model     the model asked for, or null
+ * @param messages  the conversation (chat), or null
+ * @param prompt    the raw text to continue (completions), or null
  * @param maxTokens {@code max_tokens} (or {@code max_completion_tokens}), or null: up to the context
  * @param steer     the {@code "refusal4j"} object's fields, each null when absent
  */
-record ChatRequest(String model, List<Map<String, Object>> messages, Integer maxTokens, SamplingOptions sampling,
+record ChatRequest(String model, List<Map<String, Object>> messages, String prompt, Integer maxTokens, SamplingOptions sampling,
                    List<String> stop, boolean stream, boolean includeUsage, SteeringOverride steer) {
 
     /** {@code "refusal4j": {"steering": "none"|"ablate"|"add"|"subtract", "coeff": C, "layers": "A-B"}}. */
@@ -29,10 +31,22 @@ record ChatRequest(String model, List<Map<String, Object>> messages, Integer max
         static final SteeringOverride NONE = new SteeringOverride(null, null, null);
     }
 
+    /** A chat completion's body. */
     static ChatRequest parse(JsonNode body) {
+        return parse(body, false);
+    }
+
+    /** A text completion's body: {@code prompt} instead of {@code messages}. */
+    static ChatRequest parseCompletion(JsonNode body) {
+        return parse(body, true);
+    }
+
+    private static ChatRequest parse(JsonNode body, boolean completion) {
         if (body == null || !body.isObject()) throw ApiError.invalid(null, "the request body must be a JSON object");
         String model = optText(body, "model");
-        List<Map<String, Object>> messages = messages(body.get("messages"));
+        List<Map<String, Object>> messages = completion ? null : messages(body.get("messages"));
+        String prompt = completion ? prompt(body.get("prompt")) : null;
+        if (completion) unsupportedCompletionFields(body);
         Integer n = optInt(body, "n");
         if (n != null && n != 1) throw ApiError.invalid("n", "n must be 1: this server returns one choice per request (got " + n + ")");
         Integer maxTokens = optInt(body, "max_completion_tokens");
@@ -60,14 +74,33 @@ record ChatRequest(String model, List<Map<String, Object>> messages, Integer max
             Boolean u = optBoolean(so, "include_usage");
             includeUsage = u != null && u;
         }
-        Boolean logprobs = optBoolean(body, "logprobs");
-        if (logprobs != null && logprobs) throw ApiError.invalid("logprobs", "logprobs are not supported by this server");
+        // chat: a boolean; completions: how many alternatives per token
+        boolean logprobs = completion ? optInt(body, "logprobs") instanceof Integer k && k != 0 : optBoolean(body, "logprobs") instanceof Boolean b && b;
+        if (logprobs) throw ApiError.invalid("logprobs", "logprobs are not supported by this server");
         for (String f : new String[] {"tools", "functions"}) {
             JsonNode t = body.get(f);
             if (t != null && !t.isNull() && !(t.isArray() && t.isEmpty())) throw ApiError.invalid(f, f + " are not supported by this server");
         }
-        return new ChatRequest(model, messages, maxTokens, sampling, stop(body.get("stop")), stream != null && stream, includeUsage,
+        return new ChatRequest(model, messages, prompt, maxTokens, sampling, stop(body.get("stop")), stream != null && stream, includeUsage,
                 steering(body.get("refusal4j")));
+    }
+
+    /** A string, or a list of one string (OpenAI also takes token lists and several prompts: not this server). */
+    private static String prompt(JsonNode node) {
+        if (node == null || node.isNull()) throw ApiError.invalid("prompt", "prompt is required: the text to continue");
+        if (node.isTextual()) return node.asText();
+        if (node.isArray() && node.size() == 1 && node.get(0).isTextual()) return node.get(0).asText();
+        throw ApiError.invalid("prompt", "prompt must be a string or a list of one string (this server answers one prompt per request and does not take token ids)");
+    }
+
+    /** Text-completion fields this server cannot honour: an error rather than silently dropped. */
+    private static void unsupportedCompletionFields(JsonNode body) {
+        Boolean echo = optBoolean(body, "echo");
+        if (echo != null && echo) throw ApiError.invalid("echo", "echo is not supported by this server");
+        JsonNode suffix = body.get("suffix");
+        if (suffix != null && !suffix.isNull()) throw ApiError.invalid("suffix", "suffix is not supported by this server");
+        Integer bestOf = optInt(body, "best_of");
+        if (bestOf != null && bestOf != 1) throw ApiError.invalid("best_of", "best_of must be 1: this server returns one choice per request (got " + bestOf + ")");
     }
 
     private static List<Map<String, Object>> messages(JsonNode node) {

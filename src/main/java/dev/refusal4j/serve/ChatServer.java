@@ -8,7 +8,6 @@ import dev.refusal4j.chat.ChatTemplateException;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.generate.GenerationConfig;
-import dev.refusal4j.generate.TextGenerator;
 import dev.refusal4j.io.Json;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.Transformer;
@@ -42,8 +41,10 @@ import java.util.function.Supplier;
 
 /**
  * An OpenAI-compatible HTTP server for one model, steered by one direction: {@code POST
- * /v1/chat/completions} (whole answers, or server-sent events ending with {@code data: [DONE]}),
- * {@code GET /v1/models}, {@code GET /health}.
+ * /v1/chat/completions} and {@code POST /v1/completions} (whole answers, or server-sent events ending
+ * with {@code data: [DONE]}), {@code GET /v1/models}, {@code GET /health}. A text completion's
+ * prompt is tokenized as it is, as the tokenizer's post-processor does (a BOS where the model has
+ * one), without the chat template.
  *
  * <p>Answers are generated one at a time by a single worker thread, exactly as {@code refusal4j
  * generate} generates one prompt (same template rendering, stop ids, sampler and hooks), so a
@@ -77,7 +78,7 @@ public final class ChatServer implements AutoCloseable {
 
     private final Transformer model;
     private final PromptEncoder encoder;
-    private final TextGenerator generator;
+    private final TokenGenerator generator;
     private final String modelId;
     private final long created = System.currentTimeMillis() / 1000;
     private final RefusalDirection direction; // null: only "none" can be asked for
@@ -123,7 +124,7 @@ public final class ChatServer implements AutoCloseable {
             throw new IllegalArgumentException(e.getMessage());
         }
         this.encoder = PromptEncoder.load(modelDir, null, null);
-        this.generator = new TextGenerator(model, encoder, GenerationConfig.stopIds(modelDir, model.config, encoder.tokenizer));
+        this.generator = new TokenGenerator(model, encoder.tokenizer, GenerationConfig.stopIds(modelDir, model.config, encoder.tokenizer));
         String name = modelDir.toAbsolutePath().normalize().getFileName().toString();
         this.modelId = name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
         this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
@@ -224,10 +225,13 @@ public final class ChatServer implements AutoCloseable {
                 sendJson(reply, 200, modelObject());
             } else if (path.equals("/v1/chat/completions")) {
                 requireMethod(method, "POST");
-                outcome = chatCompletion(reply);
+                outcome = complete(reply, true);
+            } else if (path.equals("/v1/completions")) {
+                requireMethod(method, "POST");
+                outcome = complete(reply, false);
             } else {
                 throw new ApiError(404, "invalid_request_error", null, "unknown_url", "no such endpoint: " + method + " " + path
-                        + " (this server has POST /v1/chat/completions, GET /v1/models, GET /health)");
+                        + " (this server has POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health)");
             }
         } catch (ApiError e) {
             outcome = e.status + " " + e.getMessage();
@@ -285,44 +289,51 @@ public final class ChatServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- chat completions
 
-    /** Answers one chat completion request; returns a line for the log. */
-    private String chatCompletion(Reply reply) throws Exception {
+    /** Answers one chat completion ({@code chat}) or text completion request; returns a line for the log. */
+    private String complete(Reply reply, boolean chat) throws Exception {
         long arrived = System.nanoTime();
-        ChatRequest req = ChatRequest.parse(readJson(reply.ex));
+        JsonNode body = readJson(reply.ex);
+        ChatRequest req = chat ? ChatRequest.parse(body) : ChatRequest.parseCompletion(body);
         if (req.model() != null && !req.model().equals(modelId)) throw unknownModel(req.model());
         Steering steering = steeringFor(req.steer());
         int[] prompt;
-        try {
-            // as TextGenerator renders and encodes it: the count is the one it generates from
-            prompt = encoder.tokenizer.encodeRendered(encoder.template.render(req.messages(), true, null, null));
-        } catch (ChatTemplateException e) {
-            throw ApiError.invalid("messages", "the model's chat template rejects these messages: " + e.getMessage());
+        if (chat) {
+            try {
+                // as TextGenerator renders and encodes a conversation, so that the answer is generate's
+                prompt = encoder.tokenizer.encodeRendered(encoder.template.render(req.messages(), true, null, null));
+            } catch (ChatTemplateException e) {
+                throw ApiError.invalid("messages", "the model's chat template rejects these messages: " + e.getMessage());
+            }
+        } else {
+            prompt = encoder.tokenizer.encodeRendered(req.prompt());
+            if (prompt.length == 0) throw ApiError.invalid("prompt", "the prompt is empty: there is nothing to continue");
         }
         int context = model.config.maxPositions;
+        String param = chat ? "messages" : "prompt";
         if (prompt.length >= context) {
-            throw new ApiError(400, "invalid_request_error", "messages", "context_length_exceeded", "the messages are " + prompt.length
+            throw new ApiError(400, "invalid_request_error", param, "context_length_exceeded", "the " + param + " is " + prompt.length
                     + " tokens long; this model's context is " + context + " tokens, which leaves no room for an answer");
         }
         int limit = Math.min(req.maxTokens() == null ? Integer.MAX_VALUE : req.maxTokens(), context - prompt.length);
-        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long now = System.currentTimeMillis() / 1000;
-        Supplier<Hooks> hooks = steering.mode() == Steering.Mode.NONE ? null : () -> steering.hooks(direction, unit, model.config.layers);
-        Stream events = req.stream() ? new Stream(reply, id, now) : null;
+        Supplier<Hooks> hooks = steering.mode() == Steering.Mode.NONE ? () -> null : () -> steering.hooks(direction, unit, model.config.layers);
+        Stream events = req.stream() ? new Stream(reply, chat, id, now) : null;
         if (!slots.tryAcquire()) {
             throw new ApiError(429, "rate_limit_error", null, "queue_full", "the server is busy: " + capacity
                     + " requests are running or waiting, as many as it takes (serve --queue); retry later");
         }
-        TextGenerator.Output out;
+        TokenGenerator.Output out;
         AtomicBoolean timedOut = new AtomicBoolean();
         try {
-            Future<TextGenerator.Output> job = worker.submit(() -> {
+            Future<TokenGenerator.Output> job = worker.submit(() -> {
                 if (timedOut.get()) throw new CancellationException("timed out while waiting");
                 if (events != null) events.open();
-                return generator.generate(List.of(req.messages()), limit, req.sampling(), req.stop(), hooks, (b, text) -> {
+                return generator.generate(prompt, limit, req.sampling(), req.stop(), hooks.get(), text -> {
                     if (stopping) throw new CancellationException("the server is stopping");
                     if (timedOut.get()) throw new CancellationException("timed out");
                     if (events != null) events.delta(text);
-                }).getFirst();
+                });
             });
             try {
                 out = job.get(Math.max(0, timeoutNanos - (System.nanoTime() - arrived)), TimeUnit.NANOSECONDS);
@@ -351,19 +362,23 @@ public final class ChatServer implements AutoCloseable {
         if (events != null) {
             events.finish(finish, req.includeUsage() ? usage : null);
         } else {
-            Map<String, Object> message = new LinkedHashMap<>();
-            message.put("role", "assistant");
-            message.put("content", out.text());
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", 0);
-            choice.put("message", message);
+            if (chat) {
+                Map<String, Object> message = new LinkedHashMap<>();
+                message.put("role", "assistant");
+                message.put("content", out.text());
+                choice.put("message", message);
+            } else {
+                choice.put("text", out.text());
+            }
             choice.put("logprobs", null);
             choice.put("finish_reason", finish);
-            Map<String, Object> body = completionHeader(id, "chat.completion", now);
-            body.put("choices", List.of(choice));
-            body.put("usage", usage);
-            body.put("refusal4j", Map.of("steering", steering.describe()));
-            sendJson(reply, 200, body);
+            Map<String, Object> answer = completionHeader(id, chat ? "chat.completion" : "text_completion", now);
+            answer.put("choices", List.of(choice));
+            answer.put("usage", usage);
+            answer.put("refusal4j", Map.of("steering", steering.describe()));
+            sendJson(reply, 200, answer);
         }
         return "200 " + out.tokens() + " tokens, " + finish + ", steering " + steering.describe();
     }
@@ -387,15 +402,22 @@ public final class ChatServer implements AutoCloseable {
         return m;
     }
 
-    /** One streamed answer: OpenAI's chat.completion.chunk events, then {@code data: [DONE]}. */
+    /**
+     * One streamed answer, then {@code data: [DONE]}: OpenAI's chat.completion.chunk events (a first
+     * one with the role, then content deltas), or text_completion events (text pieces).
+     */
     private final class Stream {
         private final Reply reply;
+        private final boolean chat;
         private final String id;
+        private final String object;
         private final long now;
 
-        Stream(Reply reply, String id, long now) {
+        Stream(Reply reply, boolean chat, String id, long now) {
             this.reply = reply;
+            this.chat = chat;
             this.id = id;
+            this.object = chat ? "chat.completion.chunk" : "text_completion";
             this.now = now;
         }
 
@@ -408,20 +430,22 @@ public final class ChatServer implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Map<String, Object> delta = new LinkedHashMap<>();
-            delta.put("role", "assistant");
-            delta.put("content", "");
-            chunk(delta, null);
+            if (chat) {
+                Map<String, Object> delta = new LinkedHashMap<>();
+                delta.put("role", "assistant");
+                delta.put("content", "");
+                chunk(delta, null);
+            }
         }
 
         void delta(String text) {
-            if (!text.isEmpty()) chunk(Map.of("content", text), null);
+            if (!text.isEmpty()) chunk(chat ? Map.of("content", text) : text, null);
         }
 
         void finish(String reason, Map<String, Object> usage) {
-            chunk(Map.of(), reason);
+            chunk(chat ? Map.of() : "", reason);
             if (usage != null) {
-                Map<String, Object> last = completionHeader(id, "chat.completion.chunk", now);
+                Map<String, Object> last = completionHeader(id, object, now);
                 last.put("choices", List.of());
                 last.put("usage", usage);
                 event(last);
@@ -429,13 +453,14 @@ public final class ChatServer implements AutoCloseable {
             send("data: [DONE]\n\n");
         }
 
-        private void chunk(Map<String, Object> delta, String finish) {
+        /** {@code piece}: a chat delta object, or a text completion's text. */
+        private void chunk(Object piece, String finish) {
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", 0);
-            choice.put("delta", delta);
+            choice.put(chat ? "delta" : "text", piece);
             choice.put("logprobs", null);
             choice.put("finish_reason", finish);
-            Map<String, Object> c = completionHeader(id, "chat.completion.chunk", now);
+            Map<String, Object> c = completionHeader(id, object, now);
             c.put("choices", List.of(choice));
             event(c);
         }

@@ -125,6 +125,90 @@ class ChatServerTest {
         assertThat(finish).isEqualTo(usage.get("completion_tokens").asInt() == 24 ? "length" : "stop");
     }
 
+    /** The ChatML rendering of PROMPT as a user turn with the generation prompt: what the chat endpoint feeds the model. */
+    static final String RENDERED = "<|im_start|>user\n" + PROMPT + "<|im_end|>\n<|im_start|>assistant\n";
+
+    @Test
+    void aTextCompletionOfTheRenderedTemplateIsTheChatAnswer() throws Exception {
+        String expected = generate("--max-new-tokens", "24");
+        HttpResponse<String> r = post("/v1/completions", "{\"model\": \"tiny\", \"max_tokens\": 24, \"prompt\": " + quote(RENDERED) + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode b = Json.MAPPER.readTree(r.body());
+        assertThat(b.get("object").asText()).isEqualTo("text_completion");
+        assertThat(b.get("id").asText()).startsWith("cmpl-");
+        JsonNode choice = b.get("choices").get(0);
+        assertThat(choice.get("text").asText()).isEqualTo(expected);
+        assertThat(choice.get("index").asInt()).isZero();
+        int completion = b.get("usage").get("completion_tokens").asInt();
+        assertThat(choice.get("finish_reason").asText()).isEqualTo(completion == 24 ? "length" : "stop");
+        int expectedPrompt = 1 + 5 + PROMPT.length() + 1 + 1 + 1 + "assistant\n".length();
+        assertThat(b.get("usage").get("prompt_tokens").asInt()).isEqualTo(expectedPrompt);
+        assertThat(b.get("usage").get("total_tokens").asInt()).isEqualTo(expectedPrompt + completion);
+        // a list of one prompt is the same request; steering is the chat endpoint's field
+        assertThat(completion("\"prompt\": [" + quote(RENDERED) + "]")).isEqualTo(expected);
+        String ablated = generate("--max-new-tokens", "24", "--direction", direction.toString(), "--ablate");
+        assertThat(completion("\"prompt\": " + quote(RENDERED) + ", \"refusal4j\": {\"steering\": \"ablate\"}")).isEqualTo(ablated);
+        String sampled = generate("--max-new-tokens", "24", "--temperature", "0.8", "--top-p", "0.9", "--seed", "7");
+        assertThat(completion("\"prompt\": " + quote(RENDERED) + ", \"temperature\": 0.8, \"top_p\": 0.9, \"seed\": 7")).isEqualTo(sampled);
+    }
+
+    @Test
+    void aRawPromptIsContinuedWithoutTheTemplateStreamedOrNot() throws Exception {
+        String raw = "Once upon a time";
+        String whole = completion("\"prompt\": " + quote(raw));
+        assertThat(whole).as("no template: not the chat answer").isNotEqualTo(completion("\"prompt\": " + quote(RENDERED)));
+        HttpResponse<String> r = post("/v1/completions", "{\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"max_tokens\": 24,"
+                + " \"prompt\": " + quote(raw) + "}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        List<String> events = new ArrayList<>();
+        for (String block : r.body().split("\n\n")) {
+            assertThat(block).startsWith("data: ");
+            events.add(block.substring("data: ".length()));
+        }
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        StringBuilder text = new StringBuilder();
+        String finish = null;
+        JsonNode usage = null;
+        for (String e : events.subList(0, events.size() - 1)) {
+            JsonNode c = Json.MAPPER.readTree(e);
+            assertThat(c.get("object").asText()).isEqualTo("text_completion");
+            if (c.get("usage") != null) usage = c.get("usage");
+            if (c.get("choices").isEmpty()) continue;
+            JsonNode ch = c.get("choices").get(0);
+            text.append(ch.get("text").asText());
+            if (!ch.get("finish_reason").isNull()) finish = ch.get("finish_reason").asText();
+        }
+        assertThat(text.toString()).isEqualTo(whole);
+        assertThat(usage).isNotNull();
+        assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(raw.length()); // the tiny model's tokens are bytes, and it has no BOS
+        assertThat(finish).isEqualTo(usage.get("completion_tokens").asInt() == 24 ? "length" : "stop");
+        // a stop string cuts the text as the chat endpoint's does
+        int at = 2;
+        while (at < whole.length() && (whole.charAt(at) == '\uFFFD' || Character.isSurrogate(whole.charAt(at)))) at++;
+        assertThat(at).isLessThan(whole.length());
+        String stop = whole.substring(at, at + 1);
+        assertThat(completion("\"prompt\": " + quote(raw) + ", \"stop\": " + quote(stop))).isEqualTo(whole.substring(0, whole.indexOf(stop)));
+    }
+
+    @Test
+    void badTextCompletionsAreOpenAiErrorsNamingTheField() throws Exception {
+        assertError(post("/v1/completions", "{}"), 400, "prompt", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": 3}"), 400, "prompt", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": [\"a\", \"b\"]}"), 400, "prompt", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": [[1, 2]]}"), 400, "prompt", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": \"\"}"), 400, "prompt", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": \"hi\", \"n\": 2}"), 400, "n", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": \"hi\", \"best_of\": 3}"), 400, "best_of", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": \"hi\", \"echo\": true}"), 400, "echo", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": \"hi\", \"suffix\": \"end\"}"), 400, "suffix", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": \"hi\", \"logprobs\": 5}"), 400, "logprobs", "invalid_value");
+        assertError(post("/v1/completions", "{\"prompt\": \"hi\", \"model\": \"gpt-3.5-turbo-instruct\"}"), 404, "model", "model_not_found");
+        assertError(post("/v1/completions", "{\"prompt\": \"" + "x".repeat(2100) + "\"}"), 400, "prompt", "context_length_exceeded");
+        assertError(get("/v1/completions"), 405, null, "method_not_allowed");
+        assertThat(completion("\"prompt\": \"hi\", \"logprobs\": 0, \"echo\": false, \"best_of\": 1")).isNotNull();
+    }
+
     @Test
     void aRequestsSteeringGivesGeneratesSteeredAnswer() throws Exception {
         String base = generate("--max-new-tokens", "24");
@@ -333,6 +417,12 @@ class ChatServerTest {
                 + quote(PROMPT) + "}]}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return Json.MAPPER.readTree(r.body()).get("choices").get(0).get("message").get("content").asText();
+    }
+
+    private static String completion(String fields) throws Exception {
+        HttpResponse<String> r = post("/v1/completions", "{" + fields + ", \"max_tokens\": 24}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(r.body()).get("choices").get(0).get("text").asText();
     }
 
     /** What {@code refusal4j generate --prompt PROMPT} prints, without its last newline. */
