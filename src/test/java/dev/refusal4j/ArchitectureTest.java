@@ -29,7 +29,7 @@ class ArchitectureTest {
             Map.entry("chat", 3), Map.entry("direction", 3), Map.entry("grad", 3),
             Map.entry("generate", 4), Map.entry("intervene", 4), Map.entry("prompts", 4),
             Map.entry("extract", 5), Map.entry("select", 5), Map.entry("evaluate", 5), Map.entry("export", 5),
-            Map.entry("artifacts", 6), Map.entry("organism", 6),
+            Map.entry("artifacts", 6), Map.entry("organism", 6), Map.entry("attack", 6),
             Map.entry("report", 7), Map.entry("serve", 7),
             Map.entry("run", 8),
             Map.entry("cli", 9));

@@ -36,6 +36,7 @@ public final class Main {
             AbliterateCommand.class,
             ExportControlVectorCommand.class,
             ReportCommand.class,
+            SuffixAttackCommand.class,
             TrainOrganismCommand.class);
 
     public static void main(String[] args) {

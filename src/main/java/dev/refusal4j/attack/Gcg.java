@@ -1,0 +1,275 @@
+package dev.refusal4j.attack;
+
+import dev.refusal4j.evaluate.RefusalJudge;
+import dev.refusal4j.generate.Generator;
+import dev.refusal4j.generate.SamplingOptions;
+import dev.refusal4j.grad.TargetLoss;
+import dev.refusal4j.grad.TokenGradients;
+import dev.refusal4j.model.Forward;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.tensor.LogSoftmax;
+import dev.refusal4j.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Greedy Coordinate Gradient (Zou et al. 2023, "Universal and Transferable Adversarial Attacks on
+ * Aligned Language Models", Algorithm 1 and 2): a suffix of tokens appended to the instruction is
+ * optimized to make a target completion likely. Each step
+ * <ol>
+ *   <li>computes the loss L = Σ_prompts CE(target | prompt + suffix) and its gradient by the
+ *       one-hot suffix tokens ({@link TokenGradients}; each prompt's gradient normalized per
+ *       position before summing, as the reference does in its universal mode);</li>
+ *   <li>takes, per suffix position, the top-k tokens with the most negative gradient, among the
+ *       allowed tokens ({@link #allowedTokens}: not special, decoding to printable ASCII);</li>
+ *   <li>draws {@code batch} candidates, each the current suffix with one random position set to a
+ *       random one of its top-k tokens; a candidate whose text does not re-encode to its own ids
+ *       is dropped (it could not be given as text);</li>
+ *   <li>evaluates every candidate's exact loss by batched forward passes and moves to the best
+ *       one when it is lower than the current loss.</li>
+ * </ol>
+ * The reference moves to the step's best candidate even when it is worse; here the suffix only
+ * ever improves, so the loss history never rises. Success of a prompt is its greedy completion
+ * starting with the target text ({@link Success#TARGET}) or containing no refusal phrase of
+ * {@link RefusalJudge#official()} ({@link Success#NO_REFUSAL}); the attack stops when every prompt
+ * succeeds. One prompt is the individual attack, several the universal one.
+ * Deterministic: the random draws come from one {@link SplittableRandom} of the seed.
+ */
+public final class Gcg {
+    public enum Success { TARGET, NO_REFUSAL }
+
+    /**
+     * @param topK   candidate tokens per position (reference: 256)
+     * @param batch  candidate suffixes per step (reference: 512; 128 fits a CPU)
+     */
+    public record Options(int suffixLength, int topK, int batch, long seed, Success success) {
+        public Options {
+            if (suffixLength < 1) throw new IllegalArgumentException("the suffix length must be at least 1, got " + suffixLength);
+            if (topK < 1) throw new IllegalArgumentException("top-k must be at least 1, got " + topK);
+            if (batch < 1) throw new IllegalArgumentException("the candidate batch must be at least 1, got " + batch);
+            if (success == null) success = Success.TARGET;
+        }
+    }
+
+    /** After a step: the suffix kept, its loss, and (when checked) which prompts succeed with it. */
+    public record Step(int step, int[] suffix, double loss, boolean[] success) {
+        public int successes() {
+            int n = 0;
+            for (boolean s : success) if (s) n++;
+            return n;
+        }
+
+        public boolean allSucceed() {
+            return successes() == success.length;
+        }
+    }
+
+    @FunctionalInterface
+    public interface Listener {
+        void onStep(Step step);
+    }
+
+    private static final long LOGIT_FLOATS_PER_CALL = 1L << 25; // 128 MiB of logits per batched forward
+
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+    private final List<AttackPrompt> prompts;
+    private final Options options;
+    private final int[] stopIds;
+    private final boolean[] allowed;
+    private final TokenGradients gradients;
+    private final SplittableRandom random;
+    private int[] suffix;
+    private double loss;
+
+    public Gcg(Transformer model, Tokenizer tokenizer, List<AttackPrompt> prompts, Options options, int[] stopIds) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("a suffix attack needs at least one prompt");
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.prompts = List.copyOf(prompts);
+        this.options = options;
+        this.stopIds = stopIds.clone();
+        this.allowed = allowedTokens(tokenizer, model.config.vocab);
+        for (AttackPrompt p : prompts) {
+            int len = p.withTarget(new int[options.suffixLength()]).length;
+            if (len > model.config.maxPositions) throw new IllegalArgumentException("prompt, suffix of " + options.suffixLength() + " and target take " + len + " tokens, more than the model's context of " + model.config.maxPositions);
+        }
+        this.gradients = new TokenGradients(model);
+        this.random = new SplittableRandom(options.seed());
+        this.suffix = initialSuffix(tokenizer, allowed, options.suffixLength());
+        this.loss = Double.NaN;
+    }
+
+    /**
+     * The tokens a suffix may hold: not special and decoding, alone, to non-empty printable ASCII
+     * (the reference's {@code get_nonascii_toks}, which also removes BOS, EOS, pad and unknown).
+     * Ids past the tokenizer's vocabulary (padding rows of the embedding) are not allowed.
+     */
+    public static boolean[] allowedTokens(Tokenizer tokenizer, int vocab) {
+        boolean[] ok = new boolean[vocab];
+        int n = Math.min(vocab, tokenizer.vocabSize());
+        for (int v = 0; v < n; v++) {
+            if (tokenizer.isSpecial(v)) continue;
+            String s;
+            try {
+                s = tokenizer.decode(new int[] {v}, false);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            boolean printable = !s.isEmpty();
+            for (int i = 0; i < s.length() && printable; i++) printable = s.charAt(i) >= 0x20 && s.charAt(i) < 0x7f;
+            ok[v] = printable;
+        }
+        return ok;
+    }
+
+    /** The reference's start, "! ! ! …", when it tokenizes to one token per "!"; else the first allowed token repeated. */
+    static int[] initialSuffix(Tokenizer tokenizer, boolean[] allowed, int n) {
+        int[] ids = tokenizer.encode("!" + " !".repeat(n - 1), false);
+        if (ids.length == n && Arrays.stream(ids).allMatch(v -> v < allowed.length && allowed[v])) return ids;
+        int[] bang = tokenizer.encode("!", false);
+        int tok = bang.length == 1 && bang[0] < allowed.length && allowed[bang[0]] ? bang[0] : -1;
+        for (int v = 0; tok < 0 && v < allowed.length; v++) if (allowed[v]) tok = v;
+        if (tok < 0) throw new IllegalArgumentException("the tokenizer has no token that decodes to printable ASCII; no suffix can be written");
+        int[] out = new int[n];
+        Arrays.fill(out, tok);
+        return out;
+    }
+
+    public int[] suffix() {
+        return suffix.clone();
+    }
+
+    public String suffixText() {
+        return tokenizer.decode(suffix, false);
+    }
+
+    /** The summed loss of the current suffix (computed on first use). */
+    public double loss() {
+        if (Double.isNaN(loss)) loss = losses(List.of(suffix))[0];
+        return loss;
+    }
+
+    /** Runs up to {@code steps} steps, stopping early when every prompt succeeds; returns each step's state. */
+    public List<Step> run(int steps, Listener listener) {
+        List<Step> history = new ArrayList<>();
+        for (int s = 1; s <= steps; s++) {
+            step();
+            Step st = new Step(s, suffix(), loss, successes());
+            history.add(st);
+            if (listener != null) listener.onStep(st);
+            if (st.allSucceed()) break;
+        }
+        return history;
+    }
+
+    /** One GCG step; returns the loss kept (never above the loss before it). */
+    public double step() {
+        int n = suffix.length, V = model.config.vocab;
+        double[] grad = new double[n * V];
+        double sum = 0;
+        for (AttackPrompt p : prompts) {
+            int[] ids = p.withTarget(suffix);
+            int[] positions = new int[n];
+            for (int i = 0; i < n; i++) positions[i] = p.suffixStart() + i;
+            TokenGradients.Result r = gradients.compute(ids, TargetLoss.completion(ids, p.targetFrom(n)), positions);
+            sum += r.loss();
+            for (int i = 0; i < n; i++) {
+                float[] g = r.tokenGrad()[i];
+                double norm = 0;
+                for (float x : g) norm += (double) x * x;
+                norm = Math.sqrt(norm);
+                if (norm == 0) continue;
+                for (int v = 0; v < V; v++) grad[i * V + v] += g[v] / norm;
+            }
+        }
+        if (Double.isNaN(loss)) loss = sum;
+        int[][] top = topK(grad, n, V);
+        List<int[]> candidates = new ArrayList<>();
+        String current = suffixText();
+        for (int b = 0; b < options.batch(); b++) {
+            int pos = random.nextInt(n);
+            int[] cand = suffix.clone();
+            cand[pos] = top[pos][random.nextInt(top[pos].length)];
+            if (survives(cand) && !tokenizer.decode(cand, false).equals(current)) candidates.add(cand);
+        }
+        if (candidates.isEmpty()) return loss;
+        double[] l = losses(candidates);
+        int best = 0;
+        for (int i = 1; i < l.length; i++) if (l[i] < l[best]) best = i;
+        if (l[best] < loss) {
+            suffix = candidates.get(best);
+            loss = l[best];
+        }
+        return loss;
+    }
+
+    /** Whether the suffix's text re-encodes to the same ids: otherwise it cannot be handed on as text. */
+    boolean survives(int[] cand) {
+        return Arrays.equals(tokenizer.encode(tokenizer.decode(cand, false), false), cand);
+    }
+
+    private int[][] topK(double[] grad, int n, int V) {
+        int[][] top = new int[n][];
+        for (int i = 0; i < n; i++) {
+            final int off = i * V;
+            int[] ids = java.util.stream.IntStream.range(0, V).filter(v -> allowed[v]).boxed()
+                    .sorted((a, b) -> { int c = Double.compare(grad[off + a], grad[off + b]); return c != 0 ? c : Integer.compare(a, b); })
+                    .limit(options.topK()).mapToInt(Integer::intValue).toArray();
+            if (ids.length == 0) throw new IllegalStateException("no allowed token for the suffix");
+            top[i] = ids;
+        }
+        return top;
+    }
+
+    /** The summed target loss over the prompts of each suffix (all of one length), by batched forward passes. */
+    public double[] losses(List<int[]> suffixes) {
+        double[] out = new double[suffixes.size()];
+        int V = model.config.vocab;
+        for (AttackPrompt p : prompts) {
+            int n = suffixes.get(0).length;
+            int T = p.withTarget(suffixes.get(0)).length, from = p.targetFrom(n);
+            int chunk = (int) Math.max(1, Math.min(suffixes.size(), LOGIT_FLOATS_PER_CALL / ((long) T * V)));
+            for (int s = 0; s < suffixes.size(); s += chunk) {
+                int m = Math.min(chunk, suffixes.size() - s);
+                int[][] tokens = new int[m][];
+                for (int j = 0; j < m; j++) tokens[j] = p.withTarget(suffixes.get(s + j));
+                float[] logits = model.forward(Forward.of(tokens));
+                for (int j = 0; j < m; j++) {
+                    double ce = 0;
+                    for (int t = 0; t < p.target().length; t++) {
+                        int off = ((j * T) + from - 1 + t) * V;
+                        double max = LogSoftmax.max(logits, off, V);
+                        double logZ = max + Math.log(LogSoftmax.sumExp(logits, off, V, max));
+                        ce += logZ - logits[off + p.target()[t]];
+                    }
+                    out[s + j] += ce / p.target().length;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether each prompt succeeds with the current suffix (greedy completion as long as the target). */
+    public boolean[] successes() {
+        List<int[]> inputs = new ArrayList<>();
+        int maxNew = 0;
+        for (AttackPrompt p : prompts) {
+            inputs.add(p.prompt(suffix));
+            maxNew = Math.max(maxNew, p.target().length);
+        }
+        if (options.success() == Success.NO_REFUSAL) maxNew = Math.max(maxNew, 32);
+        List<int[]> outs = new Generator(model).generate(inputs, maxNew, stopIds, SamplingOptions.GREEDY, null, null);
+        boolean[] ok = new boolean[prompts.size()];
+        RefusalJudge judge = RefusalJudge.official();
+        for (int i = 0; i < ok.length; i++) {
+            String text = tokenizer.decode(outs.get(i), true);
+            String target = tokenizer.decode(prompts.get(i).target(), true);
+            ok[i] = options.success() == Success.TARGET ? text.strip().startsWith(target.strip()) : !judge.isRefusal(text);
+        }
+        return ok;
+    }
+}

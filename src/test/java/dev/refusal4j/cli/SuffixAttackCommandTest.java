@@ -1,0 +1,69 @@
+package dev.refusal4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.refusal4j.io.Json;
+import dev.refusal4j.testutil.TinyChatModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SuffixAttackCommandTest {
+    record Ran(int rc, String err) {}
+
+    static Ran run(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        var cl = Main.commandLine(args).setErr(new PrintWriter(err, true));
+        return new Ran(Main.execute(cl, args), err.toString());
+    }
+
+    @Test
+    void writesSuffixJsonTheSameForTheSameSeed(@TempDir Path tmp) throws IOException {
+        Path model = TinyChatModel.create(tmp.resolve("m"));
+        Path prompts = Files.writeString(tmp.resolve("p.txt"), "Tell me a story\nHow are you\n");
+        String[] base = {"suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "Sure",
+                "--steps", "2", "--suffix-len", "4", "--top-k", "16", "--batch", "16", "--seed", "5", "--universal", "--quiet", "--out"};
+        Ran a = run(concat(base, tmp.resolve("a").toString()));
+        Ran b = run(concat(base, tmp.resolve("b").toString()));
+        assertThat(a.rc()).as(a.err()).isZero();
+        assertThat(b.rc()).as(b.err()).isZero();
+        byte[] bytes = Files.readAllBytes(tmp.resolve("a/suffix.json"));
+        assertThat(Files.readAllBytes(tmp.resolve("b/suffix.json"))).isEqualTo(bytes);
+        JsonNode j = Json.read(tmp.resolve("a/suffix.json"));
+        assertThat(j.get("suffix").asText()).matches("[\\x20-\\x7e]+");
+        assertThat(j.get("suffix_ids")).hasSize(4);
+        assertThat(j.get("prompts")).hasSize(2);
+        assertThat(j.get("loss").size()).isBetween(2, 3);
+        assertThat(j.get("loss").get(j.get("loss").size() - 1).asDouble()).isLessThanOrEqualTo(j.get("loss").get(0).asDouble());
+    }
+
+    @Test
+    void badInputIsOneLineError(@TempDir Path tmp) throws IOException {
+        Path model = TinyChatModel.create(tmp.resolve("m"));
+        Path prompts = Files.writeString(tmp.resolve("p.txt"), "Tell me a story\n");
+        Path empty = Files.writeString(tmp.resolve("e.txt"), "");
+        String out = tmp.resolve("o").toString();
+        Ran noPrompts = run("suffix-attack", "--model", model.toString(), "--prompts", empty.toString(), "--target", "Sure", "--out", out);
+        Ran zero = run("suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "Sure", "--suffix-len", "0", "--out", out);
+        Ran noTarget = run("suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "", "--out", out);
+        for (Ran r : new Ran[] {noPrompts, zero, noTarget}) {
+            assertThat(r.rc()).isNotZero();
+            assertThat(r.err().strip()).doesNotContain("\n").isNotEmpty();
+        }
+        assertThat(zero.err()).contains("--suffix-len");
+        assertThat(noTarget.err()).contains("--target");
+        assertThat(Files.exists(tmp.resolve("o/suffix.json"))).isFalse();
+    }
+
+    static String[] concat(String[] a, String b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + 1);
+        r[a.length] = b;
+        return r;
+    }
+}
