@@ -49,8 +49,9 @@ import java.util.function.Supplier;
  * <p>Answers are generated one at a time by a single worker thread, exactly as {@code refusal4j
  * generate} generates one prompt (same template rendering, stop ids, sampler and hooks), so a
  * request gets {@code generate}'s answer. Requests wait in a bounded queue; when it is full the
- * server answers 429, and a request not answered within the timeout is cancelled (504). A
- * streaming client that goes away ends its generation at the next write that fails. Each request may override the server's steering with the body field
+ * server answers 429, and a request not answered within the timeout is cancelled (504). A client
+ * that goes away ends its generation at the next write that fails: a streamed token, or, for a
+ * whole answer, a heartbeat space written before the JSON ({@link #awaitWithHeartbeat}). Each request may override the server's steering with the body field
  * {@code "refusal4j": {"steering": "none"|"ablate"|"add"|"subtract", "coeff": C, "layers": "A-B"}};
  * a field it leaves out is the server's when the request keeps the server's mode, else the mode's
  * default (coeff 1; ablation on every layer, addition at the direction's layer).
@@ -97,6 +98,7 @@ public final class ChatServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final PrintStream log;
     private volatile boolean stopping;
+    private volatile long heartbeatNanos = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * Starts serving {@code model} (loaded from {@code modelDir}) with the server's steering: a mode,
@@ -324,19 +326,22 @@ public final class ChatServer implements AutoCloseable {
                     + " requests are running or waiting, as many as it takes (serve --queue); retry later");
         }
         TokenGenerator.Output out;
-        AtomicBoolean timedOut = new AtomicBoolean();
+        AtomicBoolean timedOut = new AtomicBoolean(), started = new AtomicBoolean(), gone = new AtomicBoolean();
         try {
             Future<TokenGenerator.Output> job = worker.submit(() -> {
                 if (timedOut.get()) throw new CancellationException("timed out while waiting");
+                started.set(true);
                 if (events != null) events.open();
                 return generator.generate(prompt, limit, req.sampling(), req.stop(), hooks.get(), text -> {
                     if (stopping) throw new CancellationException("the server is stopping");
                     if (timedOut.get()) throw new CancellationException("timed out");
+                    if (gone.get()) throw new CancellationException("the client has gone");
                     if (events != null) events.delta(text);
                 });
             });
             try {
-                out = job.get(Math.max(0, timeoutNanos - (System.nanoTime() - arrived)), TimeUnit.NANOSECONDS);
+                out = events != null ? job.get(Math.max(0, timeoutNanos - (System.nanoTime() - arrived)), TimeUnit.NANOSECONDS)
+                        : awaitWithHeartbeat(reply, job, arrived, started, gone);
             } catch (TimeoutException e) {
                 // the job stops at its next token (or does not start): wait for that, so that nothing
                 // else writes to the stream while the error event goes out
@@ -381,6 +386,52 @@ public final class ChatServer implements AutoCloseable {
             sendJson(reply, 200, answer);
         }
         return "200 " + out.tokens() + " tokens, " + finish + ", steering " + steering.describe();
+    }
+
+    /**
+     * Waits for a whole (non-streamed) answer. Once its generation has run for a heartbeat, the 200
+     * status goes out and a space (JSON allows it before the value) every heartbeat after that: the
+     * only way this HTTP server notices a client that has gone is a write that fails, and then the
+     * generation is cancelled at its next token. A timeout or shutdown after that point can only be
+     * told as an error object in the 200 body.
+     *
+     * @throws UncheckedIOException when the client has gone (after the generation has stopped)
+     */
+    private TokenGenerator.Output awaitWithHeartbeat(Reply reply, Future<TokenGenerator.Output> job, long arrived, AtomicBoolean started,
+                                                     AtomicBoolean gone) throws Exception {
+        long beat = heartbeatNanos;
+        while (true) {
+            long left = timeoutNanos - (System.nanoTime() - arrived);
+            if (left <= 0) throw new TimeoutException();
+            try {
+                return job.get(Math.min(left, beat), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (!started.get() || System.nanoTime() - arrived >= timeoutNanos) continue;
+                try {
+                    if (!reply.started) {
+                        reply.ex.getResponseHeaders().set("Content-Type", "application/json");
+                        reply.ex.sendResponseHeaders(200, 0);
+                        reply.started = true;
+                    }
+                    OutputStream o = reply.ex.getResponseBody();
+                    o.write(' ');
+                    o.flush();
+                } catch (IOException goneNow) {
+                    gone.set(true);
+                    try {
+                        job.get();
+                    } catch (ExecutionException | CancellationException stopped) {
+                        // the generation stopped at the flag, or failed: either way nobody is listening
+                    }
+                    throw new UncheckedIOException(goneNow);
+                }
+            }
+        }
+    }
+
+    /** Sets the interval of {@link #awaitWithHeartbeat}'s writes, so that a test need not wait a second for each. */
+    void heartbeat(Duration interval) {
+        heartbeatNanos = interval.toNanos();
     }
 
     private Steering steeringFor(ChatRequest.SteeringOverride o) {
@@ -501,8 +552,13 @@ public final class ChatServer implements AutoCloseable {
         }
     }
 
+    /** A JSON response; after a heartbeat has sent the 200 status, only the value (whatever its status). */
     private static void sendJson(Reply reply, int status, Object value) throws IOException {
         byte[] b = Json.LINE.writeValueAsBytes(value);
+        if (reply.started) {
+            reply.ex.getResponseBody().write(b);
+            return;
+        }
         reply.ex.getResponseHeaders().set("Content-Type", "application/json");
         reply.ex.sendResponseHeaders(status, b.length);
         reply.started = true;
@@ -512,7 +568,7 @@ public final class ChatServer implements AutoCloseable {
     /** The error as a response, or, once a stream has begun, as its last event. */
     private static void fail(Reply reply, ApiError e) {
         try {
-            if (!reply.started) {
+            if (!reply.started || "application/json".equals(reply.ex.getResponseHeaders().getFirst("Content-Type"))) {
                 sendJson(reply, e.status, e.body());
             } else if ("text/event-stream; charset=utf-8".equals(reply.ex.getResponseHeaders().getFirst("Content-Type"))) {
                 OutputStream o = reply.ex.getResponseBody();

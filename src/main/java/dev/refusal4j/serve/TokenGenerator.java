@@ -33,7 +33,8 @@ final class TokenGenerator {
 
     /**
      * @param maxNewTokens at most this many tokens; the caller keeps prompt + answer within the context
-     * @param stream       receives new text as it is decoded (never half a character); may be null
+     * @param stream       after every token, the new text decoded (never half a character; often empty), so that
+     *                     it can also stop the generation by throwing; may be null
      */
     Output generate(int[] prompt, int maxNewTokens, SamplingOptions sampling, List<String> stopStrings, Hooks hooks, Consumer<String> stream) {
         StreamingDecoder dec = new StreamingDecoder(tokenizer, true);
@@ -48,9 +49,9 @@ final class TokenGenerator {
                 cut[0] = true;
             }
             int safe = cut[0] ? text.length() : text.length() - holdBack(text, stopStrings);
-            if (stream != null && safe > emitted[0]) {
-                stream.accept(text.substring(emitted[0], safe));
-                emitted[0] = safe;
+            if (stream != null) {
+                stream.accept(safe > emitted[0] ? text.substring(emitted[0], safe) : "");
+                emitted[0] = Math.max(emitted[0], safe);
             }
             return !cut[0];
         }).getFirst();

@@ -306,6 +306,36 @@ class ChatServerTest {
     }
 
     @Test
+    void aClientThatGoesAwayBeforeAWholeAnswerEndsItsGeneration() throws Exception {
+        Path endless = TinyChatModel.create(tmp.resolve("endless-whole"));
+        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Transformer m = Transformer.load(endless);
+             ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
+                     new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            own.heartbeat(Duration.ofMillis(50));
+            String body = "{\"max_tokens\": 2000, \"prompt\": \"hi\"}";
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", own.port())) {
+                s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                s.setSoTimeout(60_000);
+                assertThat(s.getInputStream().read()).as("the heartbeat's status line has begun").isEqualTo('H');
+            } // the client closes its connection without reading the answer
+            for (int i = 0; i < 600 && !log.toString(StandardCharsets.UTF_8).contains("POST"); i++) Thread.sleep(50);
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("POST /v1/completions client gone");
+            assertThat(own.slots().availablePermits()).as("its place is free again").isEqualTo(3);
+            // for a client that stays, the heartbeat's leading spaces and the answer are one JSON value
+            own.heartbeat(Duration.ofMillis(1));
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"max_tokens\": 300, \"prompt\": \"hi\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).startsWith(" ");
+            assertThat(Json.MAPPER.readTree(r.body()).get("usage").get("completion_tokens").asInt()).isEqualTo(300);
+        }
+    }
+
+    @Test
     void modelsAndHealth() throws Exception {
         HttpResponse<String> m = get("/v1/models");
         assertThat(m.statusCode()).isEqualTo(200);
