@@ -109,7 +109,12 @@ public final class SuffixAttackCommand implements Callable<Integer> {
             json.put("batch", batch);
             json.put("loss", losses);
             List<Map<String, Object>> per = new ArrayList<>();
-            for (int i = 0; i < attack.size(); i++) per.add(Map.of("instruction", attack.get(i).instruction(), "success", ok[i]));
+            for (int i = 0; i < attack.size(); i++) {
+                Map<String, Object> row = new LinkedHashMap<>(); // Map.of's order varies between JVM runs: same seed, same bytes
+                row.put("instruction", attack.get(i).instruction());
+                row.put("success", ok[i]);
+                per.add(row);
+            }
             json.put("prompts", per);
             Files.createDirectories(out);
             AtomicFiles.write(out.resolve("suffix.json"), Json.MAPPER.writeValueAsBytes(json));

@@ -35,6 +35,8 @@ class SuffixAttackCommandTest {
         assertThat(b.rc()).as(b.err()).isZero();
         byte[] bytes = Files.readAllBytes(tmp.resolve("a/suffix.json"));
         assertThat(Files.readAllBytes(tmp.resolve("b/suffix.json"))).isEqualTo(bytes);
+        assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).as("fixed key order, whatever the JVM")
+                .containsSubsequence("\"suffix\"", "\"suffix_ids\"", "\"loss\"", "\"instruction\"", "\"success\"");
         JsonNode j = Json.read(tmp.resolve("a/suffix.json"));
         assertThat(j.get("suffix").asText()).matches("[\\x20-\\x7e]+");
         assertThat(j.get("suffix_ids")).hasSize(4);
