@@ -36,7 +36,8 @@ import java.util.SplittableRandom;
  * starting with the target text ({@link Success#TARGET}) or containing no refusal phrase of
  * {@link RefusalJudge#official()} ({@link Success#NO_REFUSAL}); the attack stops when every prompt
  * succeeds. One prompt is the individual attack, several the universal one.
- * Deterministic: the random draws come from one {@link SplittableRandom} of the seed.
+ * Deterministic: step i draws from a {@link SplittableRandom} of the seed and i, so a run resumed
+ * from step i's suffix ({@link #resume}) goes on as the uninterrupted run would have.
  */
 public final class Gcg {
     public enum Success { TARGET, NO_REFUSAL }
@@ -81,8 +82,8 @@ public final class Gcg {
     private final int[] stopIds;
     private final boolean[] allowed;
     private final TokenGradients gradients;
-    private final SplittableRandom random;
     private int[] suffix;
+    private int stepsDone;
     private double loss;
 
     public Gcg(Transformer model, Tokenizer tokenizer, List<AttackPrompt> prompts, Options options, int[] stopIds) {
@@ -98,7 +99,6 @@ public final class Gcg {
             if (len > model.config.maxPositions) throw new IllegalArgumentException("prompt, suffix of " + options.suffixLength() + " and target take " + len + " tokens, more than the model's context of " + model.config.maxPositions);
         }
         this.gradients = new TokenGradients(model);
-        this.random = new SplittableRandom(options.seed());
         this.suffix = initialSuffix(tokenizer, allowed, options.suffixLength());
         this.loss = Double.NaN;
     }
@@ -153,12 +153,27 @@ public final class Gcg {
         return loss;
     }
 
-    /** Runs up to {@code steps} steps, stopping early when every prompt succeeds; returns each step's state. */
+    /** Steps done so far (counting those before a {@link #resume}). */
+    public int stepsDone() {
+        return stepsDone;
+    }
+
+    /** Continues from a suffix kept after {@code stepsDone} steps of a run with the same options, and its loss then. */
+    public void resume(int[] suffix, int stepsDone, double loss) {
+        if (suffix.length != options.suffixLength()) throw new IllegalArgumentException("the suffix to resume has " + suffix.length + " tokens, not " + options.suffixLength());
+        for (int v : suffix) if (v < 0 || v >= allowed.length || !allowed[v]) throw new IllegalArgumentException("the suffix to resume holds token " + v + ", which a suffix may not hold");
+        if (stepsDone < 0) throw new IllegalArgumentException("steps done is negative: " + stepsDone);
+        this.suffix = suffix.clone();
+        this.stepsDone = stepsDone;
+        this.loss = loss;
+    }
+
+    /** Runs until {@code steps} steps are done in all, stopping early when every prompt succeeds; returns the state after each step run. */
     public List<Step> run(int steps, Listener listener) {
         List<Step> history = new ArrayList<>();
-        for (int s = 1; s <= steps; s++) {
+        while (stepsDone < steps) {
             step();
-            Step st = new Step(s, suffix(), loss, successes());
+            Step st = new Step(stepsDone, suffix(), loss, successes());
             history.add(st);
             if (listener != null) listener.onStep(st);
             if (st.allSucceed()) break;
@@ -170,13 +185,11 @@ public final class Gcg {
     public double step() {
         int n = suffix.length, V = model.config.vocab;
         double[] grad = new double[n * V];
-        double sum = 0;
         for (AttackPrompt p : prompts) {
             int[] ids = p.withTarget(suffix);
             int[] positions = new int[n];
             for (int i = 0; i < n; i++) positions[i] = p.suffixStart() + i;
             TokenGradients.Result r = gradients.compute(ids, TargetLoss.completion(ids, p.targetFrom(n)), positions);
-            sum += r.loss();
             for (int i = 0; i < n; i++) {
                 float[] g = r.tokenGrad()[i];
                 double norm = 0;
@@ -186,8 +199,10 @@ public final class Gcg {
                 for (int v = 0; v < V; v++) grad[i * V + v] += g[v] / norm;
             }
         }
-        if (Double.isNaN(loss)) loss = sum;
+        loss(); // the batched forward's value, as every later loss is, not the gradient pass's (they differ in the last bits)
         int[][] top = topK(grad, n, V);
+        SplittableRandom random = new SplittableRandom(options.seed() ^ (0x9E3779B97F4A7C15L * (stepsDone + 1L)));
+        stepsDone++;
         List<int[]> candidates = new ArrayList<>();
         String current = suffixText();
         for (int b = 0; b < options.batch(); b++) {

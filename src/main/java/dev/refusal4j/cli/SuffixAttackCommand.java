@@ -1,5 +1,6 @@
 package dev.refusal4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.Progress;
 import dev.refusal4j.attack.AttackPrompt;
 import dev.refusal4j.attack.Gcg;
@@ -14,6 +15,8 @@ import dev.refusal4j.prompts.PromptLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +64,9 @@ public final class SuffixAttackCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder for suffix.json.")
     Path out;
 
+    @Option(names = "--resume", description = "Go on from OUT/suffix.json (written after every step) when it is there; the result is the uninterrupted run's.")
+    boolean resume;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -85,43 +91,83 @@ public final class SuffixAttackCommand implements Callable<Integer> {
             Gcg gcg = new Gcg(m, enc.tokenizer, attack, new Gcg.Options(suffixLength, topK, batch, seed, rule),
                     GenerationConfig.stopIds(model, m.config, enc.tokenizer));
             List<Double> losses = new ArrayList<>();
-            losses.add(gcg.loss());
-            boolean[] ok = gcg.successes();
-            int done = 0;
-            try (Progress bar = new Progress("suffix-attack", steps, "step", quiet)) {
-                for (Gcg.Step s : gcg.run(steps, st -> {
+            boolean[][] ok = new boolean[1][];
+            Path file = out.resolve("suffix.json");
+            if (resume && Files.isRegularFile(file)) {
+                JsonNode saved = Json.read(file);
+                checkSame(saved, attack);
+                int[] ids = new int[saved.path("suffix_ids").size()];
+                for (int i = 0; i < ids.length; i++) ids[i] = saved.get("suffix_ids").get(i).asInt();
+                for (JsonNode l : saved.path("loss")) losses.add(l.asDouble());
+                if (losses.isEmpty()) throw new IllegalArgumentException("--resume: " + file + " has no loss history");
+                gcg.resume(ids, saved.path("steps").asInt(), losses.get(losses.size() - 1));
+                ok[0] = new boolean[attack.size()];
+                for (int i = 0; i < ok[0].length; i++) ok[0][i] = saved.get("prompts").get(i).path("success").asBoolean();
+            } else {
+                losses.add(gcg.loss());
+                ok[0] = gcg.successes();
+            }
+            boolean finished = count(ok[0]) == ok[0].length;
+            try (Progress bar = new Progress("suffix-attack", steps, "step", quiet, Math.min(steps, gcg.stepsDone()))) {
+                if (!finished) gcg.run(steps, st -> {
+                    losses.add(st.loss());
+                    ok[0] = st.success();
+                    try {
+                        write(file, gcg, losses, attack, ok[0], rule);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
                     bar.step(1);
                     bar.extra(String.format(Locale.ROOT, "loss %.4f, success %d/%d, suffix %s", st.loss(), st.successes(), st.success().length, oneLine(gcg.suffixText())));
-                })) {
-                    losses.add(s.loss());
-                    ok = s.success();
-                    done = s.step();
-                }
+                });
             }
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("suffix", gcg.suffixText());
-            json.put("suffix_ids", gcg.suffix());
-            json.put("target", target);
-            json.put("universal", universal);
-            json.put("seed", seed);
-            json.put("steps", done);
-            json.put("top_k", topK);
-            json.put("batch", batch);
-            json.put("loss", losses);
-            List<Map<String, Object>> per = new ArrayList<>();
-            for (int i = 0; i < attack.size(); i++) {
-                Map<String, Object> row = new LinkedHashMap<>(); // Map.of's order varies between JVM runs: same seed, same bytes
-                row.put("instruction", attack.get(i).instruction());
-                row.put("success", ok[i]);
-                per.add(row);
-            }
-            json.put("prompts", per);
-            Files.createDirectories(out);
-            AtomicFiles.write(out.resolve("suffix.json"), Json.MAPPER.writeValueAsBytes(json));
+            write(file, gcg, losses, attack, ok[0], rule);
             if (!quiet) System.err.printf(Locale.ROOT, "loss %.4f → %.4f in %d steps; success %d/%d; suffix.json in %s%n",
-                    losses.get(0), losses.get(losses.size() - 1), done, count(ok), ok.length, out);
+                    losses.get(0), losses.get(losses.size() - 1), gcg.stepsDone(), count(ok[0]), ok[0].length, out);
         }
         return 0;
+    }
+
+    /** suffix.json, rewritten after every step so that --resume can go on from it. */
+    private void write(Path file, Gcg gcg, List<Double> losses, List<AttackPrompt> attack, boolean[] ok, Gcg.Success rule) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>(); // not Map.of, whose order varies between JVM runs: same seed, same bytes
+        json.put("suffix", gcg.suffixText());
+        json.put("suffix_ids", gcg.suffix());
+        json.put("target", target);
+        json.put("universal", universal);
+        json.put("seed", seed);
+        json.put("steps", gcg.stepsDone());
+        json.put("top_k", topK);
+        json.put("batch", batch);
+        json.put("success_rule", rule.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        json.put("loss", losses);
+        List<Map<String, Object>> per = new ArrayList<>();
+        for (int i = 0; i < attack.size(); i++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("instruction", attack.get(i).instruction());
+            row.put("success", ok[i]);
+            per.add(row);
+        }
+        json.put("prompts", per);
+        Files.createDirectories(file.getParent());
+        AtomicFiles.write(file, Json.MAPPER.writeValueAsBytes(json));
+    }
+
+    /** A run resumed must be the one saved: same target, prompts and options. */
+    private void checkSame(JsonNode saved, List<AttackPrompt> attack) {
+        List<String> diff = new ArrayList<>();
+        if (!saved.path("target").asText().equals(target)) diff.add("--target");
+        if (saved.path("universal").asBoolean() != universal) diff.add("--universal");
+        if (saved.path("seed").asLong() != seed) diff.add("--seed");
+        if (saved.path("top_k").asInt() != topK) diff.add("--top-k");
+        if (saved.path("batch").asInt() != batch) diff.add("--batch");
+        if (saved.path("suffix_ids").size() != suffixLength) diff.add("--suffix-len");
+        if (!saved.path("success_rule").asText().equals(success.toLowerCase(Locale.ROOT))) diff.add("--success");
+        JsonNode rows = saved.path("prompts");
+        boolean same = rows.size() == attack.size();
+        for (int i = 0; same && i < attack.size(); i++) same = rows.get(i).path("instruction").asText().equals(attack.get(i).instruction());
+        if (!same) diff.add("--prompts");
+        if (!diff.isEmpty()) throw new IllegalArgumentException("--resume: " + out.resolve("suffix.json") + " is from a run with other " + String.join(", ", diff) + "; give the same options or another --out");
     }
 
     private static int count(boolean[] ok) {

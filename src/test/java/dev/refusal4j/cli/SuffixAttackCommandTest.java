@@ -46,6 +46,26 @@ class SuffixAttackCommandTest {
     }
 
     @Test
+    void aResumedRunEndsAsTheUninterruptedOne(@TempDir Path tmp) throws IOException {
+        Path model = TinyChatModel.create(tmp.resolve("m"));
+        Path prompts = Files.writeString(tmp.resolve("p.txt"), "Tell me a story\n");
+        String[] head = {"suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "Sure",
+                "--suffix-len", "4", "--top-k", "16", "--batch", "16", "--seed", "9", "--quiet", "--resume", "--steps"};
+        assertThat(run(concat(concat(concat(head, "4"), "--out"), tmp.resolve("whole").toString())).rc()).isZero();
+        assertThat(run(concat(concat(concat(head, "2"), "--out"), tmp.resolve("parts").toString())).rc()).isZero();
+        assertThat(Json.read(tmp.resolve("whole/suffix.json")).get("steps").asInt()).isEqualTo(4);
+        assertThat(Json.read(tmp.resolve("whole/suffix.json")).get("loss").get(4).asDouble()).isLessThan(Json.read(tmp.resolve("whole/suffix.json")).get("loss").get(2).asDouble());
+        assertThat(Json.read(tmp.resolve("parts/suffix.json")).get("steps").asInt()).isEqualTo(2);
+        assertThat(run(concat(concat(concat(head, "4"), "--out"), tmp.resolve("parts").toString())).rc()).isZero();
+        assertThat(Files.readAllBytes(tmp.resolve("parts/suffix.json"))).isEqualTo(Files.readAllBytes(tmp.resolve("whole/suffix.json")));
+        String[] other = concat(concat(concat(head, "4"), "--out"), tmp.resolve("parts").toString());
+        other[7] = "Hello";
+        Ran mismatch = run(other);
+        assertThat(mismatch.rc()).isNotZero();
+        assertThat(mismatch.err()).contains("--target").doesNotContain("\n\n");
+    }
+
+    @Test
     void badInputIsOneLineError(@TempDir Path tmp) throws IOException {
         Path model = TinyChatModel.create(tmp.resolve("m"));
         Path prompts = Files.writeString(tmp.resolve("p.txt"), "Tell me a story\n");
