@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 /** {@code refusal4j serve}: the model behind an OpenAI-compatible HTTP API, optionally steered. */
 @Command(name = "serve", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
         description = {"Serve the model over an OpenAI-compatible HTTP API: POST /v1/chat/completions (streaming or not),"
-                + " POST /v1/completions (the prompt as raw text, no chat template), GET /v1/models, GET /health. Answers are generated one at a time, greedy unless a request sets temperature.",
+                + " POST /v1/completions (the prompt as raw text, no chat template), GET /v1/models, GET /health. Concurrent requests are decoded together"
+                + " (continuous batching, grouped by steering), greedy unless a request sets temperature.",
                 "A request may choose its own steering with the extra body field"
                 + " \"refusal4j\": {\"steering\": \"none\"|\"ablate\"|\"add\"|\"subtract\", \"coeff\": C, \"layers\": \"A-B\"}."})
 public final class ServeCommand implements Callable<Integer> {
@@ -35,7 +36,9 @@ public final class ServeCommand implements Callable<Integer> {
     String host;
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0: any free port).")
     int port;
-    @Option(names = "--queue", paramLabel = "N", defaultValue = "16", description = "Requests that may wait for the model; more are answered 429 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "8", description = "Requests decoded together at most (default ${DEFAULT-VALUE}; 1: one at a time).")
+    int batch;
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "16", description = "Requests that may wait for a place in the batch; more are answered 429 (default ${DEFAULT-VALUE}).")
     int queue;
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "The longest a request may wait and be answered; later, it is cancelled and answered 504 (default ${DEFAULT-VALUE}).")
@@ -53,7 +56,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(e.getMessage());
         }
         if (!(timeout > 0 && timeout <= 1e9)) throw new IllegalArgumentException("--timeout must be a positive number of seconds, got " + timeout);
-        ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey, Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))));
+        ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey, Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))), batch);
         try (Transformer t = Transformer.load(model)) {
             RefusalDirection d = direction == null ? null : RefusalDirection.read(direction);
             if (d != null) d.requireFits(direction, t.config);

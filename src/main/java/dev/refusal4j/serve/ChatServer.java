@@ -46,12 +46,14 @@ import java.util.function.Supplier;
  * prompt is tokenized as it is, as the tokenizer's post-processor does (a BOS where the model has
  * one), without the chat template.
  *
- * <p>Answers are generated one at a time by a single worker thread, exactly as {@code refusal4j
- * generate} generates one prompt (same template rendering, stop ids, sampler and hooks), so a
- * request gets {@code generate}'s answer. Requests wait in a bounded queue; when it is full the
- * server answers 429, and a request not answered within the timeout is cancelled (504). A client
- * that goes away ends its generation at the next write that fails: a streamed token, or, for a
- * whole answer, a heartbeat space written before the JSON ({@link #awaitWithHeartbeat}). Each request may override the server's steering with the body field
+ * <p>Concurrent requests are decoded together ({@link BatchDecoder}: continuous batching, one batch
+ * per steering setting) on a single worker thread, each with {@code refusal4j generate}'s template
+ * rendering, stop ids, sampler and hooks, so a request gets {@code generate}'s answer (greedy: the
+ * same text whatever else is running). Up to {@code batch} requests run, {@code queue} more wait;
+ * when both are full the server answers 429, and a request not answered within the timeout is
+ * cancelled (504). A client that goes away ends its generation at the next write that fails: a
+ * streamed token, or, for a whole answer, a heartbeat space written before the JSON
+ * ({@link #awaitWithHeartbeat}). Each request may override the server's steering with the body field
  * {@code "refusal4j": {"steering": "none"|"ablate"|"add"|"subtract", "coeff": C, "layers": "A-B"}};
  * a field it leaves out is the server's when the request keeps the server's mode, else the mode's
  * default (coeff 1; ablation on every layer, addition at the direction's layer).
@@ -68,18 +70,25 @@ public final class ChatServer implements AutoCloseable {
     /**
      * Where to listen and how much to accept. {@code port} 0: any free port. {@code apiKey} null: no
      * key. {@code timeout}: the longest a request may wait and be answered, from its arrival.
+     * {@code batch}: requests decoded together at most; {@code queue}: requests waiting beyond them.
      */
-    public record Options(String host, int port, int queue, String apiKey, Duration timeout) {
+    public record Options(String host, int port, int queue, String apiKey, Duration timeout, int batch) {
         public Options {
+            if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
             if (queue < 0) throw new IllegalArgumentException("--queue must be >= 0, got " + queue);
             if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("--timeout must be positive, got " + timeout);
             if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in 0-65535, got " + port);
+        }
+
+        /** One request generated at a time. */
+        public Options(String host, int port, int queue, String apiKey, Duration timeout) {
+            this(host, port, queue, apiKey, timeout, 1);
         }
     }
 
     private final Transformer model;
     private final PromptEncoder encoder;
-    private final TokenGenerator generator;
+    private final BatchDecoder decoder;
     private final String modelId;
     private final long created = System.currentTimeMillis() / 1000;
     private final RefusalDirection direction; // null: only "none" can be asked for
@@ -92,7 +101,7 @@ public final class ChatServer implements AutoCloseable {
     private final long timeoutNanos;
     private final HttpServer http;
     private final ExecutorService worker;
-    private final Semaphore slots;  // one per request admitted: the running one and those waiting
+    private final Semaphore slots;  // one per request admitted: those running and those waiting
     private final int capacity;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -126,7 +135,6 @@ public final class ChatServer implements AutoCloseable {
             throw new IllegalArgumentException(e.getMessage());
         }
         this.encoder = PromptEncoder.load(modelDir, null, null);
-        this.generator = new TokenGenerator(model, encoder.tokenizer, GenerationConfig.stopIds(modelDir, model.config, encoder.tokenizer));
         String name = modelDir.toAbsolutePath().normalize().getFileName().toString();
         this.modelId = name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
         this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
@@ -136,7 +144,8 @@ public final class ChatServer implements AutoCloseable {
         // counted by the permits, not by the executor's queue, whose worker takes the next task only
         // some time after the previous request's answer has gone out.
         this.worker = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("refusal4j-serve-worker").daemon().unstarted(r));
-        this.capacity = options.queue() + 1;
+        this.decoder = new BatchDecoder(model, encoder.tokenizer, GenerationConfig.stopIds(modelDir, model.config, encoder.tokenizer), worker, options.batch());
+        this.capacity = options.queue() + options.batch();
         this.slots = new Semaphore(capacity);
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
         http.setExecutor(handlers);
@@ -161,6 +170,11 @@ public final class ChatServer implements AutoCloseable {
     /** The thread that runs the model, so that a test can keep it busy while requests wait. */
     ExecutorService worker() {
         return worker;
+    }
+
+    /** The batching's counts, for tests. */
+    BatchDecoder decoder() {
+        return decoder;
     }
 
     /** The admission permits, so that a test can take them all and see the server answer 429. */
@@ -188,6 +202,7 @@ public final class ChatServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        decoder.cancelWaiting(); // requests whose decoding loop never started
         handlers.shutdown();
         closed.countDown();
     }
@@ -323,21 +338,27 @@ public final class ChatServer implements AutoCloseable {
         Stream events = req.stream() ? new Stream(reply, chat, id, now) : null;
         if (!slots.tryAcquire()) {
             throw new ApiError(429, "rate_limit_error", null, "queue_full", "the server is busy: " + capacity
-                    + " requests are running or waiting, as many as it takes (serve --queue); retry later");
+                    + " requests are running or waiting, as many as it takes (serve --batch and --queue); retry later");
         }
-        TokenGenerator.Output out;
+        BatchDecoder.Output out;
         AtomicBoolean timedOut = new AtomicBoolean(), started = new AtomicBoolean(), gone = new AtomicBoolean();
         try {
-            Future<TokenGenerator.Output> job = worker.submit(() -> {
-                if (timedOut.get()) throw new CancellationException("timed out while waiting");
-                started.set(true);
-                if (events != null) events.open();
-                return generator.generate(prompt, limit, req.sampling(), req.stop(), hooks.get(), text -> {
+            Future<BatchDecoder.Output> job = decoder.submit(prompt, limit, req.sampling(), req.stop(), steering, hooks, new BatchDecoder.Listener() {
+                @Override
+                public void joined() {
+                    if (stopping) throw new CancellationException("the server is stopping");
+                    if (timedOut.get()) throw new CancellationException("timed out while waiting");
+                    started.set(true);
+                    if (events != null) events.open();
+                }
+
+                @Override
+                public void text(String text) {
                     if (stopping) throw new CancellationException("the server is stopping");
                     if (timedOut.get()) throw new CancellationException("timed out");
                     if (gone.get()) throw new CancellationException("the client has gone");
                     if (events != null) events.delta(text);
-                });
+                }
             });
             try {
                 out = events != null ? job.get(Math.max(0, timeoutNanos - (System.nanoTime() - arrived)), TimeUnit.NANOSECONDS)
@@ -397,7 +418,7 @@ public final class ChatServer implements AutoCloseable {
      *
      * @throws UncheckedIOException when the client has gone (after the generation has stopped)
      */
-    private TokenGenerator.Output awaitWithHeartbeat(Reply reply, Future<TokenGenerator.Output> job, long arrived, AtomicBoolean started,
+    private BatchDecoder.Output awaitWithHeartbeat(Reply reply, Future<BatchDecoder.Output> job, long arrived, AtomicBoolean started,
                                                      AtomicBoolean gone) throws Exception {
         long beat = heartbeatNanos;
         while (true) {

@@ -336,6 +336,80 @@ class ChatServerTest {
     }
 
     @Test
+    void concurrentRequestsAreDecodedTogetherAndGetTheirOneAtATimeAnswers() throws Exception {
+        // the tiny model with an end id it never writes: the first request's 1500 tokens outlast the later requests' arrival
+        Path endless = TinyChatModel.create(tmp.resolve("endless-batch"));
+        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        try (Transformer m = Transformer.load(endless);
+             ChatServer own = ChatServer.start(endless, m, RefusalDirection.read(direction), Steering.Mode.NONE, null, null,
+                     new ChatServer.Options("127.0.0.1", 0, 8, null, Duration.ofMinutes(2), 4), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+             HttpClient client = HttpClient.newHttpClient()) { // its own connections: the shared client's pool stays as the other tests expect
+            // different prompts, lengths, limits, samplers, steering (two groups) and both endpoints
+            List<String[]> requests = new ArrayList<>();
+            String[] words = {"How do I bake bread?", "hi", "Write a poem about the sea and the sky.", "Why?", "List three colours.", "Tell me a story", "ok", "What is 2+2?"};
+            for (int i = 0; i < words.length; i++) {
+                String fields = "\"max_tokens\": " + (i == 0 ? 1500 : 12 + 23 * i % 60);
+                if (i % 3 == 1) fields += ", \"refusal4j\": {\"steering\": \"ablate\"}";
+                if (i == 5) fields += ", \"temperature\": 0.9, \"seed\": 3";
+                if (i == 6) fields += ", \"stream\": true";
+                boolean chat = i % 4 != 3;
+                requests.add(new String[] {chat ? "/v1/chat/completions" : "/v1/completions", "{" + fields + ", "
+                        + (chat ? "\"messages\": [{\"role\": \"user\", \"content\": " + quote(words[i]) + "}]" : "\"prompt\": " + quote(words[i])) + "}"});
+            }
+            URI base = URI.create("http://127.0.0.1:" + own.port());
+            List<String> sequential = new ArrayList<>();
+            for (String[] r : requests) sequential.add(text(client.send(request(base, r), HttpResponse.BodyHandlers.ofString())));
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.Future<?> busy = own.worker().submit(() -> {
+                release.await(); // the first half waits, then starts as one batch; the second half joins it running
+                return null;
+            });
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) answers.add(client.sendAsync(request(base, requests.get(i)), HttpResponse.BodyHandlers.ofString()));
+            for (int i = 0; i < 1000 && own.slots().availablePermits() > 12 - 4; i++) Thread.sleep(5);
+            release.countDown();
+            busy.get();
+            for (int i = 4; i < requests.size(); i++) {
+                Thread.sleep(3);
+                answers.add(client.sendAsync(request(base, requests.get(i)), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (int i = 0; i < requests.size(); i++) {
+                HttpResponse<String> r = answers.get(i).get(120, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(text(r)).as("request %d, %s", i, requests.get(i)[1]).isEqualTo(sequential.get(i));
+            }
+            assertThat(own.decoder().largestBatch()).as("requests were decoded together").isGreaterThan(1);
+            assertThat(own.decoder().joinedRunning()).as("requests joined a batch already generating").isPositive();
+            assertThat(own.slots().availablePermits()).isEqualTo(12);
+        }
+    }
+
+    private static HttpRequest request(URI base, String[] pathAndBody) {
+        return HttpRequest.newBuilder(base.resolve(pathAndBody[0])).timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofString(pathAndBody[1])).build();
+    }
+
+    /** The answer's text and token count, from a whole answer or a stream of either endpoint. */
+    private static String text(HttpResponse<String> r) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        if (!r.body().startsWith("data: ")) {
+            JsonNode c = Json.MAPPER.readTree(r.body()).get("choices").get(0);
+            return (c.has("text") ? c.get("text") : c.get("message").get("content")).asText() + " / " + c.get("finish_reason").asText();
+        }
+        StringBuilder t = new StringBuilder();
+        String finish = null;
+        for (String block : r.body().split("\n\n")) {
+            String e = block.substring("data: ".length());
+            if (e.equals("[DONE]")) break;
+            JsonNode c = Json.MAPPER.readTree(e).get("choices");
+            if (c.isEmpty()) continue;
+            JsonNode ch = c.get(0);
+            t.append(ch.has("text") ? ch.get("text").asText() : ch.get("delta").path("content").asText());
+            if (!ch.get("finish_reason").isNull()) finish = ch.get("finish_reason").asText();
+        }
+        return t + " / " + finish;
+    }
+
+    @Test
     void modelsAndHealth() throws Exception {
         HttpResponse<String> m = get("/v1/models");
         assertThat(m.statusCode()).isEqualTo(200);
