@@ -57,13 +57,13 @@ public final class TextGenerator {
         }
         List<int[]> ids = new Generator(model).generate(prompts, maxNew, stopIds, sampling, hooks == null ? null : hooks.get(), (b, id) -> {
             text[b].append(dec[b].next(id));
-            int stopAt = firstStop(text[b], stopStrings);
+            int stopAt = StopStrings.first(text[b], stopStrings);
             if (stopAt >= 0) {
                 text[b].setLength(stopAt);
                 cut[b] = true;
             }
             // hold back text that could still become the start of a stop string
-            int safe = cut[b] ? text[b].length() : text[b].length() - holdBack(text[b], stopStrings);
+            int safe = cut[b] ? text[b].length() : text[b].length() - StopStrings.holdBack(text[b], stopStrings);
             if (stream != null && safe > emitted[b]) {
                 stream.accept(b, text[b].substring(emitted[b], safe));
                 emitted[b] = safe;
@@ -79,29 +79,4 @@ public final class TextGenerator {
         return out;
     }
 
-    private static int firstStop(CharSequence text, List<String> stops) {
-        int best = -1;
-        if (stops == null) return best;
-        String s = text.toString();
-        for (String st : stops) {
-            int i = st.isEmpty() ? -1 : s.indexOf(st);
-            if (i >= 0 && (best < 0 || i < best)) best = i;
-        }
-        return best;
-    }
-
-    /** Length of the longest suffix of text that is a proper prefix of some stop string. */
-    private static int holdBack(CharSequence text, List<String> stops) {
-        int hold = 0;
-        if (stops == null) return 0;
-        for (String st : stops) {
-            for (int k = Math.min(st.length() - 1, text.length()); k > hold; k--) {
-                if (text.subSequence(text.length() - k, text.length()).toString().equals(st.substring(0, k))) {
-                    hold = k;
-                    break;
-                }
-            }
-        }
-        return hold;
-    }
 }

@@ -1,5 +1,7 @@
 package dev.refusal4j.serve;
 
+import dev.refusal4j.generate.StopStrings;
+
 import dev.refusal4j.generate.Sampler;
 import dev.refusal4j.generate.SamplingOptions;
 import dev.refusal4j.model.Forward;
@@ -341,12 +343,12 @@ final class BatchDecoder {
             generated[count++] = id;
             sampler.observe(id);
             text.append(dec.next(id));
-            int stopAt = firstStop(text, stops);
+            int stopAt = StopStrings.first(text, stops);
             if (stopAt >= 0) {
                 text.setLength(stopAt);
                 cut = true;
             }
-            int safe = cut ? text.length() : text.length() - holdBack(text, stops);
+            int safe = cut ? text.length() : text.length() - StopStrings.holdBack(text, stops);
             listener.text(safe > emitted ? text.substring(emitted, safe) : "");
             emitted = Math.max(emitted, safe);
             return !cut && count < maxNew;
@@ -374,27 +376,4 @@ final class BatchDecoder {
         return false;
     }
 
-    private static int firstStop(CharSequence text, List<String> stops) {
-        int best = -1;
-        String s = text.toString();
-        for (String st : stops) {
-            int i = st.isEmpty() ? -1 : s.indexOf(st);
-            if (i >= 0 && (best < 0 || i < best)) best = i;
-        }
-        return best;
-    }
-
-    /** Length of the longest suffix of text that is a proper prefix of some stop string. */
-    private static int holdBack(CharSequence text, List<String> stops) {
-        int hold = 0;
-        for (String st : stops) {
-            for (int k = Math.min(st.length() - 1, text.length()); k > hold; k--) {
-                if (text.subSequence(text.length() - k, text.length()).toString().equals(st.substring(0, k))) {
-                    hold = k;
-                    break;
-                }
-            }
-        }
-        return hold;
-    }
 }
