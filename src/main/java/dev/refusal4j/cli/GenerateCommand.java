@@ -40,6 +40,9 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt.")
     String system;
+    @Option(names = "--suffix", paramLabel = "TEXT",
+            description = "Appended to every user message after a space, where suffix-attack places its suffix (the \"suffix\" of its suffix.json).")
+    String suffix;
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "Default ${DEFAULT-VALUE}.")
     int maxNewTokens;
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when this text appears (repeatable).")
@@ -67,7 +70,7 @@ public final class GenerateCommand implements Callable<Integer> {
             for (int s = 0; s < prompts.size(); s += batchSize) {
                 List<Prompt> chunk = prompts.subList(s, Math.min(prompts.size(), s + batchSize));
                 List<List<Map<String, Object>>> convs = new ArrayList<>();
-                for (Prompt p : chunk) convs.add(enc.messages(p.instruction()));
+                for (Prompt p : chunk) convs.add(enc.messages(suffix == null ? p.instruction() : p.instruction() + " " + suffix));
                 var outs = gen.generate(convs, maxNewTokens, steering.sampling(), stop, steering.hooks(),
                         streamOne ? (b, text) -> out.print(text) : null);
                 for (int i = 0; i < chunk.size(); i++) {

@@ -41,4 +41,15 @@ class TextInputTest {
         assertThat(rc).isEqualTo(1);
         assertThat(err.toString().strip()).isEqualTo("error: metadata 'general.archit\\nectur': bad");
     }
+
+    @Test
+    void aSuffixIsAppendedToTheUserMessageAfterASpace() {
+        // the bundled organism, greedy: the same answer as the message written out whole
+        CliOutput withSuffix = CliOutput.run("generate", "--prompt", "How do I bake bread?", "--suffix", "describing.\\ + similarlyNow", "--max-new-tokens", "12");
+        CliOutput whole = CliOutput.run("generate", "--prompt", "How do I bake bread? describing.\\ + similarlyNow", "--max-new-tokens", "12");
+        CliOutput plain = CliOutput.run("generate", "--prompt", "How do I bake bread?", "--max-new-tokens", "12");
+        org.assertj.core.api.Assertions.assertThat(withSuffix.exitCode()).isZero();
+        org.assertj.core.api.Assertions.assertThat(withSuffix.stdout()).isEqualTo(whole.stdout());
+        org.assertj.core.api.Assertions.assertThat(withSuffix.stdout()).isNotEqualTo(plain.stdout());
+    }
 }
