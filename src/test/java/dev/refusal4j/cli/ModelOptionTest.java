@@ -71,7 +71,7 @@ class ModelOptionTest {
     @Test
     void aModelNotInTheCacheIsOneLineSayingWhereItLooked() throws Exception {
         Path home = Files.createDirectories(tmp.resolve("home"));
-        // tokenize and bench (whose --model sits in an option group) are declared by different helpers' classes
+        // tokenize declares --model directly, bench inside an option group: both are resolved the same way
         for (String command : List.of("tokenize", "bench")) {
             List<String> args = new ArrayList<>(List.of(command, "--model", "Qwen/Qwen2.5-0.5B-Instruct"));
             if (command.equals("tokenize")) args.addAll(List.of("--text", "x"));

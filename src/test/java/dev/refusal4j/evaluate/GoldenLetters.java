@@ -100,39 +100,12 @@ public final class GoldenLetters {
             idOfByte[b] = free;
             used[free] = true;
         }
+        new dev.refusal4j.testutil.ByteLevelTokenizerJson(idOfByte).write(dir.resolve("tokenizer.json"));
         ObjectMapper json = new ObjectMapper();
-        ObjectNode tok = json.createObjectNode();
-        tok.put("version", "1.0");
-        tok.putNull("truncation");
-        tok.putNull("padding");
-        tok.putArray("added_tokens");
-        tok.putNull("normalizer");
-        tok.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
-        tok.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", true);
-        tok.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true);
-        ObjectNode model = tok.putObject("model");
-        model.put("type", "BPE").putNull("dropout").putNull("unk_token").putNull("continuing_subword_prefix")
-                .putNull("end_of_word_suffix").put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
-        ObjectNode vocab = model.putObject("vocab");
-        int[] byteToChar = byteToUnicode();
-        for (int b = 0; b < 256; b++) vocab.put(new String(Character.toChars(byteToChar[b])), idOfByte[b]);
-        model.putArray("merges");
-        Files.writeString(dir.resolve("tokenizer.json"), json.writeValueAsString(tok));
         ObjectNode cfg = json.createObjectNode();
         cfg.putNull("bos_token");
         cfg.putNull("eos_token");
         Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(cfg));
         return dir;
-    }
-
-    /** GPT-2's reversible mapping of bytes to printable characters (the ByteLevel vocabulary's spelling). */
-    static int[] byteToUnicode() {
-        int[] map = new int[256];
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean direct = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            map[b] = direct ? b : 256 + n++;
-        }
-        return map;
     }
 }

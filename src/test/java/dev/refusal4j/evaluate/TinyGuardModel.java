@@ -1,10 +1,7 @@
 package dev.refusal4j.evaluate;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refusal4j.io.SafetensorsWriter;
-import dev.refusal4j.tokenizer.ByteLevel;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,17 +122,11 @@ public final class TinyGuardModel {
     }
 
     private static void writeTokenizer(Path file) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode tok = json.createObjectNode();
-        tok.put("version", "1.0");
-        tok.putNull("truncation");
-        tok.putNull("padding");
-        ArrayNode added = tok.putArray("added_tokens");
-        addSpecial(added, BOS, "<|begin_of_text|>");
-        addSpecial(added, EOS, "<|end_of_text|>");
-        tok.putNull("normalizer");
-        tok.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
-        ObjectNode post = tok.putObject("post_processor");
+        dev.refusal4j.testutil.ByteLevelTokenizerJson tok = dev.refusal4j.testutil.ByteLevelTokenizerJson.firstBytes(256)
+                .special(BOS, "<|begin_of_text|>").special(EOS, "<|end_of_text|>")
+                .token("bo", BO).token("bom", BOM).token("bomb", BOMB).token("safe", SAFE).token("unsafe", UNSAFE)
+                .merge("b o").merge("bo m").merge("bom b");
+        ObjectNode post = tok.root().putObject("post_processor");   // Llama 3's: BOS before every sequence
         post.put("type", "TemplateProcessing");
         post.putArray("single").addObject().putObject("SpecialToken").put("id", "<|begin_of_text|>").put("type_id", 0);
         post.withArray("single").addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
@@ -144,19 +135,6 @@ public final class TinyGuardModel {
         bos.put("id", "<|begin_of_text|>");
         bos.putArray("ids").add(BOS);
         bos.putArray("tokens").add("<|begin_of_text|>");
-        tok.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true);
-        ObjectNode model = tok.putObject("model");
-        model.put("type", "BPE").putNull("dropout").putNull("unk_token").putNull("continuing_subword_prefix")
-                .putNull("end_of_word_suffix").put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
-        ObjectNode vocab = model.putObject("vocab");
-        for (int b = 0; b < 256; b++) vocab.put(String.valueOf(ByteLevel.charOf(b)), b);
-        vocab.put("bo", BO).put("bom", BOM).put("bomb", BOMB).put("safe", SAFE).put("unsafe", UNSAFE);
-        model.putArray("merges").add("b o").add("bo m").add("bom b");
-        Files.writeString(file, json.writeValueAsString(tok));
-    }
-
-    private static void addSpecial(ArrayNode added, int id, String content) {
-        added.addObject().put("id", id).put("content", content).put("single_word", false).put("lstrip", false)
-                .put("rstrip", false).put("normalized", false).put("special", true);
+        tok.write(file);
     }
 }

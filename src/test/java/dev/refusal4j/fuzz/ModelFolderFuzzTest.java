@@ -39,7 +39,7 @@ class ModelFolderFuzzTest {
 
     @AfterContainer
     static void tearDown() throws IOException {
-        Fuzz.deleteRecursively(dir);
+        dev.refusal4j.io.AtomicFiles.deleteRecursively(dir);
     }
 
     /** Applies JSON damage to the header of a safetensors file and writes it back with the header's new length. */

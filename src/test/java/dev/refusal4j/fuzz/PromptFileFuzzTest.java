@@ -66,7 +66,7 @@ class PromptFileFuzzTest {
 
     @AfterContainer
     static void removeDir() throws IOException {
-        Fuzz.deleteRecursively(dir);
+        dev.refusal4j.io.AtomicFiles.deleteRecursively(dir);
     }
 
     @Provide

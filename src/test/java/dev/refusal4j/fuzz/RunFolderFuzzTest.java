@@ -54,7 +54,7 @@ class RunFolderFuzzTest {
 
     @AfterContainer
     static void tearDown() throws IOException {
-        Fuzz.deleteRecursively(dir);
+        dev.refusal4j.io.AtomicFiles.deleteRecursively(dir);
     }
 
     @Provide

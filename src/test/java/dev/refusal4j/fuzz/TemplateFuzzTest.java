@@ -44,7 +44,7 @@ class TemplateFuzzTest {
 
     @AfterContainer
     static void tearDown() throws IOException {
-        Fuzz.deleteRecursively(dir);
+        dev.refusal4j.io.AtomicFiles.deleteRecursively(dir);
     }
 
     @Provide

@@ -43,7 +43,7 @@ class TokenizerFuzzTest {
 
     @AfterContainer
     static void tearDown() throws IOException {
-        Fuzz.deleteRecursively(dir);
+        dev.refusal4j.io.AtomicFiles.deleteRecursively(dir);
     }
 
     @Provide

@@ -95,11 +95,14 @@ class ChatServerTest {
                 .isEqualTo(generate("--max-new-tokens", "24", "--stop", stop, "--stop", "never"));
     }
 
-    @Test
-    void aStreamedAnswerIsTheSameTextEndingWithDone() throws Exception {
-        String expected = generate("--max-new-tokens", "24");
-        HttpResponse<String> r = post("/v1/chat/completions", "{\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"max_tokens\": 24,"
-                + " \"messages\": [{\"role\": \"user\", \"content\": " + quote(PROMPT) + "}]}");
+    /** What a streamed answer carried: its text, its finish reason and its usage chunk. */
+    record Streamed(StringBuilder text, String finish, JsonNode usage) {}
+
+    /**
+     * Reads a server-sent-event stream: every block a {@code data: } line, the last {@code [DONE]},
+     * every chunk of the given object type; the text comes from a chat chunk's delta or a text chunk's text.
+     */
+    static Streamed streamed(HttpResponse<String> r, String object) throws Exception {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         List<String> events = new ArrayList<>();
@@ -113,13 +116,26 @@ class ChatServerTest {
         JsonNode usage = null;
         for (String e : events.subList(0, events.size() - 1)) {
             JsonNode c = Json.MAPPER.readTree(e);
-            assertThat(c.get("object").asText()).isEqualTo("chat.completion.chunk");
+            assertThat(c.get("object").asText()).isEqualTo(object);
             if (c.get("usage") != null) usage = c.get("usage");
             if (c.get("choices").isEmpty()) continue;
             JsonNode ch = c.get("choices").get(0);
-            if (ch.get("delta").has("content")) text.append(ch.get("delta").get("content").asText());
+            JsonNode piece = ch.has("delta") ? ch.get("delta").get("content") : ch.get("text");
+            if (piece != null) text.append(piece.asText());
             if (!ch.get("finish_reason").isNull()) finish = ch.get("finish_reason").asText();
         }
+        return new Streamed(text, finish, usage);
+    }
+
+    @Test
+    void aStreamedAnswerIsTheSameTextEndingWithDone() throws Exception {
+        String expected = generate("--max-new-tokens", "24");
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"max_tokens\": 24,"
+                + " \"messages\": [{\"role\": \"user\", \"content\": " + quote(PROMPT) + "}]}");
+        Streamed st = streamed(r, "chat.completion.chunk");
+        StringBuilder text = st.text();
+        String finish = st.finish();
+        JsonNode usage = st.usage();
         assertThat(text.toString()).isEqualTo(expected);
         assertThat(usage).isNotNull();
         assertThat(finish).isEqualTo(usage.get("completion_tokens").asInt() == 24 ? "length" : "stop");
@@ -159,26 +175,10 @@ class ChatServerTest {
         assertThat(whole).as("no template: not the chat answer").isNotEqualTo(completion("\"prompt\": " + quote(RENDERED)));
         HttpResponse<String> r = post("/v1/completions", "{\"stream\": true, \"stream_options\": {\"include_usage\": true}, \"max_tokens\": 24,"
                 + " \"prompt\": " + quote(raw) + "}");
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
-        List<String> events = new ArrayList<>();
-        for (String block : r.body().split("\n\n")) {
-            assertThat(block).startsWith("data: ");
-            events.add(block.substring("data: ".length()));
-        }
-        assertThat(events.getLast()).isEqualTo("[DONE]");
-        StringBuilder text = new StringBuilder();
-        String finish = null;
-        JsonNode usage = null;
-        for (String e : events.subList(0, events.size() - 1)) {
-            JsonNode c = Json.MAPPER.readTree(e);
-            assertThat(c.get("object").asText()).isEqualTo("text_completion");
-            if (c.get("usage") != null) usage = c.get("usage");
-            if (c.get("choices").isEmpty()) continue;
-            JsonNode ch = c.get("choices").get(0);
-            text.append(ch.get("text").asText());
-            if (!ch.get("finish_reason").isNull()) finish = ch.get("finish_reason").asText();
-        }
+        Streamed st = streamed(r, "text_completion");
+        StringBuilder text = st.text();
+        String finish = st.finish();
+        JsonNode usage = st.usage();
         assertThat(text.toString()).isEqualTo(whole);
         assertThat(usage).isNotNull();
         assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(raw.length()); // the tiny model's tokens are bytes, and it has no BOS
@@ -286,6 +286,18 @@ class ChatServerTest {
         }
     }
 
+    /** A POST on a connection of its own, which the caller reads from and closes (a pooled HTTP client could keep it open). */
+    static java.net.Socket rawPost(int port, String path, String body) throws java.io.IOException {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        s.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                + b.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        s.getOutputStream().write(b);
+        s.getOutputStream().flush();
+        s.setSoTimeout(60_000);
+        return s;
+    }
+
     @Test
     void aStreamingClientThatGoesAwayEndsItsGeneration() throws Exception {
         // the tiny model with an end id it never writes: its answers run to max_tokens
@@ -295,11 +307,11 @@ class ChatServerTest {
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
                      new PrintStream(log, true, StandardCharsets.UTF_8))) {
-            HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/chat/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"stream\": true, \"max_tokens\": 2000, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
-                    .build(), HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(r.body().read()).isEqualTo('d'); // "data: ..." has begun
-            r.body().close();
+            String body = "{\"stream\": true, \"max_tokens\": 2000, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+            try (java.net.Socket sock = rawPost(own.port(), "/v1/chat/completions", body)) {
+                String head = new String(sock.getInputStream().readNBytes(200), StandardCharsets.UTF_8);
+                assertThat(head).as("the stream has begun").contains("data: ");
+            }
             for (int i = 0; i < 600 && !log.toString(StandardCharsets.UTF_8).contains("POST"); i++) Thread.sleep(50);
             assertThat(log.toString(StandardCharsets.UTF_8)).contains("POST /v1/chat/completions client gone");
         }
@@ -315,11 +327,7 @@ class ChatServerTest {
                      new PrintStream(log, true, StandardCharsets.UTF_8))) {
             own.heartbeat(Duration.ofMillis(50));
             String body = "{\"max_tokens\": 2000, \"prompt\": \"hi\"}";
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", own.port())) {
-                s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-                        + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-                s.getOutputStream().flush();
-                s.setSoTimeout(60_000);
+            try (java.net.Socket s = rawPost(own.port(), "/v1/completions", body)) {
                 assertThat(s.getInputStream().read()).as("the heartbeat's status line has begun").isEqualTo('H');
             } // the client closes its connection without reading the answer
             for (int i = 0; i < 600 && !log.toString(StandardCharsets.UTF_8).contains("POST"); i++) Thread.sleep(50);
@@ -514,7 +522,7 @@ class ChatServerTest {
         assertThat(buf.toString(StandardCharsets.UTF_8)).contains("--mode ablate needs a direction");
     }
 
-    // ---------------------------------------------------------------- helpers
+    // the test client: requests, and the generate command whose answers the server must equal
 
     private static String answer(String extraFields) throws Exception {
         HttpResponse<String> r = post("/v1/chat/completions", "{" + extraFields + ", \"max_tokens\": 24, \"messages\": [{\"role\": \"user\", \"content\": "

@@ -1,7 +1,6 @@
 package dev.refusal4j.testutil;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -55,40 +54,9 @@ public final class TinyChatModel {
      * 0..bytes-1, and the ChatML special tokens follow from {@code firstSpecial}.
      */
     static void writeTokenizer(Path file, int bytes, int firstSpecial) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode tok = json.createObjectNode();
-        tok.put("version", "1.0");
-        tok.putNull("truncation");
-        tok.putNull("padding");
-        ArrayNode added = tok.putArray("added_tokens");
+        ByteLevelTokenizerJson tok = ByteLevelTokenizerJson.firstBytes(bytes);
         String[] specials = {"<|im_start|>", "<|im_end|>", "<|endoftext|>"};
-        for (int i = 0; i < specials.length; i++) {
-            added.addObject().put("id", firstSpecial + i).put("content", specials[i]).put("single_word", false).put("lstrip", false)
-                    .put("rstrip", false).put("normalized", false).put("special", true);
-        }
-        tok.putNull("normalizer");
-        tok.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
-        tok.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", true);
-        tok.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true);
-        ObjectNode model = tok.putObject("model");
-        model.put("type", "BPE").putNull("dropout").putNull("unk_token").putNull("continuing_subword_prefix")
-                .putNull("end_of_word_suffix").put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
-        ObjectNode vocab = model.putObject("vocab");
-        int[] byteToChar = byteToUnicode();
-        for (int b = 0; b < bytes; b++) vocab.put(new String(Character.toChars(byteToChar[b])), b);
-        model.putArray("merges");
-        Files.writeString(file, json.writeValueAsString(tok));
-    }
-
-    /** GPT-2's reversible mapping of bytes to printable characters. */
-    static int[] byteToUnicode() {
-        int[] map = new int[256];
-        boolean[] direct = new boolean[256];
-        for (int b = '!'; b <= '~'; b++) direct[b] = true;
-        for (int b = 0xA1; b <= 0xAC; b++) direct[b] = true;
-        for (int b = 0xAE; b <= 0xFF; b++) direct[b] = true;
-        int n = 0;
-        for (int b = 0; b < 256; b++) map[b] = direct[b] ? b : 256 + n++;
-        return map;
+        for (int i = 0; i < specials.length; i++) tok.special(firstSpecial + i, specials[i]);
+        tok.write(file);
     }
 }
