@@ -19,6 +19,7 @@ public record AttackPrompt(String instruction, int[] before, int[] after, int[] 
 
     public AttackPrompt {
         if (target.length == 0) throw new IllegalArgumentException("the target text tokenizes to nothing");
+        if (before.length == 0) throw new IllegalArgumentException("the instruction and the template before the suffix tokenize to nothing");
         before = before.clone();
         after = after.clone();
         target = target.clone();

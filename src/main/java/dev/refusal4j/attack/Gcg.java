@@ -5,9 +5,7 @@ import dev.refusal4j.generate.Generator;
 import dev.refusal4j.generate.SamplingOptions;
 import dev.refusal4j.grad.TargetLoss;
 import dev.refusal4j.grad.TokenGradients;
-import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Transformer;
-import dev.refusal4j.tensor.LogSoftmax;
 import dev.refusal4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -72,8 +70,6 @@ public final class Gcg {
     public interface Listener {
         void onStep(Step step);
     }
-
-    private static final long LOGIT_FLOATS_PER_CALL = 1L << 25; // 128 MiB of logits per batched forward
 
     private final Transformer model;
     private final Tokenizer tokenizer;
@@ -240,32 +236,9 @@ public final class Gcg {
         return top;
     }
 
-    /** The summed target loss over the prompts of each suffix (all of one length), by batched forward passes. */
+    /** The summed target loss over the prompts of each suffix (all of one length). */
     public double[] losses(List<int[]> suffixes) {
-        double[] out = new double[suffixes.size()];
-        int V = model.config.vocab;
-        for (AttackPrompt p : prompts) {
-            int n = suffixes.get(0).length;
-            int T = p.withTarget(suffixes.get(0)).length, from = p.targetFrom(n);
-            int chunk = (int) Math.max(1, Math.min(suffixes.size(), LOGIT_FLOATS_PER_CALL / ((long) T * V)));
-            for (int s = 0; s < suffixes.size(); s += chunk) {
-                int m = Math.min(chunk, suffixes.size() - s);
-                int[][] tokens = new int[m][];
-                for (int j = 0; j < m; j++) tokens[j] = p.withTarget(suffixes.get(s + j));
-                float[] logits = model.forward(Forward.of(tokens));
-                for (int j = 0; j < m; j++) {
-                    double ce = 0;
-                    for (int t = 0; t < p.target().length; t++) {
-                        int off = ((j * T) + from - 1 + t) * V;
-                        double max = LogSoftmax.max(logits, off, V);
-                        double logZ = max + Math.log(LogSoftmax.sumExp(logits, off, V, max));
-                        ce += logZ - logits[off + p.target()[t]];
-                    }
-                    out[s + j] += ce / p.target().length;
-                }
-            }
-        }
-        return out;
+        return TargetLosses.of(model, prompts, suffixes);
     }
 
     /** Whether each prompt succeeds with the current suffix (greedy completion as long as the target). */

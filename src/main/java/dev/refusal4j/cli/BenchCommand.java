@@ -1,5 +1,9 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.attack.AttackPrompt;
+import dev.refusal4j.attack.TargetLosses;
+import dev.refusal4j.grad.TargetLoss;
+import dev.refusal4j.grad.TokenGradients;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.RandomModel;
@@ -52,6 +56,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--decode", defaultValue = "32", description = "Tokens to decode for one sequence (default ${DEFAULT-VALUE}).")
     int decode;
 
+    @Option(names = "--gcg", description = "Also time one GCG step on a prompt of --prompt-len tokens: the suffix tokens' gradient (one forward and backward) and the losses of --gcg-batch candidate suffixes (forward passes from the shared prompt).")
+    boolean gcg;
+
+    @Option(names = "--gcg-batch", defaultValue = "128", description = "Candidate suffixes of the GCG step (default ${DEFAULT-VALUE}).")
+    int gcgBatch;
+
+    @Option(names = "--gcg-suffix-len", defaultValue = "20", description = "Suffix tokens of the GCG step (default ${DEFAULT-VALUE}).")
+    int gcgSuffix;
+
     @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after one warm-up (default ${DEFAULT-VALUE}).")
     int rounds;
 
@@ -67,6 +80,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (promptLen < 1) throw new IllegalArgumentException("--prompt-len " + promptLen + " must be >= 1");
         if (longPrompt < 0) throw new IllegalArgumentException("--long-prompt " + longPrompt + " must be >= 0 (0 skips it)");
         if (decode < 0) throw new IllegalArgumentException("--decode " + decode + " must be >= 0 (0 skips it)");
+        if (gcgBatch < 1) throw new IllegalArgumentException("--gcg-batch " + gcgBatch + " must be >= 1");
+        if (gcgSuffix < 1) throw new IllegalArgumentException("--gcg-suffix-len " + gcgSuffix + " must be >= 1");
         if (rounds < 1) throw new IllegalArgumentException("--rounds " + rounds + " must be >= 1");
         Path dir = source.model != null ? source.model : randomModel();
         long t0 = System.nanoTime();
@@ -112,9 +127,40 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf("decode    1 seq, %d tokens: %8.1f tokens/s  (%.1f GB/s of weights)  (rounds: %s s)%n", decode, dTok,
                         dTok * weightBytesPerToken(m) / 1e9, fmt(decodeOnly));
             }
+            if (gcg) gcgStep(m, r);
             System.out.printf("peak RSS  %.2f GB (model files %.2f GB)%n", peakRssBytes() / 1e9, fileBytes(dir) / 1e9);
         }
         return 0;
+    }
+
+    /**
+     * One GCG step as {@code suffix-attack} runs it, on random tokens: a prompt of --prompt-len
+     * tokens, the suffix, 5 template tokens after it and a 5-token target.
+     */
+    private void gcgStep(Transformer m, SplittableRandom r) {
+        int after = 5, target = 5;
+        AttackPrompt p = new AttackPrompt("bench", randomIds(r, promptLen, m.config.vocab), randomIds(r, after, m.config.vocab), randomIds(r, target, m.config.vocab));
+        int[] suffix = randomIds(r, gcgSuffix, m.config.vocab);
+        int[] ids = p.withTarget(suffix);
+        if (ids.length > m.config.maxPositions) throw new IllegalArgumentException("--prompt-len " + promptLen + " + --gcg-suffix-len " + gcgSuffix + " + 10 does not fit the model's context of " + m.config.maxPositions);
+        int[] positions = new int[gcgSuffix];
+        for (int i = 0; i < gcgSuffix; i++) positions[i] = p.suffixStart() + i;
+        TokenGradients grads = new TokenGradients(m);
+        double[] g = time(timed(() -> grads.compute(ids, TargetLoss.completion(ids, p.targetFrom(gcgSuffix)), positions)));
+        java.util.List<int[]> candidates = new java.util.ArrayList<>();
+        for (int b = 0; b < gcgBatch; b++) candidates.add(randomIds(r, gcgSuffix, m.config.vocab));
+        double[] c = time(timed(() -> TargetLosses.of(m, java.util.List.of(p), candidates)));
+        int own = gcgSuffix + after + target;
+        System.out.printf("gcg grad  1 x %d: %8.1f tokens/s forward+backward  (rounds: %s s)%n", ids.length, ids.length / median(g), fmt(g));
+        System.out.printf("gcg cand  %d x %d after a shared %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", gcgBatch, own, promptLen,
+                gcgBatch * own / median(c), gcgBatch * own * flopsPerToken(m.config, ids.length) / median(c) / 1e9, fmt(c));
+        System.out.printf("gcg step  %.3f s per prompt (gradient + %d candidates)%n", median(g) + median(c), gcgBatch);
+    }
+
+    private static int[] randomIds(SplittableRandom r, int n, int vocab) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = r.nextInt(vocab);
+        return ids;
     }
 
     /**

@@ -53,4 +53,19 @@ class BenchCommandTest {
         assertThat(given.err()).contains("--long-prompt 64 does not fit the model's context").contains("max_position_embeddings 30");
         assertThat(run("bench", "--model", model.toString(), "--rounds", "0").err()).contains("--rounds 0 must be >= 1");
     }
+
+    @Test
+    void theGcgStepIsTimedAndMustFitTheContext() throws Exception {
+        Path model = Shared.path("golden", "llama-gqa");
+        Run r = run("bench", "--model", model.toString(), "--rounds", "1", "--batch", "1", "--prompt-len", "8", "--long-prompt", "0",
+                "--decode", "0", "--gcg", "--gcg-batch", "4", "--gcg-suffix-len", "3");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("gcg grad  1 x 21:").contains("gcg cand  4 x 13 after a shared 8:").contains("gcg step");
+
+        Run tooLong = run("bench", "--model", model.toString(), "--rounds", "1", "--prompt-len", "8", "--long-prompt", "0", "--decode", "0",
+                "--gcg", "--gcg-suffix-len", "100000");
+        assertThat(tooLong.rc()).isEqualTo(1);
+        assertThat(tooLong.err()).contains("does not fit the model's context");
+        assertThat(run("bench", "--model", model.toString(), "--gcg-batch", "0").err()).contains("--gcg-batch 0 must be >= 1");
+    }
 }
