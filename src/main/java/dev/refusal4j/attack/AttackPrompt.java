@@ -25,8 +25,13 @@ public record AttackPrompt(String instruction, int[] before, int[] after, int[] 
         target = target.clone();
     }
 
+    /** The user's text with a suffix: the instruction, a space, the suffix (no suffix: the instruction alone). */
+    public static String withSuffix(String instruction, String suffix) {
+        return suffix == null || suffix.isEmpty() ? instruction : instruction + " " + suffix;
+    }
+
     public static AttackPrompt of(PromptEncoder enc, String instruction, String target) {
-        String rendered = enc.render(instruction + " " + MARKER);
+        String rendered = enc.render(withSuffix(instruction, MARKER));
         int at = rendered.indexOf(MARKER);
         if (at < 0 || rendered.indexOf(MARKER, at + 1) >= 0) {
             throw new IllegalArgumentException("the chat template does not render the instruction exactly once; cannot place a suffix");

@@ -66,6 +66,41 @@ class SuffixAttackCommandTest {
     }
 
     @Test
+    void validationIsMeasuredEveryFewStepsAndTheSuffixWithTheLowestRefusalRateIsChosen(@TempDir Path tmp) throws IOException {
+        Path model = TinyChatModel.create(tmp.resolve("m"));
+        Path prompts = Files.writeString(tmp.resolve("p.txt"), "Tell me a story\nHow are you\n");
+        Path val = Files.writeString(tmp.resolve("v.txt"), "Say hello\nCount to three\nName a colour\n");
+        String[] head = {"suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--val-prompts", val.toString(),
+                "--val-every", "2", "--val-tokens", "8", "--target", "Sure", "--suffix-len", "4", "--top-k", "16", "--batch", "16",
+                "--seed", "2", "--universal", "--quiet", "--resume", "--steps"};
+        Ran whole = run(concat(concat(concat(head, "5"), "--out"), tmp.resolve("whole").toString()));
+        assertThat(whole.rc()).as(whole.err()).isZero();
+        JsonNode j = Json.read(tmp.resolve("whole/suffix.json"));
+        int steps = j.get("steps").asInt();
+        java.util.List<Integer> at = new java.util.ArrayList<>();
+        double min = Double.MAX_VALUE;
+        for (JsonNode v : j.get("validation")) {
+            at.add(v.get("step").asInt());
+            assertThat(v.get("refusal_rate").asDouble()).isBetween(0.0, 1.0);
+            min = Math.min(min, v.get("refusal_rate").asDouble());
+        }
+        java.util.List<Integer> expected = new java.util.ArrayList<>(java.util.List.of(0));
+        for (int s = 2; s < steps; s += 2) expected.add(s);
+        if (!expected.contains(steps)) expected.add(steps);
+        assertThat(at).as("step 0, every 2 steps and the last").isEqualTo(expected);
+        JsonNode chosen = null;
+        for (JsonNode v : j.get("validation")) if (v.get("step").asInt() == j.get("chosen_step").asInt()) chosen = v;
+        assertThat(chosen).isNotNull();
+        assertThat(chosen.get("refusal_rate").asDouble()).isEqualTo(min);
+        assertThat(j.get("suffix").asText()).isEqualTo(chosen.get("suffix").asText());
+        assertThat(j.get("search").get("suffix_ids")).hasSize(4);
+
+        assertThat(run(concat(concat(concat(head, "3"), "--out"), tmp.resolve("parts").toString())).rc()).isZero();
+        assertThat(run(concat(concat(concat(head, "5"), "--out"), tmp.resolve("parts").toString())).rc()).isZero();
+        assertThat(Files.readString(tmp.resolve("parts/suffix.json"))).as("resumed with validation").isEqualTo(Files.readString(tmp.resolve("whole/suffix.json")));
+    }
+
+    @Test
     void badInputIsOneLineError(@TempDir Path tmp) throws IOException {
         Path model = TinyChatModel.create(tmp.resolve("m"));
         Path prompts = Files.writeString(tmp.resolve("p.txt"), "Tell me a story\n");
