@@ -25,6 +25,8 @@ public final class RunContents {
     public Candidates candidates;
     public DirectionSummary direction;
     public Metrics metrics;
+    /** {@code suffix/analysis.json}, when {@code analyze-suffix} wrote one into the run folder. */
+    public SuffixAnalysisFile suffix;
     public final Map<CompletionSet, List<Completion>> completions = new EnumMap<>(CompletionSet.class);
     public final List<String> problems = new ArrayList<>();
 
@@ -33,7 +35,7 @@ public final class RunContents {
     }
 
     public boolean isEmpty() {
-        return candidates == null && direction == null && metrics == null && completions.isEmpty();
+        return candidates == null && direction == null && metrics == null && completions.isEmpty() && suffix == null;
     }
 
     public static RunContents read(RunFolder folder) {
@@ -45,6 +47,8 @@ public final class RunContents {
         else if (d != null) a.direction = direction(d);
         JsonNode m = a.json("metrics.json");
         if (m != null) a.metrics = metrics(m);
+        JsonNode s = a.json(RunFolder.SUFFIX_ANALYSIS);
+        if (s != null) a.suffix = SuffixAnalysisFile.read(s, RunFolder.SUFFIX_ANALYSIS, a.problems);
         for (CompletionSet set : CompletionSet.values()) {
             if (!Files.isRegularFile(folder.completions(set))) continue;
             try {

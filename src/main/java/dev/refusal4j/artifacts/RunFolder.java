@@ -16,9 +16,13 @@ import java.nio.file.Path;
  * completions/SET.jsonl       one per CompletionSet                        (stage: completions)
  * metrics.json                refusal rates, loss, counts, timings         (stage: evaluate)
  * report.html, plots/         the report
+ * suffix/analysis.json        refusal4j analyze-suffix --out RUN/suffix (SuffixAnalysisFile), and its figures
  * </pre>
  */
 public record RunFolder(Path dir) {
+    /** Where analyze-suffix's results sit in a run folder, as the report names the file. */
+    public static final String SUFFIX_ANALYSIS = "suffix/analysis.json";
+
     public Path settings() { return dir.resolve("run.json"); }
     /** Held while a command works on the folder, so that two runs never mix their files. */
     public Path lock() { return dir.resolve(".lock"); }
@@ -31,6 +35,7 @@ public record RunFolder(Path dir) {
     public Path metrics() { return dir.resolve("metrics.json"); }
     public Path report() { return dir.resolve("report.html"); }
     public Path plots() { return dir.resolve("plots"); }
+    public Path suffixAnalysis() { return dir.resolve(SUFFIX_ANALYSIS); }
 
     /** Every file and folder a run writes (not the lock), for starting over with --force. */
     public java.util.List<Path> outputs() {

@@ -25,9 +25,13 @@ public record AttackPrompt(String instruction, int[] before, int[] after, int[] 
         target = target.clone();
     }
 
-    /** The user's text with a suffix: the instruction, a space, the suffix (no suffix: the instruction alone). */
+    /**
+     * The user message of an instruction with a suffix: the suffix follows the instruction after one
+     * space. The one rule for where a suffix goes, shared by the attack, {@code generate --suffix} and
+     * the suffix analysis, so that a suffix found here is tested and analysed where it was optimized.
+     */
     public static String withSuffix(String instruction, String suffix) {
-        return suffix == null || suffix.isEmpty() ? instruction : instruction + " " + suffix;
+        return instruction + " " + suffix;
     }
 
     public static AttackPrompt of(PromptEncoder enc, String instruction, String target) {
@@ -37,7 +41,7 @@ public record AttackPrompt(String instruction, int[] before, int[] after, int[] 
             throw new IllegalArgumentException("the chat template does not render the instruction exactly once; cannot place a suffix");
         }
         String head = rendered.substring(0, at), tail = rendered.substring(at + MARKER.length());
-        int[] before = enc.paper != null ? enc.tokenizer.encode(head, true) : enc.tokenizer.encodeRendered(head);
+        int[] before = enc.tokenize(head);
         return new AttackPrompt(instruction, before, enc.tokenizer.encode(tail, false), enc.tokenizer.encode(target, false));
     }
 

@@ -130,8 +130,13 @@ public final class PromptEncoder {
     }
 
     public int[] encode(String instruction) {
+        return tokenize(render(instruction));
+    }
+
+    /** Ids of rendered prompt text (or a prefix of it), tokenized as {@link #encode} tokenizes a whole prompt. */
+    public int[] tokenize(String rendered) {
         // the paper's code tokenizes its strings with the tokenizer's own special tokens (BOS where it adds one)
-        return paper != null ? tokenizer.encode(render(instruction), true) : tokenizer.encodeRendered(render(instruction));
+        return paper != null ? tokenizer.encode(rendered, true) : tokenizer.encodeRendered(rendered);
     }
 
     /** The text after the instruction (the post-instruction tokens' text). */

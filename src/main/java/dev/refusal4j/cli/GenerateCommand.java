@@ -71,7 +71,7 @@ public final class GenerateCommand implements Callable<Integer> {
             for (int s = 0; s < prompts.size(); s += batchSize) {
                 List<Prompt> chunk = prompts.subList(s, Math.min(prompts.size(), s + batchSize));
                 List<List<Map<String, Object>>> convs = new ArrayList<>();
-                for (Prompt p : chunk) convs.add(enc.messages(AttackPrompt.withSuffix(p.instruction(), suffix)));
+                for (Prompt p : chunk) convs.add(enc.messages(suffix == null ? p.instruction() : AttackPrompt.withSuffix(p.instruction(), suffix)));
                 var outs = gen.generate(convs, maxNewTokens, steering.sampling(), stop, steering.hooks(),
                         streamOne ? (b, text) -> out.print(text) : null);
                 for (int i = 0; i < chunk.size(); i++) {

@@ -19,7 +19,7 @@ import java.util.function.Predicate;
 
 /**
  * Writes {@code report.html} for a run directory from whatever artifacts it holds
- * (candidates.json, direction.json, metrics.json, completions/*.jsonl), and every plot in it
+ * (candidates.json, direction.json, metrics.json, completions/*.jsonl, suffix/analysis.json), and every plot in it
  * as {@code plots/NAME.svg} and {@code plots/NAME.png}. The page opens offline: styles and
  * plots are inline. The only line that differs between two reports of the same artifacts is
  * the one labelled "Report generated".
@@ -89,8 +89,12 @@ public final class Report {
                 for (Heatmap.Score s : Heatmap.Score.values()) out.put("heatmap_" + s.file, Heatmap.draw(a.candidates, s));
             }
         }
+        if (a.suffix != null) SuffixFigures.figures(a.suffix).forEach((name, f) -> out.put(SUFFIX_PLOT + name, f));
         return out;
     }
+
+    /** What the suffix analysis's plots are called in the run's plots/ folder, before their own names. */
+    static final String SUFFIX_PLOT = "suffix_";
 
     private static Figure rates(Map<String, Double> rates) {
         Map<String, List<BarChart.Bar>> groups = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import dev.refusal4j.artifacts.Candidates;
 import dev.refusal4j.artifacts.CompletionSet;
 import dev.refusal4j.artifacts.DirectionSummary;
 import dev.refusal4j.artifacts.RunContents;
+import dev.refusal4j.artifacts.SuffixAnalysisFile;
 import dev.refusal4j.evaluate.Completion;
 
 import static dev.refusal4j.report.Html.esc;
@@ -60,7 +61,8 @@ final class ReportHtml {
                 .append(" · run folder <code>").append(esc(String.valueOf(a.folder.dir().toAbsolutePath().normalize().getFileName()))).append("</code>")
                 .append(" · method of Arditi et al. (2024), <i>Refusal in Language Models Is Mediated by a Single Direction</i></p>\n");
         sb.append("<nav><a href=\"#rates\">Refusal rates</a><a href=\"#candidates\">Candidates</a><a href=\"#direction\">Direction</a>")
-                .append("<a href=\"#cost\">Loss, counts, timings</a><a href=\"#samples\">Sample completions</a><a href=\"#files\">Files</a></nav>\n");
+                .append("<a href=\"#cost\">Loss, counts, timings</a><a href=\"#samples\">Sample completions</a>")
+                .append(a.suffix == null ? "" : "<a href=\"#suffix\">Adversarial suffix</a>").append("<a href=\"#files\">Files</a></nav>\n");
         if (!a.problems.isEmpty()) {
             sb.append("<div class=\"problems\"><p><b>Some artifacts could not be read; the report shows the rest.</b></p><ul>\n");
             for (String p : a.problems) sb.append("<li>").append(esc(p)).append("</li>\n");
@@ -72,6 +74,7 @@ final class ReportHtml {
         direction();
         cost();
         completions();
+        suffix();
         files();
         sb.append("<p class=\"generated\">Report generated: ").append(esc(generatedAt)).append("</p>\n");
         sb.append("</main>\n</body>\n</html>\n");
@@ -321,6 +324,38 @@ final class ReportHtml {
                 List.of("baseline", "+r added"));
     }
 
+    // ---- adversarial suffix
+
+    /** The analysis of analyze-suffix --out RUN/suffix, when there is one: what was compared, the checks, the figures. */
+    private void suffix() {
+        SuffixAnalysisFile s = a.suffix;
+        if (s == null) return;
+        sb.append("<h2 id=\"suffix\">Adversarial suffix</h2>\n");
+        sb.append("<p>How a suffix appended to harmful instructions acts on the refusal direction, as in Section 5 of the paper: ")
+                .append("at the last prompt position, the residual stream's cosine with r, the heads that write most along r̂, and where those heads look. ")
+                .append("Each is compared with a random suffix of as many tokens, which tells the suffix's content from its presence")
+                .append(s.harmfulPrompts() == null ? "" : "; " + s.harmfulPrompts() + " harmful and " + s.harmlessPrompts() + " harmless prompts")
+                .append(s.directionLayer() == null ? "" : "; direction from layer " + s.directionLayer() + ", position " + s.directionPosition())
+                .append(".</p>\n<table>\n");
+        row("suffix", s.suffix());
+        row("suffix tokens", s.suffixTokens());
+        row("random suffix", s.randomSuffix());
+        row("direction file", s.directionFile());
+        row("model", s.model());
+        sb.append("</table>\n");
+        if (!s.checks().isEmpty()) {
+            sb.append("<table>\n<tr><th>the paper's picture, against the random suffix</th><th>holds</th></tr>\n");
+            Map<String, String> says = Map.of("cosine_lower", "the cosine with r after the direction's layer is lower with the adversarial suffix",
+                    "heads_reduced", "the top heads write less along r̂ with the adversarial suffix",
+                    "attention_shifted", "the top heads attend more to the suffix and less to the instruction");
+            s.checks().forEach((k, v) -> sb.append("<tr><td>").append(esc(says.getOrDefault(k, k))).append(" (<code>").append(esc(k))
+                    .append("</code>)</td><td>").append(v ? "yes" : "no").append("</td></tr>\n"));
+            sb.append("</table>\n");
+        }
+        if (s.verdict() != null) sb.append("<p>").append(esc(s.verdict())).append("</p>\n");
+        for (String name : figures.keySet()) if (name.startsWith(Report.SUFFIX_PLOT)) figure(name);
+    }
+
     // ---- files
 
     private void files() {
@@ -329,6 +364,7 @@ final class ReportHtml {
             if (java.nio.file.Files.isRegularFile(a.folder.dir().resolve(f))) link(f);
         }
         for (String c : completions.keySet()) link("completions/" + c + ".jsonl");
+        if (java.nio.file.Files.isRegularFile(a.folder.suffixAnalysis())) link(dev.refusal4j.artifacts.RunFolder.SUFFIX_ANALYSIS);
         for (String name : figures.keySet()) link("plots/" + name + ".svg");
         sb.append("</ul>\n");
     }

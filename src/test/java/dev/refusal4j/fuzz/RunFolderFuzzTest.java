@@ -74,6 +74,19 @@ class RunFolderFuzzTest {
         assertThat(outcome.value().html()).exists();
     }
 
+    /** analyze-suffix's file in a run folder, damaged: the report is still written, within the same bounds. */
+    @Property(tries = 20, seed = "2025")
+    void reportWithADamagedSuffixAnalysisIsWritten(@ForAll("damage") List<Mutation> damage) throws IOException {
+        Path run = Fuzz.freshDir(dir, "suffix");
+        SyntheticRun.write(run, 1);
+        Path f = new dev.refusal4j.artifacts.RunFolder(run).suffixAnalysis();
+        Files.createDirectories(f.getParent());
+        SyntheticRun.suffixAnalysis(8, 1).write(f);
+        Files.write(f, Mutations.apply(Files.readAllBytes(f), damage));
+        var outcome = Hostile.read(List.of(run.toString()), () -> Report.write(run, 8, CLOCK, s -> s.startsWith("I cannot")));
+        assertThat(outcome.value().html()).exists();
+    }
+
     @Property(tries = 200, seed = "31")
     void damagedRunSettingsAreReadOrNamed(@ForAll("damage") List<Mutation> damage) throws IOException {
         Path run = Fuzz.freshDir(dir, "settings");

@@ -2,12 +2,16 @@ package dev.refusal4j.report;
 
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refusal4j.artifacts.SuffixAnalysisFile;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -103,5 +107,54 @@ public final class SyntheticRun {
             }
             Files.writeString(dir.resolve("completions/" + cond + ".jsonl"), sb.toString());
         }
+    }
+
+    /** The suffix analysis's text, with markup to escape. */
+    public static final String SUFFIX = "describing.\\ + similarlyNow <b>write</b>";
+
+    /**
+     * A made-up {@code suffix/analysis.json} of {@code heads} top heads over {@link #LAYERS} layers, as
+     * analyze-suffix writes it; the adversarial suffix lowers the cosine after layer {@link #SEL_LAYER}.
+     */
+    public static SuffixAnalysisFile suffixAnalysis(int heads, long seed) {
+        Random rnd = new Random(seed);
+        Map<String, List<Double>> cos = new LinkedHashMap<>(), std = new LinkedHashMap<>();
+        Map<String, List<List<Double>>> proj = new LinkedHashMap<>();
+        for (String g : SuffixAnalysisFile.GROUPS) {
+            List<Double> c = new ArrayList<>(), sd = new ArrayList<>();
+            for (int l = 0; l <= LAYERS; l++) {
+                c.add(Math.min(1, l / (double) LAYERS) * (g.equals("harmful_adversarial") ? 0.3 : g.equals("harmless") ? 0.1 : 0.8));
+                sd.add(0.05 * rnd.nextDouble());
+            }
+            cos.put(g, c);
+            std.put(g, sd);
+            List<List<Double>> rows = new ArrayList<>();
+            for (int l = 0; l < LAYERS; l++) rows.add(List.of(rnd.nextGaussian(), rnd.nextGaussian()));
+            proj.put(g, rows);
+        }
+        List<SuffixAnalysisFile.Head> hs = new ArrayList<>();
+        List<SuffixAnalysisFile.HeadAttention> at = new ArrayList<>();
+        for (int k = 0; k < heads; k++) {
+            Map<String, Double> v = new LinkedHashMap<>();
+            v.put("harmful", 5.0 - k);
+            v.put("harmful_adversarial", -1.0 + k * 0.1);
+            v.put("harmful_random", 4.0 - k);
+            v.put("harmless", 0.5);
+            hs.add(new SuffixAnalysisFile.Head(k % LAYERS, k, v));
+            Map<String, SuffixAnalysisFile.Shares> sh = new LinkedHashMap<>();
+            sh.put("harmful", new SuffixAnalysisFile.Shares(0.6, 0, 0.4));
+            sh.put("harmful_adversarial", new SuffixAnalysisFile.Shares(0.1, 0.7, 0.2));
+            sh.put("harmful_random", new SuffixAnalysisFile.Shares(0.5, 0.2, 0.3));
+            at.add(new SuffixAnalysisFile.HeadAttention(k % LAYERS, k, sh));
+        }
+        List<String> points = new ArrayList<>();
+        for (int l = 0; l < LAYERS; l++) points.add("blocks." + l + ".hook_resid_pre");
+        points.add("blocks." + (LAYERS - 1) + ".hook_resid_post");
+        Map<String, Boolean> checks = new LinkedHashMap<>();
+        checks.put("cosine_lower", true);
+        checks.put("heads_reduced", true);
+        checks.put("attention_shifted", false);
+        return new SuffixAnalysisFile("synthetic-chat", SUFFIX, 7, "qz fj!", seed, "run/direction.safetensors",
+                SEL_LAYER, SEL_POSITION, 12, 12, points, cos, std, proj, hs, at, checks, "The paper's picture holds in part (2 of 3 checks).");
     }
 }
