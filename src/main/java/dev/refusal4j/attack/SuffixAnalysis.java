@@ -1,5 +1,6 @@
 package dev.refusal4j.attack;
 
+import dev.refusal4j.ProgressListener;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.model.ActivationCache;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.IntConsumer;
 
 /**
  * How an adversarial suffix gets past refusal, measured as Arditi et al. (2024, Section 5) do: on
@@ -313,10 +313,10 @@ public final class SuffixAnalysis {
     }
 
     /**
-     * The analysis over {@code harmful} and {@code harmless} instructions; {@code progress} (may be
-     * null) hears of each prompt measured, out of 3 × harmful + harmless.
+     * The analysis over {@code harmful} and {@code harmless} instructions; {@code progress} counts the
+     * prompts measured, out of 3 × harmful + harmless.
      */
-    public Result run(List<String> harmful, List<String> harmless, String suffix, Options options, IntConsumer progress) {
+    public Result run(List<String> harmful, List<String> harmless, String suffix, Options options, ProgressListener progress) {
         if (harmful.isEmpty()) throw new IllegalArgumentException("no harmful prompts to analyse");
         if (harmless.isEmpty()) throw new IllegalArgumentException("no harmless prompts to compare with");
         if (suffix == null || suffix.isBlank()) throw new IllegalArgumentException("--suffix is empty");
@@ -352,7 +352,7 @@ public final class SuffixAnalysis {
                         for (int k = 0; k < 3; k++) share[l][h][k] += m.shares()[l][h][k];
                     }
                 }
-                if (progress != null) progress.accept(++done);
+                progress.done(++done);
             }
             double[] mean = new double[P], std = new double[P];
             for (int p = 0; p < P; p++) {

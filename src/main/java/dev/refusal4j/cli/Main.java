@@ -37,6 +37,7 @@ public final class Main {
             ExportControlVectorCommand.class,
             ReportCommand.class,
             SuffixAttackCommand.class,
+            AnalyzeSuffixCommand.class,
             TrainOrganismCommand.class);
 
     public static void main(String[] args) {

@@ -34,10 +34,9 @@ public record RunPrompts(List<Prompt> harmfulTrain, List<Prompt> harmlessTrain, 
      * sets, split disjointly.
      */
     public static RunPrompts choose(Path modelDir, Request r) {
-        Path splits = modelDir.resolve("splits");
         Map<String, String> sources = new LinkedHashMap<>();
-        PromptSource harmful = source("harmful", r.harmfulTrain(), r.harmfulVal(), r.harmfulTest(), splits, sources);
-        PromptSource harmless = source("harmless", r.harmlessTrain(), r.harmlessVal(), r.harmlessTest(), splits, sources);
+        PromptSource harmful = source("harmful", r.harmfulTrain(), r.harmfulVal(), r.harmfulTest(), modelDir, sources);
+        PromptSource harmless = source("harmless", r.harmlessTrain(), r.harmlessVal(), r.harmlessTest(), modelDir, sources);
         RunPrompts p = assemble(harmful, harmless, r.nTrain(), r.nVal(), r.nTest(), r.seed());
         return new RunPrompts(p.harmfulTrain, p.harmlessTrain, p.harmfulVal, p.harmlessVal, p.harmfulTest, p.harmlessTest, sources);
     }
@@ -47,13 +46,13 @@ public record RunPrompts(List<Prompt> harmfulTrain, List<Prompt> harmlessTrain, 
      * file, else (train only) the built-in set; a missing val or test pool is carved out of the
      * train pool, disjoint from the training prompts.
      */
-    private static PromptSource source(String kind, Path train, Path val, Path test, Path splits, Map<String, String> sources) {
+    private static PromptSource source(String kind, Path train, Path val, Path test, Path modelDir, Map<String, String> sources) {
         String[] names = {kind + "_train", kind + "_val", kind + "_test"};
         Path[] given = {train, val, test};
         String[] label = new String[3];
         List<List<Prompt>> pools = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            Path f = given[i] != null ? given[i] : Files.isRegularFile(splits.resolve(names[i] + ".json")) ? splits.resolve(names[i] + ".json") : null;
+            Path f = given[i] != null ? given[i] : Files.isRegularFile(split(modelDir, names[i])) ? split(modelDir, names[i]) : null;
             if (f != null) {
                 pools.add(PromptLoader.load(f));
                 label[i] = f.toString();
@@ -70,6 +69,11 @@ public record RunPrompts(List<Prompt> harmfulTrain, List<Prompt> harmlessTrain, 
         if (pools.get(1) != null) s = s.withVal(label[1], pools.get(1));
         if (pools.get(2) != null) s = s.withTest(label[2], pools.get(2));
         return s;
+    }
+
+    /** A model folder's own held-out set {@code name} (one of {@link #NAMES}): {@code splits/NAME.json}, which may not exist. */
+    public static Path split(Path modelDir, String name) {
+        return modelDir.resolve("splits").resolve(name + ".json");
     }
 
     public static RunPrompts assemble(PromptSource harmful, PromptSource harmless, int nTrain, int nVal, int nTest, long seed) {
