@@ -27,6 +27,8 @@ public final class RunContents {
     public Metrics metrics;
     /** {@code suffix/analysis.json}, when {@code analyze-suffix} wrote one into the run folder. */
     public SuffixAnalysisFile suffix;
+    /** {@code suffix/heldout.json}, when {@code run --suffix-attack} wrote one. */
+    public SuffixHeldOut suffixHeldOut;
     public final Map<CompletionSet, List<Completion>> completions = new EnumMap<>(CompletionSet.class);
     public final List<String> problems = new ArrayList<>();
 
@@ -35,7 +37,7 @@ public final class RunContents {
     }
 
     public boolean isEmpty() {
-        return candidates == null && direction == null && metrics == null && completions.isEmpty() && suffix == null;
+        return candidates == null && direction == null && metrics == null && completions.isEmpty() && suffix == null && suffixHeldOut == null;
     }
 
     public static RunContents read(RunFolder folder) {
@@ -49,6 +51,8 @@ public final class RunContents {
         if (m != null) a.metrics = metrics(m);
         JsonNode s = a.json(RunFolder.SUFFIX_ANALYSIS);
         if (s != null) a.suffix = SuffixAnalysisFile.read(s, RunFolder.SUFFIX_ANALYSIS, a.problems);
+        JsonNode h = a.json(RunFolder.SUFFIX_HELD_OUT);
+        if (h != null) a.suffixHeldOut = SuffixHeldOut.read(h, RunFolder.SUFFIX_HELD_OUT, a.problems);
         for (CompletionSet set : CompletionSet.values()) {
             if (!Files.isRegularFile(folder.completions(set))) continue;
             try {

@@ -16,12 +16,16 @@ import java.nio.file.Path;
  * completions/SET.jsonl       one per CompletionSet                        (stage: completions)
  * metrics.json                refusal rates, loss, counts, timings         (stage: evaluate)
  * report.html, plots/         the report
- * suffix/analysis.json        refusal4j analyze-suffix --out RUN/suffix (SuffixAnalysisFile), and its figures
+ * suffix/suffix.json          run --suffix-attack: the GCG search (attack.SuffixFile)
+ * suffix/heldout.json         its refusal rates on the test prompts (SuffixHeldOut)
+ * suffix/completions/*.jsonl  the test prompts' completions with the adversarial and the random suffix
+ * suffix/analysis.json        run --suffix-attack or analyze-suffix --out RUN/suffix (SuffixAnalysisFile)
  * </pre>
  */
 public record RunFolder(Path dir) {
     /** Where analyze-suffix's results sit in a run folder, as the report names the file. */
     public static final String SUFFIX_ANALYSIS = "suffix/analysis.json";
+    public static final String SUFFIX_HELD_OUT = "suffix/heldout.json";
 
     public Path settings() { return dir.resolve("run.json"); }
     /** Held while a command works on the folder, so that two runs never mix their files. */
@@ -36,10 +40,13 @@ public record RunFolder(Path dir) {
     public Path report() { return dir.resolve("report.html"); }
     public Path plots() { return dir.resolve("plots"); }
     public Path suffixAnalysis() { return dir.resolve(SUFFIX_ANALYSIS); }
+    public Path suffixSearch() { return dir.resolve("suffix/suffix.json"); }
+    public Path suffixHeldOut() { return dir.resolve(SUFFIX_HELD_OUT); }
+    public Path suffixCompletions(String name) { return dir.resolve("suffix/completions").resolve(name + ".jsonl"); }
 
     /** Every file and folder a run writes (not the lock), for starting over with --force. */
     public java.util.List<Path> outputs() {
         return java.util.List.of(settings(), prompts(), meanDiffs(), candidates(), direction(), directionJson(), dir.resolve("completions"),
-                metrics(), report(), plots());
+                metrics(), report(), plots(), dir.resolve("suffix"));
     }
 }

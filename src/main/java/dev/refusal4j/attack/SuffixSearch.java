@@ -104,10 +104,10 @@ public final class SuffixSearch {
         return write(file, gcg, s, losses, checks, attacked, ok[0]);
     }
 
-    /** Greedy completions of the prompts with the suffix appended as text, as a user would paste it. */
+    /** Greedy completions of the prompts with the suffix appended as text, as a user would paste it ("": none). */
     public List<Completion> complete(List<Prompt> prompts, String suffix, int maxNewTokens) {
         List<Prompt> withSuffix = new ArrayList<>();
-        for (Prompt p : prompts) withSuffix.add(new Prompt(AttackPrompt.withSuffix(p.instruction(), suffix), p.category()));
+        for (Prompt p : prompts) withSuffix.add(suffix.isEmpty() ? p : new Prompt(AttackPrompt.withSuffix(p.instruction(), suffix), p.category()));
         return Completions.generate(model, encoder, EncodedPrompts.of(withSuffix, encoder), () -> Hooks.NONE, maxNewTokens, stopIds, batchSize, n -> {});
     }
 

@@ -3,7 +3,7 @@ package dev.refusal4j.cli;
 import dev.refusal4j.Progress;
 import dev.refusal4j.artifacts.SuffixAnalysisFile;
 import dev.refusal4j.attack.SuffixAnalysis;
-import dev.refusal4j.attack.SuffixAnalysis.Group;
+import dev.refusal4j.run.SuffixStage;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.io.HubCache;
@@ -81,7 +81,7 @@ public final class AnalyzeSuffixCommand implements Callable<Integer> {
             try (Progress bar = new Progress("analyze-suffix", 3L * harmful.size() + reference.size(), "prompt", quiet)) {
                 result = analysis.run(instructions(harmful), instructions(reference), suffix, options, bar::stepTo);
             }
-            SuffixAnalysisFile file = file(result, HubCache.modelName(model), direction.toString());
+            SuffixAnalysisFile file = SuffixStage.analysisFile(result, HubCache.modelName(model), direction.toString());
             // the figures first: analysis.json, which the report looks for, appears last and whole
             SuffixFigures.write(file, out);
             file.write(out.resolve("analysis.json"));
@@ -108,46 +108,5 @@ public final class AnalyzeSuffixCommand implements Callable<Integer> {
 
     private static List<String> instructions(List<Prompt> prompts) {
         return prompts.stream().map(Prompt::instruction).toList();
-    }
-
-    /** The analysis as its file holds it, group names as keys. */
-    static SuffixAnalysisFile file(SuffixAnalysis.Result r, String model, String directionFile) {
-        Map<String, List<Double>> cosine = new LinkedHashMap<>(), std = new LinkedHashMap<>();
-        Map<String, List<List<Double>>> projection = new LinkedHashMap<>();
-        for (Group g : Group.values()) {
-            cosine.put(g.key, list(r.cosineMean().get(g)));
-            std.put(g.key, list(r.cosineStd().get(g)));
-            List<List<Double>> rows = new ArrayList<>();
-            for (double[] row : r.headProjection().get(g)) rows.add(list(row));
-            projection.put(g.key, rows);
-        }
-        List<SuffixAnalysisFile.Head> heads = new ArrayList<>();
-        for (SuffixAnalysis.Head h : r.heads()) {
-            Map<String, Double> v = new LinkedHashMap<>();
-            for (Group g : Group.values()) v.put(g.key, h.of(g));
-            heads.add(new SuffixAnalysisFile.Head(h.layer(), h.head(), v));
-        }
-        List<SuffixAnalysisFile.HeadAttention> attention = new ArrayList<>();
-        for (SuffixAnalysis.HeadAttention a : r.attention()) {
-            Map<String, SuffixAnalysisFile.Shares> s = new LinkedHashMap<>();
-            for (Group g : SuffixAnalysis.ATTENTION_GROUPS) {
-                SuffixAnalysis.Shares x = a.shares().get(g);
-                s.put(g.key, new SuffixAnalysisFile.Shares(x.instruction(), x.suffix(), x.other()));
-            }
-            attention.add(new SuffixAnalysisFile.HeadAttention(a.layer(), a.head(), s));
-        }
-        Map<String, Boolean> checks = new LinkedHashMap<>();
-        checks.put("cosine_lower", r.checks().cosineLower());
-        checks.put("heads_reduced", r.checks().headsReduced());
-        checks.put("attention_shifted", r.checks().attentionShifted());
-        return new SuffixAnalysisFile(model, r.suffix(), r.suffixTokens(), r.randomSuffix(), r.seed(), directionFile, r.directionLayer(),
-                r.directionPosition(), r.harmfulPrompts(), r.harmlessPrompts(), r.points(), cosine, std, projection, heads, attention,
-                checks, r.verdict());
-    }
-
-    private static List<Double> list(double[] v) {
-        List<Double> out = new ArrayList<>(v.length);
-        for (double x : v) out.add(x);
-        return out;
     }
 }

@@ -2,6 +2,7 @@ package dev.refusal4j.cli;
 
 import dev.refusal4j.run.Pipeline;
 import dev.refusal4j.run.RunConfig;
+import dev.refusal4j.run.SuffixStage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,10 +22,23 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "DIR", description = "Also write an abliterated copy of the model (weight orthogonalization) here.")
     Path export;
 
+    @Option(names = "--suffix-attack", description = "Also find a universal adversarial suffix with GCG on harmful training prompts, measure it on the held-out test prompts beside a random suffix, and analyse how it acts on the direction (suffix/, and a report section).")
+    boolean suffixAttack;
+
+    @Option(names = "--suffix-steps", defaultValue = "30", description = "GCG steps of --suffix-attack (default ${DEFAULT-VALUE}).")
+    int suffixSteps;
+
+    @Option(names = "--suffix-prompts", defaultValue = "30", description = "Harmful training prompts the suffix is optimized on (default ${DEFAULT-VALUE}).")
+    int suffixPrompts;
+
+    @Option(names = "--suffix-target", defaultValue = "Sure, here is", description = "The completion GCG makes likely (default \"${DEFAULT-VALUE}\").")
+    String suffixTarget;
+
     @Override
     public Integer call() throws Exception {
         RunConfig c = options.toConfig();
         c.export = export;
+        if (suffixAttack) c.suffixAttack = new SuffixStage.Options(suffixPrompts, suffixSteps, suffixTarget);
         long t0 = System.nanoTime();
         try (Pipeline p = new Pipeline(c)) {
             Path dir = p.runAll();

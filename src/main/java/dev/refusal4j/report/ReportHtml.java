@@ -5,6 +5,7 @@ import dev.refusal4j.artifacts.CompletionSet;
 import dev.refusal4j.artifacts.DirectionSummary;
 import dev.refusal4j.artifacts.RunContents;
 import dev.refusal4j.artifacts.SuffixAnalysisFile;
+import dev.refusal4j.artifacts.SuffixHeldOut;
 import dev.refusal4j.evaluate.Completion;
 
 import static dev.refusal4j.report.Html.esc;
@@ -62,7 +63,7 @@ final class ReportHtml {
                 .append(" · method of Arditi et al. (2024), <i>Refusal in Language Models Is Mediated by a Single Direction</i></p>\n");
         sb.append("<nav><a href=\"#rates\">Refusal rates</a><a href=\"#candidates\">Candidates</a><a href=\"#direction\">Direction</a>")
                 .append("<a href=\"#cost\">Loss, counts, timings</a><a href=\"#samples\">Sample completions</a>")
-                .append(a.suffix == null ? "" : "<a href=\"#suffix\">Adversarial suffix</a>").append("<a href=\"#files\">Files</a></nav>\n");
+                .append(a.suffix == null && a.suffixHeldOut == null ? "" : "<a href=\"#suffix\">Adversarial suffix</a>").append("<a href=\"#files\">Files</a></nav>\n");
         if (!a.problems.isEmpty()) {
             sb.append("<div class=\"problems\"><p><b>Some artifacts could not be read; the report shows the rest.</b></p><ul>\n");
             for (String p : a.problems) sb.append("<li>").append(esc(p)).append("</li>\n");
@@ -329,8 +330,10 @@ final class ReportHtml {
     /** The analysis of analyze-suffix --out RUN/suffix, when there is one: what was compared, the checks, the figures. */
     private void suffix() {
         SuffixAnalysisFile s = a.suffix;
-        if (s == null) return;
+        if (s == null && a.suffixHeldOut == null) return;
         sb.append("<h2 id=\"suffix\">Adversarial suffix</h2>\n");
+        heldOut();
+        if (s == null) return;
         sb.append("<p>How a suffix appended to harmful instructions acts on the refusal direction, as in Section 5 of the paper: ")
                 .append("at the last prompt position, the residual stream's cosine with r, the heads that write most along r̂, and where those heads look. ")
                 .append("Each is compared with a random suffix of as many tokens, which tells the suffix's content from its presence")
@@ -356,6 +359,26 @@ final class ReportHtml {
         for (String name : figures.keySet()) if (name.startsWith(Report.SUFFIX_PLOT)) figure(name);
     }
 
+    /** The refusal rates of run --suffix-attack on the test prompts the suffix was not optimized on. */
+    private void heldOut() {
+        SuffixHeldOut h = a.suffixHeldOut;
+        if (h == null) return;
+        sb.append("<p>A universal suffix found with GCG on ").append(h.trainPrompts()).append(" harmful training prompts the model refuses (")
+                .append(h.steps()).append(" steps").append(h.chosenStep() == null ? "" : ", kept from step " + h.chosenStep() + " by its refusal rate on the validation prompts")
+                .append("), then appended to the ").append(h.prompts()).append(" harmful test prompts it never saw; greedy completions of up to ")
+                .append(h.maxNewTokens()).append(" tokens, judged as the run's completions are.</p>\n");
+        sb.append("<table>\n<tr><th>harmful test prompts</th><th>refusal rate</th></tr>\n");
+        heldOutRow("no suffix", h.baseline());
+        heldOutRow("adversarial suffix: " + h.suffix(), h.adversarial());
+        heldOutRow("random suffix of as many tokens: " + h.randomSuffix(), h.random());
+        sb.append("</table>\n");
+    }
+
+    private void heldOutRow(String what, double rate) {
+        sb.append("<tr><td>").append(esc(what)).append("</td><td>").append(Double.isNaN(rate) ? "—" : String.format(java.util.Locale.ROOT, "%.1f%%", 100 * rate))
+                .append("</td></tr>\n");
+    }
+
     // ---- files
 
     private void files() {
@@ -365,6 +388,8 @@ final class ReportHtml {
         }
         for (String c : completions.keySet()) link("completions/" + c + ".jsonl");
         if (java.nio.file.Files.isRegularFile(a.folder.suffixAnalysis())) link(dev.refusal4j.artifacts.RunFolder.SUFFIX_ANALYSIS);
+        if (java.nio.file.Files.isRegularFile(a.folder.suffixHeldOut())) link(dev.refusal4j.artifacts.RunFolder.SUFFIX_HELD_OUT);
+        if (java.nio.file.Files.isRegularFile(a.folder.suffixSearch())) link("suffix/suffix.json");
         for (String name : figures.keySet()) link("plots/" + name + ".svg");
         sb.append("</ul>\n");
     }

@@ -100,7 +100,8 @@ public final class Pipeline implements AutoCloseable {
         RefusalDirection dir = selectOrReport(candidates); // 2. bypass, induce and KL scores; filters; the lowest bypass
         completions(dir);                                  // 3. greedy completions under ablation and activation addition
         evaluate(dir);                                     // 4. refusal rates and loss
-        report();                                          // 5. report.html
+        if (cfg.suffixAttack != null) suffix(dir);         // 5. (optional) an adversarial suffix: found, held out, analysed
+        report();                                          // 6. report.html
         return cfg.out;
     }
 
@@ -381,7 +382,15 @@ public final class Pipeline implements AutoCloseable {
         return out;
     }
 
-    /** Stage 5: the HTML report (and plots) from the run folder. */
+    /** Stage 5, with --suffix-attack: the paper's adversarial-suffix section ({@link SuffixStage}). */
+    public void suffix(RefusalDirection dir) throws IOException {
+        long t0 = System.nanoTime();
+        new SuffixStage(model, encoder, folder, cfg, GenerationConfig.stopIds(cfg.model, model.config, encoder.tokenizer), batch)
+                .run(prompts(), dir, cfg.suffixAttack);
+        timings.put("suffix", secondsSince(t0));
+    }
+
+    /** Stage 6: the HTML report (and plots) from the run folder. */
     public void report() throws IOException {
         long t0 = System.nanoTime();
         Report.write(cfg.out, cfg.samples, Clock.systemUTC(), RefusalJudge.of(cfg.judge)::isRefusal);

@@ -53,6 +53,8 @@ public final class RunConfig {
     public Path lossCorpus;
     /** When set, an abliterated copy of the model is written here at the end. */
     public Path export;
+    /** With {@code run --suffix-attack}: the suffix stage's options; null: no suffix stage. Not in run.json: it leaves the other stages as they are. */
+    public SuffixStage.Options suffixAttack;
 
     public RunPrompts.Request prompts() {
         return new RunPrompts.Request(harmfulTrain, harmlessTrain, harmfulVal, harmlessVal, harmfulTest, harmlessTest, nTrain, nVal, nTest, seed);
