@@ -200,7 +200,8 @@ public final class SuffixAnalysis {
         String text = plain.toString();
         String expected = encoder.render(suffix == null ? instruction : AttackPrompt.withSuffix(instruction, suffix));
         if (!text.equals(expected)) {
-            throw new IllegalArgumentException("the chat template changes the user message's text (trims or rewrites it); cannot locate the instruction's and suffix's tokens");
+            throw new IllegalArgumentException("the chat template changes the user message's text (trims or rewrites it); cannot locate the instruction's and suffix's tokens"
+                    + (suffix != null && !suffix.equals(suffix.strip()) ? " (give the suffix without spaces at its ends)" : ""));
         }
         int[] ids = encoder.tokenize(text);
         int[] ends = new int[parts];
@@ -441,7 +442,7 @@ public final class SuffixAnalysis {
         }
         Checks c = new Checks(adv < rnd, hAdv < hRnd, sAdv > sRnd && iAdv < iRnd);
         int held = (c.cosineLower() ? 1 : 0) + (c.headsReduced() ? 1 : 0) + (c.attentionShifted() ? 1 : 0);
-        String layers = after == 1 ? "after the last block" : "at the " + after + " points after layer " + layer;
+        String layers = "after its layer " + layer + (after == 1 ? " (point " + (layer + 1) + ", the model's output)" : " (mean over points " + (layer + 1) + "–" + (points - 1) + ")");
         String text = String.format(Locale.ROOT,
                 "Cosine with the refusal direction %s: %.3f with the adversarial suffix, %.3f with the random suffix, so lower with the adversarial one: %s. "
                         + "The top %d heads' summed projection on the direction: %.3f with the adversarial suffix, %.3f with the random one (%.3f without a suffix), so reduced: %s. "

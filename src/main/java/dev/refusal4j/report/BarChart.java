@@ -32,7 +32,7 @@ final class BarChart {
             if (hi == lo) hi = lo + 1;
             if (!Double.isFinite(hi - lo)) return new Axis(label, -1, 1, false); // a damaged file's extremes: bars clamp to the axis
             double step = Scale.niceStep((hi - lo) / 4);
-            return new Axis(label, Math.floor(lo / step - 1e-9) * step, Math.ceil(hi / step - 1e-9) * step, false);
+            return new Axis(label, Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step, false);
         }
 
         List<Double> ticks() {
