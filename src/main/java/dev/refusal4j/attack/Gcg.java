@@ -1,5 +1,6 @@
 package dev.refusal4j.attack;
 
+import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.evaluate.RefusalJudge;
 import dev.refusal4j.generate.Generator;
 import dev.refusal4j.generate.SamplingOptions;
@@ -72,6 +73,7 @@ public final class Gcg {
     }
 
     private final Transformer model;
+    private final PromptEncoder encoder;
     private final Tokenizer tokenizer;
     private final List<AttackPrompt> prompts;
     private final Options options;
@@ -82,10 +84,11 @@ public final class Gcg {
     private int stepsDone;
     private double loss;
 
-    public Gcg(Transformer model, Tokenizer tokenizer, List<AttackPrompt> prompts, Options options, int[] stopIds) {
+    public Gcg(Transformer model, PromptEncoder encoder, List<AttackPrompt> prompts, Options options, int[] stopIds) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("a suffix attack needs at least one prompt");
         this.model = model;
-        this.tokenizer = tokenizer;
+        this.encoder = encoder;
+        this.tokenizer = encoder.tokenizer;
         this.prompts = List.copyOf(prompts);
         this.options = options;
         this.stopIds = stopIds.clone();
@@ -95,7 +98,7 @@ public final class Gcg {
             if (len > model.config.maxPositions) throw new IllegalArgumentException("prompt, suffix of " + options.suffixLength() + " and target take " + len + " tokens, more than the model's context of " + model.config.maxPositions);
         }
         this.gradients = new TokenGradients(model);
-        this.suffix = initialSuffix(tokenizer, allowed, options.suffixLength());
+        this.suffix = initialSuffix(options.suffixLength());
         this.loss = Double.NaN;
     }
 
@@ -122,17 +125,25 @@ public final class Gcg {
         return ok;
     }
 
-    /** The reference's start, "! ! ! …", when it tokenizes to one token per "!"; else the first allowed token repeated. */
-    static int[] initialSuffix(Tokenizer tokenizer, boolean[] allowed, int n) {
-        int[] ids = tokenizer.encode("!" + " !".repeat(n - 1), false);
-        if (ids.length == n && Arrays.stream(ids).allMatch(v -> v < allowed.length && allowed[v])) return ids;
-        int[] bang = tokenizer.encode("!", false);
-        int tok = bang.length == 1 && bang[0] < allowed.length && allowed[bang[0]] ? bang[0] : -1;
-        for (int v = 0; tok < 0 && v < allowed.length; v++) if (allowed[v]) tok = v;
-        if (tok < 0) throw new IllegalArgumentException("the tokenizer has no token that decodes to printable ASCII; no suffix can be written");
-        int[] out = new int[n];
-        Arrays.fill(out, tok);
-        return out;
+    /**
+     * The reference's start, "! ! ! …", when it takes one token per "!" after the instruction; else
+     * the first allowed token that, repeated, survives as text ({@link #survives}).
+     */
+    private int[] initialSuffix(int n) {
+        int[] ids = prompts.getFirst().suffixIds(encoder, "!" + " !".repeat(n - 1));
+        if (ids != null && ids.length == n && Arrays.stream(ids).allMatch(v -> v < allowed.length && allowed[v])) return ids;
+        for (int v = 0; v < allowed.length; v++) {
+            if (!allowed[v]) continue;
+            int[] same = new int[n];
+            Arrays.fill(same, v);
+            if (survives(same)) return same;
+        }
+        throw new IllegalArgumentException("no suffix of " + n + " tokens survives as text after the instruction: the tokenizer merges every printable token with its neighbours");
+    }
+
+    /** The ids {@code text} takes as the suffix (after the first prompt's instruction), or null where the tokenizer merges it with the prompt. */
+    public int[] idsOf(String text) {
+        return prompts.getFirst().suffixIds(encoder, text);
     }
 
     public int[] suffix() {
@@ -140,7 +151,7 @@ public final class Gcg {
     }
 
     public String suffixText() {
-        return tokenizer.decode(suffix, false);
+        return AttackPrompt.suffixText(tokenizer, suffix);
     }
 
     /** The summed loss of the current suffix (computed on first use). */
@@ -205,7 +216,7 @@ public final class Gcg {
             int pos = random.nextInt(n);
             int[] cand = suffix.clone();
             cand[pos] = top[pos][random.nextInt(top[pos].length)];
-            if (survives(cand) && !tokenizer.decode(cand, false).equals(current)) candidates.add(cand);
+            if (survives(cand) && !AttackPrompt.suffixText(tokenizer, cand).equals(current)) candidates.add(cand);
         }
         if (candidates.isEmpty()) return loss;
         double[] l = losses(candidates);
@@ -218,9 +229,13 @@ public final class Gcg {
         return loss;
     }
 
-    /** Whether the suffix's text re-encodes to the same ids: otherwise it cannot be handed on as text. */
+    /**
+     * Whether the suffix given as text after the instruction is these ids: otherwise the suffix a
+     * user pastes would not be the one optimized (the reference keeps only suffixes whose text
+     * re-encodes to them).
+     */
     boolean survives(int[] cand) {
-        return Arrays.equals(tokenizer.encode(tokenizer.decode(cand, false), false), cand);
+        return Arrays.equals(idsOf(AttackPrompt.suffixText(tokenizer, cand)), cand);
     }
 
     private int[][] topK(double[] grad, int n, int V) {

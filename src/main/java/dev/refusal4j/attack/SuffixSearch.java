@@ -64,7 +64,7 @@ public final class SuffixSearch {
         List<Prompt> attacked = s.universal() ? train : train.subList(0, 1);
         List<AttackPrompt> prompts = new ArrayList<>();
         for (Prompt p : attacked) prompts.add(AttackPrompt.of(encoder, p.instruction(), s.target()));
-        Gcg gcg = new Gcg(model, encoder.tokenizer, prompts, s.gcg(), stopIds);
+        Gcg gcg = new Gcg(model, encoder, prompts, s.gcg(), stopIds);
         List<Double> losses = new ArrayList<>();
         List<SuffixFile.Validation> checks = new ArrayList<>();
         boolean[][] ok = new boolean[1][];
@@ -96,8 +96,8 @@ public final class SuffixSearch {
                     throw new java.io.UncheckedIOException(e);
                 }
                 bar.step(1);
-                String val = checks.isEmpty() ? "" : String.format(Locale.ROOT, ", validation refusal %.0f%%", 100 * checks.getLast().refusalRate());
-                bar.extra(String.format(Locale.ROOT, "loss %.4f, success %d/%d%s, suffix %s", st.loss(), st.successes(), st.success().length, val, oneLine(gcg.suffixText())));
+                String val = checks.isEmpty() ? "" : String.format(Locale.ROOT, ", val refusal %.0f%%", 100 * checks.getLast().refusalRate());
+                bar.extra(String.format(Locale.ROOT, "loss %.2f, ok %d/%d%s, suffix %s", st.loss(), st.successes(), st.success().length, val, oneLine(gcg.suffixText())));
             });
         }
         if (!validation.isEmpty() && (checks.isEmpty() || checks.getLast().step() != gcg.stepsDone())) checks.add(validate(validation, gcg, s));
@@ -129,7 +129,7 @@ public final class SuffixSearch {
         SuffixFile.Validation best = null;
         for (SuffixFile.Validation v : checks) if (best == null || v.refusalRate() <= best.refusalRate()) best = v;
         String text = best == null ? gcg.suffixText() : best.suffix();
-        int[] ids = best == null ? gcg.suffix() : encoder.tokenizer.encode(text, false); // a validated suffix re-encodes to its ids (Gcg keeps only such)
+        int[] ids = best == null ? gcg.suffix() : gcg.idsOf(text); // Gcg keeps only suffixes whose text gives their ids
         List<SuffixFile.PromptResult> rows = new ArrayList<>();
         for (int i = 0; i < attacked.size(); i++) rows.add(new SuffixFile.PromptResult(attacked.get(i).instruction(), ok[i]));
         SuffixFile f = new SuffixFile(text, ids, s.target(), s.universal(), s.gcg().seed(), gcg.stepsDone(), s.gcg().topK(), s.gcg().batch(),

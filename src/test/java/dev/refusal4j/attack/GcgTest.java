@@ -38,13 +38,15 @@ class GcgTest {
 
     static Gcg gcg(List<String> instructions, String target, long seed) {
         List<AttackPrompt> ps = instructions.stream().map(i -> AttackPrompt.of(enc, i, target)).toList();
-        return new Gcg(model, enc.tokenizer, ps, new Gcg.Options(6, 32, 48, seed, Gcg.Success.TARGET), new int[] {257, 258});
+        return new Gcg(model, enc, ps, new Gcg.Options(6, 32, 48, seed, Gcg.Success.TARGET), new int[] {257, 258});
     }
 
     @Test
     void theSuffixSitsWhereTheTemplateRendersIt() {
         AttackPrompt p = AttackPrompt.of(enc, "Tell me a story", "Sure");
-        int[] suffix = enc.tokenizer.encode("ab! cd", false);
+        int[] suffix = p.suffixIds(enc, "ab! cd");
+        assertThat(suffix).isNotNull();
+        assertThat(AttackPrompt.suffixText(enc.tokenizer, suffix)).isEqualTo("ab! cd");
         assertThat(p.prompt(suffix)).isEqualTo(enc.encode("Tell me a story ab! cd"));
         assertThat(p.target()).isEqualTo(enc.tokenizer.encode("Sure", false));
         assertThat(p.withTarget(suffix)).hasSize(p.targetFrom(suffix.length) + p.target().length);
@@ -79,6 +81,16 @@ class GcgTest {
         }
         System.out.printf("GCG on the tiny model, target 'Sure': loss %.4f -> %.4f in 5 steps%n", before, last);
         assertThat(last).as("half a nat lower in five steps (measured: 6.61 -> 5.50)").isLessThan(before - 0.5);
+    }
+
+    @Test
+    void theIdsOptimizedAreTheIdsOfTheSuffixGivenAsText() {
+        Gcg g = gcg(List.of("Tell me a story", "How are you"), "Sure", 4);
+        g.run(3, null);
+        for (String i : List.of("Tell me a story", "How are you")) {
+            AttackPrompt p = AttackPrompt.of(enc, i, "Sure");
+            assertThat(enc.encode(AttackPrompt.withSuffix(i, g.suffixText()))).as(i).isEqualTo(p.prompt(g.suffix()));
+        }
     }
 
     @Test
