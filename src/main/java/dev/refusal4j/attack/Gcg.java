@@ -126,14 +126,18 @@ public final class Gcg {
     }
 
     /**
-     * The reference's start, "! ! ! …", when it takes one token per "!" after the instruction; else
-     * the first allowed token that, repeated, survives as text ({@link #survives}).
+     * The reference's start, "! ! ! …", with as many marks as give {@code n} tokens after the
+     * instruction; else "!!!…" so; else the first allowed token, not blank, that survives repeated.
      */
     private int[] initialSuffix(int n) {
-        int[] ids = prompts.getFirst().suffixIds(encoder, "!" + " !".repeat(n - 1));
-        if (ids != null && ids.length == n && Arrays.stream(ids).allMatch(v -> v < allowed.length && allowed[v])) return ids;
+        for (int k = 1; k <= n; k++) {
+            for (String text : new String[] {"!" + " !".repeat(k - 1), "!".repeat(k)}) {
+                int[] ids = idsOf(text);
+                if (ids != null && ids.length == n && Arrays.stream(ids).allMatch(v -> v < allowed.length && allowed[v])) return ids;
+            }
+        }
         for (int v = 0; v < allowed.length; v++) {
-            if (!allowed[v]) continue;
+            if (!allowed[v] || tokenizer.decode(new int[] {v}, false).isBlank()) continue;
             int[] same = new int[n];
             Arrays.fill(same, v);
             if (survives(same)) return same;

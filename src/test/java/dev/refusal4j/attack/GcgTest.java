@@ -84,6 +84,12 @@ class GcgTest {
     }
 
     @Test
+    void theSearchStartsFromExclamationMarksThatTakeTheSuffixLength() {
+        // byte-level: " ! ! !" after the instruction is six tokens, the suffix length
+        assertThat(gcg(List.of("Tell me a story"), "Sure", 1).suffixText()).isEqualTo("! ! !");
+    }
+
+    @Test
     void theIdsOptimizedAreTheIdsOfTheSuffixGivenAsText() {
         Gcg g = gcg(List.of("Tell me a story", "How are you"), "Sure", 4);
         g.run(3, null);
