@@ -20,7 +20,7 @@ import java.util.List;
  *       resumed search continues from;</li>
  *   <li>{@code loss}: the summed target loss after each step (step 0 first), never rising;</li>
  *   <li>{@code validation}: the refusal rate on the validation prompts at the steps it was measured;</li>
- *   <li>{@code prompts}: each training prompt and whether it succeeds with the search's suffix.</li>
+ *   <li>{@code prompts}: each training prompt, its target and whether it succeeds with the search's suffix.</li>
  * </ul>
  */
 public record SuffixFile(String suffix, int[] suffixIds, String target, boolean universal, long seed, int steps, int topK, int batch,
@@ -29,7 +29,8 @@ public record SuffixFile(String suffix, int[] suffixIds, String target, boolean 
 
     public record Validation(int step, double refusalRate, String suffix) {}
 
-    public record PromptResult(String instruction, boolean success) {}
+    /** @param target the completion optimized for this prompt */
+    public record PromptResult(String instruction, String target, boolean success) {}
 
     public void write(Path file) throws IOException {
         ObjectNode j = Json.MAPPER.createObjectNode();
@@ -46,7 +47,7 @@ public record SuffixFile(String suffix, int[] suffixIds, String target, boolean 
         for (Validation x : validation) v.addObject().put("step", x.step()).put("refusal_rate", x.refusalRate()).put("suffix", x.suffix());
         if (chosenStep != null) j.put("chosen_step", chosenStep);
         ArrayNode ps = j.putArray("prompts");
-        for (PromptResult p : prompts) ps.addObject().put("instruction", p.instruction()).put("success", p.success());
+        for (PromptResult p : prompts) ps.addObject().put("instruction", p.instruction()).put("target", p.target()).put("success", p.success());
         Json.write(file, j);
     }
 
@@ -64,7 +65,7 @@ public record SuffixFile(String suffix, int[] suffixIds, String target, boolean 
         List<Validation> validation = new ArrayList<>();
         for (JsonNode x : j.path("validation")) validation.add(new Validation(x.path("step").asInt(), x.path("refusal_rate").asDouble(), x.path("suffix").asText()));
         List<PromptResult> prompts = new ArrayList<>();
-        for (JsonNode x : j.path("prompts")) prompts.add(new PromptResult(x.path("instruction").asText(), x.path("success").asBoolean()));
+        for (JsonNode x : j.path("prompts")) prompts.add(new PromptResult(x.path("instruction").asText(), x.path("target").asText(j.path("target").asText()), x.path("success").asBoolean()));
         return new SuffixFile(j.path("suffix").asText(), chosen, j.path("target").asText(), j.path("universal").asBoolean(), j.path("seed").asLong(),
                 j.path("steps").asInt(), j.path("top_k").asInt(), j.path("batch").asInt(), j.path("success_rule").asText(), loss, searchIds,
                 validation, j.has("chosen_step") ? j.get("chosen_step").asInt() : null, prompts);

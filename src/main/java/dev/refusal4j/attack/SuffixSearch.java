@@ -58,19 +58,23 @@ public final class SuffixSearch {
      * Runs the search on {@code train} (the first prompt alone unless universal), writing {@code file}
      * after every step; with {@code resume} and the file there, goes on from it (same settings and
      * prompts, else an error naming what differs).
+     *
+     * @param targets each training prompt's target completion, or null: the settings' target for all
      */
-    public SuffixFile run(List<Prompt> train, List<Prompt> validation, Settings s, Path file, boolean resume, boolean quiet) throws IOException {
+    public SuffixFile run(List<Prompt> train, List<String> targets, List<Prompt> validation, Settings s, Path file, boolean resume,
+                          boolean quiet) throws IOException {
         if (train.isEmpty()) throw new IllegalArgumentException("a suffix search needs at least one training prompt");
+        if (targets != null && targets.size() != train.size()) throw new IllegalArgumentException(targets.size() + " targets for " + train.size() + " prompts");
         List<Prompt> attacked = s.universal() ? train : train.subList(0, 1);
         List<AttackPrompt> prompts = new ArrayList<>();
-        for (Prompt p : attacked) prompts.add(AttackPrompt.of(encoder, p.instruction(), s.target()));
+        for (int i = 0; i < attacked.size(); i++) prompts.add(AttackPrompt.of(encoder, attacked.get(i).instruction(), targets == null ? s.target() : targets.get(i)));
         Gcg gcg = new Gcg(model, encoder, prompts, s.gcg(), stopIds);
         List<Double> losses = new ArrayList<>();
         List<SuffixFile.Validation> checks = new ArrayList<>();
         boolean[][] ok = new boolean[1][];
         if (resume && Files.isRegularFile(file)) {
             SuffixFile saved = SuffixFile.read(file);
-            requireSame(saved, s, attacked, file);
+            requireSame(saved, s, prompts, file);
             losses.addAll(saved.loss());
             // a measurement taken only because an earlier run ended there is not one the whole run takes
             for (SuffixFile.Validation v : saved.validation()) if (v.step() % s.validateEvery() == 0) checks.add(v);
@@ -81,7 +85,7 @@ public final class SuffixSearch {
             losses.add(gcg.loss());
             ok[0] = gcg.successes();
             if (!validation.isEmpty()) checks.add(validate(validation, gcg, s));
-            write(file, gcg, s, losses, checks, attacked, ok[0]);
+            write(file, gcg, s, losses, checks, prompts, ok[0]);
         }
         boolean finished = count(ok[0]) == ok[0].length;
         try (Progress bar = new Progress("suffix search", s.steps(), "step", quiet, Math.min(s.steps(), gcg.stepsDone()))) {
@@ -91,7 +95,7 @@ public final class SuffixSearch {
                 boolean last = st.step() == s.steps() || st.allSucceed();
                 if (!validation.isEmpty() && (st.step() % s.validateEvery() == 0 || last)) checks.add(validate(validation, gcg, s));
                 try {
-                    write(file, gcg, s, losses, checks, attacked, ok[0]);
+                    write(file, gcg, s, losses, checks, prompts, ok[0]);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -101,7 +105,7 @@ public final class SuffixSearch {
             });
         }
         if (!validation.isEmpty() && (checks.isEmpty() || checks.getLast().step() != gcg.stepsDone())) checks.add(validate(validation, gcg, s));
-        return write(file, gcg, s, losses, checks, attacked, ok[0]);
+        return write(file, gcg, s, losses, checks, prompts, ok[0]);
     }
 
     /** Greedy completions of the prompts with the suffix appended as text, as a user would paste it ("": none). */
@@ -124,14 +128,17 @@ public final class SuffixSearch {
         return new SuffixFile.Validation(gcg.stepsDone(), refusalRate(complete(validation, text, s.validationTokens())), text);
     }
 
-    private SuffixFile write(Path file, Gcg gcg, Settings s, List<Double> losses, List<SuffixFile.Validation> checks, List<Prompt> attacked,
+    private SuffixFile write(Path file, Gcg gcg, Settings s, List<Double> losses, List<SuffixFile.Validation> checks, List<AttackPrompt> attacked,
                              boolean[] ok) throws IOException {
         SuffixFile.Validation best = null;
         for (SuffixFile.Validation v : checks) if (best == null || v.refusalRate() <= best.refusalRate()) best = v;
         String text = best == null ? gcg.suffixText() : best.suffix();
         int[] ids = best == null ? gcg.suffix() : gcg.idsOf(text); // Gcg keeps only suffixes whose text gives their ids
         List<SuffixFile.PromptResult> rows = new ArrayList<>();
-        for (int i = 0; i < attacked.size(); i++) rows.add(new SuffixFile.PromptResult(attacked.get(i).instruction(), ok[i]));
+        for (int i = 0; i < attacked.size(); i++) {
+            AttackPrompt p = attacked.get(i);
+            rows.add(new SuffixFile.PromptResult(p.instruction(), encoder.tokenizer.decode(p.target(), false), ok[i]));
+        }
         SuffixFile f = new SuffixFile(text, ids, s.target(), s.universal(), s.gcg().seed(), gcg.stepsDone(), s.gcg().topK(), s.gcg().batch(),
                 s.successRule(), List.copyOf(losses), gcg.suffix(), List.copyOf(checks), best == null ? null : best.step(), rows);
         Files.createDirectories(file.toAbsolutePath().getParent());
@@ -140,7 +147,7 @@ public final class SuffixSearch {
     }
 
     /** A search resumed must be the one saved: same target, prompts and options. */
-    private static void requireSame(SuffixFile saved, Settings s, List<Prompt> attacked, Path file) {
+    private void requireSame(SuffixFile saved, Settings s, List<AttackPrompt> attacked, Path file) {
         List<String> diff = new ArrayList<>();
         if (!saved.target().equals(s.target())) diff.add("--target");
         if (saved.universal() != s.universal()) diff.add("--universal");
@@ -150,8 +157,13 @@ public final class SuffixSearch {
         if (saved.searchIds().length != s.gcg().suffixLength()) diff.add("--suffix-len");
         if (!saved.successRule().equals(s.successRule())) diff.add("--success");
         boolean same = saved.prompts().size() == attacked.size();
-        for (int i = 0; same && i < attacked.size(); i++) same = saved.prompts().get(i).instruction().equals(attacked.get(i).instruction());
+        boolean sameTargets = same;
+        for (int i = 0; same && i < attacked.size(); i++) {
+            same = saved.prompts().get(i).instruction().equals(attacked.get(i).instruction());
+            sameTargets &= encoder.tokenizer.decode(attacked.get(i).target(), false).equals(saved.prompts().get(i).target());
+        }
         if (!same) diff.add("--prompts");
+        else if (!sameTargets) diff.add("targets");
         if (!diff.isEmpty()) throw new IllegalArgumentException("--resume: " + file + " is from a search with other " + String.join(", ", diff) + "; give the same options or another --out");
     }
 

@@ -90,7 +90,7 @@ public final class SuffixAttackCommand implements Callable<Integer> {
         try (Transformer m = Transformer.load(model)) {
             PromptEncoder enc = PromptEncoder.load(model, null, null);
             SuffixSearch search = new SuffixSearch(m, enc, GenerationConfig.stopIds(model, m.config, enc.tokenizer), 32);
-            SuffixFile f = search.run(loaded, validation, settings, out.resolve("suffix.json"), resume, quiet);
+            SuffixFile f = search.run(loaded, null, validation, settings, out.resolve("suffix.json"), resume, quiet);
             if (!quiet) {
                 int ok = 0;
                 for (SuffixFile.PromptResult p : f.prompts()) if (p.success()) ok++;

@@ -12,6 +12,9 @@ import dev.refusal4j.attack.SuffixSearch;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.evaluate.Completion;
+import dev.refusal4j.evaluate.Completions;
+import dev.refusal4j.intervene.Condition;
+import dev.refusal4j.prompts.EncodedPrompts;
 import dev.refusal4j.evaluate.CompletionsFile;
 import dev.refusal4j.evaluate.RefusalJudge;
 import dev.refusal4j.model.Transformer;
@@ -32,16 +35,22 @@ import java.util.Map;
  * folder; a resumed run goes on from {@code suffix/suffix.json}.
  */
 public final class SuffixStage {
-    /** @param prompts training prompts attacked at once (the first ones the model refuses) */
+    /**
+     * @param prompts training prompts attacked at once (the first ones the model refuses)
+     * @param target  one target for every prompt, or null: each prompt's own answer with the direction ablated
+     */
     public record Options(int prompts, int steps, String target) {
         public Options {
             if (prompts < 1) throw new IllegalArgumentException("--suffix-prompts must be at least 1, got " + prompts);
             if (steps < 1) throw new IllegalArgumentException("--suffix-steps must be at least 1, got " + steps);
-            if (target == null || target.isBlank()) throw new IllegalArgumentException("--suffix-target is empty");
+            if (target != null && target.isBlank()) throw new IllegalArgumentException("--suffix-target is empty");
         }
     }
 
-    static final int SUFFIX_TOKENS = 20, TOP_K = 256, CANDIDATES = 128, VALIDATE_EVERY = 5, JUDGED_TOKENS = 32;
+    static final int SUFFIX_TOKENS = 20, TOP_K = 256, CANDIDATES = 128, VALIDATE_EVERY = 5, JUDGED_TOKENS = 32, TARGET_TOKENS = 6;
+
+    /** What suffix.json says of the targets when each prompt has its own. */
+    static final String ABLATED_TARGET = "per prompt: the model's first tokens with the refusal direction ablated";
 
     private final Transformer model;
     private final PromptEncoder encoder;
@@ -61,11 +70,14 @@ public final class SuffixStage {
 
     void run(RunPrompts prompts, RefusalDirection dir, Options o) throws IOException {
         SuffixSearch search = new SuffixSearch(model, encoder, stop, batch);
-        List<Prompt> train = refused(search, prompts.get("harmful_train"), o.prompts());
+        List<Prompt> train = new ArrayList<>();
+        List<String> targets = new ArrayList<>();
+        chooseTraining(search, prompts.get("harmful_train"), dir, o, train, targets);
         if (train.isEmpty()) throw new IllegalStateException("the model refuses none of the harmful training prompts: there is no refusal for a suffix to break");
-        SuffixSearch.Settings settings = new SuffixSearch.Settings(o.target(), o.steps(),
+        SuffixSearch.Settings settings = new SuffixSearch.Settings(o.target() == null ? ABLATED_TARGET : o.target(), o.steps(),
                 new Gcg.Options(SUFFIX_TOKENS, TOP_K, CANDIDATES, cfg.seed, Gcg.Success.NO_REFUSAL), true, VALIDATE_EVERY, JUDGED_TOKENS);
-        SuffixFile found = search.run(train, prompts.get("harmful_val"), settings, folder.suffixSearch(), cfg.resume, cfg.quiet);
+        SuffixFile found = search.run(train, o.target() == null ? targets : null, prompts.get("harmful_val"), settings, folder.suffixSearch(),
+                cfg.resume, cfg.quiet);
 
         // held out: the test prompts, as the run's completions answer them (same length, same judge)
         List<Prompt> test = prompts.get("harmful_test");
@@ -95,13 +107,24 @@ public final class SuffixStage {
         analysisFile(r, cfg.model.toString(), folder.direction().toString()).write(folder.suffixAnalysis());
     }
 
-    /** The first {@code n} prompts whose greedy answer the paper's judge calls a refusal. */
-    private List<Prompt> refused(SuffixSearch search, List<Prompt> candidates, int n) {
-        List<Completion> answers = search.complete(candidates, "", JUDGED_TOKENS);
+    /**
+     * The first {@code o.prompts()} training prompts the model refuses and, with the direction
+     * ablated, answers; and each one's target: the first {@value #TARGET_TOKENS} tokens of that
+     * answer — what the model itself says to the request when it does not refuse, so the target is
+     * a completion it can give (the organism never says "Sure, here is").
+     */
+    private void chooseTraining(SuffixSearch search, List<Prompt> candidates, RefusalDirection dir, Options o, List<Prompt> train,
+                                List<String> targets) {
+        List<Completion> plain = search.complete(candidates, "", JUDGED_TOKENS);
+        List<Completion> ablated = Completions.generate(model, encoder, EncodedPrompts.of(candidates, encoder), Condition.ABLATION.hooks(dir, 1f),
+                TARGET_TOKENS, stop, batch, n -> {});
         RefusalJudge judge = RefusalJudge.official();
-        List<Prompt> out = new ArrayList<>();
-        for (int i = 0; i < candidates.size() && out.size() < n; i++) if (judge.isRefusal(answers.get(i).response())) out.add(candidates.get(i));
-        return out;
+        for (int i = 0; i < candidates.size() && train.size() < o.prompts(); i++) {
+            String answer = ablated.get(i).response().strip();
+            if (!judge.isRefusal(plain.get(i).response()) || answer.isEmpty() || judge.isRefusal(answer)) continue;
+            train.add(candidates.get(i));
+            targets.add(answer);
+        }
     }
 
     private static double rate(RefusalJudge judge, List<Completion> cs) {
