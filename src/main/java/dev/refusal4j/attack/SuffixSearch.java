@@ -66,6 +66,10 @@ public final class SuffixSearch {
         if (train.isEmpty()) throw new IllegalArgumentException("a suffix search needs at least one training prompt");
         if (targets != null && targets.size() != train.size()) throw new IllegalArgumentException(targets.size() + " targets for " + train.size() + " prompts");
         List<Prompt> attacked = s.universal() ? train : train.subList(0, 1);
+        if (s.gcg().success() == Gcg.Success.NO_REFUSAL && !(resume && Files.isRegularFile(file))
+                && refusalRate(complete(attacked, "", s.validationTokens())) == 0) {
+            throw new IllegalArgumentException("the model refuses none of the " + attacked.size() + " prompts without a suffix: there is no refusal for a suffix to break");
+        }
         List<AttackPrompt> prompts = new ArrayList<>();
         for (int i = 0; i < attacked.size(); i++) prompts.add(AttackPrompt.of(encoder, attacked.get(i).instruction(), targets == null ? s.target() : targets.get(i)));
         Gcg gcg = new Gcg(model, encoder, prompts, s.gcg(), stopIds);

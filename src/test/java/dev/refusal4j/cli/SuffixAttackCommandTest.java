@@ -109,12 +109,17 @@ class SuffixAttackCommandTest {
         Ran noPrompts = run("suffix-attack", "--model", model.toString(), "--prompts", empty.toString(), "--target", "Sure", "--out", out);
         Ran zero = run("suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "Sure", "--suffix-len", "0", "--out", out);
         Ran noTarget = run("suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "", "--out", out);
-        for (Ran r : new Ran[] {noPrompts, zero, noTarget}) {
+        // random weights never say a refusal phrase: no prompt has a refusal to break
+        Ran noRefusal = run("suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "Sure", "--success", "no-refusal", "--out", out);
+        Ran tooLong = run("suffix-attack", "--model", model.toString(), "--prompts", prompts.toString(), "--target", "Sure", "--suffix-len", "100000", "--out", out);
+        for (Ran r : new Ran[] {noPrompts, zero, noTarget, noRefusal, tooLong}) {
             assertThat(r.rc()).isNotZero();
             assertThat(r.err().strip()).doesNotContain("\n").isNotEmpty();
         }
         assertThat(zero.err()).contains("--suffix-len");
         assertThat(noTarget.err()).contains("--target");
+        assertThat(noRefusal.err()).contains("refuses none of the 1 prompts without a suffix");
+        assertThat(tooLong.err()).contains("more than the model's context");
         assertThat(Files.exists(tmp.resolve("o/suffix.json"))).isFalse();
     }
 
