@@ -31,7 +31,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--suffix-prompts", defaultValue = "30", description = "Harmful training prompts the suffix is optimized on (default ${DEFAULT-VALUE}).")
     int suffixPrompts;
 
-    @Option(names = "--suffix-target", paramLabel = "TEXT", description = "One completion for GCG to make likely for every prompt, e.g. \"Sure, here is\" (default: each prompt's own answer with the refusal direction ablated, its first tokens).")
+    @Option(names = "--suffix-target", paramLabel = "TEXT", description = "One completion for GCG to make likely for every prompt, e.g. \"Sure, here is\" (default: each prompt's own first answer token with the refusal direction ablated).")
     String suffixTarget;
 
     @Override

@@ -47,10 +47,10 @@ public final class SuffixStage {
         }
     }
 
-    static final int SUFFIX_TOKENS = 20, TOP_K = 256, CANDIDATES = 128, VALIDATE_EVERY = 5, JUDGED_TOKENS = 32, TARGET_TOKENS = 6;
+    static final int SUFFIX_TOKENS = 20, TOP_K = 256, CANDIDATES = 128, VALIDATE_EVERY = 5, JUDGED_TOKENS = 32, TARGET_TOKENS = 1;
 
     /** What suffix.json says of the targets when each prompt has its own. */
-    static final String ABLATED_TARGET = "per prompt: the model's first tokens with the refusal direction ablated";
+    static final String ABLATED_TARGET = "per prompt: the model's first token with the refusal direction ablated";
 
     private final Transformer model;
     private final PromptEncoder encoder;
@@ -109,9 +109,11 @@ public final class SuffixStage {
 
     /**
      * The first {@code o.prompts()} training prompts the model refuses and, with the direction
-     * ablated, answers; and each one's target: the first {@value #TARGET_TOKENS} tokens of that
-     * answer — what the model itself says to the request when it does not refuse, so the target is
-     * a completion it can give (the organism never says "Sure, here is").
+     * ablated, answers; and each one's target: the first {@value #TARGET_TOKENS} token of that
+     * answer — how the model itself begins when it does not refuse, so the target is a completion it
+     * can give (the organism never says "Sure, here is"). One token: the first token decides between
+     * a refusal and an answer, while the tokens after it are about the request's content, and fitting
+     * those makes a suffix that serves the training prompts rather than the held-out ones.
      */
     private void chooseTraining(SuffixSearch search, List<Prompt> candidates, RefusalDirection dir, Options o, List<Prompt> train,
                                 List<String> targets) {
