@@ -54,14 +54,20 @@ class GcgTest {
 
     @Test
     void batchedLossesEqualTheGradientPassLoss() {
-        Gcg g = gcg(List.of("Tell me a story", "How are you"), "Sure, here", 1);
-        double sum = 0;
-        for (String i : List.of("Tell me a story", "How are you")) {
-            AttackPrompt p = AttackPrompt.of(enc, i, "Sure, here");
-            int[] ids = p.withTarget(g.suffix());
-            sum += new TokenGradients(model).compute(ids, TargetLoss.completion(ids, p.targetFrom(6)), new int[] {p.suffixStart()}).loss();
+        List<String> instructions = List.of("Tell me a story", "How are you");
+        for (String target : List.of("Sure, here", "S")) { // several target tokens, and one (the last row's logits only)
+            List<AttackPrompt> ps = instructions.stream().map(i -> AttackPrompt.of(enc, i, target)).toList();
+            List<int[]> suffixes = List.of(ps.get(0).suffixIds(enc, "! ! !"), ps.get(0).suffixIds(enc, "ab cd"), ps.get(0).suffixIds(enc, "x?y z"));
+            double[] batched = TargetLosses.of(model, ps, suffixes);
+            for (int k = 0; k < suffixes.size(); k++) {
+                double sum = 0;
+                for (AttackPrompt p : ps) {
+                    int[] ids = p.withTarget(suffixes.get(k));
+                    sum += new TokenGradients(model).compute(ids, TargetLoss.completion(ids, p.targetFrom(suffixes.get(k).length)), new int[] {p.suffixStart()}).loss();
+                }
+                assertThat(batched[k]).as("target '%s', suffix %d", target, k).isCloseTo(sum, within(1e-4));
+            }
         }
-        assertThat(g.loss()).isCloseTo(sum, within(1e-4));
     }
 
     @Test
