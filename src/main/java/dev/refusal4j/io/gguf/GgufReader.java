@@ -187,8 +187,9 @@ public final class GgufReader {
         int typeId = i32();
         GgmlType type = GgmlType.byId(typeId);
         if (type == null) throw error(context + " has tensor type " + typeId + ", which ggml does not know (any more)");
-        if (nDims > 0 && dims[0] % type.blockElements != 0) {
-            throw error(context + " has rows of " + dims[0] + " elements, not a whole number of " + type.ggmlName + " blocks of " + type.blockElements);
+        long rowLength = nDims == 0 ? 1 : dims[0]; // no dimensions: one element, as ggml's ne = {1, 1, 1, 1}
+        if (rowLength % type.blockElements != 0) {
+            throw error(context + " has rows of " + rowLength + " elements, not a whole number of " + type.ggmlName + " blocks of " + type.blockElements);
         }
         try {
             type.bytes(elements);

@@ -198,6 +198,7 @@ class GgufReaderTest {
         assertRefused(tensor(header(1, 0), "t", 4, 32), "tensor info 't' has tensor type 4, which ggml does not know");
         assertRefused(tensor(header(1, 0), "t", 99, 32), "has tensor type 99");
         assertRefused(tensor(header(1, 0), "t", 12, 100, 2), "tensor info 't' has rows of 100 elements, not a whole number of q4_K blocks of 256");
+        assertRefused(tensor(header(1, 0), "scalar", 12), "tensor info 'scalar' has rows of 1 elements, not a whole number of q4_K blocks of 256");
         assertRefused(tensor(tensor(header(2, 0), "t", 0, 4), "t", 0, 4), "tensor name 't' appears twice");
         assertRefused(tensor(header(1, 0), "x".repeat(64), 0, 4), "the name has 64 bytes; ggml allows at most 63");
         assertRefused(header(1 << 30, 0), "truncated or damaged: 1073741824 tensor infos");

@@ -259,4 +259,58 @@ class MappedGgufTest {
             }
         }
     }
+
+    @Test
+    void scalarAndEmptyTensors() throws Exception {
+        Path f = tmp.resolve("shapes.gguf");
+        new GgufWriter().addTensorF32("scalar", new float[] {2.5f}).addTensorF32("empty", new float[0], 0, 4).write(f);
+        try (Arena arena = Arena.ofConfined()) {
+            MappedGguf g = GgufReader.open(f, arena);
+            GgufTensorInfo scalar = g.tensor("scalar"), empty = g.tensor("empty");
+            assertThat(scalar.dims()).isEmpty();
+            assertThat(scalar.rows()).isEqualTo(1);
+            assertThat(g.dequantize(scalar)).containsExactly(2.5f);
+            assertThat(empty.shape()).isEqualTo("[0, 4]");
+            assertThat(empty.rows()).isZero();
+            assertThat(g.dequantize(empty)).isEmpty();
+            assertThat(g.data(empty).byteSize()).isZero();
+        }
+    }
+
+    /**
+     * Damage anywhere — random bytes, or a count, length, dimension or offset field made huge,
+     * negative or zero — gives a GgufException or a file that reads; never another exception.
+     */
+    @Test
+    void randomDamageGivesOnlyGgufExceptions() throws Exception {
+        byte[] clean = Files.readAllBytes(tiny());
+        int header = (int) GgufReader.read(tiny()).dataOffset();
+        java.util.Random random = new java.util.Random(2024);
+        long[] extremes = {0, 1, -1, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 32, 1L << 62, 255, 65536};
+        Path f = tmp.resolve("damaged.gguf");
+        int refused = 0;
+        for (int trial = 0; trial < 1500; trial++) {
+            byte[] b = clean.clone();
+            for (int k = 0, n = 1 + random.nextInt(3); k < n; k++) {
+                int at = random.nextInt(header);
+                if (random.nextBoolean()) {
+                    b[at] = (byte) random.nextInt(256);
+                } else {
+                    long v = extremes[random.nextInt(extremes.length)];
+                    for (int j = 0; j < 8 && at + j < b.length; j++) b[at + j] = (byte) (v >>> (8 * j));
+                }
+            }
+            Files.write(f, b);
+            try (Arena arena = Arena.ofConfined()) {
+                MappedGguf g = GgufReader.open(f, arena);
+                for (GgufTensorInfo t : g.tensors()) {
+                    if (t.type().dequantizable() && t.elements() < 1 << 20) g.dequantize(t);
+                }
+            } catch (GgufException e) {
+                refused++;
+                assertThat(e.getMessage()).as("trial " + trial).startsWith(f + ": ").doesNotContain("\n");
+            }
+        }
+        assertThat(refused).isGreaterThan(500);
+    }
 }
