@@ -1,5 +1,7 @@
 package dev.refusal4j.io.gguf;
 
+import dev.refusal4j.tensor.quant.GgmlType;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -72,7 +74,7 @@ public final class MappedGguf {
     private void checkDequantizable(GgufTensorInfo t) {
         if (!t.type().dequantizable()) {
             throw new GgufException(path() + ": tensor " + GgufReader.quote(t.name()) + " is " + t.type().ggmlName
-                    + ", which refusal4j cannot dequantize (it reads " + dev.refusal4j.tensor.quant.GgmlType.dequantizableNames() + ")");
+                    + ", which refusal4j cannot dequantize (it reads " + GgmlType.dequantizableNames() + ")");
         }
         if (t.rowLength() > Integer.MAX_VALUE - 8) {
             throw new GgufException(path() + ": tensor " + GgufReader.quote(t.name()) + " has rows of " + t.rowLength() + " elements, too long for a float array");
