@@ -313,4 +313,24 @@ class MappedGgufTest {
         }
         assertThat(refused).isGreaterThan(500);
     }
+
+    /** A type ggml knows but refusal4j does not decode (iq2_xxs) maps and lists; dequantizing it is one clear error. */
+    @Test
+    void aTypeWithoutDecoderIsNamed() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 4 + 8 + 8 + 8 + 2 + 4 + 8 + 4 + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0x46554747).putInt(3).putLong(1).putLong(0);
+        b.putLong(2).put("iq".getBytes()).putInt(1).putLong(256).putInt(16).putLong(0);
+        out.write(b.array());
+        out.write(new byte[32 - out.size() % 32 + 66]); // padding to the data section, then one 66-byte block
+        Path f = Files.write(tmp.resolve("iq.gguf"), out.toByteArray());
+        try (Arena arena = Arena.ofConfined()) {
+            MappedGguf g = GgufReader.open(f, arena);
+            GgufTensorInfo t = g.tensor("iq");
+            assertThat(t.type()).isEqualTo(GgmlType.IQ2_XXS);
+            assertThat(g.data(t).byteSize()).isEqualTo(66);
+            assertThatThrownBy(() -> g.dequantize(t)).isInstanceOf(GgufException.class)
+                    .hasMessage(f + ": tensor 'iq' is iq2_xxs, which refusal4j cannot dequantize (it reads f32, f16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, bf16)");
+        }
+    }
 }
