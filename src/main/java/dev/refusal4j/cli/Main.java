@@ -35,6 +35,7 @@ public final class Main {
             PromptsCommand.class,
             AbliterateCommand.class,
             ExportControlVectorCommand.class,
+            GgufInfoCommand.class,
             ReportCommand.class,
             SuffixAttackCommand.class,
             AnalyzeSuffixCommand.class,

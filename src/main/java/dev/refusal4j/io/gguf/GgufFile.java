@@ -8,14 +8,17 @@ import java.util.Map;
  * The header of a GGUF file: metadata and tensor infos (tensor data is not read).
  *
  * <p>Metadata values are Java values: UINT8..INT32 as Integer (UINT32 as Long), UINT64/INT64 as
- * Long, FLOAT32 as Float, FLOAT64 as Double, BOOL as Boolean, STRING as String; arrays as
- * int[] / long[] / float[] / double[] / boolean[] / String[] by the same rule, arrays of arrays
- * as Object[].
+ * Long (UINT64 above 2^63 negative: read it with Long.toUnsignedString), FLOAT32 as Float, FLOAT64
+ * as Double, BOOL as Boolean, STRING as String; arrays as int[] / long[] / float[] / double[] /
+ * boolean[] / String[] by the same rule, arrays of arrays as Object[].
  *
- * @param dataOffset absolute file offset of the tensor data section (aligned to general.alignment)
+ * @param types        each key's value type
+ * @param elementTypes each array key's element type
+ * @param alignment    general.alignment, or GGUF's default 32
+ * @param dataOffset   absolute file offset of the tensor data section (aligned to the alignment)
  */
 public record GgufFile(Path path, int version, Map<String, Object> metadata, Map<String, GgufType> types,
-                       List<GgufTensorInfo> tensors, long dataOffset) {
+                       Map<String, GgufType> elementTypes, List<GgufTensorInfo> tensors, long alignment, long dataOffset) {
 
     public boolean has(String key) {
         return metadata.containsKey(key);

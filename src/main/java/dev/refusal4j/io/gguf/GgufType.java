@@ -4,12 +4,6 @@ package dev.refusal4j.io.gguf;
 public enum GgufType {
     UINT8, INT8, UINT16, INT16, UINT32, INT32, FLOAT32, BOOL, STRING, ARRAY, UINT64, INT64, FLOAT64;
 
-    static GgufType of(int code, String where) {
-        GgufType[] all = values();
-        if (code < 0 || code >= all.length) throw new GgufException(where + ": unknown metadata value type " + code);
-        return all[code];
-    }
-
     /** Size in bytes of a fixed-size value, or -1 for STRING and ARRAY. */
     int size() {
         return switch (this) {

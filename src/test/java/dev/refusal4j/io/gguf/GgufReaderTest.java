@@ -3,6 +3,7 @@ package dev.refusal4j.io.gguf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.refusal4j.tensor.quant.GgmlType;
 import dev.refusal4j.testutil.Shared;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -91,7 +92,7 @@ class GgufReaderTest {
             GgufTensorInfo t = g.tensors().get(0);
             assertThat(t.name()).isEqualTo("blk.0.w");
             assertThat(t.dims()).containsExactly(4, 3);
-            assertThat(t.type()).isEqualTo(1);
+            assertThat(t.type()).isEqualTo(GgmlType.F16);
             assertThat(g.dataOffset()).isEqualTo((bytes.length + 63) / 64 * 64);
         }
     }
@@ -119,7 +120,7 @@ class GgufReaderTest {
         Files.write(f, v1);
         assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("version 1");
         Writer w = new Writer();
-        w.raw(4, 0x46554747).raw(4, 3).raw(8, 0).raw(8, 1).raw(8, Long.MAX_VALUE / 2);
+        w.raw(4, 0x46554747).raw(4, 3).raw(8, 0).raw(8, 1).raw(8, Long.MAX_VALUE / 2).raw(8, 0).raw(8, 0);
         Files.write(f, w.out.toByteArray());
         assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("runs past the end");
         assertThatThrownBy(() -> GgufReader.read(dir.resolve("none.gguf"))).hasMessageContaining("none.gguf");
@@ -164,5 +165,86 @@ class GgufReaderTest {
         assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("'blk.0.w' has dimension 18446744073709551612");
         Files.write(f, withAlignment(4, 4, 32, 4, -64));
         assertThatThrownBy(() -> GgufReader.read(f)).hasMessageContaining("'blk.0.w' has offset 18446744073709551552");
+    }
+
+    @TempDir
+    Path damaged;
+
+    /** GGUF header with the given metadata and tensor-info bytes already encoded. */
+    private static Writer header(int tensors, int kvs) {
+        return new Writer().raw(4, 0x46554747).raw(4, 3).raw(8, tensors).raw(8, kvs);
+    }
+
+    private static Writer tensor(Writer w, String name, int type, long... dims) {
+        w.str(name).raw(4, dims.length);
+        for (long d : dims) w.raw(8, d);
+        return w.raw(4, type).raw(8, 0);
+    }
+
+    /** read() refuses the bytes with one line that names the file and contains {@code fragment}. */
+    private void assertRefused(Writer w, String fragment) throws Exception {
+        w.out.write(new byte[64], 0, 64); // room, so that the counts are plausible
+        Path f = Files.write(damaged.resolve("bad.gguf"), w.out.toByteArray());
+        assertThatThrownBy(() -> GgufReader.read(f)).isInstanceOf(GgufException.class)
+                .hasMessageStartingWith(f + ": ").hasMessageNotContaining("\n").hasMessageContaining(fragment);
+    }
+
+    /** ggml's checks on tensor infos (gguf_init_from_file_impl), each with its own message. */
+    @Test
+    void damagedTensorInfosAreNamed() throws Exception {
+        assertRefused(tensor(header(1, 0), "t", 0, 1, 1, 1, 1, 1), "tensor info 't' has 5 dimensions; ggml allows at most 4");
+        assertRefused(tensor(header(1, 0), "t", 0, 1L << 32, 1L << 32), "tensor info 't' has shape [4294967296, 4294967296], more elements than any file holds");
+        assertRefused(tensor(header(1, 0), "t", 0, 1L << 61, 2), "tensor info 't' has shape [2305843009213693952, 2], more bytes than any file holds");
+        assertRefused(tensor(header(1, 0), "t", 4, 32), "tensor info 't' has tensor type 4, which ggml does not know");
+        assertRefused(tensor(header(1, 0), "t", 99, 32), "has tensor type 99");
+        assertRefused(tensor(header(1, 0), "t", 12, 100, 2), "tensor info 't' has rows of 100 elements, not a whole number of q4_K blocks of 256");
+        assertRefused(tensor(header(1, 0), "scalar", 12), "tensor info 'scalar' has rows of 1 elements, not a whole number of q4_K blocks of 256");
+        assertRefused(tensor(tensor(header(2, 0), "t", 0, 4), "t", 0, 4), "tensor name 't' appears twice");
+        assertRefused(tensor(header(1, 0), "x".repeat(64), 0, 4), "the name has 64 bytes; ggml allows at most 63");
+        assertRefused(header(1 << 30, 0), "truncated or damaged: 1073741824 tensor infos");
+        Writer bigEndian = new Writer().raw(4, 0x46554747).raw(4, 0x03000000);
+        assertRefused(bigEndian, "GGUF version 50331648 is not supported (2 and 3 are); the file looks big-endian");
+    }
+
+    @Test
+    void damagedMetadataIsNamed() throws Exception {
+        assertRefused(header(0, 2).key("k", 5).raw(4, 1).key("k", 5).raw(4, 2), "metadata key 'k' appears twice");
+        assertRefused(header(0, 2).key("a\nb", 5).raw(4, 1).key("a\nb", 5).raw(4, 2), "metadata key 'a\\x0ab' appears twice");
+        assertRefused(header(0, 1).key("", 5).raw(4, 1), "metadata entry 0 has an empty key");
+        assertRefused(header(0, 1).key("k", 13).raw(4, 1), "metadata 'k' has unknown value type 13");
+        assertRefused(header(0, 1).key("k", 9).raw(4, -1).raw(8, 1), "metadata 'k' has unknown value type -1");
+        assertRefused(header(0, 1).key("k", 9).raw(4, 4).raw(8, -1), "metadata 'k' declares 18446744073709551615 elements of UINT32, more than the file holds");
+        String longKey = "k".repeat(500);
+        assertRefused(header(0, 1).key(longKey, 13), "metadata '" + "k".repeat(80) + "…(500 chars)' has unknown value type 13");
+    }
+
+    /** Arrays of arrays are read to a depth of 8; deeper nesting is refused before it can exhaust the stack. */
+    @Test
+    void nestedArraysAreBounded() throws Exception {
+        Path f = damaged.resolve("nested.gguf");
+        for (int depth : new int[] {8, 9, 100_000}) {
+            Writer w = header(0, 1).key("deep", 9);
+            for (int d = 1; d < depth; d++) w.raw(4, 9).raw(8, 1);
+            w.raw(4, 5).raw(8, 1).raw(4, 42);
+            Files.write(f, w.out.toByteArray());
+            if (depth == 8) {
+                Object v = GgufReader.read(f).get("deep");
+                for (int d = 1; d < depth; d++) v = ((Object[]) v)[0];
+                assertThat((int[]) v).containsExactly(42);
+            } else {
+                assertThatThrownBy(() -> GgufReader.read(f)).isInstanceOf(GgufException.class).hasMessageContaining("metadata 'deep' nests arrays more than 8 deep");
+            }
+        }
+    }
+
+    /** A file of many tiny strings would take far more heap than its size: the reader stops at its budget. */
+    @Test
+    void metadataHeapIsBounded() throws Exception {
+        Writer w = header(0, 1).key("tokenizer.ggml.tokens", 9).raw(4, 8).raw(8, 100_000);
+        for (int i = 0; i < 100_000; i++) w.raw(8, 0);
+        Path f = Files.write(damaged.resolve("many.gguf"), w.out.toByteArray());
+        assertThat(GgufReader.read(f).strings("tokenizer.ggml.tokens")).hasSize(100_000);
+        assertThatThrownBy(() -> GgufReader.read(f, 1 << 20)).isInstanceOf(GgufException.class)
+                .hasMessageContaining("metadata 'tokenizer.ggml.tokens': the strings of the header would take more than 1 MiB of memory");
     }
 }

@@ -1,0 +1,26 @@
+package dev.refusal4j.tensor.quant;
+
+/**
+ * ggml's {@code block_q4_1}: 32 weights, x = d·q + m with q in 0..15.
+ * <pre>
+ *   bytes 0-1    d       f16
+ *   bytes 2-3    m       f16
+ *   bytes 4-19   qs[16]  byte j: weight j in the low nibble, weight j+16 in the high nibble
+ * </pre>
+ */
+public final class BlockQ4_1 {
+    public static final int ELEMENTS = 32;
+    public static final int BYTES = 20;
+
+    private BlockQ4_1() {}
+
+    /** One block as ggml's {@code dequantize_row_q4_1}. */
+    public static void dequantize(byte[] b, int o, float[] y, int yo) {
+        float d = Bytes.f16(b, o), m = Bytes.f16(b, o + 2);
+        for (int j = 0; j < 16; j++) {
+            int q = Bytes.u8(b, o + 4 + j);
+            y[yo + j] = (q & 0x0F) * d + m;
+            y[yo + j + 16] = (q >>> 4) * d + m;
+        }
+    }
+}
