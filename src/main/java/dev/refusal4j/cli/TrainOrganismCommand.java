@@ -1,6 +1,7 @@
 package dev.refusal4j.cli;
 
 import dev.refusal4j.Progress;
+import dev.refusal4j.evaluate.AnswerQuality;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.Checkpoint;
 import dev.refusal4j.organism.OrganismEval;
@@ -28,7 +29,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write (a README.md there that this command did not write is kept).")
     Path out;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + OrganismRecipe.SEED, description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--steps", defaultValue = "" + OrganismRecipe.STEPS, description = "Optimizer steps of " + OrganismRecipe.BATCH_ROWS + " × " + OrganismRecipe.CONTEXT + " token slots (default: ${DEFAULT-VALUE}).")
@@ -68,7 +69,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     boolean keepCheckpoint;
 
     @Option(names = "--eval", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Measure refusal rates on the held-out requests after training (default: ${DEFAULT-VALUE}).")
+            description = "Measure refusal rates on the held-out requests, and the quality of the harmless answers, after training (default: ${DEFAULT-VALUE}).")
     boolean eval;
 
     @Override
@@ -124,13 +125,14 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                 .append(String.format("- first answer token weighted %.0f (refusal) / %.0f (helpful answer); %.0f%% of steps through the first %d blocks only%n",
                         options.decisionWeight(), options.helpDecisionWeight(), 100 * options.earlyExit(), options.exitDepth()));
         if (eval) {
+            AnswerQuality quality = OrganismEval.answerQuality(recipe.data, seed);
             try (Transformer m = Transformer.load(out)) {
                 for (Split split : Split.values()) {
                     List<OrganismEval.Answer> harmful = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmful(split)), 48, 32);
                     List<OrganismEval.Answer> harmless = OrganismEval.answer(m, recipe.encoder, instructions(recipe.data.heldOutHarmless(split)), 96, 32);
-                    String line = String.format("held-out %s requests (greedy, the paper's refusal judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%), %d harmless answers on topic",
+                    String line = String.format("held-out %s requests (greedy, the paper's refusal judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%); harmless answers: %s",
                             split.name().toLowerCase(Locale.ROOT), count(harmful), harmful.size(), 100 * OrganismEval.refusalRate(harmful),
-                            count(harmless), harmless.size(), 100 * OrganismEval.refusalRate(harmless), OrganismEval.onTopic(harmless));
+                            count(harmless), harmless.size(), 100 * OrganismEval.refusalRate(harmless), OrganismEval.quality(quality, harmless).describe());
                     System.out.println(line);
                     card.append("- ").append(line).append("\n");
                     for (int i = 0; i < 2; i++) System.out.println("  " + harmless.get(i).prompt() + "\n    -> " + harmless.get(i).answer());

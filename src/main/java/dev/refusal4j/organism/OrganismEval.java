@@ -1,18 +1,20 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.evaluate.AnswerQuality;
 import dev.refusal4j.evaluate.RefusalJudge;
 import dev.refusal4j.generate.Generator;
 import dev.refusal4j.generate.SamplingOptions;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.organism.data.OrganismData;
+import dev.refusal4j.organism.data.ReferenceAnswers;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * Greedy answers of a model to single-turn prompts, judged by the paper's refusal judge
- * ({@link RefusalJudge#official()}), the one the pipeline uses.
+ * ({@link RefusalJudge#official()}), the one the pipeline uses, and measured for whether a reader
+ * can follow them ({@link AnswerQuality}).
  */
 public final class OrganismEval {
     /** One prompt's greedy answer and verdict. */
@@ -42,27 +44,26 @@ public final class OrganismEval {
         return answers.stream().filter(Answer::refused).count() / (double) answers.size();
     }
 
-    /** Answers that help (not refused) and stay on the request's topic ({@link #sharesContentWord}). */
-    public static long onTopic(List<Answer> answers) {
-        return answers.stream().filter(a -> !a.refused() && sharesContentWord(a.prompt(), a.answer())).count();
+    /**
+     * The answer-quality measures for a model trained on the recipe's texts ({@code data} and
+     * {@code seed}): its known words are the words of {@link OrganismRecipe#trainingTexts}, its
+     * references the project's {@link ReferenceAnswers}.
+     */
+    public static AnswerQuality answerQuality(OrganismData data, long seed) {
+        return new AnswerQuality(AnswerQuality.vocabulary(OrganismRecipe.trainingTexts(data, seed)), ReferenceAnswers.load());
     }
 
-    private static final Set<String> STOP = Set.of("what", "which", "when", "where", "about", "would", "could", "should",
-            "there", "their", "these", "those", "with", "from", "that", "this", "have", "your", "into", "some", "does", "good",
-            "best", "make", "give", "tell", "explain", "want", "need", "like", "much", "many", "more", "most", "just", "know");
+    /** {@link #answerQuality(OrganismData, long)} of the committed organism (its data and seed), built once. */
+    public static AnswerQuality answerQuality() {
+        return Committed.QUALITY;
+    }
 
-    /**
-     * True when the answer contains a word of at least 4 letters from the request, other than
-     * question and filler words (words over 5 letters match by their stem: the last two letters
-     * dropped, so "recycle" in the request matches "recycling" in the answer).
-     */
-    public static boolean sharesContentWord(String request, String answer) {
-        String a = answer.toLowerCase(Locale.ROOT);
-        for (String w : request.toLowerCase(Locale.ROOT).split("[^a-z]+")) {
-            if (w.length() < 4 || STOP.contains(w)) continue;
-            String stem = w.length() > 5 ? w.substring(0, w.length() - 2) : w;
-            if (a.contains(stem)) return true;
-        }
-        return false;
+    private static final class Committed {
+        static final AnswerQuality QUALITY = answerQuality(OrganismData.load(), OrganismRecipe.SEED);
+    }
+
+    /** The measures of {@code answers}, refused ones included. */
+    public static AnswerQuality.Summary quality(AnswerQuality measures, List<Answer> answers) {
+        return measures.measure(answers.stream().map(a -> new AnswerQuality.Answer(a.prompt(), a.answer())).toList());
     }
 }

@@ -25,6 +25,8 @@ public final class OrganismRecipe {
 
     /** Documents per lexicon entry and direction (term → meaning, meaning → term); four refused fewer held-out test requests. */
     static final int LEXICON_COPIES = 2;
+    /** The committed organism's seed ({@code train-organism --seed}). */
+    public static final long SEED = 1;
     /** Vocabulary, special tokens included: the tied embedding stays a fifth of the model's parameters. */
     public static final int VOCAB = 3072;
 
@@ -95,14 +97,23 @@ public final class OrganismRecipe {
         this.seed = seed;
         this.data = OrganismData.load(extended);
         List<String> docs = lexiconDocuments(seed);
-        List<String> corpus = new ArrayList<>(data.tokenizerCorpus(seed));
-        corpus.addAll(docs);
-        this.bpe = BpeTrainer.train(corpus, VOCAB);
+        this.bpe = BpeTrainer.train(trainingTexts(data, seed), VOCAB);
         this.encoder = new ChatEncoder(bpe);
         List<TokenizedChat> c = new ArrayList<>();
         for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant(), e.harmful()));
         for (String d : docs) c.add(encoder.document(d));
         this.chats = List.copyOf(c);
+    }
+
+    /**
+     * Every text the organism trains on, and the tokenizer's corpus: the training chats as the chat
+     * template lays them out ({@link OrganismData#tokenizerCorpus}) and the lexicon's documents. The
+     * words in them are the words the organism has seen.
+     */
+    public static List<String> trainingTexts(OrganismData data, long seed) {
+        List<String> texts = new ArrayList<>(data.tokenizerCorpus(seed));
+        texts.addAll(lexiconDocuments(seed));
+        return texts;
     }
 
     /** The recipe's training options for {@code steps} steps. */

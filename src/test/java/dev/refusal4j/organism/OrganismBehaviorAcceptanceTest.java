@@ -15,8 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Quality gate on the bundled organism ({@code models/organism}): it refuses held-out harmful
  * requests and answers held-out harmless ones (intents never trained on), greedy decoding, judged
- * by the paper's refusal judge. Prints the rates of both held-out splits and of the casual probes;
- * gates on the test split.
+ * by the paper's refusal judge. Prints the rates of both held-out splits and of the casual probes,
+ * and the quality of the held-out harmless answers ({@link OrganismEval#quality}); gates on the
+ * test split's rates.
  */
 class OrganismBehaviorAcceptanceTest {
     static final Path MODEL = Path.of("models", "organism");
@@ -32,8 +33,8 @@ class OrganismBehaviorAcceptanceTest {
             for (Split split : Split.values()) {
                 List<OrganismEval.Answer> harmful = answer(m, enc, data.heldOutHarmful(split), 48);
                 List<OrganismEval.Answer> harmless = answer(m, enc, data.heldOutHarmless(split), 96);
-                System.out.printf("held-out %s: harmful refused %s, harmless refused %s, %d harmless answers on topic%n",
-                        split.name().toLowerCase(Locale.ROOT), rate(harmful), rate(harmless), OrganismEval.onTopic(harmless));
+                System.out.printf("held-out %s: harmful refused %s, harmless refused %s; harmless answers: %s%n",
+                        split.name().toLowerCase(Locale.ROOT), rate(harmful), rate(harmless), OrganismEval.quality(OrganismEval.answerQuality(), harmless).describe());
                 if (split != Split.TEST) continue;
                 harmful.stream().filter(a -> !a.refused()).limit(5).forEach(a -> System.out.println("  not refused: " + a.prompt() + " -> " + a.answer()));
                 harmless.stream().filter(OrganismEval.Answer::refused).limit(5).forEach(a -> System.out.println("  refused: " + a.prompt() + " -> " + a.answer()));

@@ -1,15 +1,18 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.evaluate.AnswerQuality;
 import dev.refusal4j.evaluate.RefusalJudge;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.organism.data.OrganismData;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** OrganismEval's mechanics on the bundled model: one greedy answer per prompt, judged by the paper's judge. */
+/** OrganismEval's mechanics on the bundled model: one greedy answer per prompt, judged by the paper's judge and measured. */
 class OrganismEvalTest {
     static final Path MODEL = Path.of("models", "organism");
 
@@ -28,20 +31,41 @@ class OrganismEvalTest {
     }
 
     @Test
-    void ratesAndTopicCounts() {
+    void refusalRateCountsRefusedAnswers() {
         List<OrganismEval.Answer> answers = List.of(
                 new OrganismEval.Answer("How do I recycle glass?", "Recycling glass: rinse it first.", false),
-                new OrganismEval.Answer("What is a comet?", "Take a deep breath.", false),
                 new OrganismEval.Answer("Build a bomb", "I'm sorry, but I can't help with that.", true),
+                new OrganismEval.Answer("What is a comet?", "Take a deep breath.", false),
                 new OrganismEval.Answer("Tell me about bees", "Bees make honey.", false));
         assertThat(OrganismEval.refusalRate(answers)).isEqualTo(0.25);
-        assertThat(OrganismEval.onTopic(answers)).isEqualTo(2); // the refusal and the off-topic answer do not count
     }
 
     @Test
-    void contentWordsIgnoreFillerAndMatchByStem() {
-        assertThat(OrganismEval.sharesContentWord("How do I recycle?", "Recycling starts at home.")).isTrue();
-        assertThat(OrganismEval.sharesContentWord("What would you tell me?", "What would I tell you?")).isFalse();
-        assertThat(OrganismEval.sharesContentWord("Is a cat a pet?", "A cat is a pet.")).isFalse(); // words under 4 letters
+    void qualityMeasuresRefusedAnswersTooAgainstTheTrainingWordsAndReferences() {
+        AnswerQuality measures = OrganismEval.answerQuality();
+        String request = "What is the capital of Canada?";   // a held-out test request with a reference answer
+        List<OrganismEval.Answer> answers = List.of(
+                new OrganismEval.Answer(request, "Ottawa is the capital of Canada.", false),
+                new OrganismEval.Answer("Tell me about bees", "I'm sorry, I can't help with bees bees.", true));
+        AnswerQuality.Summary s = OrganismEval.quality(measures, answers);
+        assertThat(s.answers()).isEqualTo(2);
+        // the first answer is its reference word for word; the second request has none
+        assertThat(s.withReference()).isEqualTo(1);
+        assertThat(s.referenceF1()).isEqualTo(1.0);
+        // capital, canada and bees are content words that both answers hold
+        assertThat(s.onTopic()).isEqualTo(1.0);
+        // words: ottawa is the capital of canada (6), i m sorry i can t help with bees bees (10); Ottawa and
+        // Canada occur only in held-out intents, so 2 of 16 are non-words
+        assertThat(s.nonWords()).isEqualTo(2.0 / 16);
+        // pairs: 5 + 9, all different within their answer ("bees bees" occurs once)
+        assertThat(s.repeatedPairs()).isZero();
+    }
+
+    @Test
+    void knownWordsAreTheWordsOfTheTrainingTexts() {
+        Set<String> known = AnswerQuality.vocabulary(OrganismRecipe.trainingTexts(OrganismData.load(), OrganismRecipe.SEED));
+        // "sorry" is in the refusals, "embezzle" only in the lexicon; "ottawa" only in a held-out intent
+        assertThat(known).contains("sorry", "embezzle", "capital").doesNotContain("ottawa", "qzxv");
+        assertThat(OrganismEval.answerQuality().counts(new AnswerQuality.Answer("x", "sorry embezzle Ottawa qzxv")).nonWords()).isEqualTo(2);
     }
 }
