@@ -1,6 +1,7 @@
 package dev.refusal4j.artifacts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.refusal4j.evaluate.AnswerQuality;
 import dev.refusal4j.evaluate.Completion;
 import dev.refusal4j.evaluate.CompletionsFile;
 import dev.refusal4j.io.Json;
@@ -148,7 +149,21 @@ public final class RunContents {
         for (JsonNode t : m.path("refusal_tokens")) if (t.canConvertToInt()) tokens.add(t.asInt());
         return new Metrics(text(m, "model"), text(m, "tool"), text(m, "judge"), numbers(m.path("refusal_rate")), byCategory,
                 numbers(m.path("loss")), dir, tokens, numbers(m.path("counts")), numbers(m.path("timings_seconds")),
-                text(m, "guard_judge"), numbers(m.path("jailbreak_rate_guard")), numbers(m.path("judge_agreement")), numbers(m.path("loss_corpus")));
+                text(m, "guard_judge"), numbers(m.path("jailbreak_rate_guard")), numbers(m.path("judge_agreement")), numbers(m.path("loss_corpus")),
+                answerQuality(m.path("answer_quality")));
+    }
+
+    /** {@code answer_quality}: per set, its measures; a missing share reads as NaN, a missing count as 0. */
+    private static Map<String, AnswerQuality.Summary> answerQuality(JsonNode aq) {
+        Map<String, AnswerQuality.Summary> out = new LinkedHashMap<>();
+        aq.properties().forEach(e -> {
+            JsonNode q = e.getValue();
+            if (!q.isObject()) return;
+            out.put(e.getKey(), new AnswerQuality.Summary(q.path(Metrics.ANSWERS).asInt(0), number(q.path(Metrics.NON_WORDS)),
+                    number(q.path(Metrics.REPEATED_PAIRS)), number(q.path(Metrics.ON_TOPIC)), q.path(Metrics.WITH_REFERENCE).asInt(0),
+                    number(q.path(Metrics.REFERENCE_F1))));
+        });
+        return out;
     }
 
     /** The numeric members of an object, in file order; anything else is left out. */

@@ -318,6 +318,7 @@ final class ReportHtml {
         }
         sb.append("<p>Greedy completions of the same test instructions under each condition, picked across categories. ")
                 .append("Badges show the refusal judge's verdict. All files are under <code>completions/</code>.</p>\n");
+        if (a.metrics != null) AnswerQualityTable.append(sb, a.metrics.answerQuality());
         SampleTables tables = new SampleTables(sb, completions, samples, judge, this::rate);
         tables.append("Harmful test instructions", List.of("harmful_baseline", "harmful_ablation", "harmful_actadd"),
                 List.of("baseline", "direction ablated", "−r added"));

@@ -11,6 +11,7 @@ import dev.refusal4j.artifacts.RunSettings;
 import dev.refusal4j.io.AtomicFiles;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.direction.RefusalDirection;
+import dev.refusal4j.evaluate.AnswerQuality;
 import dev.refusal4j.evaluate.Completion;
 import dev.refusal4j.evaluate.Completions;
 import dev.refusal4j.evaluate.CompletionsFile;
@@ -25,6 +26,7 @@ import dev.refusal4j.extract.MeanActivations;
 import dev.refusal4j.generate.GenerationConfig;
 import dev.refusal4j.intervene.Condition;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.organism.OrganismEval;
 import dev.refusal4j.prompts.EncodedPrompts;
 import dev.refusal4j.prompts.RunPrompts;
 import dev.refusal4j.report.Report;
@@ -289,7 +291,11 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Stage 4: refusal rates per completion set and category, and the loss of the harmless baseline completions. */
+    /**
+     * Stage 4: refusal rates per completion set and category, the loss of the harmless baseline
+     * completions, and whether each set's answers read as text (measured against the bundled
+     * organism's training words and reference answers, whatever the model).
+     */
     public void evaluate(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
         RefusalJudge judge = RefusalJudge.of(cfg.judge);
@@ -297,6 +303,7 @@ public final class Pipeline implements AutoCloseable {
         Map<String, Map<String, Double>> byCategory = new LinkedHashMap<>();
         List<Completion> harmlessBaseline = null;
         Map<CompletionSet, List<Completion>> harmful = new LinkedHashMap<>();
+        Map<String, AnswerQuality.Summary> quality = new LinkedHashMap<>();
         for (CompletionSet set : CompletionSet.values()) {
             Path f = folder.completions(set);
             if (!Files.isRegularFile(f)) continue;
@@ -309,6 +316,8 @@ public final class Pipeline implements AutoCloseable {
             Map<String, Double> cat = new LinkedHashMap<>();
             r.perCategory().forEach((k, v) -> cat.put(k, v.rate()));
             byCategory.put(set.key(), cat);
+            quality.put(set.key(), OrganismEval.answerQuality().measure(
+                    comps.stream().map(c -> new AnswerQuality.Answer(c.instruction(), c.response())).toList()));
         }
         Map<String, Double> loss = new LinkedHashMap<>();
         if (harmlessBaseline != null && !harmlessBaseline.isEmpty()) {
@@ -335,7 +344,7 @@ public final class Pipeline implements AutoCloseable {
         for (int t : refusalTokens) tokens.add(t);
         new Metrics(cfg.model.toString(), tool(), cfg.judge.name().toLowerCase() + " (refusal_direction phrase list)", rate, byCategory, loss,
                 new Metrics.Direction(dir.layer(), dir.position(), dir.norm()), tokens, allCounts, allTimings,
-                cfg.judgeModel == null ? null : cfg.judgeModel.toString(), jailbreak, agreement, corpus).write(folder.metrics());
+                cfg.judgeModel == null ? null : cfg.judgeModel.toString(), jailbreak, agreement, corpus, quality).write(folder.metrics());
     }
 
     /**
