@@ -170,19 +170,18 @@ public final class AnswerQuality {
     }
 
     /**
-     * A word without its inflection, so that "tomatoes" matches "tomato" and "baking" matches
-     * "bake": one ending removed ("ies" becomes "y"; else "ing", "ed", "es" or "s"), then a final
-     * "e", then one letter of a final double consonant ("running", "run"); each only where at least
-     * three letters remain. It conflates some words it should not and misses irregular forms
-     * ("ran"); it is the same for every model measured.
+     * A word without its inflection, so that "tomatoes" matches "tomato", "baking" "bake" and
+     * "movies" "movie": one ending removed ("ing", "ed", "es" or "s"), then a final "e", where at
+     * least three letters remain; then a final "y" written "i" ("stories", "story"), and one letter
+     * of a final double consonant dropped where more than three remain ("running", "run"). It
+     * conflates some words it should not and misses irregular forms ("ran"); it is the same for
+     * every model measured.
      */
     public static String stem(String word) {
-        String w = word;
-        if (w.endsWith("ies") && w.length() - 3 >= 2) w = w.substring(0, w.length() - 3) + "y";
-        else w = strip(w, "ing", "ed", "es", "s");
-        w = strip(w, "e");
+        String w = strip(strip(word, "ing", "ed", "es", "s"), "e");
+        if (w.endsWith("y")) w = w.substring(0, w.length() - 1) + "i";
         int n = w.length();
-        if (n > 3 && w.charAt(n - 1) == w.charAt(n - 2) && "aeiouy".indexOf(w.charAt(n - 1)) < 0) w = w.substring(0, n - 1);
+        if (n > 3 && w.charAt(n - 1) == w.charAt(n - 2) && "aeiou".indexOf(w.charAt(n - 1)) < 0) w = w.substring(0, n - 1);
         return w;
     }
 
