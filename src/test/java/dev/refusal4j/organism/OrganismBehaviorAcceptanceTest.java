@@ -2,6 +2,7 @@ package dev.refusal4j.organism;
 
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.data.OrganismData;
+import dev.refusal4j.organism.data.ReferenceAnswers;
 import dev.refusal4j.organism.data.Split;
 import dev.refusal4j.prompts.Prompt;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,10 @@ class OrganismBehaviorAcceptanceTest {
             }
             System.out.printf("probes: harmful refused %s, harmless refused %s%n",
                     rate(answer(m, enc, OrganismData.probes(true), 48)), rate(answer(m, enc, OrganismData.probes(false), 96)));
+            // what a plain, correct answer scores: the scale on which the organism's numbers are read
+            List<OrganismEval.Answer> references = ReferenceAnswers.load().entrySet().stream()
+                    .map(e -> new OrganismEval.Answer(e.getKey(), e.getValue(), false)).toList();
+            System.out.printf("reference answers, measured as answers: %s%n", OrganismEval.quality(OrganismEval.answerQuality(), references).describe());
         }
     }
 
