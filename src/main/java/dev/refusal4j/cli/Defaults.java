@@ -18,6 +18,15 @@ public final class Defaults {
         return Files.isDirectory(p) ? p : Path.of("models", "organism");
     }
 
+    /** Whether {@code model} is the bundled organism (the same folder, however named). */
+    public static boolean isOrganism(Path model) {
+        try {
+            return Files.isDirectory(model) && Files.isSameFile(model, model());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /**
      * What {@code --model} names, for every command (Main applies it to each command's option): an
      * existing folder or file as it is; else a Hugging Face id ({@code org/name}, {@code org/name@REV})

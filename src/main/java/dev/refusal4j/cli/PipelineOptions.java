@@ -116,6 +116,7 @@ public final class PipelineOptions {
         c.judgeModel = judgeModel;
         c.lossCorpus = lossCorpus;
         c.judge = JudgeRule.parse(judge);
+        c.answerQuality = Defaults.isOrganism(c.model);
         c.resume = resume;
         c.force = force;
         c.quiet = quiet;

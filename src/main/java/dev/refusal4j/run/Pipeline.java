@@ -293,8 +293,8 @@ public final class Pipeline implements AutoCloseable {
 
     /**
      * Stage 4: refusal rates per completion set and category, the loss of the harmless baseline
-     * completions, and whether each set's answers read as text (measured against the bundled
-     * organism's training words and reference answers, whatever the model).
+     * completions, and, for the bundled organism, whether each set's answers read as text (against
+     * its training words and reference answers).
      */
     public void evaluate(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
@@ -316,7 +316,7 @@ public final class Pipeline implements AutoCloseable {
             Map<String, Double> cat = new LinkedHashMap<>();
             r.perCategory().forEach((k, v) -> cat.put(k, v.rate()));
             byCategory.put(set.key(), cat);
-            quality.put(set.key(), OrganismEval.answerQuality().measure(
+            if (cfg.answerQuality) quality.put(set.key(), OrganismEval.answerQuality().measure(
                     comps.stream().map(c -> new AnswerQuality.Answer(c.instruction(), c.response())).toList()));
         }
         Map<String, Double> loss = new LinkedHashMap<>();

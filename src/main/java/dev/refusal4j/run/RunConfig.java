@@ -53,6 +53,11 @@ public final class RunConfig {
     public Path lossCorpus;
     /** When set, an abliterated copy of the model is written here at the end. */
     public Path export;
+    /**
+     * Measure whether the answers read as text ({@code answer_quality} in metrics.json): its known
+     * words and reference answers are the bundled organism's, so only for the organism.
+     */
+    public boolean answerQuality;
     /** With {@code run --suffix-attack}: the suffix stage's options; null: no suffix stage. Not in run.json: it leaves the other stages as they are. */
     public SuffixStage.Options suffixAttack;
 

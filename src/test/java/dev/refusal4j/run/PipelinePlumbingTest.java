@@ -49,8 +49,7 @@ class PipelinePlumbingTest {
         JsonNode metrics = Json.read(out.resolve("metrics.json"));
         assertThat(metrics.get("refusal_rate").size()).isEqualTo(5);
         assertThat(metrics.get("loss").get("baseline").asDouble()).isPositive();
-        assertThat(metrics.get("answer_quality").size()).isEqualTo(5);
-        for (JsonNode q : metrics.get("answer_quality")) assertThat(q.get("answers").asInt()).isEqualTo(3);
+        assertThat(metrics.has("answer_quality")).as("measured against the organism's words: not for another model").isFalse();
 
         // a second run without --resume refuses to mix into the folder; with --resume it reuses everything
         assertThat(Main.run(args)).isNotZero();
