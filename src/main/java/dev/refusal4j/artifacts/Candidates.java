@@ -31,10 +31,27 @@ public record Candidates(String model, int numLayers, List<Integer> positions, L
 
     public record Cell(int position, int layer) {}
 
-    /** @param filtered what removed the candidate ("kl > 0.1", …), null when it was kept */
+    /**
+     * A missing score (null in the file, NaN here) is NaN when the candidate is filtered as "nan", and
+     * otherwise was not computed: selection stops scoring a candidate at the first filter that
+     * removes it ("layer >= 20": not scored at all; "induce < 0.0": no bypass and KL), unless run with
+     * --score-all.
+     *
+     * @param filtered what removed the candidate ("kl > 0.1", …), null when it was kept
+     */
     public record Candidate(int position, int layer, double bypass, double induce, double kl, String filtered) {
         public boolean kept() {
             return filtered == null;
+        }
+
+        /** Whether {@code score}, one of this candidate's, was left uncomputed (not NaN: not scored). */
+        public boolean notScored(double score) {
+            return Double.isNaN(score) && filtered != null && !filtered.equals("nan");
+        }
+
+        /** Whether any of the three scores was left uncomputed. */
+        public boolean partlyScored() {
+            return notScored(bypass) || notScored(induce) || notScored(kl);
         }
     }
 

@@ -16,6 +16,9 @@ import java.util.Map;
  *
  * @param direction the direction the completions used (null: not recorded)
  * @param counts    prompts per set, and how many the refusal-score filter removed (whole numbers)
+ * @param timingsSeconds per stage: wall-clock seconds
+ * @param flops          per stage that runs the model: the floating-point operations of its forward passes
+ *                       ({@code model.Flops}); with its time, the stage's effective rate
  * @param guardJudge        the model judge, null when none ran
  * @param jailbreakRate     per harmful completion set: the share the model judge calls unsafe (jailbroken)
  * @param judgeAgreement    per harmful completion set: the share on which the two judges agree (no refusal phrase ⇔ unsafe)
@@ -26,19 +29,9 @@ import java.util.Map;
 public record Metrics(String model, String tool, String judge, Map<String, Double> refusalRate,
                       Map<String, Map<String, Double>> refusalRateByCategory, Map<String, Double> loss,
                       Direction direction, List<Integer> refusalTokens, Map<String, Double> counts,
-                      Map<String, Double> timingsSeconds, String guardJudge, Map<String, Double> jailbreakRate,
+                      Map<String, Double> timingsSeconds, Map<String, Double> flops, String guardJudge, Map<String, Double> jailbreakRate,
                       Map<String, Double> judgeAgreement, Map<String, Double> corpusLoss,
                       Map<String, AnswerQuality.Summary> answerQuality) {
-
-    /** Without answer quality. */
-    public Metrics(String model, String tool, String judge, Map<String, Double> refusalRate,
-                   Map<String, Map<String, Double>> refusalRateByCategory, Map<String, Double> loss,
-                   Direction direction, List<Integer> refusalTokens, Map<String, Double> counts,
-                   Map<String, Double> timingsSeconds, String guardJudge, Map<String, Double> jailbreakRate,
-                   Map<String, Double> judgeAgreement, Map<String, Double> corpusLoss) {
-        this(model, tool, judge, refusalRate, refusalRateByCategory, loss, direction, refusalTokens, counts, timingsSeconds,
-                guardJudge, jailbreakRate, judgeAgreement, corpusLoss, Map.of());
-    }
 
     public record Direction(int layer, int position, double norm) {}
 
@@ -67,6 +60,7 @@ public record Metrics(String model, String tool, String judge, Map<String, Doubl
         counts.forEach((k, v) -> cn.put(k, v.longValue()));
         ObjectNode tn = m.putObject("timings_seconds");
         timingsSeconds.forEach(tn::put);
+        if (!flops.isEmpty()) flops.forEach(m.putObject("flops")::put);
         if (guardJudge != null) m.put("guard_judge", guardJudge);
         if (!jailbreakRate.isEmpty()) jailbreakRate.forEach(m.putObject("jailbreak_rate_guard")::put);
         if (!judgeAgreement.isEmpty()) judgeAgreement.forEach(m.putObject("judge_agreement")::put);

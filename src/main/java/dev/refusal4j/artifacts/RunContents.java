@@ -148,7 +148,7 @@ public final class RunContents {
         List<Integer> tokens = new ArrayList<>();
         for (JsonNode t : m.path("refusal_tokens")) if (t.canConvertToInt()) tokens.add(t.asInt());
         return new Metrics(text(m, "model"), text(m, "tool"), text(m, "judge"), numbers(m.path("refusal_rate")), byCategory,
-                numbers(m.path("loss")), dir, tokens, numbers(m.path("counts")), numbers(m.path("timings_seconds")),
+                numbers(m.path("loss")), dir, tokens, numbers(m.path("counts")), numbers(m.path("timings_seconds")), numbers(m.path("flops")),
                 text(m, "guard_judge"), numbers(m.path("jailbreak_rate_guard")), numbers(m.path("judge_agreement")), numbers(m.path("loss_corpus")),
                 answerQuality(m.path("answer_quality")));
     }

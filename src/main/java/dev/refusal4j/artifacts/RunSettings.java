@@ -34,12 +34,19 @@ public record RunSettings(Map<String, String> options) {
 
     /** The options whose values differ, as "--option OLD (now NEW)"; empty when the runs agree. */
     public List<String> differences(RunSettings now) {
+        return differences(now, java.util.Set.of());
+    }
+
+    /** As {@link #differences(RunSettings)}, leaving out the options named in {@code ignored}. */
+    public List<String> differences(RunSettings now, java.util.Set<String> ignored) {
         List<String> out = new ArrayList<>();
         for (String k : now.options.keySet()) {
+            if (ignored.contains(k)) continue;
             String was = options.get(k), is = now.options.get(k);
             if (!java.util.Objects.equals(was, is)) out.add(k + " " + shown(was) + " (now " + shown(is) + ")");   // absent: not set
         }
         for (String k : options.keySet()) {
+            if (ignored.contains(k)) continue;
             if (!now.options.containsKey(k) && options.get(k) != null) out.add(k + " " + shown(options.get(k)) + " (now not set)");
         }
         return out;

@@ -4,6 +4,7 @@ import dev.refusal4j.attack.AttackPrompt;
 import dev.refusal4j.attack.TargetLosses;
 import dev.refusal4j.grad.TargetLoss;
 import dev.refusal4j.grad.TokenGradients;
+import dev.refusal4j.model.Flops;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.RandomModel;
@@ -95,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
             SplittableRandom r = new SplittableRandom(1);
             int[][] tokens = new int[batch][promptLen];
             for (int[] row : tokens) for (int i = 0; i < row.length; i++) row[i] = r.nextInt(c.vocab);
-            double flopsPerTok = flopsPerToken(c, promptLen);
+            double flopsPerTok = Flops.perToken(c, promptLen);
             double[] pf = time(timed(() -> m.forward(Forward.of(tokens).logits(Transformer.Logits.LAST_ONLY))));
             double pfTok = batch * promptLen / median(pf);
             System.out.printf("prefill   %d x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", batch, promptLen, pfTok,
@@ -106,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
                 double[] lp = time(timed(() -> m.forward(Forward.of(one).logits(Transformer.Logits.LAST_ONLY))));
                 double lpTok = longPrompt / median(lp);
                 System.out.printf("prefill   1 x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", longPrompt, lpTok,
-                        lpTok * flopsPerToken(c, longPrompt) / 1e9, fmt(lp));
+                        lpTok * Flops.perToken(c, longPrompt) / 1e9, fmt(lp));
             }
             if (decode > 0) {
                 int[] prompt = Arrays.copyOf(tokens[0], Math.min(16, promptLen));
@@ -153,7 +154,7 @@ public final class BenchCommand implements Callable<Integer> {
         int own = gcgSuffix + after + target;
         System.out.printf("gcg grad  1 x %d: %8.1f tokens/s forward+backward  (rounds: %s s)%n", ids.length, ids.length / median(g), fmt(g));
         System.out.printf("gcg cand  %d x %d after a shared %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", gcgBatch, own, promptLen,
-                gcgBatch * own / median(c), gcgBatch * own * flopsPerToken(m.config, ids.length) / median(c) / 1e9, fmt(c));
+                gcgBatch * own / median(c), gcgBatch * own * Flops.perToken(m.config, ids.length) / median(c) / 1e9, fmt(c));
         System.out.printf("gcg step  %.3f s per prompt (gradient + %d candidates)%n", median(g) + median(c), gcgBatch);
     }
 
@@ -211,18 +212,6 @@ public final class BenchCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         for (double x : v) sb.append(sb.isEmpty() ? "" : " ").append(String.format("%.3f", x));
         return sb.toString();
-    }
-
-    /**
-     * Matrix-multiply FLOPs per prompt token of a full layer stack (2 per multiply-add) plus attention
-     * over {@code ctx} keys, logits excluded: the "effective" rate. Prefill runs as llama-bench's
-     * prompt processing does (logits of the last token only, so the final layer skips the other rows
-     * past its keys and values), which does about 1/layers less than this.
-     */
-    static double flopsPerToken(ModelConfig c, int ctx) {
-        double linear = (double) c.hidden * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * c.hidden + 3.0 * c.hidden * c.intermediate;
-        double attn = 2.0 * c.qDim() * ctx / 2.0; // q·k and p·v over ctx/2 keys on average
-        return c.layers * 2.0 * (linear + attn);
     }
 
     static double weightBytesPerToken(Transformer m) {

@@ -52,6 +52,10 @@ public final class PipelineOptions {
     @Option(names = "--prune-layer-fraction", defaultValue = "0.2", description = "Discard candidates from the last fraction of layers (default ${DEFAULT-VALUE}).")
     double pruneLayerFraction;
 
+    @Option(names = "--score-all", description = "Score every candidate, also those from pruned layers and those a filter removed: "
+            + "complete heatmaps, same selection (default: each candidate only until a filter removes it).")
+    boolean scoreAll;
+
     @Option(names = "--refusal-tokens", split = ",", paramLabel = "ID", description = "Refusal token ids (default: the model's first token of 'I' and 'As').")
     int[] refusalTokens;
     @Option(names = {"--system-prompt", "--system"}, paramLabel = "TEXT|none",
@@ -109,6 +113,7 @@ public final class PipelineOptions {
         c.klThreshold = klThreshold;
         c.induceThreshold = induceThreshold;
         c.pruneLayerFraction = pruneLayerFraction;
+        c.scoreAll = scoreAll;
         c.refusalTokens = refusalTokens;
         c.system = system == null || system.equalsIgnoreCase("none") ? null : system;
         c.promptFormat = promptFormat == null ? dev.refusal4j.chat.PromptEncoder.Format.PAPER : dev.refusal4j.chat.PromptEncoder.Format.parse(promptFormat);

@@ -10,7 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The result of a run as a person reads it: the refusal rates as a small table, and where the report is. */
+/** The result of a run as a person reads it: the refusal rates and each stage's cost as small tables, and where the report is. */
 final class RunSummary {
     private RunSummary() {}
 
@@ -33,7 +33,18 @@ final class RunSummary {
                         c.direction == null || Double.isNaN(c.direction.kl()) ? "" : String.format(Locale.ROOT, ", KL %.4f", c.direction.kl()));
             }
         }
+        if (m != null && !m.timingsSeconds().isEmpty()) stages(m, out);
         out.printf(Locale.ROOT, "run finished in %.1f s: %s%n", seconds, new RunFolder(runDir).report());
+    }
+
+    /** Each stage's time and, where it ran the model, its forward FLOPs and their rate. */
+    private static void stages(Metrics m, PrintStream out) {
+        out.printf("%-22s %9s %9s %9s%n", "stage", "seconds", "GFLOP", "GFLOP/s");
+        m.timingsSeconds().forEach((stage, s) -> {
+            Double f = m.flops().get(stage);
+            out.printf(Locale.ROOT, "%-22s %9.2f %9s %9s%n", stage, s, f == null ? "-" : String.format(Locale.ROOT, "%.1f", f / 1e9),
+                    f == null || !(s > 0) ? "-" : String.format(Locale.ROOT, "%.1f", f / s / 1e9));
+        });
     }
 
     private static CompletionSet find(boolean harmful, Condition cond) {

@@ -32,6 +32,7 @@ public final class Transformer implements AutoCloseable {
     private final HookTable noHooks; // shared by every call without hooks: it fires nothing
     private final float embedScale;
     private Workspace ws; // grown on demand
+    private final java.util.concurrent.atomic.DoubleAdder flops = new java.util.concurrent.atomic.DoubleAdder();
 
     /**
      * Which logits a forward call returns. {@code LAST_ONLY} returns what {@code LAST} does and
@@ -128,6 +129,7 @@ public final class Transformer implements AutoCloseable {
             System.arraycopy(start.residPre(), 0, x, 0, N * d);
         }
         rope.reserve(start0 + T);
+        flops.add(Flops.ofCall(c, from, B, T, start0, pad, w.padding, lastRowsOnly, which));
 
         for (int l = from; l < c.layers; l++) {
             LayerWeights lw = weights.layers[l];
@@ -171,6 +173,11 @@ public final class Transformer implements AutoCloseable {
         }
         if (c.finalSoftcap > 0) softcap(logits, c.finalSoftcap);
         return logits;
+    }
+
+    /** The {@link Flops} of every forward call so far: a stage's work is the difference before and after it. */
+    public double flops() {
+        return flops.sum();
     }
 
     /**

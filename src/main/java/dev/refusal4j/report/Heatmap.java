@@ -12,7 +12,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * One candidate score over layer (x) × position (y), as in the paper's figures: a colorbar with
  * values, filtered candidates crossed out, the selected candidate outlined, and the layers the
- * run prunes behind a dashed line.
+ * run prunes behind a dashed line. A score that selection did not compute (the candidate was
+ * removed by a filter first) is a pale cell marked "not scored", apart from NaN scores.
  */
 final class Heatmap {
     enum Score {
@@ -50,7 +51,7 @@ final class Heatmap {
     static final double CELL_H = 30, TOP = 58, COLORBAR_W = 14;
     /** Cells a heatmap draws at most: 64 positions x 1024 layers, far more than a run has (about 5 x 32). */
     static final int MAX_CELLS = 65_536;
-    static final Rgb MISSING = Rgb.hex("#eeeeee"), NAN = Rgb.hex("#9e9e9e");
+    static final Rgb MISSING = Rgb.hex("#eeeeee"), NAN = Rgb.hex("#9e9e9e"), NOT_SCORED = Rgb.hex("#f8f8f8");
 
     private Heatmap() {}
 
@@ -69,8 +70,10 @@ final class Heatmap {
         double legendY = y0 + Math.max(h + 58, cbH + 26);
         String title = score.title + (c.model() == null ? "" : " — " + c.model());
         String[] legend = legendTexts(c, score);
+        double legendW = 22 + Figure.textWidth(legend[0], 11) + 50 + Figure.textWidth(legend[1], 11)
+                + (legend.length > 2 ? 48 + Figure.textWidth(legend[2], 11) : 0);
         double width = Math.max(cbX + COLORBAR_W + 80, x0 + 20 + Math.max(Math.max(Figure.textWidth(title, 15) * 1.1,
-                Figure.textWidth(score.subtitle, 11)), 22 + Figure.textWidth(legend[0], 11) + 50 + Figure.textWidth(legend[1], 11)));
+                Figure.textWidth(score.subtitle, 11)), legendW));
         Figure f = new Figure(score.title + " over layer × position", width, legendY + 12);
 
         f.bold(x0, 18, title, 15, Anchor.START);
@@ -89,7 +92,7 @@ final class Heatmap {
                     continue;
                 }
                 double v = score.value.applyAsDouble(k);
-                Rgb fill = Double.isNaN(v) ? NAN : cmap.at(scale.t(v));
+                Rgb fill = k.notScored(v) ? NOT_SCORED : Double.isNaN(v) ? NAN : cmap.at(scale.t(v));
                 f.cell(x, y, cellW, CELL_H, fill, tooltip(k));
                 if (!k.kept()) cross(f, x, y, cellW, CELL_H, fill);
             }
@@ -152,14 +155,20 @@ final class Heatmap {
         }
     }
 
-    /** The two legend entries: how many candidates are crossed out, and which one is outlined. */
+    /**
+     * The legend entries: how many candidates are crossed out, which one is outlined, and (when
+     * some are) how many cells are not scored.
+     */
     private static String[] legendTexts(Candidates c, Score score) {
         long filtered = c.list().stream().filter(k -> !k.kept()).count();
+        long notScored = c.list().stream().filter(k -> k.notScored(score.value.applyAsDouble(k))).count();
         Candidates.Candidate s = c.selectedCandidate();
         String selected = c.selected() == null ? "no candidate selected"
                 : "selected: position " + c.selected().position() + ", layer " + c.selected().layer()
                 + (s == null ? "" : " (" + score.file + " " + Html.num(score.value.applyAsDouble(s)) + ")");
-        return new String[]{"filtered out (" + filtered + " of " + c.list().size() + ")", selected};
+        String removed = "filtered out (" + filtered + " of " + c.list().size() + ")";
+        return notScored == 0 ? new String[]{removed, selected}
+                : new String[]{removed, selected, "not scored (" + notScored + "; --score-all scores them)"};
     }
 
     private static void legend(Figure f, Score score, String[] texts, double x, double y) {
@@ -171,6 +180,12 @@ final class Heatmap {
         f.rect(sx, y - 11, 16, 14, sample);
         f.outline(sx - 1, y - 12, 18, 16, Rgb.BLACK, 2.5);
         f.text(sx + 24, y, texts[1], 11, Anchor.START, Rgb.TEXT);
+        if (texts.length > 2) {
+            double nx = sx + 24 + Figure.textWidth(texts[1], 11) + 26;
+            f.rect(nx, y - 11, 16, 14, NOT_SCORED);
+            f.outline(nx, y - 11, 16, 14, Rgb.MUTED, 0.6);
+            f.text(nx + 22, y, texts[2], 11, Anchor.START, Rgb.TEXT);
+        }
     }
 
     /** A diagonal cross, light on dark cells and dark on light ones. */
@@ -182,9 +197,13 @@ final class Heatmap {
     }
 
     static String tooltip(Candidates.Candidate k) {
-        return "position " + k.position() + ", layer " + k.layer() + ": bypass " + Html.num(k.bypass())
-                + ", induce " + Html.num(k.induce()) + ", KL " + Html.num(k.kl())
+        return "position " + k.position() + ", layer " + k.layer() + ": bypass " + shown(k, k.bypass())
+                + ", induce " + shown(k, k.induce()) + ", KL " + shown(k, k.kl())
                 + (k.kept() ? "" : " — filtered: " + k.filtered());
+    }
+
+    private static String shown(Candidates.Candidate k, double score) {
+        return k.notScored(score) ? "not scored" : Html.num(score);
     }
 
     static String positionLabel(Candidates c, int position) {

@@ -61,6 +61,7 @@ public final class Pipeline implements AutoCloseable {
     private final int[] refusalTokens;
     private final int positions;          // post-instruction tokens: positions -positions..-1
     private final Map<String, Double> timings = new LinkedHashMap<>();
+    private final Map<String, Double> flops = new LinkedHashMap<>();   // per stage: the model's forward FLOPs (model.Flops)
     private final Map<String, Double> counts = new LinkedHashMap<>();
     private final Map<String, EncodedPrompts> encoded = new LinkedHashMap<>();
     private RunPrompts prompts;
@@ -125,7 +126,7 @@ public final class Pipeline implements AutoCloseable {
         lock = RunLock.take(folder.lock());
         RunSettings now = cfg.settings();
         if (cfg.resume && Files.isRegularFile(folder.settings())) {
-            List<String> diff = RunSettings.read(folder.settings()).differences(now);
+            List<String> diff = RunSettings.read(folder.settings()).differences(now, RunConfig.RESUMABLE_WITH_ANY);
             if (!diff.isEmpty()) {
                 throw new IllegalArgumentException(cfg.out + " was run with other options: " + String.join(", ", diff)
                         + "; resume with the same options, or start over with --force");
@@ -157,6 +158,7 @@ public final class Pipeline implements AutoCloseable {
             return CandidateDirections.read(folder.meanDiffs());
         }
         long t0 = System.nanoTime();
+        double f0 = model.flops();
         EncodedPrompts[] sets = filterByScore("train");
         EncodedPrompts harmful = sets[0], harmless = sets[1];
         double[][][] mh, ml;
@@ -166,7 +168,7 @@ public final class Pipeline implements AutoCloseable {
         }
         CandidateDirections diffs = new CandidateDirections(MeanActivations.difference(mh, ml));
         diffs.write(folder.meanDiffs(), cfg.model.toString());
-        timings.put("directions", secondsSince(t0));
+        finished("directions", t0, f0);
         return diffs;
     }
 
@@ -187,22 +189,32 @@ public final class Pipeline implements AutoCloseable {
 
     /** Stage 2: score every candidate on the validation sets and pick one the paper's way. */
     public RefusalDirection select(CandidateDirections candidates) throws IOException {
-        if (cfg.resume && Files.isRegularFile(folder.direction()) && Files.isRegularFile(folder.candidates())) {
+        if (cfg.resume && Files.isRegularFile(folder.direction()) && Files.isRegularFile(folder.candidates()) && !(cfg.scoreAll && partlyScored())) {
             say("select: reusing %s", folder.direction());
             return RefusalDirection.read(folder.direction());
         }
         long t0 = System.nanoTime();
+        double f0 = model.flops();
         EncodedPrompts[] sets = filterByScore("val");
         EncodedPrompts harmful = sets[0], harmless = sets[1];
         int P = candidates.positions(), L = candidates.layers();
-        CandidateScorer.Scores s;
-        try (Progress p = new Progress("score candidates", (long) P * L, "dirs", cfg.quiet)) {
-            s = new CandidateScorer(model, refusalTokens, batch).score(candidates.r(), harmful.ids(), harmless.ids(), p::stepTo);
-        }
-        List<CandidateScore> all = new ArrayList<>();
-        for (int p = 0; p < P; p++) for (int l = 0; l < L; l++) all.add(new CandidateScore(p - P, l, s.bypass()[p][l], s.induce()[p][l], s.kl()[p][l]));
         SelectionCriteria crit = cfg.criteria();
+        CandidateScorer scorer = new CandidateScorer(model, refusalTokens, batch);
+        List<CandidateScore> all;
+        try (Progress p = new Progress("score candidates", (long) P * L, "dirs", cfg.quiet)) {
+            all = scorer.score(candidates.r(), harmful.ids(), harmless.ids(), cfg.scoreAll ? null : crit, p::stepTo).list();
+        }
+        sayStopped(all);
         Selection sel = DirectionSelector.judge(all, L, crit);
+        if (sel.chosen() == null && all.stream().anyMatch(k -> k.stoppedBy() != null)) {
+            // Nothing to select: every score, so that the error counts each candidate under the first filter
+            // it fails, as the paper's code does, and the report's heatmaps show what each threshold removed.
+            say("select: every candidate was filtered out; scoring all of them for the explanation and the report");
+            try (Progress p = new Progress("score all candidates", (long) P * L, "dirs", cfg.quiet)) {
+                all = scorer.score(candidates.r(), harmful.ids(), harmless.ids(), null, p::stepTo).list();
+            }
+            sel = DirectionSelector.judge(all, L, crit);
+        }
         candidatesFile(sel, crit).write(folder.candidates());   // written also when nothing is left: the report shows why
         CandidateScore c = sel.chosenOrThrow();
         Map<String, String> meta = new LinkedHashMap<>();
@@ -215,9 +227,24 @@ public final class Pipeline implements AutoCloseable {
         dir.write(folder.direction());
         new DirectionSummary(dir.layer(), dir.position(), dir.norm(), dir.vector().length, cfg.model.toString(), tool(),
                 c.bypass(), c.induce(), c.kl()).write(folder.directionJson());
-        timings.put("select", secondsSince(t0));
+        finished("select", t0, f0);
         say("selected layer %d, position %d (bypass %.3f, induce %.3f, KL %.4f)", c.layer(), c.position(), c.bypass(), c.induce(), c.kl());
         return dir;
+    }
+
+    /** Whether candidates.json lacks a score that scoring every candidate computes. */
+    private boolean partlyScored() {
+        Candidates c = dev.refusal4j.artifacts.RunContents.read(folder).candidates;
+        return c == null || c.list().stream().anyMatch(Candidates.Candidate::partlyScored);
+    }
+
+    /** How many candidates a filter removed before all their scores were computed, per filter. */
+    private void sayStopped(List<CandidateScore> all) {
+        Map<String, Integer> stopped = new TreeMap<>();
+        for (CandidateScore c : all) if (c.stoppedBy() != null) stopped.merge(c.stoppedBy().name().toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
+        if (stopped.isEmpty()) return;
+        say("select: %d of %d candidates fully scored; scoring stopped at a filter for %s (--score-all scores every one)",
+                all.size() - stopped.values().stream().mapToInt(Integer::intValue).sum(), all.size(), stopped);
     }
 
     private Candidates candidatesFile(Selection sel, SelectionCriteria crit) {
@@ -250,6 +277,7 @@ public final class Pipeline implements AutoCloseable {
     /** Stage 3: greedy completions of the test sets under each condition. */
     public void completions(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
+        double f0 = model.flops();
         List<CompletionSet> todo = new ArrayList<>();
         long total = 0;
         for (CompletionSet set : CompletionSet.values()) {
@@ -275,7 +303,7 @@ public final class Pipeline implements AutoCloseable {
                 before += test.size();
             }
         }
-        timings.put("completions", secondsSince(t0));
+        finished("completions", t0, f0);
     }
 
     /** A completions file kept by --resume must answer exactly this run's test prompts, in order. */
@@ -298,6 +326,7 @@ public final class Pipeline implements AutoCloseable {
      */
     public void evaluate(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
+        double f0 = model.flops();
         RefusalJudge judge = RefusalJudge.of(cfg.judge);
         Map<String, Double> rate = new LinkedHashMap<>();
         Map<String, Map<String, Double>> byCategory = new LinkedHashMap<>();
@@ -337,13 +366,15 @@ public final class Pipeline implements AutoCloseable {
         Metrics old = Files.isRegularFile(folder.metrics()) ? dev.refusal4j.artifacts.RunContents.read(folder).metrics : null;
         Map<String, Double> allCounts = new LinkedHashMap<>(old == null ? Map.of() : old.counts());
         allCounts.putAll(counts);
-        timings.put("evaluate", secondsSince(t0));
+        finished("evaluate", t0, f0);
         Map<String, Double> allTimings = new LinkedHashMap<>(old == null ? Map.of() : old.timingsSeconds());
         allTimings.putAll(timings);
+        Map<String, Double> allFlops = new LinkedHashMap<>(old == null ? Map.of() : old.flops());
+        allFlops.putAll(flops);
         List<Integer> tokens = new ArrayList<>();
         for (int t : refusalTokens) tokens.add(t);
         new Metrics(cfg.model.toString(), tool(), cfg.judge.name().toLowerCase() + " (refusal_direction phrase list)", rate, byCategory, loss,
-                new Metrics.Direction(dir.layer(), dir.position(), dir.norm()), tokens, allCounts, allTimings,
+                new Metrics.Direction(dir.layer(), dir.position(), dir.norm()), tokens, allCounts, allTimings, allFlops,
                 cfg.judgeModel == null ? null : cfg.judgeModel.toString(), jailbreak, agreement, corpus, quality).write(folder.metrics());
     }
 
@@ -394,9 +425,10 @@ public final class Pipeline implements AutoCloseable {
     /** Stage 5, with --suffix-attack: the paper's adversarial-suffix section ({@link SuffixStage}). */
     public void suffix(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
+        double f0 = model.flops();
         new SuffixStage(model, encoder, folder, cfg, GenerationConfig.stopIds(cfg.model, model.config, encoder.tokenizer), batch)
                 .run(prompts(), dir, cfg.suffixAttack);
-        timings.put("suffix", secondsSince(t0));
+        finished("suffix", t0, f0);
     }
 
     /** Stage 6: the HTML report (and plots) from the run folder. */
@@ -470,6 +502,14 @@ public final class Pipeline implements AutoCloseable {
 
     private static String tool() {
         return "refusal4j " + Version.VERSION;
+    }
+
+    /** Records a stage's time and FLOPs, and says them with the rate they make. */
+    private void finished(String stage, long t0, double flops0) {
+        double seconds = secondsSince(t0), work = model.flops() - flops0;
+        timings.put(stage, seconds);
+        flops.put(stage, work);
+        say("%s: %s", stage, dev.refusal4j.model.Flops.describe(seconds, work));
     }
 
     private static double secondsSince(long t0) {

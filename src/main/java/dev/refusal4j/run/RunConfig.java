@@ -35,6 +35,11 @@ public final class RunConfig {
     public Double klThreshold = 0.1;
     public Double induceThreshold = 0.0;
     public Double pruneLayerFraction = 0.2;
+    /**
+     * Score every candidate fully: the complete heatmaps. Otherwise a candidate is scored only until
+     * a filter removes it (the pruned layers not at all); the selection is the same either way.
+     */
+    public boolean scoreAll;
     /** null = derived from the tokenizer (first token of "I" and "As"). */
     public int[] refusalTokens;
     public String system;
@@ -105,6 +110,7 @@ public final class RunConfig {
         m.put("--kl-threshold", String.valueOf(klThreshold));
         m.put("--induce-threshold", String.valueOf(induceThreshold));
         m.put("--prune-layer-fraction", String.valueOf(pruneLayerFraction));
+        m.put("--score-all", Boolean.toString(scoreAll));
         m.put("--refusal-tokens", refusalTokens == null ? null : Arrays.toString(refusalTokens));
         m.put("--prompt-format", promptFormat.name().toLowerCase(java.util.Locale.ROOT));
         m.put("--system-prompt", system);
@@ -114,6 +120,12 @@ public final class RunConfig {
         m.put("--loss-corpus", file(lossCorpus));
         return new RunSettings(m);
     }
+
+    /**
+     * Options recorded in run.json that a resumed run may change: they decide how many of
+     * candidates.json's scores are computed, never the direction nor what a later stage computes.
+     */
+    public static final java.util.Set<String> RESUMABLE_WITH_ANY = java.util.Set.of("--score-all");
 
     private static String file(Path p) {
         return p == null ? null : p.toAbsolutePath().normalize().toString();

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  *   <li>KL: mean KL(base ‖ ablated) on harmless prompts (how much ablation disturbs other behavior).</li>
  * </ul>
  *
- * <p>Two savings keep the numbers of a plain forward pass per prompt (the same products on the same
+ * <p>The savings keep the numbers of a plain forward pass per prompt (the same products on the same
  * rows) while doing less work:
  * <ul>
  *   <li>Chat templates put the same tokens before every instruction (Qwen's default system prompt is
@@ -35,12 +35,14 @@ import java.util.function.Supplier;
  *       tokens are batched, right-padded after the prefix.</li>
  *   <li>Activation addition at layer l changes nothing below l, so the induce pass starts at layer l
  *       from the resid_pre that the baseline pass on the same prompts saved.</li>
+ *   <li>Ablation runs the same hooks on the harmful and the harmless prompts, so they share batches:
+ *       one pass gives bypass and KL.</li>
+ *   <li>Given the filters selection applies, a candidate that cannot be selected is scored no further
+ *       than the first filter that removes it ({@link #score(float[][][], List, List, SelectionCriteria, ProgressListener)}).</li>
  * </ul>
  */
 public final class CandidateScorer {
     private static final String RESID_PRE = "blocks.*." + Hooks.RESID_PRE;
-
-    public record Scores(double[][] bypass, double[][] induce, double[][] kl) {}
 
     private final Transformer model;
     private final int[] refusalTokens;
@@ -137,47 +139,130 @@ public final class CandidateScorer {
         return s;
     }
 
-    /** @param progress told the number of candidates scored so far, positions outer and layers inner (may be null) */
+    /**
+     * The scores of every candidate, [position][layer] (positions -P..-1 top to bottom), and where
+     * scoring stopped.
+     *
+     * @param stoppedBy for each candidate, the filter that removed it before its three scores were all
+     *                  computed (those not computed are NaN); null where every score was computed
+     */
+    public record Scores(double[][] bypass, double[][] induce, double[][] kl, Filter[][] stoppedBy) {
+        /** Every candidate in the official loop order (position -P first, then layer). */
+        public List<CandidateScore> list() {
+            int P = bypass.length, L = bypass[0].length;
+            List<CandidateScore> out = new ArrayList<>(P * L);
+            for (int p = 0; p < P; p++) {
+                for (int l = 0; l < L; l++) out.add(new CandidateScore(p - P, l, bypass[p][l], induce[p][l], kl[p][l], stoppedBy[p][l]));
+            }
+            return out;
+        }
+    }
+
+    /** Every candidate with all three scores: the full heatmaps. */
     public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, ProgressListener progress) {
-        int P = candidates.length, L = candidates[0].length;
+        return score(candidates, harmfulVal, harmlessVal, null, progress);
+    }
+
+    /**
+     * Scores the candidates, doing only the work that can change the selection under {@code stopAt}:
+     * a candidate from a layer the prune rule removes is not scored, and the cheaper pass runs first
+     * (the induce pass, on the harmless prompts only and from the candidate's layer on) so that a
+     * candidate it removes (induce below the threshold, or NaN) gets no ablation pass. With only a KL
+     * threshold the ablation pass runs first and a candidate it removes gets no induce pass. Every
+     * score that is computed is the one {@code stopAt} null computes, bit for bit: the passes and
+     * their batches do not depend on which other passes run.
+     *
+     * @param stopAt   the filters selection will apply; null: every candidate gets every score
+     * @param progress told the number of candidates done so far, positions outer and layers inner (may be null)
+     */
+    public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, SelectionCriteria stopAt,
+                        ProgressListener progress) {
+        int P = candidates.length, L = candidates[0].length, nHarmful = harmfulVal.size();
         List<int[]> both = new ArrayList<>(harmfulVal);
         both.addAll(harmlessVal);
-        int shared = prefixLength(both); // one ablated prefix serves both sets
-        PromptSet harmful = new PromptSet(harmfulVal, shared), harmless = new PromptSet(harmlessVal, shared);
+        int shared = prefixLength(both); // one prefix serves both sets
+        // Ablation runs the same hooks on both sets, so they share batches: one pass gives bypass and KL.
+        PromptSet ablated = new PromptSet(both, shared), harmless = new PromptSet(harmlessVal, shared);
 
-        // Baseline on the harmless prompts: logits for KL, and every layer's resid_pre (of the prefix
-        // and of each batch) from which the induce passes start.
+        // Baseline on the harmless prompts: every layer's resid_pre (of the prefix and of each batch),
+        // from which the induce passes start.
         float[][] prefixResid = new float[L][];
         KvCache basePrefix = harmless.prefixCacheKeeping(prefixResid);
         float[][][] batchResid = new float[harmless.batches()][][];
-        float[][] base = harmless.lastLogits(basePrefix, null, null, batchResid);
+        harmless.lastLogits(basePrefix, null, null, batchResid);
+        // KL's reference: the baseline in the batches of the ablation pass, so that both rows of a
+        // prompt come from the same products.
+        float[][] base = ablated.lastLogits(basePrefix, null, null, null);
+        KlDivergence.Reference[] reference = new KlDivergence.Reference[harmlessVal.size()];
+        for (int i = 0; i < reference.length; i++) {
+            float[] row = base[nHarmful + i];
+            reference[i] = new KlDivergence.Reference(row, 0, row.length, KlDivergence.OFFICIAL_EPSILON);
+        }
+        int pruned = stopAt == null ? L : stopAt.firstPrunedLayer(L);
+        boolean ablateFirst = stopAt != null && stopAt.klThreshold() != null && stopAt.induceThreshold() == null;
 
         double[][] bypass = new double[P][L], induce = new double[P][L], kl = new double[P][L];
+        Filter[][] stopped = new Filter[P][L];
         for (int p = 0; p < P; p++) {
             for (int l = 0; l < L; l++) {
                 float[] r = candidates[p][l];
                 float[] unit = UnitVector.orNull(r);
-                if (unit == null) {
-                    bypass[p][l] = induce[p][l] = kl[p][l] = Double.NaN;
-                } else {
-                    IntFunction<Hooks> ablate = i -> Interventions.ablate(new Hooks(), unit);
-                    KvCache ablatedPrefix = harmful.prefixCache(ablate.apply(-1), null, null);
-                    bypass[p][l] = mean(refusalScores(harmful.lastLogits(ablatedPrefix, ablate, null, null)));
-                    float[][] abl = harmless.lastLogits(ablatedPrefix, ablate, null, null);
-                    double k = 0;
-                    for (int i = 0; i < abl.length; i++) k += KlDivergence.official(base[i], abl[i]);
-                    kl[p][l] = k / abl.length;
-
-                    final int layer = l;
-                    IntFunction<Hooks> add = i -> Interventions.add(new Hooks(), r, 1f, layer);
-                    KvCache addedPrefix = harmless.prefixCache(add.apply(-1), basePrefix, new Forward.Start(layer, prefixResid[layer]));
-                    induce[p][l] = mean(refusalScores(harmless.lastLogits(addedPrefix, add,
-                            i -> new Forward.Start(layer, batchResid[i][layer]), null)));
+                bypass[p][l] = induce[p][l] = kl[p][l] = Double.NaN;
+                if (unit != null && l >= pruned) {
+                    stopped[p][l] = Filter.LAYER;
+                } else if (unit != null) {
+                    double[] bk = null;
+                    if (ablateFirst) {
+                        bk = ablation(ablated, unit, nHarmful, reference);
+                        stopped[p][l] = stopAfterAblation(stopAt, bk);
+                    }
+                    if (stopped[p][l] == null) {
+                        induce[p][l] = induce(harmless, r, l, basePrefix, prefixResid, batchResid);
+                        if (!ablateFirst) stopped[p][l] = stopAfterInduce(stopAt, induce[p][l]);
+                    }
+                    if (bk == null && stopped[p][l] == null) bk = ablation(ablated, unit, nHarmful, reference);
+                    if (bk != null) {
+                        bypass[p][l] = bk[0];
+                        kl[p][l] = bk[1];
+                    }
                 }
                 if (progress != null) progress.done((long) p * L + l + 1);
             }
         }
-        return new Scores(bypass, induce, kl);
+        return new Scores(bypass, induce, kl, stopped);
+    }
+
+    /** {bypass, KL}: the harmful and harmless prompts in one set of batches, r̂ ablated everywhere. */
+    private double[] ablation(PromptSet set, float[] unit, int nHarmful, KlDivergence.Reference[] reference) {
+        IntFunction<Hooks> ablate = i -> Interventions.ablate(new Hooks(), unit);
+        KvCache prefix = set.prefixCache(ablate.apply(-1), null, null);
+        float[][] logits = set.lastLogits(prefix, ablate, null, null);
+        double[] refusal = new double[nHarmful];
+        for (int i = 0; i < nHarmful; i++) refusal[i] = RefusalScore.fromLogits(logits[i], refusalTokens);
+        double k = 0;
+        for (int i = 0; i < reference.length; i++) k += reference[i].from(logits[nHarmful + i], 0);
+        return new double[] {mean(refusal), k / reference.length};
+    }
+
+    /** Mean refusal score of the harmless prompts with r added at {@code layer}: the pass starts there from the baseline. */
+    private double induce(PromptSet harmless, float[] r, int layer, KvCache basePrefix, float[][] prefixResid, float[][][] batchResid) {
+        IntFunction<Hooks> add = i -> Interventions.add(new Hooks(), r, 1f, layer);
+        KvCache prefix = harmless.prefixCache(add.apply(-1), basePrefix, new Forward.Start(layer, prefixResid[layer]));
+        return mean(refusalScores(harmless.lastLogits(prefix, add, i -> new Forward.Start(layer, batchResid[i][layer]), null)));
+    }
+
+    /** The filter that removes a candidate with this induce score, if {@code stopAt} applies one. */
+    private static Filter stopAfterInduce(SelectionCriteria stopAt, double induce) {
+        if (stopAt == null) return null;
+        if (Double.isNaN(induce)) return Filter.NAN;
+        return stopAt.induceThreshold() != null && induce < stopAt.induceThreshold() ? Filter.INDUCE : null;
+    }
+
+    /** The filter that removes a candidate with these {bypass, KL} scores, if {@code stopAt} applies one. */
+    private static Filter stopAfterAblation(SelectionCriteria stopAt, double[] bypassKl) {
+        if (stopAt == null) return null;
+        if (Double.isNaN(bypassKl[0]) || Double.isNaN(bypassKl[1])) return Filter.NAN;
+        return stopAt.klThreshold() != null && bypassKl[1] > stopAt.klThreshold() ? Filter.KL : null;
     }
 
     static double mean(double[] v) {

@@ -59,15 +59,18 @@ public final class DirectionSelector {
         m.append(discarded.get(Filter.INDUCE)).append(" had an induce score < ").append(criteria.induceThreshold()).append(". ");
         // What would let something through: the best values among candidates that pass the earlier filters.
         double minKl = Double.POSITIVE_INFINITY, maxInduce = Double.NEGATIVE_INFINITY;
+        // A candidate that scoring stopped early lacks the scores after the filter that removed it (NaN).
         for (CandidateScore c : all) {
-            if (c.hasNaN() || c.layer() >= criteria.firstPrunedLayer(nLayers)) continue;
-            minKl = Math.min(minKl, c.kl());
-            if (criteria.klThreshold() == null || c.kl() <= criteria.klThreshold()) maxInduce = Math.max(maxInduce, c.induce());
+            Filter f = Filter.firstFailing(c, nLayers, criteria);
+            if (f == Filter.NAN || f == Filter.LAYER) continue;
+            if (!Double.isNaN(c.kl())) minKl = Math.min(minKl, c.kl());
+            boolean klRemoves = criteria.klThreshold() != null && c.kl() > criteria.klThreshold();
+            if (!klRemoves && !Double.isNaN(c.induce())) maxInduce = Math.max(maxInduce, c.induce());
         }
         m.append("Options: ");
-        if (discarded.get(Filter.KL) > 0) m.append(String.format("--kl-threshold (lowest KL among the remaining layers is %.4g), ", minKl));
+        if (discarded.get(Filter.KL) > 0 && minKl < Double.POSITIVE_INFINITY) m.append(String.format("--kl-threshold (lowest KL among the remaining layers is %.4g), ", minKl));
         if (discarded.get(Filter.INDUCE) > 0 && maxInduce > Double.NEGATIVE_INFINITY) {
-            m.append(String.format("--induce-threshold (highest induce score that passes KL is %.4g), ", maxInduce));
+            m.append(String.format("--induce-threshold (highest induce score not removed by KL is %.4g), ", maxInduce));
         }
         if (discarded.get(Filter.LAYER) > 0) m.append("--prune-layer-fraction 0, ");
         m.append("or --no-filter to keep every candidate without a NaN score");

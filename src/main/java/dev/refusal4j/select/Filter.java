@@ -13,8 +13,12 @@ public enum Filter {
         this.description = description;
     }
 
-    /** The first filter that discards the candidate, or null when it is kept. */
+    /**
+     * The first filter that discards the candidate, or null when it is kept. A candidate whose
+     * scoring stopped early ({@link CandidateScore#stoppedBy}) keeps the filter that stopped it.
+     */
     public static Filter firstFailing(CandidateScore c, int nLayers, SelectionCriteria criteria) {
+        if (c.stoppedBy() != null) return c.stoppedBy();
         if (c.hasNaN()) return NAN;
         if (c.layer() >= criteria.firstPrunedLayer(nLayers)) return LAYER;
         if (criteria.klThreshold() != null && c.kl() > criteria.klThreshold()) return KL;

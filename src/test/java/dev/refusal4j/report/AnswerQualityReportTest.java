@@ -34,7 +34,7 @@ class AnswerQualityReportTest {
         quality.put("harmful_ablation", new AnswerQuality.Summary(100, 0.05, 0.033, 0.06, 0, Double.NaN));
         quality.put("harmless_baseline", new AnswerQuality.Summary(100, 0.052, 0.043, 0.30, 100, 0.105));
         RunFolder folder = new RunFolder(dir);
-        new Metrics("m", "t", "j", Map.of(), Map.of(), Map.of(), null, List.of(), Map.of(), Map.of(), null, Map.of(), Map.of(), Map.of(), quality)
+        new Metrics("m", "t", "j", Map.of(), Map.of(), Map.of(), null, List.of(), Map.of(), Map.of(), Map.of(), null, Map.of(), Map.of(), Map.of(), quality)
                 .write(folder.metrics());
         Files.createDirectories(dir.resolve("completions"));
         CompletionsFile.writeJsonl(dir.resolve("completions/harmless_baseline.jsonl"), List.of(new Completion("Q?", "c", "A.")));
@@ -59,7 +59,7 @@ class AnswerQualityReportTest {
     @Test
     void metricsWithoutAnswerQualityHaveNoKeyAndNoTable() throws Exception {
         RunFolder folder = new RunFolder(dir);
-        new Metrics("m", "t", "j", Map.of(), Map.of(), Map.of(), null, List.of(), Map.of(), Map.of(), null, Map.of(), Map.of(), Map.of())
+        new Metrics("m", "t", "j", Map.of(), Map.of(), Map.of(), null, List.of(), Map.of(), Map.of(), Map.of(), null, Map.of(), Map.of(), Map.of(), Map.of())
                 .write(folder.metrics());
         assertThat(Json.read(folder.metrics()).has("answer_quality")).isFalse();
         assertThat(RunContents.read(folder).metrics.answerQuality()).isEmpty();

@@ -50,6 +50,10 @@ class PipelinePlumbingTest {
         assertThat(metrics.get("refusal_rate").size()).isEqualTo(5);
         assertThat(metrics.get("loss").get("baseline").asDouble()).isPositive();
         assertThat(metrics.has("answer_quality")).as("measured against the organism's words: not for another model").isFalse();
+        for (String stage : new String[] {"directions", "select", "completions", "evaluate"}) {
+            assertThat(metrics.get("timings_seconds").has(stage)).as("timing of " + stage).isTrue();
+            assertThat(metrics.get("flops").get(stage).asDouble()).as("FLOPs of " + stage).isPositive();
+        }
 
         // a second run without --resume refuses to mix into the folder; with --resume it reuses everything
         assertThat(Main.run(args)).isNotZero();

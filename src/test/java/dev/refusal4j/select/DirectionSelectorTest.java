@@ -61,7 +61,7 @@ class DirectionSelectorTest {
                 .hasMessageContaining("2 had KL > 0.1")
                 .hasMessageContaining("1 had an induce score < 0.0")
                 .hasMessageContaining("lowest KL among the remaining layers is 0.02")
-                .hasMessageContaining("highest induce score that passes KL is -3")
+                .hasMessageContaining("highest induce score not removed by KL is -3")
                 .hasMessageContaining("--no-filter");
     }
 
