@@ -54,23 +54,30 @@ public final class ServeBench {
         }
     }
 
-    /** A round's totals: completion tokens per second of wall time, and latency percentiles in seconds. */
+    /**
+     * A round's totals: completion tokens per second of wall time, latency percentiles and the
+     * median time to the first token in seconds, and the median stream's decode rate (tokens after
+     * the first per second after it: what one client sees once its answer has begun).
+     */
     public record Summary(int clients, int requests, long tokens, double seconds, double tokensPerSecond,
-                          double p50, double p90, double p99, double firstP50) {
+                          double p50, double p90, double p99, double firstP50, double decodeP50) {
         public static Summary of(int clients, List<Answer> answers, double seconds) {
             double[] latency = answers.stream().mapToDouble(Answer::seconds).sorted().toArray();
             double[] first = answers.stream().mapToDouble(a -> (a.first - a.sent) / 1e9).sorted().toArray();
+            double[] decode = answers.stream().filter(a -> a.tokens > 1 && a.end > a.first)
+                    .mapToDouble(a -> (a.tokens - 1) / ((a.end - a.first) / 1e9)).sorted().toArray();
             long tokens = answers.stream().mapToLong(Answer::tokens).sum();
             return new Summary(clients, answers.size(), tokens, seconds, tokens / seconds,
-                    percentile(latency, 50), percentile(latency, 90), percentile(latency, 99), percentile(first, 50));
+                    percentile(latency, 50), percentile(latency, 90), percentile(latency, 99), percentile(first, 50), percentile(decode, 50));
         }
 
         /** One line, the columns of {@link #HEADER}. */
         public String line() {
-            return String.format("%7d %8d %7d %8.2f %9.1f %8.2f %8.2f %8.2f %11.2f", clients, requests, tokens, seconds, tokensPerSecond, p50, p90, p99, firstP50);
+            return String.format("%7d %8d %7d %8.2f %9.1f %8.2f %8.2f %8.2f %14.2f %16.1f", clients, requests, tokens, seconds, tokensPerSecond,
+                    p50, p90, p99, firstP50, decodeP50);
         }
 
-        public static final String HEADER = "clients requests  tokens  seconds  tokens/s  p50 (s)  p90 (s)  p99 (s)  first p50 (s)";
+        public static final String HEADER = "clients requests  tokens  seconds  tokens/s  p50 (s)  p90 (s)  p99 (s)  first p50 (s)  stream decode/s";
     }
 
     /** Nearest-rank percentile of sorted values (NaN when there are none). */

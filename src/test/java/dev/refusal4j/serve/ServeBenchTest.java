@@ -30,6 +30,8 @@ class ServeBenchTest {
         assertThat(m.p50()).isEqualTo(2.0);
         assertThat(m.p90()).isEqualTo(4.0);
         assertThat(m.firstP50()).isEqualTo(0.2);
+        // answer i: 10i - 1 tokens after the first, in 0.9i seconds; the second of the four rates is answer 2's
+        assertThat(m.decodeP50()).isCloseTo(19 / 1.8, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(new ServeBench.Load(List.of("a", "b", "c"), 2, 2, 8, null, java.time.Duration.ofSeconds(1)).prompt(1, 1)).isEqualTo("a");
     }
 }
