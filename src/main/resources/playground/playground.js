@@ -27,7 +27,7 @@ async function start() {
     for (const o of $("mode").options) o.disabled = o.value !== "none";
   }
   const q = new URLSearchParams(location.search);
-  $("mode").value = q.get("mode") ?? (info.steering.mode !== "none" ? info.steering.mode : info.direction ? "ablate" : "none");
+  $("mode").value = !info.direction ? "none" : q.get("mode") ?? (info.steering.mode !== "none" ? info.steering.mode : "ablate");
   $("coeff").value = q.get("coeff") ?? info.steering.coeff;
   $("layers").value = q.get("layers") ?? "";
   $("prompt").value = q.get("prompt") ?? "";
