@@ -26,6 +26,7 @@ public final class Main {
             GenerateCommand.class,
             ChatCommand.class,
             ServeCommand.class,
+            ServeBenchCommand.class,
             RunCommand.class,
             StageCommands.Directions.class,
             StageCommands.Select.class,

@@ -1,14 +1,17 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.artifacts.RunFolder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.serve.ChatServer;
+import dev.refusal4j.serve.Playground;
 import dev.refusal4j.serve.Steering;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -18,13 +21,16 @@ import java.util.concurrent.Callable;
         description = {"Serve the model over an OpenAI-compatible HTTP API: POST /v1/chat/completions (streaming or not),"
                 + " POST /v1/completions (the prompt as raw text, no chat template), GET /v1/models, GET /health. Concurrent requests are decoded together"
                 + " (continuous batching, grouped by steering), greedy unless a request sets temperature.",
+                "GET / is a playground: one prompt answered by the model as it is and steered, side by side, with the --run folder's heatmaps.",
                 "A request may choose its own steering with the extra body field"
                 + " \"refusal4j\": {\"steering\": \"none\"|\"ablate\"|\"add\"|\"subtract\", \"coeff\": C, \"layers\": \"A-B\"}."})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
     Path model;
-    @Option(names = "--direction", paramLabel = "FILE", description = "A refusal direction (direction.safetensors) to steer with.")
+    @Option(names = "--direction", paramLabel = "FILE", description = "A refusal direction (direction.safetensors) to steer with (default: the --run folder's).")
     Path direction;
+    @Option(names = "--run", paramLabel = "DIR", description = "A run folder (refusal4j run --out DIR): its direction, and its refusal-score heatmaps on the playground at /.")
+    Path run;
     @Option(names = "--mode", paramLabel = "MODE", description = {"none, ablate, add or subtract: the steering of requests that do not choose their own"
             + " (default: ablate with --direction, else none)."})
     String mode;
@@ -57,14 +63,21 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (!(timeout > 0 && timeout <= 1e9)) throw new IllegalArgumentException("--timeout must be a positive number of seconds, got " + timeout);
         ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey, Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))), batch);
+        Playground.Run shown = run == null ? null : Playground.Run.read(run);
+        Path dir = direction;
+        if (run != null && dir == null && Files.isRegularFile(new RunFolder(run).direction())) dir = new RunFolder(run).direction();
+        if (shown != null && dir == null && shown.heatmaps().isEmpty()) {
+            throw new IllegalArgumentException("--run " + run + " holds neither direction.safetensors nor plots/heatmap_*.svg (refusal4j run --out DIR makes a run folder)");
+        }
         try (Transformer t = Transformer.load(model)) {
-            RefusalDirection d = direction == null ? null : RefusalDirection.read(direction);
-            if (d != null) d.requireFits(direction, t.config);
-            ChatServer server = ChatServer.start(model, t, d, m, coeff, layers, options, System.err);
+            RefusalDirection d = dir == null ? null : RefusalDirection.read(dir);
+            if (d != null) d.requireFits(dir, t.config);
+            ChatServer server = ChatServer.start(model, t, d, m, coeff, layers, options, shown, System.err);
             // SIGTERM and Ctrl-C: stop accepting, let running requests finish, then exit
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("refusal4j-serve-shutdown").unstarted(server::close));
             out.println("serving " + server.modelId() + " at http://" + host + ":" + server.port() + "/v1 (steering: "
-                    + server.steering().describe() + (d != null ? ", direction " + direction : "") + ")");
+                    + server.steering().describe() + (d != null ? ", direction " + dir : "") + "); playground at http://" + host + ":" + server.port() + "/");
+            if (shown != null && shown.heatmaps().isEmpty()) System.err.println("note: " + run + " has no heatmaps yet (refusal4j report " + run + " draws them)");
             server.awaitClosed();
         }
         return 0;

@@ -42,7 +42,9 @@ import java.util.function.Supplier;
 /**
  * An OpenAI-compatible HTTP server for one model, steered by one direction: {@code POST
  * /v1/chat/completions} and {@code POST /v1/completions} (whole answers, or server-sent events ending
- * with {@code data: [DONE]}), {@code GET /v1/models}, {@code GET /health}. A text completion's
+ * with {@code data: [DONE]}), {@code GET /v1/models}, {@code GET /health}, and a web playground at
+ * {@code GET /} ({@link Playground}: one prompt answered by the model as it is and steered, side by
+ * side, beside the run's heatmaps at {@code GET /run/heatmap/NAME.svg}). A text completion's
  * prompt is tokenized as it is, as the tokenizer's post-processor does (a BOS where the model has
  * one), without the chat template.
  *
@@ -106,6 +108,8 @@ public final class ChatServer implements AutoCloseable {
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final PrintStream log;
+    private final Playground playground;
+    private final Playground.Run run; // null: no run folder given
     private volatile boolean stopping;
     private volatile long heartbeatNanos = TimeUnit.SECONDS.toNanos(1);
 
@@ -117,12 +121,20 @@ public final class ChatServer implements AutoCloseable {
      */
     public static ChatServer start(Path modelDir, Transformer model, RefusalDirection direction, Steering.Mode mode, Float coeff,
                                    String layers, Options options, PrintStream log) throws IOException {
-        return new ChatServer(modelDir, model, direction, mode, coeff, layers, options, log);
+        return new ChatServer(modelDir, model, direction, mode, coeff, layers, options, null, log);
+    }
+
+    /** As {@link #start(Path, Transformer, RefusalDirection, Steering.Mode, Float, String, Options, PrintStream)}, with a run's heatmaps on the playground ({@code run} null: none). */
+    public static ChatServer start(Path modelDir, Transformer model, RefusalDirection direction, Steering.Mode mode, Float coeff,
+                                   String layers, Options options, Playground.Run run, PrintStream log) throws IOException {
+        return new ChatServer(modelDir, model, direction, mode, coeff, layers, options, run, log);
     }
 
     private ChatServer(Path modelDir, Transformer model, RefusalDirection direction, Steering.Mode mode, Float coeff, String layers,
-                       Options options, PrintStream log) throws IOException {
+                       Options options, Playground.Run run, PrintStream log) throws IOException {
         this.model = model;
+        this.run = run;
+        this.playground = new Playground(run);
         this.direction = direction;
         if (direction != null) direction.requireFits(Path.of("--direction"), model.config);
         this.unit = direction == null ? null : direction.unit();
@@ -231,8 +243,31 @@ public final class ChatServer implements AutoCloseable {
                 sendJson(reply, 200, Map.of("status", "ok", "model", modelId, "requests", capacity - slots.availablePermits()));
                 return;
             }
+            Playground.Asset file = playground.file(path);
+            if (file != null) {
+                requireMethod(method, "GET");
+                Playground.send(ex, file, ex.getRequestURI().getRawQuery());
+                reply.started = true;
+                return;
+            }
+            if (path.equals("/playground/info")) {
+                requireMethod(method, "GET");
+                ex.getResponseHeaders().set("Cache-Control", "no-store");
+                sendJson(reply, 200, playgroundInfo());
+                return;
+            }
             authorize(ex);
-            if (path.equals("/v1/models")) {
+            if (path.startsWith(HEATMAPS) && path.endsWith(".svg")) {
+                requireMethod(method, "GET");
+                Playground.Asset map = playground.heatmap(path.substring(HEATMAPS.length(), path.length() - ".svg".length()));
+                if (map == null) {
+                    throw new ApiError(404, "invalid_request_error", null, "unknown_url", "no such heatmap: " + path + " (this server has "
+                            + (run == null ? "no run folder: serve --run DIR" : run.scores().isEmpty() ? "no heatmaps in its run folder: refusal4j report DIR draws them"
+                            : String.join(", ", run.scores().stream().map(s -> HEATMAPS + s + ".svg").toList())) + ")");
+                }
+                Playground.send(ex, map, null);
+                reply.started = true;
+            } else if (path.equals("/v1/models")) {
                 requireMethod(method, "GET");
                 sendJson(reply, 200, Map.of("object", "list", "data", List.of(modelObject())));
             } else if (path.startsWith("/v1/models/")) {
@@ -248,7 +283,7 @@ public final class ChatServer implements AutoCloseable {
                 outcome = complete(reply, false);
             } else {
                 throw new ApiError(404, "invalid_request_error", null, "unknown_url", "no such endpoint: " + method + " " + path
-                        + " (this server has POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health)");
+                        + " (this server has GET / (the playground), POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health)");
             }
         } catch (ApiError e) {
             outcome = e.status + " " + e.getMessage();
@@ -288,6 +323,27 @@ public final class ChatServer implements AutoCloseable {
         if (!MessageDigest.isEqual(given, apiKey)) { // constant time in the key's content
             throw new ApiError(401, "invalid_request_error", null, "invalid_api_key", "missing or wrong API key (send Authorization: Bearer KEY)");
         }
+    }
+
+    /** Where the run's heatmaps are served: {@code /run/heatmap/bypass.svg} and so on. */
+    static final String HEATMAPS = "/run/heatmap/";
+
+    /** What the playground page needs to know to draw its controls: the model, its direction, the server's steering, the run. */
+    private Map<String, Object> playgroundInfo() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", modelId);
+        m.put("layers", model.config.layers);
+        m.put("context", model.config.maxPositions);
+        m.put("direction", direction == null ? null : Map.of("layer", direction.layer(), "position", direction.position()));
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("mode", serverSteering.mode().label());
+        s.put("coeff", serverSteering.coeff());
+        s.put("layers", serverSteering.mode() == Steering.Mode.NONE ? null : serverSteering.from() + "-" + serverSteering.to());
+        s.put("describe", serverSteering.describe());
+        m.put("steering", s);
+        m.put("auth", apiKey != null);
+        m.put("run", run == null ? null : Map.of("name", run.name(), "heatmaps", run.scores()));
+        return m;
     }
 
     private Map<String, Object> modelObject() {
