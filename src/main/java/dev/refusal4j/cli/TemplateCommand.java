@@ -89,8 +89,8 @@ public final class TemplateCommand implements Callable<Integer> {
 
     /** The prompt of one instruction as 'run' builds it. */
     private int runPrompt() throws IOException {
-        Path config = model.resolve("config.json");
-        String architecture = Files.isRegularFile(config) ? dev.refusal4j.model.ModelConfig.parse(config).architecture : "";
+        boolean hasConfig = dev.refusal4j.io.ModelPath.of(model).isGguf() || Files.isRegularFile(model.resolve("config.json"));
+        String architecture = hasConfig ? dev.refusal4j.model.ModelConfig.load(model).architecture : "";
         String sys = system == null || system.equalsIgnoreCase("none") ? null : system;
         PromptEncoder enc = PromptEncoder.load(model, null, sys, PromptEncoder.Format.parse(promptFormat), architecture);
         String text = enc.render(instruction);
