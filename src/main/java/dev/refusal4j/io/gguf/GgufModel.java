@@ -47,6 +47,10 @@ public final class GgufModel implements TensorSource {
 
     private record Located(String gguf, MappedGguf part, GgufTensorInfo info) {}
 
+    /** Tokens llama.cpp's vocabulary loader counts as ends of generation by their text, whatever the metadata says. */
+    private static final Set<String> END_OF_TURN = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<end_of_turn>",
+            "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>");
+
     private final Path path;
     private final Arena arena = Arena.ofShared();
     private final List<MappedGguf> parts = new ArrayList<>();
@@ -261,9 +265,13 @@ public final class GgufModel implements TensorSource {
             default -> { }
         }
         if (h.has("tokenizer.ggml.bos_token_id")) c.put("bos_token_id", h.integer("tokenizer.ggml.bos_token_id"));
-        Set<Long> eos = new LinkedHashSet<>(); // llama.cpp ends generation at each of them
+        // generation ends where llama.cpp ends it: eos, eot, eom, and tokens that read as an end of turn
+        Set<Long> eos = new LinkedHashSet<>();
         for (String k : List.of("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id")) {
             if (h.has(k)) eos.add(h.integer(k));
+        }
+        if (h.has("tokenizer.ggml.tokens") && h.get("tokenizer.ggml.tokens") instanceof String[] vocab) {
+            for (int i = 0; i < vocab.length; i++) if (END_OF_TURN.contains(vocab[i])) eos.add((long) i);
         }
         if (eos.size() == 1) c.put("eos_token_id", eos.iterator().next());
         else if (!eos.isEmpty()) eos.forEach(c.putArray("eos_token_id")::add);
