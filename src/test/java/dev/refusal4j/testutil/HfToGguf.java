@@ -210,9 +210,11 @@ public final class HfToGguf {
                 default -> { }
             }
         }
-        if (c.hasNonNull("bos_token_id")) w.putUInt32("tokenizer.ggml.bos_token_id", c.get("bos_token_id").asLong());
-        if (c.hasNonNull("eos_token_id") && !c.get("eos_token_id").isArray()) w.putUInt32("tokenizer.ggml.eos_token_id", c.get("eos_token_id").asLong());
         if (pre != null) vocabulary(w);
+        else { // no tokenizer: config.json's ids, as gguf-py's SpecialVocab falls back to them
+            if (c.hasNonNull("bos_token_id")) w.putUInt32("tokenizer.ggml.bos_token_id", c.get("bos_token_id").asLong());
+            if (c.hasNonNull("eos_token_id") && !c.get("eos_token_id").isArray()) w.putUInt32("tokenizer.ggml.eos_token_id", c.get("eos_token_id").asLong());
+        }
     }
 
     /** A byte-level BPE tokenizer.json as llama.cpp's "gpt2" vocabulary (_set_vocab_gpt2), and the chat template. */
@@ -241,11 +243,18 @@ public final class HfToGguf {
                 .putStringArray("tokenizer.ggml.tokens", List.of(tokens)).putInt32Array("tokenizer.ggml.token_type", types)
                 .putStringArray("tokenizer.ggml.merges", merges);
         Path tc = dir.resolve("tokenizer_config.json");
-        if (Files.isRegularFile(tc)) {
-            JsonNode cfg = Json.MAPPER.readTree(tc.toFile());
-            w.putBool("tokenizer.ggml.add_bos_token", cfg.path("add_bos_token").asBoolean(false));
-            if (cfg.path("chat_template").isTextual()) w.putString("tokenizer.chat_template", cfg.get("chat_template").asText());
+        JsonNode cfg = Files.isRegularFile(tc) ? Json.MAPPER.readTree(tc.toFile()) : Json.MAPPER.createObjectNode();
+        // gguf-py's SpecialVocab: tokenizer_config.json's special tokens by their text, else config.json's ids
+        List<String> vocab = List.of(tokens);
+        String[][] special = {{"bos", "bos"}, {"eos", "eos"}, {"unk", "unknown"}, {"sep", "seperator"}, {"pad", "padding"}, {"cls", "cls"}, {"mask", "mask"}};
+        for (String[] k : special) {
+            JsonNode t = cfg.path(k[0] + "_token");
+            String text = t.isTextual() ? t.asText() : t.path("content").isTextual() ? t.path("content").asText() : null;
+            long id = text != null && vocab.contains(text) ? vocab.indexOf(text) : c.path(k[0] + "_token_id").isIntegralNumber() ? c.get(k[0] + "_token_id").asLong() : -1;
+            if (id >= 0) w.putUInt32("tokenizer.ggml." + k[1] + "_token_id", id);
         }
+        w.putBool("tokenizer.ggml.add_bos_token", cfg.path("add_bos_token").asBoolean(false));
+        if (cfg.path("chat_template").isTextual()) w.putString("tokenizer.chat_template", cfg.get("chat_template").asText());
     }
 
     /** LlamaModel.generate_extra_tensors: a divisor per frequency, the frequencies in float32 as torch computes them. */
