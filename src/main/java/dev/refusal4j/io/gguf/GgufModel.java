@@ -88,6 +88,7 @@ public final class GgufModel implements TensorSource {
         checkSplit();
         String name = h.has("general.architecture") ? h.string("general.architecture") : null;
         if (name == null) throw error("no general.architecture: not a model (a vocabulary-only GGUF?)");
+        if (parts.stream().allMatch(p -> p.tensors().isEmpty())) throw error("no tensors: a vocabulary-only GGUF, not a model");
         arch = GgufArchitecture.of(name);
         if (arch == null) throw error("general.architecture '" + name + "' is not supported (supported: " + GgufArchitecture.supported() + ")");
         Located ropeFreqs = null;
