@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill and decode speed.")
 public final class BenchCommand implements Callable<Integer> {
     static final class Source {
-        @Option(names = "--model", paramLabel = "DIR", description = "Model directory to benchmark.")
+        @Option(names = "--model", paramLabel = "MODEL", description = "The model to benchmark: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache.")
         Path model;
 
         @Option(names = "--random-config", paramLabel = "NAME|FILE",

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 public final class TemplateCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = "Model folder with chat_template.jinja or tokenizer_config.json, or a Hugging Face id in the local cache (default: the bundled organism).")
+            description = "Model folder with chat_template.jinja or tokenizer_config.json, a .gguf file (tokenizer.chat_template), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @Option(names = "--messages",

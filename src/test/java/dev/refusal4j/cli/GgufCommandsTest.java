@@ -181,6 +181,11 @@ class GgufCommandsTest {
                         .isEqualTo(Files.readAllLines(tmp.resolve("run-tiny/completions/harmful_ablation.jsonl")));
             }
         }
+        // the direction names its GGUF model, whose metadata gives export-control-vector the layers and llama.cpp's architecture
+        Ran cv = run("export-control-vector", "--direction", tmp.resolve("run-tiny.gguf/direction.safetensors").toString(), "--layers", "2",
+                "--out", tmp.resolve("cv.gguf").toString());
+        assertThat(cv.rc()).as(cv.err()).isZero();
+        assertThat(cv.out()).contains("(model hint llama)");
         Ran export = run("run", "--model", tinyGguf.toString(), "--out", tmp.resolve("run-export").toString(), "--export", tmp.resolve("x").toString());
         assertThat(export.rc()).isNotZero();
         assertThat(export.err().strip()).startsWith("error: --export").contains(tinyGguf.toString()).doesNotContain("\n");
@@ -196,6 +201,20 @@ class GgufCommandsTest {
             assertThat(f.weights.layers[0].wq.data.isMapped()).as("llama q rows are put back in Hugging Face's order: a copy").isFalse();
             assertThat(q.config.eosIds).containsExactly(3071, 3069); // eos, and <|endoftext|> as llama.cpp ends generation at it
         }
+    }
+
+    /** A Hugging Face id whose snapshot holds one GGUF model (a GGUF repository) is that model, as --model resolves it for every command. */
+    @Test
+    void aHuggingFaceCacheSnapshotOfAGgufRepositoryIsItsModel() throws Exception {
+        Path hub = tmp.resolve("hub");
+        Path repo = Files.createDirectories(tmp.resolve("repo"));
+        Files.copy(tinyGguf, repo.resolve("tiny-F32.gguf"));
+        Files.writeString(repo.resolve("README.md"), "a GGUF repository");
+        Path snapshot = dev.refusal4j.io.FakeHubCache.addFolder(hub, "refusal4j/tiny-GGUF", "0123456789abcdef0123456789abcdef01234567", repo);
+        assertThat(dev.refusal4j.io.HubCache.find("refusal4j/tiny-GGUF", hub)).isEqualTo(snapshot);
+        same(List.of(tiny, snapshot), "generate", "--prompt", "Tell me a story", "--max-new-tokens", "8");
+        assertThat(dev.refusal4j.io.HubCache.modelName(snapshot)).isEqualTo("tiny-GGUF");
+        assertThat(dev.refusal4j.io.HubCache.modelName(tinySplitPart2)).isEqualTo("tiny");
     }
 
     @Test
