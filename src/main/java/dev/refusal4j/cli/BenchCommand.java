@@ -231,7 +231,14 @@ public final class BenchCommand implements Callable<Integer> {
         return (per * c.layers + (double) c.vocab * c.hidden) * m.weights.embed.dtype.bytes;
     }
 
+    /** The bytes of the model's weight files: its safetensors, or its GGUF parts. */
     static long fileBytes(Path dir) throws IOException {
+        dev.refusal4j.io.ModelPath model = dev.refusal4j.io.ModelPath.of(dir);
+        if (model.isGguf()) {
+            long n = 0;
+            for (Path p : model.ggufParts()) n += Files.size(p);
+            return n;
+        }
         try (var s = Files.list(dir)) {
             return s.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile().length()).sum();
         }

@@ -118,6 +118,13 @@ class GgufCommandsTest {
     }
 
     @Test
+    void benchMeasuresAGgufModel() {
+        Ran r = run("bench", "--model", organismQ8.toString(), "--rounds", "1", "--batch", "1", "--prompt-len", "8", "--long-prompt", "16", "--decode", "4");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("model     organism-Q8_0.gguf").contains("weights F32").contains("prefill").contains("decode");
+    }
+
+    @Test
     void chatHoldsTheSameConversation() {
         InputStream saved = System.in;
         try {
