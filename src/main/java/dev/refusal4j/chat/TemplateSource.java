@@ -1,9 +1,12 @@
 package dev.refusal4j.chat;
 
+import dev.refusal4j.io.ModelPath;
 import dev.refusal4j.io.TextFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.io.Json;
+import dev.refusal4j.io.gguf.GgufFile;
+import dev.refusal4j.io.gguf.GgufReader;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,14 +20,33 @@ import java.util.Map;
  * {@code chat_template.jinja} wins over the {@code chat_template} of {@code tokenizer_config.json}
  * (a string, or a list of {@code {"name", "template"}} of which "default" is used), then
  * {@code chat_template.json}; special tokens come from {@code special_tokens_map.json} and
- * {@code tokenizer_config.json}, as strings or AddedToken dicts ({@code {"content": ...}}).
+ * {@code tokenizer_config.json}, as strings or AddedToken dicts ({@code {"content": ...}}). A GGUF
+ * model ({@link ModelPath}) has them in its metadata, as llama.cpp's converter writes them:
+ * {@code tokenizer.chat_template} (a named one in {@code tokenizer.chat_template.NAME}), and the
+ * special tokens as ids into {@code tokenizer.ggml.tokens}.
  */
 record TemplateSource(String text, Path file, Map<String, Object> specialTokens) {
     private static final List<String> TOKEN_KEYS = List.of(
             "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
 
-    /** tokenizer_config.json's "tokenizer_class" (e.g. "LlamaTokenizer"), or null. */
+    private static final String GGUF_TEMPLATE = "tokenizer.chat_template";
+    /** llama.cpp's keys of the special tokens (its spelling), by the name transformers gives the token. */
+    private static final List<List<String>> GGUF_TOKEN_KEYS = List.of(
+            List.of("bos_token", "tokenizer.ggml.bos_token_id"), List.of("eos_token", "tokenizer.ggml.eos_token_id"),
+            List.of("unk_token", "tokenizer.ggml.unknown_token_id"), List.of("sep_token", "tokenizer.ggml.seperator_token_id"),
+            List.of("pad_token", "tokenizer.ggml.padding_token_id"), List.of("cls_token", "tokenizer.ggml.cls_token_id"),
+            List.of("mask_token", "tokenizer.ggml.mask_token_id"));
+
+    /**
+     * tokenizer_config.json's "tokenizer_class" (e.g. "LlamaTokenizer"), or null. A GGUF model's
+     * SentencePiece vocabulary (tokenizer.ggml.model "llama") is what transformers calls a LlamaTokenizer.
+     */
     static String tokenizerClass(Path modelDir) {
+        ModelPath model = ModelPath.of(modelDir);
+        if (model.isGguf()) {
+            GgufFile g = gguf(model.ggufFile());
+            return g.has("tokenizer.ggml.model") && g.string("tokenizer.ggml.model").equals("llama") ? "LlamaTokenizer" : null;
+        }
         Path f = modelDir.resolve("tokenizer_config.json");
         if (!Files.isRegularFile(f)) return null;
         JsonNode c = readJson(f).path("tokenizer_class");
@@ -33,6 +55,8 @@ record TemplateSource(String text, Path file, Map<String, Object> specialTokens)
 
     /** Whether the model folder has a chat template in one of the places {@link #find} looks. */
     static boolean exists(Path modelDir) {
+        ModelPath model = ModelPath.of(modelDir);
+        if (model.isGguf()) return gguf(model.ggufFile()).has(GGUF_TEMPLATE);
         if (Files.isRegularFile(modelDir.resolve("chat_template.jinja"))) return true;
         for (String name : List.of("tokenizer_config.json", "chat_template.json")) {
             Path f = modelDir.resolve(name);
@@ -45,6 +69,8 @@ record TemplateSource(String text, Path file, Map<String, Object> specialTokens)
     }
 
     static TemplateSource find(Path modelDir, String templateName) {
+        ModelPath model = ModelPath.of(modelDir);
+        if (model.isGguf()) return fromGguf(model.ggufFile(), templateName);
         if (!Files.isDirectory(modelDir)) {
             throw new ChatTemplateException("model folder not found: " + modelDir);
         }
@@ -76,6 +102,35 @@ record TemplateSource(String text, Path file, Map<String, Object> specialTokens)
         }
         throw new ChatTemplateException("no chat template in " + modelDir
                 + ": expected chat_template.jinja or tokenizer_config.json with a \"chat_template\" key");
+    }
+
+    private static GgufFile gguf(Path file) {
+        try {
+            return GgufReader.read(file);
+        } catch (RuntimeException e) {
+            throw new ChatTemplateException(e.getMessage(), e);
+        }
+    }
+
+    private static TemplateSource fromGguf(Path file, String templateName) {
+        GgufFile g = gguf(file);
+        Map<String, Object> tokens = new LinkedHashMap<>();
+        String[] vocab = g.has("tokenizer.ggml.tokens") ? g.strings("tokenizer.ggml.tokens") : new String[0];
+        for (List<String> k : GGUF_TOKEN_KEYS) {
+            if (!g.has(k.get(1))) continue;
+            long id = g.integer(k.get(1));
+            if (id < 0 || id >= vocab.length) throw new ChatTemplateException(file + ": " + k.get(1) + " = " + id + " is outside the vocabulary (" + vocab.length + " tokens)");
+            tokens.put(k.get(0), vocab[(int) id]);
+        }
+        String key = templateName == null || templateName.equals("default") ? GGUF_TEMPLATE : GGUF_TEMPLATE + "." + templateName;
+        if (!g.has(key)) {
+            if (!key.equals(GGUF_TEMPLATE)) {
+                String names = g.has("tokenizer.chat_templates") ? String.join(", ", g.strings("tokenizer.chat_templates")) : "none";
+                throw new ChatTemplateException(file + ": no chat template named '" + templateName + "' (" + key + "; named templates: " + names + ")");
+            }
+            throw new ChatTemplateException(file + ": no " + GGUF_TEMPLATE + " in the GGUF metadata; give a template with --template FILE");
+        }
+        return new TemplateSource(g.string(key), file, tokens);
     }
 
     private static String pick(JsonNode t, Path file, String name) {

@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
                 "and on harmless prompts. Writes OUT/analysis.json and cosine_by_layer, top_heads and attention_shares as SVG and PNG;",
                 "with --out RUN/suffix the run's report shows them."})
 public final class AnalyzeSuffixCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @Option(names = "--direction", paramLabel = "FILE", required = true, description = "The refusal direction (a run's direction.safetensors).")

@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill and decode speed.")
 public final class BenchCommand implements Callable<Integer> {
     static final class Source {
-        @Option(names = "--model", paramLabel = "DIR", description = "Model directory to benchmark.")
+        @Option(names = "--model", paramLabel = "MODEL", description = "The model to benchmark: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache.")
         Path model;
 
         @Option(names = "--random-config", paramLabel = "NAME|FILE",
@@ -220,7 +220,14 @@ public final class BenchCommand implements Callable<Integer> {
         return (per * c.layers + (double) c.vocab * c.hidden) * m.weights.embed.dtype.bytes;
     }
 
+    /** The bytes of the model's weight files: its safetensors, or its GGUF parts. */
     static long fileBytes(Path dir) throws IOException {
+        dev.refusal4j.io.ModelPath model = dev.refusal4j.io.ModelPath.of(dir);
+        if (model.isGguf()) {
+            long n = 0;
+            for (Path p : model.ggufParts()) n += Files.size(p);
+            return n;
+        }
         try (var s = Files.list(dir)) {
             return s.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile().length()).sum();
         }

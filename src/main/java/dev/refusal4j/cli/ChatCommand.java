@@ -36,7 +36,7 @@ import org.jline.terminal.TerminalBuilder;
         description = {"Chat with a model. Commands: /reset (forget the conversation), /system TEXT (set the system prompt), /quit.",
                 "On a terminal: arrow keys edit the line and recall earlier ones, Ctrl-D quits."})
 public final class ChatCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt.")
     String system;

@@ -35,7 +35,7 @@ import java.util.function.Supplier;
                         + "(lm-eval's defaults for log-likelihood tasks); acc_norm divides each log-likelihood by the choice's length in characters.",
                 "Sampling options (--temperature and the like) do not apply here."})
 final class EvaluateChoicesCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
     @Option(names = "--tasks", required = true, arity = "1..*", paramLabel = "FILE", description = "Task files (JSONL); each is one task, named after the file.")
     List<Path> tasks;

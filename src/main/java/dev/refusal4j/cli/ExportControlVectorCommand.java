@@ -34,8 +34,8 @@ public final class ExportControlVectorCommand implements Callable<Integer> {
     float scale;
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = "The model the direction belongs to: its config.json gives the layer count and the model type "
-                    + "(default: the folder named by the direction's 'model' metadata, as `run` writes it, when it holds a config.json).")
+            description = "The model the direction belongs to: its config.json (or a GGUF's metadata) gives the layer count and the model type "
+                    + "(default: the model named by the direction's 'model' metadata, as `run` writes it, when it is still there).")
     Path model;
 
     @Option(names = "--model-hint", paramLabel = "NAME",
@@ -80,14 +80,14 @@ public final class ExportControlVectorCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The model folder a direction's metadata names ("model", written by run), if it still holds a config.json. */
+    /** The model a direction's metadata names ("model", written by run), if it is still there: a folder with a config.json, or a GGUF model. */
     static Path modelOf(RefusalDirection dir) {
         String m = dir.metadata().get("model");
         if (m == null || m.isBlank()) return null;
         try {
             Path p = Path.of(m);
-            return Files.isRegularFile(p.resolve("config.json")) ? p : null;
-        } catch (java.nio.file.InvalidPathException e) {
+            return Files.isRegularFile(p.resolve("config.json")) || dev.refusal4j.io.ModelPath.of(p).isGguf() ? p : null;
+        } catch (java.nio.file.InvalidPathException | dev.refusal4j.io.ModelFormatException e) {
             return null;
         }
     }

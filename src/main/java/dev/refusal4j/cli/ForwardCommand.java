@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 @Command(name = "forward", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
         description = "Run token ids through a model and save logits and hook activations as safetensors.")
 public final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @Option(names = "--ids", required = true, split = ",", paramLabel = "ID", description = "Token ids, comma-separated.")

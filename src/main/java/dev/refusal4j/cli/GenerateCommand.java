@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
         description = "Generate responses with the model's chat template (greedy by default).")
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     static final class Input {

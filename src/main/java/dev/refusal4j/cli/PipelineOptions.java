@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 /** Options shared by {@code run}, {@code directions}, {@code select} and {@code evaluate}. */
 public final class PipelineOptions {
-    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder for the artifacts (default: runs/<model name>).")

@@ -38,6 +38,10 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RunConfig c = options.toConfig();
         c.export = export;
+        if (export != null && dev.refusal4j.io.ModelPath.of(c.model).isGguf()) { // found out before the run, not after it
+            throw new IllegalArgumentException("--export writes the abliterated model as safetensors beside its Hugging Face folder's files; "
+                    + c.model + " is a GGUF model: run on its Hugging Face folder to export");
+        }
         if (suffixAttack) c.suffixAttack = new SuffixStage.Options(suffixPrompts, suffixSteps, suffixTarget);
         long t0 = System.nanoTime();
         try (Pipeline p = new Pipeline(c)) {

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 "A request may choose its own steering with the extra body field"
                 + " \"refusal4j\": {\"steering\": \"none\"|\"ablate\"|\"add\"|\"subtract\", \"coeff\": C, \"layers\": \"A-B\"}."})
 public final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
     @Option(names = "--direction", paramLabel = "FILE", description = "A refusal direction (direction.safetensors) to steer with (default: the --run folder's).")
     Path direction;

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 @Command(name = "suffix-attack", mixinStandardHelpOptions = true, defaultValueProvider = Defaults.ModelDefault.class,
         description = "Find an adversarial suffix with GCG (Zou et al. 2023) that makes the model start its answer with the target; writes OUT/suffix.json.")
 public final class SuffixAttackCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the bundled organism).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "The model: a Hugging Face folder, a .gguf file (any part of a split one), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @Option(names = "--prompts", paramLabel = "FILE", required = true, description = "Prompt file (JSON, JSONL, CSV, text: one per line); without --universal only the first is attacked.")

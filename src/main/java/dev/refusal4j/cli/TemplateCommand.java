@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 public final class TemplateCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = "Model folder with chat_template.jinja or tokenizer_config.json, or a Hugging Face id in the local cache (default: the bundled organism).")
+            description = "Model folder with chat_template.jinja or tokenizer_config.json, a .gguf file (tokenizer.chat_template), or a Hugging Face id in the local cache (default: the bundled organism).")
     Path model;
 
     @Option(names = "--messages",
@@ -89,8 +89,8 @@ public final class TemplateCommand implements Callable<Integer> {
 
     /** The prompt of one instruction as 'run' builds it. */
     private int runPrompt() throws IOException {
-        Path config = model.resolve("config.json");
-        String architecture = Files.isRegularFile(config) ? dev.refusal4j.model.ModelConfig.parse(config).architecture : "";
+        boolean hasConfig = dev.refusal4j.io.ModelPath.of(model).isGguf() || Files.isRegularFile(model.resolve("config.json"));
+        String architecture = hasConfig ? dev.refusal4j.model.ModelConfig.load(model).architecture : "";
         String sys = system == null || system.equalsIgnoreCase("none") ? null : system;
         PromptEncoder enc = PromptEncoder.load(model, null, sys, PromptEncoder.Format.parse(promptFormat), architecture);
         String text = enc.render(instruction);

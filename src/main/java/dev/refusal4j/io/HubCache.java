@@ -92,12 +92,18 @@ public final class HubCache {
         return snapshot;
     }
 
+    private static final Pattern GGUF_NAME = Pattern.compile("(?i)(.+?)(?:-\\d{5}-of-\\d{5})?\\.gguf");
+
     /**
      * The model's own name when {@code dir} is a snapshot folder of this cache layout
-     * ({@code .../models--org--name/snapshots/COMMIT} gives "name"), else the folder's name.
+     * ({@code .../models--org--name/snapshots/COMMIT} gives "name"), a GGUF file's name without
+     * ".gguf" and the split suffix ({@code Qwen-7B-00001-of-00003.gguf} gives "Qwen-7B"), else the
+     * folder's name.
      */
     public static String modelName(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
+        Matcher gguf = GGUF_NAME.matcher(abs.getFileName() == null ? "" : abs.getFileName().toString());
+        if (gguf.matches() && !Files.isDirectory(abs)) return gguf.group(1);
         Path snapshots = abs.getParent();
         Path repo = snapshots == null ? null : snapshots.getParent();
         if (repo != null && repo.getFileName() != null && snapshots.getFileName().toString().equals("snapshots")) {

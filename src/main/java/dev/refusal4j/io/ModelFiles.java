@@ -20,9 +20,9 @@ import java.util.TreeMap;
 /**
  * The weights of a model directory: {@code model.safetensors}, or the shards that
  * {@code model.safetensors.index.json} names. All files are mapped read-only into one shared
- * arena that lives until {@link #close()}.
+ * arena that lives until {@link #close()}; tensors are used in place, never copied.
  */
-public final class ModelFiles implements AutoCloseable {
+public final class ModelFiles implements TensorSource {
     public static final String SINGLE = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
 
@@ -39,6 +39,10 @@ public final class ModelFiles implements AutoCloseable {
     }
 
     public static ModelFiles open(Path dir) throws IOException {
+        if (ModelPath.of(dir).isGguf()) {
+            throw new ModelFormatException(dir, "a GGUF model: this needs the model's Hugging Face folder (config.json and safetensors),"
+                    + " whose tensors it reads and writes as they are stored");
+        }
         Path index = dir.resolve(INDEX), single = dir.resolve(SINGLE);
         if (Files.isRegularFile(index)) return openSharded(dir, index);
         if (Files.isRegularFile(single)) {
@@ -106,11 +110,18 @@ public final class ModelFiles implements AutoCloseable {
         return Collections.unmodifiableList(files);
     }
 
+    @Override
+    public Path path() {
+        return dir;
+    }
+
     /** Tensor names in sorted order. */
+    @Override
     public Iterable<String> names() {
         return new TreeMap<>(byTensor).keySet();
     }
 
+    @Override
     public boolean has(String name) {
         return byTensor.containsKey(name);
     }
@@ -134,6 +145,7 @@ public final class ModelFiles implements AutoCloseable {
      * The tensor as a [rows, cols] matrix, checking that its shape is exactly {@code expected}
      * (a 1-D tensor is one row) and its dtype one the kernels read.
      */
+    @Override
     public Matrix matrix(String name, long... expected) {
         TensorInfo t = info(name);
         if (!java.util.Arrays.equals(t.shape(), expected)) {
@@ -148,8 +160,21 @@ public final class ModelFiles implements AutoCloseable {
     }
 
     /** A small tensor (norm weight, bias) widened to F32 on the heap. */
+    @Override
     public float[] floats(String name, long... expected) {
         return matrix(name, expected).toFloats();
+    }
+
+    @Override
+    public ModelFormatException unexpected(String name, String context) {
+        TensorInfo t = info(name);
+        return new ModelFormatException(t.file(), "unexpected tensor '" + name + "' " + t.dtype() + t.shapeString() + " " + context
+                + " (wrong architecture in config.json?)");
+    }
+
+    @Override
+    public void requireFinite() {
+        WeightValidator.requireFinite(this);
     }
 
     @Override

@@ -3,16 +3,20 @@ package dev.refusal4j.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusal4j.io.Json;
 import dev.refusal4j.io.ModelFormatException;
+import dev.refusal4j.io.ModelPath;
+import dev.refusal4j.io.gguf.GgufModel;
 import dev.refusal4j.tensor.DType;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Everything the forward pass needs to know about an architecture, read from {@code config.json}
- * (transformers 4.x layout, or 5.x with {@code rope_parameters} and {@code layer_types}).
+ * (transformers 4.x layout, or 5.x with {@code rope_parameters} and {@code layer_types}), or from
+ * a GGUF file's metadata ({@link GgufModel#config()} writes the config.json it stands for).
  * Architecture differences are data here, not subclasses of the model.
  */
 public final class ModelConfig {
@@ -52,11 +56,15 @@ public final class ModelConfig {
     public final int[] eosIds;
     public final int bosId;               // -1 when absent
 
-    /** Rotary embedding: dims rotated, base, and optional llama3 frequency scaling. */
+    /**
+     * Rotary embedding: dims rotated, base, and optional frequency scaling: type "llama3" with its
+     * parameters, or "factors", a divisor per frequency (llama3 scaling as GGUF stores it, in
+     * rope_freqs.weight).
+     */
     public record Rope(int dims, double theta, String type, double factor, double lowFreqFactor,
-                       double highFreqFactor, int originalMaxPositions) {}
+                       double highFreqFactor, int originalMaxPositions, List<Double> factors) {}
 
-    private ModelConfig(Path file, JsonNode c) {
+    private ModelConfig(Path file, JsonNode c, double[] ropeFactors) {
         this.file = file;
         JsonNode archs = c.get("architectures");
         this.architecture = archs != null && archs.isArray() && !archs.isEmpty() ? archs.get(0).asText() : "";
@@ -123,9 +131,12 @@ public final class ModelConfig {
             int original = positiveInt(rs, rsKey + ".original_max_position_embeddings", "original_max_position_embeddings", -1);
             if (factor < 1) bad("'" + rsKey + ".factor' " + factor + " must be >= 1 (llama3 scaling stretches the context)");
             if (high <= low) bad("'" + rsKey + ".high_freq_factor' " + high + " must be greater than 'low_freq_factor' " + low);
-            this.rope = new Rope(rotDims, theta, rtype, factor, low, high, original);
+            this.rope = new Rope(rotDims, theta, rtype, factor, low, high, original, List.of());
+        } else if (ropeFactors != null) {
+            if (ropeFactors.length != rotDims / 2) bad(ropeFactors.length + " rope frequency factors for " + rotDims / 2 + " rotated frequencies");
+            this.rope = new Rope(rotDims, theta, "factors", 1, 1, 1, 0, Arrays.stream(ropeFactors).boxed().toList());
         } else {
-            this.rope = new Rope(rotDims, theta, "default", 1, 1, 1, 0);
+            this.rope = new Rope(rotDims, theta, "default", 1, 1, 1, 0, List.of());
         }
 
         this.tieEmbeddings = c.path("tie_word_embeddings").asBoolean(!qwen1 && gemma);
@@ -243,7 +254,14 @@ public final class ModelConfig {
         throw new ModelFormatException(file, msg);
     }
 
+    /** The config of a model folder (its config.json) or of a GGUF model (its metadata). */
     public static ModelConfig load(Path modelDir) throws IOException {
+        ModelPath mp = ModelPath.of(modelDir);
+        if (mp.isGguf()) {
+            try (GgufModel g = GgufModel.open(mp.ggufParts())) {
+                return of(g);
+            }
+        }
         Path f = modelDir.resolve("config.json");
         if (!Files.isRegularFile(f)) throw new ModelFormatException(modelDir, "no config.json in the model directory");
         return parse(f);
@@ -257,7 +275,12 @@ public final class ModelConfig {
             throw new ModelFormatException(configFile, "not valid JSON: " + e.getMessage().split("\n")[0]);
         }
         if (c == null || !c.isObject()) throw new ModelFormatException(configFile, "not a JSON object");
-        return new ModelConfig(configFile, c);
+        return new ModelConfig(configFile, c, null);
+    }
+
+    /** The config of a GGUF model: the config.json its metadata stands for, and llama3's rope factors if it has them. */
+    public static ModelConfig of(GgufModel gguf) {
+        return new ModelConfig(gguf.path(), gguf.config(), gguf.ropeFactors());
     }
 
     /** Throws an error naming the id and the vocabulary size unless {@code id} is a token of the model. */

@@ -1,17 +1,16 @@
 package dev.refusal4j.model;
 
-import dev.refusal4j.io.ModelFiles;
-import dev.refusal4j.io.ModelFormatException;
-import dev.refusal4j.io.TensorInfo;
+import dev.refusal4j.io.TensorSource;
 import dev.refusal4j.tensor.Matrix;
 
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * All weights of a model, as views into the memory-mapped files. Every tensor's shape is checked
- * against config.json, and a tensor the architecture does not use is an error (so that a wrong
- * architecture or a damaged checkpoint is caught at load time, not as wrong outputs).
+ * All weights of a model, as views into the memory-mapped files (or, for a quantized GGUF, its
+ * dequantized copies). Every tensor's shape is checked against the config, and a tensor the
+ * architecture does not use is an error (so that a wrong architecture or a damaged checkpoint is
+ * caught at load time, not as wrong outputs).
  */
 public final class ModelWeights {
     public final Matrix embed;      // (vocab, d)
@@ -19,7 +18,7 @@ public final class ModelWeights {
     public final float[] finalNorm; // (d)
     public final LayerWeights[] layers;
 
-    public ModelWeights(ModelConfig c, ModelFiles f) {
+    public ModelWeights(ModelConfig c, TensorSource f) {
         TensorNames n = new TensorNames(c);
         Set<String> used = new HashSet<>();
         Loader ld = new Loader(f, used);
@@ -91,9 +90,7 @@ public final class ModelWeights {
         }
         for (String name : f.names()) {
             if (used.contains(name) || ignorable(name)) continue;
-            TensorInfo t = f.info(name);
-            throw new ModelFormatException(t.file(), "unexpected tensor '" + name + "' " + t.dtype() + t.shapeString()
-                    + " for " + c.architecture + " with " + c.layers + " layers (wrong architecture in config.json?)");
+            throw f.unexpected(name, "for " + c.architecture + " with " + c.layers + " layers");
         }
     }
 
@@ -102,7 +99,7 @@ public final class ModelWeights {
         return name.endsWith("rotary_emb.inv_freq");
     }
 
-    private record Loader(ModelFiles f, Set<String> used) {
+    private record Loader(TensorSource f, Set<String> used) {
         Matrix m(String name, long rows, long cols) {
             used.add(name);
             return f.matrix(name, rows, cols);

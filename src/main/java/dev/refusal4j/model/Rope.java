@@ -2,8 +2,8 @@ package dev.refusal4j.model;
 
 /**
  * Rotary position embedding, Hugging Face's {@code rotate_half} form: dimension j is paired with
- * j + dims/2. Frequencies are computed in double (with Llama-3 scaling when configured) and the
- * cos/sin table grows on demand.
+ * j + dims/2. Frequencies are computed in double (with Llama-3 scaling when configured, from its
+ * parameters or as GGUF's per-frequency divisors) and the cos/sin table grows on demand.
  */
 public final class Rope {
     private final int half;          // dims / 2
@@ -17,6 +17,7 @@ public final class Rope {
         for (int i = 0; i < half; i++) {
             double f = Math.pow(r.theta(), -2.0 * i / r.dims());
             if (r.type().equals("llama3")) f = llama3(f, r);
+            else if (r.type().equals("factors")) f /= r.factors().get(i);
             invFreq[i] = f;
         }
     }

@@ -1,6 +1,9 @@
 package dev.refusal4j.model;
 
 import dev.refusal4j.io.ModelFiles;
+import dev.refusal4j.io.ModelPath;
+import dev.refusal4j.io.TensorSource;
+import dev.refusal4j.io.gguf.GgufModel;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.MatMul;
 import dev.refusal4j.tensor.Matrix;
@@ -27,7 +30,7 @@ public final class Transformer implements AutoCloseable {
     public final ModelConfig config;
     public final ModelWeights weights;
     public final Path dir;
-    private final ModelFiles files;
+    private final TensorSource files;
     private final Rope rope;
     private final HookTable noHooks; // shared by every call without hooks: it fires nothing
     private final float embedScale;
@@ -42,7 +45,7 @@ public final class Transformer implements AutoCloseable {
      */
     public enum Logits { ALL, LAST, LAST_ONLY, NONE }
 
-    public Transformer(Path dir, ModelConfig config, ModelFiles files) {
+    public Transformer(Path dir, ModelConfig config, TensorSource files) {
         this.dir = dir;
         this.config = config;
         this.files = files;
@@ -56,8 +59,21 @@ public final class Transformer implements AutoCloseable {
         this.embedScale = config.scaleEmbeddings ? s : 1f;
     }
 
-    /** Loads a Hugging Face model directory (config.json + safetensors, single or sharded). */
+    /**
+     * Loads a model: a Hugging Face directory (config.json + safetensors, single or sharded), or a
+     * GGUF model ({@link ModelPath}: a .gguf file, the parts of a split one, or a folder holding one).
+     */
     public static Transformer load(Path dir) throws IOException {
+        ModelPath path = ModelPath.of(dir);
+        if (path.isGguf()) {
+            GgufModel gguf = GgufModel.open(path.ggufParts());
+            try {
+                return new Transformer(dir, ModelConfig.of(gguf), gguf);
+            } catch (RuntimeException e) {
+                gguf.close();
+                throw e;
+            }
+        }
         ModelConfig cfg = ModelConfig.load(dir);
         ModelFiles files = ModelFiles.open(dir);
         try {
@@ -68,7 +84,8 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
-    public ModelFiles files() {
+    /** The weights as stored: a folder's safetensors or a GGUF model. */
+    public TensorSource files() {
         return files;
     }
 

@@ -19,7 +19,7 @@ import java.util.OptionalInt;
 final class GgufTokenizer {
     private GgufTokenizer() {}
 
-    private static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4;
+    private static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5;
 
     static Tokenizer load(Path file) {
         GgufFile gguf;
@@ -67,7 +67,7 @@ final class GgufTokenizer {
                 yield SentencePieceTokenizer.assemble(spm, added, g.bool("tokenizer.ggml.add_space_prefix", true), false, true, bos, eos,
                         g.bool("tokenizer.ggml.add_bos_token", true), g.bool("tokenizer.ggml.add_eos_token", false));
             }
-            case "gpt2" -> gpt2(g, tokens, added, bos, eos);
+            case "gpt2" -> gpt2(g, tokens, types, added, bos, eos);
             case "bert" -> bert(g, tokens, added);
             default -> throw new IllegalArgumentException("tokenizer.ggml.model '" + model + "' is not supported (gpt2, llama and bert are)");
         };
@@ -87,9 +87,14 @@ final class GgufTokenizer {
         return OptionalInt.of((int) id);
     }
 
-    private static Tokenizer gpt2(GgufFile g, String[] tokens, List<AddedToken> added, OptionalInt bos, OptionalInt eos) {
+    /**
+     * A byte-level BPE vocabulary. Unused entries (the converter's "[PAD123]" fillers up to the
+     * model's vocabulary size) are no tokens, as they are not in tokenizer.json and llama.cpp
+     * decodes them to nothing.
+     */
+    private static Tokenizer gpt2(GgufFile g, String[] tokens, int[] types, List<AddedToken> added, OptionalInt bos, OptionalInt eos) {
         Map<String, Integer> vocab = new HashMap<>(tokens.length * 2);
-        for (int i = 0; i < tokens.length; i++) vocab.putIfAbsent(tokens[i], i);
+        for (int i = 0; i < tokens.length; i++) if (types[i] != UNUSED) vocab.putIfAbsent(tokens[i], i);
         String[] mergeLines = g.strings("tokenizer.ggml.merges");
         List<String[]> merges = new ArrayList<>(mergeLines.length);
         for (int i = 0; i < mergeLines.length; i++) merges.add(TokenizerJson.splitMerge(mergeLines[i], i + 1));

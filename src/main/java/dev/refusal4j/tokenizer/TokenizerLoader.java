@@ -1,18 +1,25 @@
 package dev.refusal4j.tokenizer;
 
+import dev.refusal4j.io.ModelPath;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** Picks the tokenizer format of a model folder (or a .gguf file) and loads it. */
+/**
+ * Picks the tokenizer format of a model folder or a tokenizer file and loads it; a GGUF model
+ * ({@link ModelPath}: a .gguf file, any part of a split one, or a folder holding one) has its
+ * vocabulary in the metadata of its first part.
+ */
 final class TokenizerLoader {
     private TokenizerLoader() {}
 
     static Tokenizer load(Path path) {
+        ModelPath model = ModelPath.of(path);
+        if (model.isGguf()) return GgufTokenizer.load(model.ggufFile());
         if (Files.isRegularFile(path)) {
             String name = path.getFileName().toString();
-            if (name.endsWith(".gguf")) return GgufTokenizer.load(path);
             if (name.endsWith(".json")) return TokenizerJson.load(path); // a tokenizer.json under any name
             if (name.endsWith(".model") || name.contains(".model.")) return SentencePieceTokenizer.load(path);
             if (name.endsWith(".tiktoken")) return Tiktoken.load(path);

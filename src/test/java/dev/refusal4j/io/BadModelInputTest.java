@@ -242,7 +242,7 @@ class BadModelInputTest {
         }
         Files.writeString(sharded.resolve(ModelFiles.INDEX), "{\"metadata\":{\"total_size\":0},\"weight_map\":{" + map + "}}");
         try (Transformer m = Transformer.load(sharded)) {
-            assertThat(m.files().files()).hasSize(2);
+            assertThat(((ModelFiles) m.files()).files()).hasSize(2);
             float[] got = m.forward(Forward.of(new int[] {3, 1, 4, 1, 5}));
             assertThat(got).containsExactly(ref);
         }

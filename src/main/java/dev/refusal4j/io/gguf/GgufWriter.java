@@ -1,6 +1,7 @@
 package dev.refusal4j.io.gguf;
 
 import dev.refusal4j.io.AtomicFiles;
+import dev.refusal4j.tensor.quant.GgmlType;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,8 +23,8 @@ import java.util.Map;
  *   the alignment (llama.cpp expects offsets to be exactly the running sum of padded sizes and reads
  *   the padding after the last tensor too).
  * </pre>
- * Only F32 tensors (ggml type 0) are written; that is all a control vector needs. The alignment is
- * 32 unless a {@code general.alignment} u32 says otherwise.
+ * Tensors are F32 ({@link #addTensorF32}, all a control vector needs) or any ggml type given as its
+ * blocks ({@link #addTensor}). The alignment is 32 unless a {@code general.alignment} u32 says otherwise.
  */
 public final class GgufWriter {
     public static final int VERSION = 3;
@@ -32,18 +33,21 @@ public final class GgufWriter {
     /** GGUF metadata value types. */
     public static final int UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
             STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12;
-    /** ggml tensor type of float32. */
-    public static final int GGML_TYPE_F32 = 0;
 
     private record Kv(int type, Object value, int elementType) {}
 
-    private record Tensor(String name, long[] ne, float[] data) {}
+    private record Tensor(String name, long[] ne, GgmlType type, byte[] data) {}
 
     private final Map<String, Kv> kvs = new LinkedHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
 
     public GgufWriter putString(String key, String value) {
         return put(key, new Kv(STRING, value, -1));
+    }
+
+    public GgufWriter putUInt16(String key, int value) {
+        if (value < 0 || value > 0xFFFF) throw new IllegalArgumentException(key + ": " + value + " does not fit a uint16");
+        return put(key, new Kv(UINT16, value, -1));
     }
 
     public GgufWriter putUInt32(String key, long value) {
@@ -86,8 +90,24 @@ public final class GgufWriter {
         long n = 1;
         for (long d : ne) n *= d;
         if (n != data.length) throw new IllegalArgumentException("tensor '" + name + "': " + data.length + " values for shape " + java.util.Arrays.toString(ne));
+        ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : data) b.putFloat(v);
+        return addTensor(name, GgmlType.F32, b.array(), ne);
+    }
+
+    /**
+     * A tensor of any ggml type, given as its bytes: whole blocks, rows of {@code ne[0]} elements
+     * one after another, as ggml stores them.
+     */
+    public GgufWriter addTensor(String name, GgmlType type, byte[] data, long... ne) {
+        long n = 1;
+        for (long d : ne) n *= d;
+        if (ne.length > 0) type.bytes(ne[0]); // rows must be whole blocks
+        if (type.bytes(n) != data.length) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + data.length + " bytes for " + type.ggmlName + java.util.Arrays.toString(ne));
+        }
         if (tensors.stream().anyMatch(t -> t.name.equals(name))) throw new IllegalArgumentException("duplicate GGUF tensor '" + name + "'");
-        tensors.add(new Tensor(name, ne.clone(), data.clone()));
+        tensors.add(new Tensor(name, ne.clone(), type, data.clone()));
         return this;
     }
 
@@ -120,13 +140,13 @@ public final class GgufWriter {
             b.str(t.name);
             b.u32(t.ne.length);
             for (long d : t.ne) b.u64(d);
-            b.u32(GGML_TYPE_F32);
+            b.u32(t.type.id);
             b.u64(offset);
-            offset += pad(t.data.length * 4L, align);
+            offset += pad(t.data.length, align);
         }
         b.padTo(align);
         for (Tensor t : tensors) {
-            for (float v : t.data) b.f32(v);
+            b.bytes(t.data);
             b.padTo(align);
         }
         return b.toArray();
@@ -147,6 +167,7 @@ public final class GgufWriter {
     private static void scalar(Buf b, int type, Object v) {
         switch (type) {
             case STRING -> b.str((String) v);
+            case UINT16 -> b.u16((Integer) v);
             case UINT32 -> b.u32((int) (long) (Long) v);
             case INT32 -> b.u32((Integer) v);
             case FLOAT32 -> b.f32((Float) v);
@@ -190,7 +211,11 @@ public final class GgufWriter {
 
         void u8(int v) { room(1); bb.put((byte) v); }
 
+        void u16(int v) { room(2); bb.putShort((short) v); }
+
         void u32(int v) { room(4); bb.putInt(v); }
+
+        void bytes(byte[] v) { room(v.length); bb.put(v); }
 
         void u64(long v) { room(8); bb.putLong(v); }
 

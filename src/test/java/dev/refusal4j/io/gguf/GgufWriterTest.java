@@ -1,6 +1,10 @@
 package dev.refusal4j.io.gguf;
 
+import dev.refusal4j.tensor.quant.BlockQ8_0;
+import dev.refusal4j.tensor.quant.GgmlType;
 import dev.refusal4j.testutil.Shared;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,6 +66,38 @@ class GgufWriterTest {
         assertThat(r.floats(r.tensors.get(0))).containsExactly(a);
         assertThat(r.floats(r.tensors.get(1))).containsExactly(b);
         assertThat(Files.size(f)).as("the last tensor is padded too").isEqualTo(r.dataStart + 32 + 64);
+    }
+
+    /** Tensors of any ggml type go in as their blocks and come back through the reader as those blocks. */
+    @Test
+    void writesTensorsOfAnyTypeAsTheirBlocks() throws IOException {
+        float[] x = new float[64];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        byte[] q8 = new byte[2 * BlockQ8_0.BYTES];
+        BlockQ8_0.quantize(x, 0, q8, 0);
+        BlockQ8_0.quantize(x, 32, q8, BlockQ8_0.BYTES);
+        byte[] half = new byte[6];
+        for (int i = 0; i < 3; i++) {
+            short h = Float.floatToFloat16(x[i]);
+            half[2 * i] = (byte) h;
+            half[2 * i + 1] = (byte) (h >> 8);
+        }
+        Path f = tmp.resolve("typed.gguf");
+        new GgufWriter().putUInt16("split.no", 3).addTensor("q", GgmlType.Q8_0, q8, 32, 2).addTensor("h", GgmlType.F16, half, 3).write(f);
+        try (Arena arena = Arena.ofConfined()) {
+            MappedGguf g = GgufReader.open(f, arena);
+            assertThat(g.header().integer("split.no")).isEqualTo(3);
+            assertThat(g.header().types()).containsEntry("split.no", GgufType.UINT16);
+            assertThat(g.tensor("q").type()).isEqualTo(GgmlType.Q8_0);
+            assertThat(g.data(g.tensor("q")).toArray(ValueLayout.JAVA_BYTE)).containsExactly(q8);
+            float[] back = g.dequantize(g.tensor("q"));
+            for (int i = 0; i < x.length; i++) assertThat(back[i]).isCloseTo(x[i], org.assertj.core.data.Offset.offset(0.01f));
+            assertThat(g.dequantize(g.tensor("h"))).containsExactly(Float.float16ToFloat(Float.floatToFloat16(x[0])),
+                    Float.float16ToFloat(Float.floatToFloat16(x[1])), Float.float16ToFloat(Float.floatToFloat16(x[2])));
+        }
+        GgufWriter w = new GgufWriter();
+        assertThatThrownBy(() -> w.addTensor("t", GgmlType.Q8_0, new byte[34], 16, 2)).hasMessageContaining("not a whole number of q8_0 blocks");
+        assertThatThrownBy(() -> w.addTensor("t", GgmlType.Q8_0, new byte[33], 32)).hasMessageContaining("33 bytes for q8_0[32]");
     }
 
     @Test
