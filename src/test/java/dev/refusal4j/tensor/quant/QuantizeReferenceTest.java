@@ -43,6 +43,15 @@ class QuantizeReferenceTest {
         assertThat(cases).isGreaterThanOrEqualTo(8);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("quantizable")
+    void quantizesRandomBlocksAsGgmlsReferenceByteForByte(GgmlType type) {
+        List<String> failures = new ArrayList<>();
+        int cases = check(type, "/gguf/quant-random/" + type.ggmlName + ".json", failures);
+        assertThat(failures).isEmpty();
+        assertThat(cases).isEqualTo(6); // six distributions of six blocks (of 64 floats for the float types)
+    }
+
     /** Quantizes every case of the file that has input floats; returns how many there were. */
     static int check(GgmlType type, String resource, List<String> failures) {
         int cases = 0;
