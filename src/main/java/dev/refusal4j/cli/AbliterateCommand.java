@@ -81,7 +81,7 @@ public final class AbliterateCommand implements Callable<Integer> {
             type = GgmlType.byName(outType);
             if (type == null || !type.quantizable()) throw new IllegalArgumentException("--outtype " + outType + " is not a type refusal4j writes (" + GgmlType.dequantizableNames() + ")");
         }
-        GgufAbliterator.Result r = GgufAbliterator.export(model, dir, direction, out, type, force);
+        GgufAbliterator.Result r = GgufAbliterator.export(model, dir, out, type, force);
         r.warnings().forEach(System.err::println);
         System.out.printf("abliterated %s -> %s: %d tensors orthogonalized%s, %d copied, %.2f GB in %.2f s, peak RSS %.0f MB%s%n",
                 model, r.out(), r.modifiedTensors(), type == null ? " (each requantized to its own type)" : " (as " + type.ggmlName + ")", r.copiedTensors(),

@@ -68,7 +68,7 @@ public final class GgufAbliterator {
      * @param outType the type the edited matrices are stored in; null: each its own type
      * @param force   replace an existing output file
      */
-    public static Result export(Path in, RefusalDirection direction, Path directionFile, Path out, GgmlType outType, boolean force) throws IOException {
+    public static Result export(Path in, RefusalDirection direction, Path out, GgmlType outType, boolean force) throws IOException {
         long t0 = System.nanoTime();
         ModelPath mp = ModelPath.of(in);
         if (!mp.isGguf()) throw new IllegalArgumentException(in + " is not a GGUF model; abliterate writes a GGUF file only from a GGUF model (convert a Hugging Face folder first)");
