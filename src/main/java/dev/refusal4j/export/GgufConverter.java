@@ -130,7 +130,7 @@ public final class GgufConverter {
             }
             if (arch.permutesQk && cfg.rope.type().equals("llama3")) {
                 float[] f = llama3Factors();
-                tensors.add(new Planned("rope_freqs.weight", GgmlType.F32, new long[] {f.length}, o -> put(o, GgmlType.F32, f)));
+                tensors.add(new Planned("rope_freqs.weight", GgmlType.F32, new long[] {f.length}, o -> put(o, GgmlType.F32, f, f.length)));
             }
             List<GgufWriter> parts = new ArrayList<>();
             for (int i = 0; i < splits; i++) parts.add(new GgufWriter());
@@ -174,12 +174,16 @@ public final class GgufConverter {
         if (permuteHeads > 0) x = permute(x, rows, permuteHeads, cols);
         if (scaled) for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] * qScale);
         if (plusOne) for (int i = 0; i < x.length; i++) x[i] = x[i] + 1f;
-        put(out, gt, x);
+        put(out, gt, x, cols);
     }
 
-    private static void put(java.nio.channels.FileChannel out, GgmlType gt, float[] x) throws IOException {
-        byte[] bytes = new byte[(int) gt.bytes(x.length)];
-        gt.quantizeRow(x, 0, bytes, 0, x.length);
+    /** Floats in rows of {@code cols} as {@code gt}, the rows quantized in parallel (each row's bytes are its own). */
+    private static void put(java.nio.channels.FileChannel out, GgmlType gt, float[] x, int cols) throws IOException {
+        byte[] bytes = new byte[Math.toIntExact(gt.bytes(x.length))];
+        int rowBytes = (int) gt.bytes(cols);
+        dev.refusal4j.tensor.Parallel.forRange(x.length / cols, Math.max(1, (1 << 14) / cols), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) gt.quantizeRow(x, r * cols, bytes, r * rowBytes, cols);
+        });
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) out.write(b);
     }

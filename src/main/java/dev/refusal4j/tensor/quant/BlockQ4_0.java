@@ -19,15 +19,7 @@ public final class BlockQ4_0 {
      * one), q = min(15, (int8) (x / d + 8.5)), x / d computed as x · (1 / d).
      */
     public static void quantize(float[] x, int xo, byte[] b, int o) {
-        float amax = 0, max = 0;
-        for (int j = 0; j < ELEMENTS; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8;
+        float d = ScaleSearch.largest(x, xo, ELEMENTS) / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         Bytes.putF16(b, o, d);
         for (int j = 0; j < 16; j++) {

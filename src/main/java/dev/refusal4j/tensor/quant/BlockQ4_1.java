@@ -20,13 +20,8 @@ public final class BlockQ4_1 {
      * + 0.5)), the division as a product with 1 / d; m is stored as a half but used unrounded.
      */
     public static void quantize(float[] x, int xo, byte[] b, int o) {
-        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
-        for (int j = 0; j < ELEMENTS; j++) {
-            float v = x[xo + j];
-            if (v < min) min = v;
-            if (v > max) max = v;
-        }
-        float d = (max - min) / 15;
+        float min = ScaleSearch.min(x, xo, ELEMENTS);
+        float d = (ScaleSearch.max(x, xo, ELEMENTS) - min) / 15;
         float id = d != 0 ? 1.0f / d : 0.0f;
         Bytes.putF16(b, o, d);
         Bytes.putF16(b, o + 2, min);

@@ -20,15 +20,7 @@ public final class BlockQ5_0 {
      * (int8) (x / d + 16.5)), the division as a product with 1 / d.
      */
     public static void quantize(float[] x, int xo, byte[] b, int o) {
-        float amax = 0, max = 0;
-        for (int j = 0; j < ELEMENTS; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -16;
+        float d = ScaleSearch.largest(x, xo, ELEMENTS) / -16;
         float id = d != 0 ? 1.0f / d : 0.0f;
         Bytes.putF16(b, o, d);
         int qh = 0;

@@ -33,6 +33,33 @@ final class ScaleSearch {
         return (int) v;
     }
 
+    /** The first of the n values with the largest magnitude, with its sign (0 when all are 0 or NaN). */
+    static float largest(float[] x, int xo, int n) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        return max;
+    }
+
+    /** The smallest of the n values (+Float.MAX_VALUE when none is smaller, as for NaNs). */
+    static float min(float[] x, int xo, int n) {
+        float min = Float.MAX_VALUE;
+        for (int i = 0; i < n; i++) if (x[xo + i] < min) min = x[xo + i];
+        return min;
+    }
+
+    /** The largest of the n values (−Float.MAX_VALUE when none is larger). */
+    static float max(float[] x, int xo, int n) {
+        float max = -Float.MAX_VALUE;
+        for (int i = 0; i < n; i++) if (x[xo + i] > max) max = x[xo + i];
+        return max;
+    }
+
     static int clamp(int v, int lo, int hi) {
         return Math.max(lo, Math.min(hi, v));
     }
@@ -43,15 +70,8 @@ final class ScaleSearch {
      * search of 19 candidate inverse scales around −nmax / max. Returns the scale.
      */
     static float qxQuants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = largest(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }
@@ -93,15 +113,8 @@ final class ScaleSearch {
      * improves. Returns the scale.
      */
     static float q3Quants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = largest(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }
