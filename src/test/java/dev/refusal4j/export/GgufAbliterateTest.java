@@ -144,6 +144,50 @@ class GgufAbliterateTest {
         sameFileApartFromTheEdit(in, outQ, cfg, rq);
     }
 
+    /**
+     * A split input (gguf-split's three parts, abliterated through its second part) gives the same
+     * file as the whole one; an input laid out with general.alignment 64 keeps it, every tensor at
+     * a multiple of 64, and runs.
+     */
+    @org.junit.jupiter.api.Test
+    void aSplitInputBecomesOneFileAndTheAlignmentIsKept() throws IOException {
+        Path hf = Shared.path("golden", "qwen2");
+        int d = ModelConfig.load(hf).hidden;
+        RefusalDirection dir = ExportChecks.randomDirection(d, 99);
+        Path whole = GgufConverter.of(hf).type(GgmlType.Q8_0).write(tmp.resolve("whole.gguf"));
+        Files.createDirectories(tmp.resolve("split"));
+        GgufConverter.of(hf).type(GgmlType.Q8_0).split(3).write(tmp.resolve("split").resolve("m.gguf"));
+        Path a = tmp.resolve("from-whole.gguf"), b = tmp.resolve("from-split.gguf");
+        GgufAbliterator.export(whole, dir, a, null, false);
+        GgufAbliterator.Result r = GgufAbliterator.export(tmp.resolve("split").resolve("m-00002-of-00003.gguf"), dir, b, null, false);
+        assertThat(r.warnings()).anyMatch(w -> w.contains("3 parts of the split input are written as one file"));
+        assertThat(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(a));
+
+        Path aligned = tmp.resolve("aligned64.gguf");
+        dev.refusal4j.io.gguf.GgufWriter w = new dev.refusal4j.io.gguf.GgufWriter();
+        try (Arena arena = Arena.ofConfined()) {
+            MappedGguf g = GgufReader.open(whole, arena);
+            GgufFile h = g.header();
+            w.putValue("general.alignment", dev.refusal4j.io.gguf.GgufType.UINT32, null, 64L);
+            for (String k : h.metadata().keySet()) w.putValue(k, h.types().get(k), h.elementTypes().get(k), h.metadata().get(k));
+            for (GgufTensorInfo t : g.tensors()) {
+                byte[] bytes = g.data(t).toArray(ValueLayout.JAVA_BYTE);
+                w.addTensor(t.name(), t.type(), t.dims(), ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
+            }
+            w.write(aligned);
+        }
+        Path out = tmp.resolve("aligned64-abliterated.gguf");
+        GgufAbliterator.export(aligned, dir, out, null, false);
+        GgufFile h = GgufReader.read(out);
+        assertThat(h.alignment()).isEqualTo(64);
+        assertThat(h.dataOffset() % 64).isZero();
+        assertThat(h.tensors()).allMatch(t -> t.offset() % 64 == 0);
+        try (Transformer x = Transformer.load(a); Transformer y = Transformer.load(out)) {
+            int[] ids = {1, 5, 9, 200};
+            assertThat(ExportChecks.logits(y, ids, null)).containsExactly(ExportChecks.logits(x, ids, null));
+        }
+    }
+
     /** Float64 max|a - b| / max|b|. */
     static double rel(double[][] a, double[][] b) {
         double diff = 0, max = 0;
