@@ -4,6 +4,7 @@ import dev.refusal4j.io.ModelFiles;
 import dev.refusal4j.io.ModelPath;
 import dev.refusal4j.io.TensorSource;
 import dev.refusal4j.io.gguf.GgufModel;
+import dev.refusal4j.model.OpProfile.Op;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.MatMul;
 import dev.refusal4j.tensor.Matrix;
@@ -36,6 +37,7 @@ public final class Transformer implements AutoCloseable {
     private final float embedScale;
     private Workspace ws; // grown on demand
     private final java.util.concurrent.atomic.DoubleAdder flops = new java.util.concurrent.atomic.DoubleAdder();
+    private volatile OpProfile profile = OpProfile.OFF;
 
     /**
      * Which logits a forward call returns. {@code LAST_ONLY} returns what {@code LAST} does and
@@ -105,6 +107,21 @@ public final class Transformer implements AutoCloseable {
      * @return logits [rows × vocab]: all batch × slots rows, one (the last real slot) per sequence, or none
      */
     public float[] forward(Forward request) {
+        OpProfile p = profile;
+        long t0 = p.start();
+        try {
+            return forward(request, p);
+        } finally {
+            p.call(p.start() - t0);
+        }
+    }
+
+    /** Times every later forward call's parts into {@code p} ({@link OpProfile#OFF}: none). */
+    public void profile(OpProfile p) {
+        profile = java.util.Objects.requireNonNull(p);
+    }
+
+    private float[] forward(Forward request, OpProfile prof) {
         final int[][] tokens = request.tokens;
         final Logits which = request.logits;
         final int[] lastSlots = request.lastSlots;
@@ -153,16 +170,24 @@ public final class Transformer implements AutoCloseable {
             w.queries = l == c.layers - 1 && lastRowsOnly != null ? lastRowsOnly : w.padding;
             ht.fire(ht.residPre[l], Hooks.RESID_PRE, l, x, 0);
             // x = x + attn(norm1(x))
+            long t = prof.start();
             Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.attnNorm, c.eps, c.normPlusOne);
-            attention(l, lw, w, cache, B, T, start0, ht);
+            prof.stop(Op.NORMS, t);
+            attention(l, lw, w, cache, B, T, start0, ht, prof);
+            t = prof.start();
             if (lw.postAttnNorm != null) Ops.rmsNorm(w.out, 0, w.out, 0, N, d, lw.postAttnNorm, c.eps, c.normPlusOne);
+            prof.stop(Op.NORMS, t);
             ht.fire(ht.attnOut[l], Hooks.ATTN_OUT, l, w.out, 0);
             Ops.add(w.out, x, N * d);
             ht.fire(ht.residMid[l], Hooks.RESID_MID, l, x, 0);
             // x = x + mlp(norm2(x))
+            t = prof.start();
             Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.mlpNorm, c.eps, c.normPlusOne);
-            mlp(lw, w, N);
+            prof.stop(Op.NORMS, t);
+            mlp(lw, w, N, prof);
+            t = prof.start();
             if (lw.postMlpNorm != null) Ops.rmsNorm(w.out, 0, w.out, 0, N, d, lw.postMlpNorm, c.eps, c.normPlusOne);
+            prof.stop(Op.NORMS, t);
             ht.fire(ht.mlpOut[l], Hooks.MLP_OUT, l, w.out, 0);
             Ops.add(w.out, x, N * d);
             ht.fire(ht.residPost[l], Hooks.RESID_POST, l, x, 0);
@@ -170,13 +195,17 @@ public final class Transformer implements AutoCloseable {
         cache.length = start0 + T;
         if (which == Logits.NONE && ht.finalNorm == null) return new float[0];
 
+        long tn = prof.start();
         Ops.rmsNorm(x, 0, x, 0, N, d, weights.finalNorm, c.eps, c.normPlusOne);
+        prof.stop(Op.NORMS, tn);
         ht.fire(ht.finalNorm, Hooks.FINAL_NORM, -1, x, 0);
         if (which == Logits.NONE) return new float[0];
         float[] logits;
         if (which == Logits.ALL) {
             logits = new float[N * c.vocab];
+            long th = prof.start();
             MatMul.matmul(x, 0, N, weights.lmHead, logits, 0);
+            prof.stop(Op.LM_HEAD, th, 2.0 * N * weights.lmHead.rows * weights.lmHead.cols);
         } else {
             float[] last = w.xn; // free now: gather each sequence's last row here
             for (int b = 0; b < B; b++) {
@@ -186,7 +215,9 @@ public final class Transformer implements AutoCloseable {
             }
             if (into != null && into.length < B * c.vocab) throw new IllegalArgumentException("logits buffer holds " + into.length + " floats, needs " + B * c.vocab);
             logits = into != null ? into : new float[B * c.vocab];
+            long th = prof.start();
             MatMul.matmul(last, 0, B, weights.lmHead, logits, 0);
+            prof.stop(Op.LM_HEAD, th, 2.0 * B * weights.lmHead.rows * weights.lmHead.cols);
         }
         if (c.finalSoftcap > 0) softcap(logits, c.finalSoftcap);
         return logits;
@@ -222,13 +253,14 @@ public final class Transformer implements AutoCloseable {
     }
 
     /** Reads w.xn (normalized input), leaves the o_proj output in w.out; stores this step's k, v in the cache. */
-    private void attention(int l, LayerWeights lw, Workspace w, KvCache cache, int B, int T, int start, HookTable ht) {
+    private void attention(int l, LayerWeights lw, Workspace w, KvCache cache, int B, int T, int start, HookTable ht, OpProfile prof) {
         final ModelConfig c = config;
         final int N = B * T, hd = c.headDim, H = c.heads, KV = c.kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
-        linear(w.xn, N, w.queries, lw.wq, lw.bq, w.q);
-        linear(w.xn, N, w.padding, lw.wk, lw.bk, w.k);
-        linear(w.xn, N, w.padding, lw.wv, lw.bv, w.v);
+        linear(w.xn, N, w.queries, lw.wq, lw.bq, w.q, prof);
+        linear(w.xn, N, w.padding, lw.wk, lw.bk, w.k, prof);
+        linear(w.xn, N, w.padding, lw.wv, lw.bv, w.v, prof);
         final int[] pad = cache.padding;
+        long t0 = prof.start();
         Parallel.forRange(N, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int b = r / T, slot = start + r % T, pos = Math.max(0, slot - pad[b]);
@@ -243,6 +275,7 @@ public final class Transformer implements AutoCloseable {
                 System.arraycopy(w.v, r * kvDim, cache.v[l], dst, kvDim);
             }
         });
+        prof.stop(Op.ROPE, t0);
         final int S = start + T;          // slots visible to this call
         final int window = c.window[l];
         final float scale = (float) c.attnScale, cap = c.attnSoftcap;
@@ -250,6 +283,7 @@ public final class Transformer implements AutoCloseable {
         final float[] K = cache.k[l], V = cache.v[l];
         final Consumer<Activation> patternHook = ht.pattern[l];
         final float[] pattern = patternHook == null ? null : new float[B * H * T * S];
+        t0 = prof.start();
         Parallel.forRange(B * H * T, 8, (i0, i1) -> {
             float[] scores = Scratch.get(S);
             for (int i = i0; i < i1; i++) {
@@ -282,36 +316,42 @@ public final class Transformer implements AutoCloseable {
                 }
             }
         });
+        prof.stop(Op.ATTENTION, t0);
         ht.fire(ht.z[l], Hooks.Z, l, w.z, 0);
         if (patternHook != null) ht.firePattern(l, pattern, S);
-        linear(w.z, N, w.queries, lw.wo, lw.bo, w.out);
+        linear(w.z, N, w.queries, lw.wo, lw.bo, w.out, prof);
     }
 
     /** Reads w.xn, leaves the down projection in w.out. */
-    private void mlp(LayerWeights lw, Workspace w, int N) {
+    private void mlp(LayerWeights lw, Workspace w, int N, OpProfile prof) {
         final int ff = config.intermediate;
-        linear(w.xn, N, w.queries, lw.wGate, lw.bGate, w.gate);
-        linear(w.xn, N, w.queries, lw.wUp, lw.bUp, w.up);
+        linear(w.xn, N, w.queries, lw.wGate, lw.bGate, w.gate, prof);
+        linear(w.xn, N, w.queries, lw.wUp, lw.bUp, w.up, prof);
         final boolean silu = config.activation == ModelConfig.Activation.SILU;
+        long t = prof.start();
         Parallel.forRange(N, 1, (r0, r1) -> {
             int from = r0 * ff, n = (r1 - r0) * ff;
             if (silu) Ops.siluMul(w.gate, from, w.up, from, n);
             else Ops.geluTanhMul(w.gate, from, w.up, from, n);
         });
-        linear(w.gate, N, w.queries, lw.wDown, lw.bDown, w.out);
+        prof.stop(Op.ACTIVATION, t);
+        linear(w.gate, N, w.queries, lw.wDown, lw.bDown, w.out, prof);
     }
 
     /** y = x · wtᵀ + bias on the rows that are not padding; padding rows of y are set to zero. */
-    private static void linear(float[] x, int rows, PaddingRows padding, Matrix wt, float[] bias, float[] y) {
+    private static void linear(float[] x, int rows, PaddingRows padding, Matrix wt, float[] bias, float[] y, OpProfile prof) {
+        long t = prof.start();
         int n = wt.rows;
+        int live = padding == null ? rows : padding.live().length;
         if (padding == null) {
             MatMul.matmul(x, 0, rows, wt, y, 0);
             if (bias != null) for (int r = 0; r < rows; r++) Ops.axpy(1f, bias, 0, y, r * n, n);
-            return;
+        } else {
+            MatMul.matmulRows(x, padding.live(), live, wt, y);
+            if (bias != null) for (int r : padding.live()) Ops.axpy(1f, bias, 0, y, r * n, n);
+            for (int r : padding.dead()) java.util.Arrays.fill(y, r * n, (r + 1) * n, 0f);
         }
-        MatMul.matmulRows(x, padding.live(), padding.live().length, wt, y);
-        if (bias != null) for (int r : padding.live()) Ops.axpy(1f, bias, 0, y, r * n, n);
-        for (int r : padding.dead()) java.util.Arrays.fill(y, r * n, (r + 1) * n, 0f);
+        prof.stop(Op.MATMUL, t, 2.0 * live * n * wt.cols);
     }
 
     private Workspace workspace(int rows) {
