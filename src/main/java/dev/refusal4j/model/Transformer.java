@@ -5,6 +5,7 @@ import dev.refusal4j.io.ModelPath;
 import dev.refusal4j.io.TensorSource;
 import dev.refusal4j.io.gguf.GgufModel;
 import dev.refusal4j.model.OpProfile.Op;
+import dev.refusal4j.tensor.AttentionBlock;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.MatMul;
 import dev.refusal4j.tensor.Matrix;
@@ -284,36 +285,21 @@ public final class Transformer implements AutoCloseable {
         final Consumer<Activation> patternHook = ht.pattern[l];
         final float[] pattern = patternHook == null ? null : new float[B * H * T * S];
         t0 = prof.start();
-        Parallel.forRange(B * H * T, 8, (i0, i1) -> {
-            float[] scores = Scratch.get(S);
+        // queries of one key/value head in vector lanes, slot by slot and head by head within a slot,
+        // so a block's keys end within a few slots of each other (AttentionBlock)
+        final int perHead = T * group, blocks = (perHead + AttentionBlock.LANES - 1) / AttentionBlock.LANES;
+        Parallel.forRange(B * KV * blocks, 1, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                int t = i % T, h = (i / T) % H, b = i / (T * H);
-                int slot = start + t, r = b * T + t, g = h / group;
-                int lo = Math.max(pad[b], window > 0 ? slot - window + 1 : 0);
-                int zo = r * qDim + h * hd;
-                java.util.Arrays.fill(w.z, zo, zo + hd, 0f);
-                if (lo > slot || (w.queries != null && w.queries.isPadding(r))) continue; // a padding query: attends to nothing
-                int qo = r * qDim + h * hd;
-                // Not LogSoftmax: attention needs float probabilities e^(s − max) / Σ over the visible slots, as the model computes them.
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = lo; j <= slot; j++) {
-                    float s = Ops.dot(w.q, qo, K, (b * cache.capacity + j) * kvDim + g * hd, hd) * scale;
-                    if (cap > 0) s = (float) (cap * Math.tanh(s / cap));
-                    scores[j] = s;
-                    if (s > max) max = s;
+                int blk = i % blocks, g = (i / blocks) % KV, b = i / (blocks * KV);
+                AttentionBlock block = AttentionBlock.get();
+                for (int idx = blk * AttentionBlock.LANES, end = Math.min(perHead, idx + AttentionBlock.LANES); idx < end; idx++) {
+                    int t = idx / group, h = g * group + idx % group;
+                    int slot = start + t, r = b * T + t;
+                    int lo = Math.max(pad[b], window > 0 ? slot - window + 1 : 0);
+                    boolean none = w.queries != null && w.queries.isPadding(r); // a padding query: attends to nothing
+                    block.add(r * qDim + h * hd, r * qDim + h * hd, lo, none ? -1 : slot, ((b * H + h) * T + t) * S);
                 }
-                double sum = 0;
-                for (int j = lo; j <= slot; j++) {
-                    float e = (float) Math.exp(scores[j] - max);
-                    scores[j] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int j = lo; j <= slot; j++) {
-                    float p = scores[j] * inv;
-                    Ops.axpy(p, V, (b * cache.capacity + j) * kvDim + g * hd, w.z, zo, hd);
-                    if (pattern != null) pattern[((b * H + h) * T + t) * S + j] = p;
-                }
+                block.run(w.q, K, V, b * cache.capacity * kvDim + g * hd, kvDim, hd, scale, cap, w.z, pattern);
             }
         });
         prof.stop(Op.ATTENTION, t0);
@@ -379,20 +365,6 @@ public final class Transformer implements AutoCloseable {
             out = new float[rows * c.hidden];
             gate = new float[rows * c.intermediate];
             up = new float[rows * c.intermediate];
-        }
-    }
-
-    /** A per-thread scratch array for attention scores. */
-    private static final class Scratch {
-        private static final ThreadLocal<float[]> TL = ThreadLocal.withInitial(() -> new float[256]);
-
-        static float[] get(int n) {
-            float[] a = TL.get();
-            if (a.length < n) {
-                a = new float[Math.max(n, a.length * 2)];
-                TL.set(a);
-            }
-            return a;
         }
     }
 
