@@ -76,28 +76,16 @@ final class ScaleSearch {
             return 0f;
         }
         float iscale = (float) -nmax / max;
-        float sumlx = 0, suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            float xi = x[xo + i];
-            int l = clamp(nearestInt(iscale * xi), -nmax, nmax - 1);
-            L[lo + i] = l + nmax;
-            float w = xi * xi;
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
-        }
+        float[] sums = levelSums(n, nmax, x, xo, iscale, L, lo, nmax);
+        float sumlx = sums[0], suml2 = sums[1];
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
         for (int is = -9; is <= 9; is++) {
             if (is == 0) continue;
             iscale = -((float) nmax + 0.1f * is) / max;
-            sumlx = suml2 = 0;
-            for (int i = 0; i < n; i++) {
-                float xi = x[xo + i];
-                int l = clamp(nearestInt(iscale * xi), -nmax, nmax - 1);
-                float w = xi * xi;
-                sumlx += w * xi * l;
-                suml2 += w * l * l;
-            }
+            sums = levelSums(n, nmax, x, xo, iscale, null, 0, 0);
+            sumlx = sums[0];
+            suml2 = sums[1];
             if (suml2 > 0 && sumlx * sumlx > best * suml2) {
                 for (int i = 0; i < n; i++) L[lo + i] = nmax + clamp(nearestInt(iscale * x[xo + i]), -nmax, nmax - 1);
                 scale = sumlx / suml2;
@@ -105,6 +93,24 @@ final class ScaleSearch {
             }
         }
         return scale;
+    }
+
+    /**
+     * The symmetric levels l = clamp(nearest(iscale·x), −nmax, nmax − 1) and the x²-weighted sums
+     * Σ x²·x·l and Σ x²·l² of make_qx_quants and make_q3_quants; the levels plus {@code offset}
+     * go to {@code L} unless it is null.
+     */
+    private static float[] levelSums(int n, int nmax, float[] x, int xo, float iscale, int[] L, int lo, int offset) {
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            float xi = x[xo + i];
+            int l = clamp(nearestInt(iscale * xi), -nmax, nmax - 1);
+            if (L != null) L[lo + i] = l + offset;
+            float w = xi * xi;
+            sumlx += w * xi * l;
+            suml2 += w * l * l;
+        }
+        return new float[] {sumlx, suml2};
     }
 
     /**
@@ -118,16 +124,8 @@ final class ScaleSearch {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }
-        float iscale = (float) -nmax / max;
-        float sumlx = 0, suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            float xi = x[xo + i];
-            int l = clamp(nearestInt(iscale * xi), -nmax, nmax - 1);
-            L[lo + i] = l;
-            float w = xi * xi;
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
-        }
+        float[] sums = levelSums(n, nmax, x, xo, (float) -nmax / max, L, lo, 0);
+        float sumlx = sums[0], suml2 = sums[1];
         for (int itry = 0; itry < 5; itry++) {
             int changed = 0;
             for (int i = 0; i < n; i++) {
