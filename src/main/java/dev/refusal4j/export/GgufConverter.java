@@ -130,7 +130,7 @@ public final class GgufConverter {
             }
             if (arch.permutesQk && cfg.rope.type().equals("llama3")) {
                 float[] f = llama3Factors();
-                tensors.add(new Planned("rope_freqs.weight", GgmlType.F32, new long[] {f.length}, o -> put(o, GgmlType.F32, f, f.length)));
+                tensors.add(new Planned("rope_freqs.weight", GgmlType.F32, new long[] {f.length}, o -> put(o, f)));
             }
             List<GgufWriter> parts = new ArrayList<>();
             for (int i = 0; i < splits; i++) parts.add(new GgufWriter());
@@ -153,37 +153,54 @@ public final class GgufConverter {
         }
     }
 
-    /** One tensor as the converter changes it (permuted, scaled, 1 + w), in its GGUF type. */
+    /** Rows of floats converted and written together (about this many bytes of floats). */
+    private static final int CHUNK_BYTES = 4 << 20;
+
+    /**
+     * One tensor as the converter changes it (permuted, scaled, 1 + w), in its GGUF type, a chunk
+     * of rows at a time (rows quantized in parallel), so no tensor is held whole.
+     */
     private void writeTensor(ModelFiles files, String name, GgmlType gt, java.nio.channels.FileChannel out) throws IOException {
         TensorInfo t = files.info(name);
         long[] shape = t.shape();
         DType dt = DType.fromSafetensors(t.dtype());
         int cols = (int) shape[shape.length - 1], rows = (int) (t.elements() / cols);
         boolean q = name.contains(".q_proj."), k = name.contains(".k_proj.");
-        int permuteHeads = arch.permutesQk && (q || k) ? (q ? cfg.heads : cfg.kvHeads) : 0;
+        int[] from = arch.permutesQk && (q || k) ? permutation(rows, q ? cfg.heads : cfg.kvHeads) : null;
         boolean scaled = qScale != 1 && name.contains(".q_proj.weight");
         boolean plusOne = arch.normsPlusOne && name.endsWith("norm.weight");
-        if (gt == GgmlType.BF16 && dt == DType.BF16 && !scaled && !plusOne) { // stored bytes as they are, rows permuted
-            byte[] raw = files.segment(name).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-            if (permuteHeads > 0) raw = permute(raw, rows, permuteHeads, raw.length / rows);
-            ByteBuffer b = ByteBuffer.wrap(raw);
-            while (b.hasRemaining()) out.write(b);
+        java.lang.foreign.MemorySegment src = files.segment(name);
+        if (gt == GgmlType.BF16 && dt == DType.BF16 && !scaled && !plusOne) { // the stored bytes, rows permuted
+            long rowBytes = 2L * cols;
+            ByteBuffer row = ByteBuffer.allocate((int) rowBytes);
+            for (int r = 0; r < rows; r++) {
+                row.clear().put(src.asSlice((from == null ? r : from[r]) * rowBytes, rowBytes).asByteBuffer()).flip();
+                while (row.hasRemaining()) out.write(row);
+            }
             return;
         }
-        float[] x = new Matrix(files.segment(name), dt, rows, cols).toFloats();
-        if (permuteHeads > 0) x = permute(x, rows, permuteHeads, cols);
-        if (scaled) for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] * qScale);
-        if (plusOne) for (int i = 0; i < x.length; i++) x[i] = x[i] + 1f;
-        put(out, gt, x, cols);
+        Matrix m = new Matrix(src, dt, rows, cols);
+        int rowBytes = (int) gt.bytes(cols), chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / 4 / cols));
+        float[] x = new float[chunk * cols];
+        byte[] bytes = new byte[chunk * rowBytes];
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0), first = r0;
+            dev.refusal4j.tensor.Parallel.forRange(n, Math.max(1, (1 << 14) / cols), (a, b) -> {
+                for (int i = a; i < b; i++) {
+                    m.row(from == null ? first + i : from[first + i], x, i * cols);
+                    if (scaled) for (int j = i * cols; j < (i + 1) * cols; j++) x[j] = (float) (x[j] * qScale);
+                    if (plusOne) for (int j = i * cols; j < (i + 1) * cols; j++) x[j] = x[j] + 1f;
+                    gt.quantizeRow(x, i * cols, bytes, i * rowBytes, cols);
+                }
+            });
+            ByteBuffer b = ByteBuffer.wrap(bytes, 0, n * rowBytes);
+            while (b.hasRemaining()) out.write(b);
+        }
     }
 
-    /** Floats in rows of {@code cols} as {@code gt}, the rows quantized in parallel (each row's bytes are its own). */
-    private static void put(java.nio.channels.FileChannel out, GgmlType gt, float[] x, int cols) throws IOException {
-        byte[] bytes = new byte[Math.toIntExact(gt.bytes(x.length))];
-        int rowBytes = (int) gt.bytes(cols);
-        dev.refusal4j.tensor.Parallel.forRange(x.length / cols, Math.max(1, (1 << 14) / cols), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) gt.quantizeRow(x, r * cols, bytes, r * rowBytes, cols);
-        });
+    private static void put(java.nio.channels.FileChannel out, float[] x) throws IOException {
+        byte[] bytes = new byte[x.length * 4];
+        GgmlType.F32.quantizeRow(x, 0, bytes, 0, x.length);
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) out.write(b);
     }
@@ -194,6 +211,7 @@ public final class GgufConverter {
 
     private void metadata(GgufWriter w, String a) throws IOException {
         w.putString("general.architecture", a).putString("general.name", dir.toAbsolutePath().normalize().getFileName().toString());
+        if (type != null) w.putUInt32("general.file_type", fileType(type));
         if (a.equals("qwen")) { // QwenModel.set_gguf_parameters
             w.putUInt32(a + ".context_length", c.get("max_position_embeddings").asLong())
                     .putUInt32(a + ".block_count", cfg.layers)
@@ -233,12 +251,36 @@ public final class GgufConverter {
                 default -> { }
             }
         }
+        w.putUInt32("general.quantization_version", 2); // GGML_QUANT_VERSION, which convert_hf_to_gguf.py always writes
         if (Files.isRegularFile(dir.resolve("tokenizer.json"))) vocabulary(w);
         else {
             notes.add("note: " + dir + " has no tokenizer.json: the GGUF has no vocabulary (llama.cpp needs one to run it)");
             if (cfg.bosId >= 0) w.putUInt32("tokenizer.ggml.bos_token_id", cfg.bosId);
             if (cfg.eosIds.length == 1) w.putUInt32("tokenizer.ggml.eos_token_id", cfg.eosIds[0]);
         }
+    }
+
+    /**
+     * llama.cpp's {@code llama_ftype} of a file whose matrices are all {@code t} (the K types as
+     * llama-quantize's _S mixes name them, the closest it has to a pure file).
+     */
+    static int fileType(GgmlType t) {
+        return switch (t) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q4_1 -> 3;
+            case Q8_0 -> 7;
+            case Q5_0 -> 8;
+            case Q5_1 -> 9;
+            case Q2_K -> 10;
+            case Q3_K -> 11;
+            case Q4_K -> 14;
+            case Q5_K -> 16;
+            case Q6_K -> 18;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException(t.ggmlName);
+        };
     }
 
     /** A byte-level BPE tokenizer.json as llama.cpp's "gpt2" vocabulary (_set_vocab_gpt2), and the chat template. */
@@ -332,13 +374,5 @@ public final class GgufConverter {
             }
         }
         return from;
-    }
-
-    /** The rows of {@code w} (rows of {@code rowLength} elements of an array type) in {@code permutation}'s order. */
-    private static <A> A permute(A w, int rows, int nHead, int rowLength) {
-        int[] from = permutation(rows, nHead);
-        @SuppressWarnings("unchecked") A out = (A) java.lang.reflect.Array.newInstance(w.getClass().getComponentType(), java.lang.reflect.Array.getLength(w));
-        for (int r = 0; r < rows; r++) System.arraycopy(w, from[r] * rowLength, out, r * rowLength, rowLength);
-        return out;
     }
 }
