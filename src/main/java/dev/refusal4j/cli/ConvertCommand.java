@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
                 "Convert a Hugging Face model folder to a GGUF file as llama.cpp's convert_hf_to_gguf.py writes it: llama.cpp's tensor "
                         + "names and metadata keys, llama's q/k rows permuted, Gemma's norms stored as 1 + w, llama3 rope scaling as "
                         + "rope_freqs.weight, a byte-level BPE tokenizer.json (GPT-2, Llama-3 or Qwen-2 pre-tokenization) as a gpt2 "
-                        + "vocabulary with its merges, special tokens and chat template.",
+                        + "vocabulary with its merges, or a SentencePiece tokenizer.model as a llama vocabulary, with the special tokens "
+                        + "and chat template.",
                 "Architectures: LlamaForCausalLM, MistralForCausalLM (as llama), Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, "
                         + "Gemma2ForCausalLM, Phi3ForCausalLM, QWenLMHeadModel. Vectors are f32; matrices --outtype, quantized with "
                         + "ggml's reference quantizers (a matrix whose rows are not whole blocks of the type is f16).",

@@ -12,6 +12,7 @@ import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.Matrix;
 import dev.refusal4j.tensor.quant.GgmlType;
 import dev.refusal4j.tokenizer.GgufPreName;
+import dev.refusal4j.tokenizer.SentencePieceVocab;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,9 +30,9 @@ import java.util.Map;
  * ({@code LlamaModel.permute}), Gemma's norms stored as 1 + w and its lm_head dropped, llama3 rope
  * scaling as rope_freqs.weight factors; 1-D tensors F32, matrices in the type asked for (as
  * stored when none), quantized by ggml's reference quantizers (a matrix whose rows are not whole
- * blocks of the type is F16, as the converter falls back); a byte-level BPE tokenizer.json of a
- * family llama.cpp names ({@link GgufPreName}) as a "gpt2" vocabulary with its merges, special
- * token ids and chat template. A split writes gguf-split's parts, metadata in the first. Tensors
+ * blocks of the type is F16, as the converter falls back); a SentencePiece tokenizer.model as a
+ * "llama" vocabulary, else a byte-level BPE tokenizer.json of a family llama.cpp names
+ * ({@link GgufPreName}) as a "gpt2" vocabulary with its merges; special token ids and chat template. A split writes gguf-split's parts, metadata in the first. Tensors
  * are converted one at a time as the file is written.
  *
  * <p>Gemma-2's {@code query_pre_attn_scalar} has no GGUF key and llama.cpp scales queries by
@@ -252,7 +253,8 @@ public final class GgufConverter {
             }
         }
         w.putUInt32("general.quantization_version", 2); // GGML_QUANT_VERSION, which convert_hf_to_gguf.py always writes
-        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) vocabulary(w);
+        if (Files.isRegularFile(dir.resolve("tokenizer.model")) && !arch.ggufName.startsWith("qwen")) sentencePiece(w);
+        else if (Files.isRegularFile(dir.resolve("tokenizer.json"))) vocabulary(w);
         else {
             notes.add("note: " + dir + " has no tokenizer.json: the GGUF has no vocabulary (llama.cpp needs one to run it)");
             if (cfg.bosId >= 0) w.putUInt32("tokenizer.ggml.bos_token_id", cfg.bosId);
@@ -288,7 +290,7 @@ public final class GgufConverter {
         Path file = dir.resolve("tokenizer.json");
         JsonNode tok = Json.MAPPER.readTree(file.toFile());
         if (!tok.path("model").path("type").asText().equals("BPE") || !tok.path("model").path("vocab").isObject()) {
-            throw new ModelFormatException(file, "is not a byte-level BPE tokenizer; convert writes BPE vocabularies (SentencePiece models are not supported yet)");
+            throw new ModelFormatException(file, "is not a byte-level BPE tokenizer, and the folder has no tokenizer.model; convert writes those two kinds of vocabulary");
         }
         String pre = GgufPreName.of(tok);
         if (pre == null) {
@@ -322,11 +324,22 @@ public final class GgufConverter {
         w.putString("tokenizer.ggml.model", "gpt2").putString("tokenizer.ggml.pre", pre)
                 .putStringArray("tokenizer.ggml.tokens", List.of(tokens)).putInt32Array("tokenizer.ggml.token_type", types)
                 .putStringArray("tokenizer.ggml.merges", merges);
+        specialTokens(w, tokens, tokenizerConfig());
+    }
+
+    private JsonNode tokenizerConfig() throws IOException {
         Path tc = dir.resolve("tokenizer_config.json");
-        JsonNode tcfg = Files.isRegularFile(tc) ? Json.MAPPER.readTree(tc.toFile()) : Json.MAPPER.createObjectNode();
-        // gguf-py's SpecialVocab: tokenizer_config.json's special tokens by their text, else config.json's ids
+        return Files.isRegularFile(tc) ? Json.MAPPER.readTree(tc.toFile()) : Json.MAPPER.createObjectNode();
+    }
+
+    /**
+     * gguf-py's SpecialVocab: the special tokens of tokenizer_config.json by their text (else
+     * config.json's ids), add_bos_token and add_eos_token where tokenizer_config.json says them
+     * (llama.cpp's defaults otherwise), and the chat template.
+     */
+    private void specialTokens(GgufWriter w, String[] tokens, JsonNode tcfg) throws IOException {
         Map<String, Integer> ids = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) ids.putIfAbsent(tokens[i], i);
+        for (int i = 0; i < tokens.length; i++) ids.putIfAbsent(tokens[i], i);
         String[][] special = {{"bos", "bos"}, {"eos", "eos"}, {"unk", "unknown"}, {"sep", "seperator"}, {"pad", "padding"}, {"cls", "cls"}, {"mask", "mask"}};
         for (String[] k : special) {
             JsonNode t = tcfg.path(k[0] + "_token");
@@ -334,10 +347,82 @@ public final class GgufConverter {
             long id = text != null && ids.containsKey(text) ? ids.get(text) : c.path(k[0] + "_token_id").isIntegralNumber() ? c.get(k[0] + "_token_id").asLong() : -1;
             if (id >= 0) w.putUInt32("tokenizer.ggml." + k[1] + "_token_id", id);
         }
-        w.putBool("tokenizer.ggml.add_bos_token", tcfg.path("add_bos_token").asBoolean(false));
+        for (String k : List.of("add_bos_token", "add_eos_token")) {
+            if (tcfg.path(k).isBoolean()) w.putBool("tokenizer.ggml." + k, tcfg.get(k).asBoolean());
+        }
         Path jinja = dir.resolve("chat_template.jinja");
         if (tcfg.path("chat_template").isTextual()) w.putString("tokenizer.chat_template", tcfg.get("chat_template").asText());
         else if (Files.isRegularFile(jinja)) w.putString("tokenizer.chat_template", Files.readString(jinja));
+    }
+
+    /**
+     * A SentencePiece tokenizer.model as llama.cpp's "llama" vocabulary
+     * ({@code _create_vocab_sentencepiece}): every piece with its score and type (user-defined
+     * pieces of the model count as normal), added_tokens.json's tokens as user-defined,
+     * tokenizer_config.json's added_tokens_decoder as control (special, or looking special) or
+     * user-defined with "▁" as a space, both with score −1000, and [PADi] unused tokens with score
+     * −10000 up to vocab_size. Gemma's has no space prefix.
+     */
+    private void sentencePiece(GgufWriter w) throws IOException {
+        Path file = dir.resolve("tokenizer.model");
+        SentencePieceVocab v = SentencePieceVocab.read(file);
+        int n = cfg.vocab;
+        String[] tokens = new String[n];
+        float[] scores = new float[n];
+        int[] types = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = "[PAD" + i + "]";
+            scores[i] = -10000f;
+            types[i] = 5; // UNUSED
+        }
+        for (int i = 0; i < Math.min(n, v.pieces().size()); i++) {
+            tokens[i] = v.pieces().get(i);
+            scores[i] = v.scores()[i];
+            int t = v.types()[i];
+            types[i] = t == 2 || t == 3 || t == 5 || t == 6 ? t : 1;
+        }
+        if (v.pieces().size() > n) notes.add("note: " + file + " has " + v.pieces().size() + " pieces; the model's vocab_size " + n + " keeps the first");
+        Path addedJson = dir.resolve("added_tokens.json");
+        if (Files.isRegularFile(addedJson)) {
+            var fields = Json.MAPPER.readTree(addedJson.toFile()).fields();
+            while (fields.hasNext()) {
+                var e = fields.next();
+                int id = e.getValue().asInt(-1);
+                if (id < 0 || id >= n) continue; // llama.cpp ignores them too
+                tokens[id] = e.getKey();
+                scores[id] = -1000f;
+                types[id] = 4; // USER_DEFINED
+            }
+        }
+        JsonNode tcfg = tokenizerConfig();
+        var decoder = tcfg.path("added_tokens_decoder").fields();
+        while (decoder.hasNext()) {
+            var e = decoder.next();
+            int id = Integer.parseInt(e.getKey());
+            if (id < 0 || id >= n) throw new ModelFormatException(dir.resolve("tokenizer_config.json"), "added token id " + id + " is outside the vocabulary of " + n);
+            String text = e.getValue().path("content").asText();
+            if (e.getValue().path("special").asBoolean(false) || looksSpecial(text)) {
+                types[id] = 3; // CONTROL
+            } else {
+                text = text.replace('\u2581', ' ');
+                types[id] = 4;
+            }
+            scores[id] = -1000f;
+            tokens[id] = text;
+        }
+        w.putString("tokenizer.ggml.model", "llama").putString("tokenizer.ggml.pre", "default")
+                .putStringArray("tokenizer.ggml.tokens", List.of(tokens)).putFloat32Array("tokenizer.ggml.scores", scores)
+                .putInt32Array("tokenizer.ggml.token_type", types);
+        specialTokens(w, tokens, tcfg);
+        if (arch.normsPlusOne) w.putBool("tokenizer.ggml.add_space_prefix", false);
+        else if (tcfg.path("add_prefix_space").isBoolean()) w.putBool("tokenizer.ggml.add_space_prefix", tcfg.get("add_prefix_space").asBoolean());
+    }
+
+    /** convert_hf_to_gguf.py's does_token_look_special: tokens some models leave unmarked though they are control tokens. */
+    static boolean looksSpecial(String t) {
+        return t.equals("<pad>") || t.equals("<mask>") || t.equals("<2mass>") || t.equals("[@BOS@]")
+                || t.startsWith("<|") && t.endsWith("|>") || t.startsWith("<\uFF5C") && t.endsWith("\uFF5C>")
+                || t.startsWith("<unused") && t.endsWith(">");
     }
 
     /** LlamaModel.generate_extra_tensors: a divisor per frequency, the frequencies in float32 as torch computes them. */
