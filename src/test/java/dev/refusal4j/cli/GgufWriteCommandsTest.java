@@ -84,6 +84,42 @@ class GgufWriteCommandsTest {
         return err;
     }
 
+    /** A copy of the Q8_0 organism with one tensor's type and bytes replaced. */
+    private static Path withTensor(String file, String name, GgmlType type, java.util.function.UnaryOperator<byte[]> bytes) throws Exception {
+        Path out = tmp.resolve(file);
+        var w = new dev.refusal4j.io.gguf.GgufWriter();
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var g = GgufReader.open(organismQ8, arena);
+            GgufFile h = g.header();
+            for (String k : h.metadata().keySet()) w.putValue(k, h.types().get(k), h.elementTypes().get(k), h.metadata().get(k));
+            for (var t : g.tensors()) {
+                byte[] b = g.data(t).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                byte[] data = t.name().equals(name) ? bytes.apply(b) : b;
+                w.addTensor(t.name(), t.name().equals(name) ? type : t.type(), t.dims(), ch -> ch.write(java.nio.ByteBuffer.wrap(data)));
+            }
+            w.write(out);
+        }
+        return out;
+    }
+
+    @Test
+    void aTensorToEditThatCannotBeDecodedOrHoldsANanIsOneLine() throws Exception {
+        // IQ4_NL has Q4_0's block size (32 weights in 18 bytes) but refusal4j does not decode it; Q8_0 rows of 34-byte blocks become 18-byte ones
+        Path iq = withTensor("iq.gguf", "blk.1.ffn_down.weight", GgmlType.IQ4_NL, b -> new byte[b.length / 34 * 18]);
+        Path nan = withTensor("nan.gguf", "blk.0.attn_output.weight", GgmlType.Q8_0, b -> {
+            b[34 * 5] = 0x00;
+            b[34 * 5 + 1] = 0x7E; // the f16 scale of block 5: a NaN
+            return b;
+        });
+        String out = tmp.resolve("x.gguf").toString(), dir = direction.toString();
+        assertThat(fails("abliterate", "--model", iq.toString(), "--direction", dir, "--out", out)).contains(iq.toString())
+                .contains("'blk.1.ffn_down.weight' is iq4_nl, which refusal4j cannot dequantize");
+        assertThat(fails("abliterate", "--model", nan.toString(), "--direction", dir, "--out", out)).contains(nan.toString())
+                .contains("'blk.0.attn_output.weight' holds a NaN or Inf");
+        Files.delete(iq);
+        Files.delete(nan);
+    }
+
     @Test
     void badInputIsOneLineAndWritesNothing() throws Exception {
         String out = tmp.resolve("x.gguf").toString(), llama = Shared.path("golden", "llama").toString();
