@@ -61,10 +61,14 @@ else
       printf '}}, "added_tokens": [], "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true}}\n'
     } > "$src/tokenizer.json"
   fi
+  name="$(basename "$src" -bf16)"; name="${name#refusal4j-random-}"
   for t in "${types[@]}"; do
-    file[$t]="$WORK/$(basename "$src")-$t.gguf"
-    [ -f "${file[$t]}" ] || r4j convert --model "$src" --out "${file[$t]}" --outtype "$t" > "$WORK/convert-$t.log" 2>&1 ||
-      { echo "convert to $t failed: $(tail -1 "$WORK/convert-$t.log")" >&2; exit 1; }
+    file[$t]="$WORK/$name-$t.gguf" log="$WORK/$name-$t.convert.log"
+    [ -f "${file[$t]}" ] || r4j convert --model "$src" --out "${file[$t]}" --outtype "$t" > "$log" 2>&1 ||
+      { echo "convert to $t failed: $(tail -1 "$log")" >&2; exit 1; }
+    # a matrix whose rows are not whole blocks of the type is written as f16, as llama.cpp's converter does
+    f16=$(grep -c 'not whole .* blocks; written as f16' "$log" || true)
+    [ "$f16" = 0 ] || echo "$t: $f16 matrices written as f16 (their rows are not whole $t blocks)"
   done
 fi
 
@@ -98,6 +102,8 @@ for r in $(seq "$ROUNDS"); do
 done
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -z "$bin" ] || grep -ho '"build_commit": "[^"]*", "build_number": [0-9]*' "$WORK"/llama-*.log | head -1 |
+  sed 's/"build_commit": "\([^"]*\)", "build_number": \([0-9]*\)/llama.cpp build: commit \1, number \2/' || true
 echo
 echo "| type | tool | prefill 8 × 64 | prefill 1 × $LONG | decode tok/s |"
 echo "|---|---|---|---|---|"
