@@ -418,6 +418,13 @@ class ChatServerTest {
     }
 
     @Test
+    void streamedTokensGoOutWithoutWaitingForTheClientsAcknowledgement() {
+        // with Nagle's algorithm on, serve-bench's first token took 40 ms (a client's delayed ACK) on
+        // a model that makes one in 1 ms; the JDK server turns it off only when this is set at its start
+        assertThat(System.getProperty(ChatServer.NO_DELAY)).isEqualTo("true");
+    }
+
+    @Test
     void modelsAndHealth() throws Exception {
         HttpResponse<String> m = get("/v1/models");
         assertThat(m.statusCode()).isEqualTo(200);
