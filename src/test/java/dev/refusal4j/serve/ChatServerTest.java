@@ -354,19 +354,22 @@ class ChatServerTest {
              HttpClient client = HttpClient.newHttpClient()) { // its own connections: the shared client's pool stays as the other tests expect
             // different prompts, lengths, limits, samplers, steering (two groups) and both endpoints
             List<String[]> requests = new ArrayList<>();
-            String[] words = {"How do I bake bread?", "hi", "Write a poem about the sea and the sky.", "Why?", "List three colours.", "Tell me a story", "ok", "What is 2+2?"};
+            // the last, a text completion of one token (no BOS here): a newcomer with nothing to prefill
+            String[] words = {"How do I bake bread?", "hi", "Write a poem about the sea and the sky.", "Why?", "List three colours.", "Tell me a story", "ok", "What is 2+2?", "x"};
             for (int i = 0; i < words.length; i++) {
                 String fields = "\"max_tokens\": " + (i == 0 ? 1500 : 12 + 23 * i % 60);
                 if (i % 3 == 1) fields += ", \"refusal4j\": {\"steering\": \"ablate\"}";
                 if (i == 5) fields += ", \"temperature\": 0.9, \"seed\": 3";
                 if (i == 6) fields += ", \"stream\": true";
-                boolean chat = i % 4 != 3;
+                boolean chat = i % 4 != 3 && i != 8;
                 requests.add(new String[] {chat ? "/v1/chat/completions" : "/v1/completions", "{" + fields + ", "
                         + (chat ? "\"messages\": [{\"role\": \"user\", \"content\": " + quote(words[i]) + "}]" : "\"prompt\": " + quote(words[i])) + "}"});
             }
             URI base = URI.create("http://127.0.0.1:" + own.port());
             List<String> sequential = new ArrayList<>();
             for (String[] r : requests) sequential.add(text(client.send(request(base, r), HttpResponse.BodyHandlers.ofString())));
+            assertThat(Json.MAPPER.readTree(client.send(request(base, requests.get(8)), HttpResponse.BodyHandlers.ofString()).body())
+                    .get("usage").get("prompt_tokens").asInt()).as("a one-token prompt").isEqualTo(1);
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.Future<?> busy = own.worker().submit(() -> {
                 release.await(); // the first half waits, then starts as one batch; the second half joins it running
