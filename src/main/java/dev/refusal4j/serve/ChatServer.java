@@ -395,8 +395,8 @@ public final class ChatServer implements AutoCloseable {
         int context = model.config.maxPositions;
         String param = chat ? "messages" : "prompt";
         if (prompt.length >= context) {
-            throw new ApiError(400, "invalid_request_error", param, "context_length_exceeded", "the " + param + " is " + prompt.length
-                    + " tokens long; this model's context is " + context + " tokens, which leaves no room for an answer");
+            throw new ApiError(400, "invalid_request_error", param, "context_length_exceeded", (chat ? "the messages come to " : "the prompt is ")
+                    + prompt.length + " tokens; this model's context is " + context + " tokens, which leaves no room for an answer");
         }
         int limit = Math.min(req.maxTokens() == null ? Integer.MAX_VALUE : req.maxTokens(), context - prompt.length);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");

@@ -286,6 +286,30 @@ class ChatServerTest {
         }
     }
 
+    @Test
+    void aStreamThatOutlastsTheTimeoutEndsWithATimeoutEvent() throws Exception {
+        Path endless = TinyChatModel.create(tmp.resolve("endless-timeout"));
+        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Transformer m = Transformer.load(endless);
+             ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMillis(300)),
+                     new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            // 1900 tokens take the tiny model seconds: the timeout comes while it generates
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"stream\": true, \"max_tokens\": 1900, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            String[] events = r.body().split("\n\n");
+            assertThat(events[0]).as("the stream had begun (its 200 and the role went out) when the timeout came").contains("\"role\":\"assistant\"");
+            assertThat(events[events.length - 1]).as("no [DONE]: the answer is not whole").startsWith("data: {\"error\"");
+            JsonNode e = Json.MAPPER.readTree(events[events.length - 1].substring("data: ".length())).get("error");
+            assertThat(e.get("code").asText()).isEqualTo("timeout");
+            assertThat(e.get("message").asText()).contains("timeout");
+            assertThat(own.slots().availablePermits()).as("its place is free again").isEqualTo(3);
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("POST /v1/chat/completions 504");
+        }
+    }
+
     /** A POST on a connection of its own, which the caller reads from and closes (a pooled HTTP client could keep it open). */
     static java.net.Socket rawPost(int port, String path, String body) throws java.io.IOException {
         java.net.Socket s = new java.net.Socket("127.0.0.1", port);
