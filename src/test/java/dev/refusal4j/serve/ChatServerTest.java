@@ -288,8 +288,7 @@ class ChatServerTest {
 
     @Test
     void aStreamThatOutlastsTheTimeoutEndsWithATimeoutEvent() throws Exception {
-        Path endless = TinyChatModel.create(tmp.resolve("endless-timeout"));
-        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        Path endless = endless("endless-timeout");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMillis(300)),
@@ -310,6 +309,13 @@ class ChatServerTest {
         }
     }
 
+    /** The tiny model with an end id it never writes, in its own folder: its answers run to max_tokens. */
+    static Path endless(String name) throws java.io.IOException {
+        Path m = TinyChatModel.create(tmp.resolve(name));
+        java.nio.file.Files.writeString(m.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        return m;
+    }
+
     /** A POST on a connection of its own, which the caller reads from and closes (a pooled HTTP client could keep it open). */
     static java.net.Socket rawPost(int port, String path, String body) throws java.io.IOException {
         java.net.Socket s = new java.net.Socket("127.0.0.1", port);
@@ -324,9 +330,7 @@ class ChatServerTest {
 
     @Test
     void aStreamingClientThatGoesAwayEndsItsGeneration() throws Exception {
-        // the tiny model with an end id it never writes: its answers run to max_tokens
-        Path endless = TinyChatModel.create(tmp.resolve("endless"));
-        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        Path endless = endless("endless");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
@@ -343,8 +347,7 @@ class ChatServerTest {
 
     @Test
     void aClientThatGoesAwayBeforeAWholeAnswerEndsItsGeneration() throws Exception {
-        Path endless = TinyChatModel.create(tmp.resolve("endless-whole"));
-        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        Path endless = endless("endless-whole");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
@@ -370,8 +373,7 @@ class ChatServerTest {
     @Test
     void concurrentRequestsAreDecodedTogetherAndGetTheirOneAtATimeAnswers() throws Exception {
         // the tiny model with an end id it never writes: the first request's 1500 tokens outlast the later requests' arrival
-        Path endless = TinyChatModel.create(tmp.resolve("endless-batch"));
-        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        Path endless = endless("endless-batch");
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, RefusalDirection.read(direction), Steering.Mode.NONE, null, null,
                      new ChatServer.Options("127.0.0.1", 0, 8, null, Duration.ofMinutes(2), 4), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
