@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /**
  * {@code refusal4j serve} in a process of its own, sent SIGTERM (as a service manager stops it)
  * while it streams an answer: the answer is finished whole, new connections are refused, and the
- * process exits.
+ * process exits. Without --host it listens on 127.0.0.1.
  */
 class ServeSigtermTest {
     @TempDir
@@ -44,6 +44,7 @@ class ServeSigtermTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String banner = out.readLine();
             Matcher m = Pattern.compile("at http://127\\.0\\.0\\.1:(\\d+)/v1").matcher(String.valueOf(banner));
+            // no --host: loopback only
             assertThat(m.find()).as("serve's first line: " + banner + "; stderr: " + Files.readString(tmp.resolve("stderr.txt"))).isTrue();
             URI base = URI.create("http://127.0.0.1:" + m.group(1));
             HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
