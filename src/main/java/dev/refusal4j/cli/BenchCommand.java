@@ -214,10 +214,15 @@ public final class BenchCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    /** Bytes of the matrices a decode step reads whole: every layer's projections and the lm head, in their stored types. */
     static double weightBytesPerToken(Transformer m) {
-        ModelConfig c = m.config;
-        double per = (double) c.hidden * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * c.hidden + 3.0 * c.hidden * c.intermediate;
-        return (per * c.layers + (double) c.vocab * c.hidden) * m.weights.embed.dtype.bytes;
+        double sum = m.weights.lmHead.data.byteSize();
+        for (var l : m.weights.layers) {
+            for (var w : new dev.refusal4j.tensor.Matrix[] {l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown}) {
+                if (w != null) sum += w.data.byteSize();
+            }
+        }
+        return sum;
     }
 
     /** The bytes of the model's weight files: its safetensors, or its GGUF parts. */

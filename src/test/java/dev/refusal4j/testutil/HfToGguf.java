@@ -325,12 +325,13 @@ public final class HfToGguf {
 
     private static float[] toFloats(byte[] raw, DType dt) {
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        float[] x = new float[raw.length / dt.bytes];
+        float[] x = new float[(int) (raw.length / dt.bytes(1))];
         for (int i = 0; i < x.length; i++) {
             x[i] = switch (dt) {
                 case F32 -> b.getFloat();
                 case BF16 -> DType.bf16ToFloat(b.getShort());
                 case F16 -> DType.f16ToFloat(b.getShort());
+                default -> throw new IllegalArgumentException(dt + " in a safetensors file");
             };
         }
         return x;
