@@ -35,8 +35,13 @@ import java.util.Map;
  * <p>Written from the converter's definitions, independently of the loader under test.
  */
 public final class HfToGguf {
-    /** What the matrices become: as stored (F32 or BF16), or converted. */
-    public enum Type { KEEP, F32, F16, BF16, Q8_0 }
+    /**
+     * What the matrices become: as stored (F32 or BF16), or converted. Q4_0, Q4_K and Q6_K are
+     * random blocks ({@link RandomBlocks}) of each tensor's standard deviation, seeded by its name:
+     * weights of that format but not the model's, for tests that compare two ways of running the
+     * same file.
+     */
+    public enum Type { KEEP, F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K }
 
     private final Path dir;
     private final JsonNode c;
@@ -129,7 +134,10 @@ public final class HfToGguf {
                     bytes = f32(x);
                 } else {
                     Type want = type == Type.KEEP ? (dt == DType.BF16 ? Type.BF16 : dt == DType.F16 ? Type.F16 : Type.F32) : type;
-                    if (want == Type.Q8_0 && cols % BlockQ8_0.ELEMENTS != 0) want = Type.F16;
+                    // llama.cpp's fallback for rows that are not whole 256-blocks: Q8_0 for Q6_K, Q5_0 for
+                    // Q4_K (Q4_0 here, a type refusal4j multiplies in place); then F16 as the converter does
+                    if ((want == Type.Q4_K || want == Type.Q6_K) && cols % 256 != 0) want = want == Type.Q6_K ? Type.Q8_0 : Type.Q4_0;
+                    if (want.ordinal() >= Type.Q8_0.ordinal() && cols % 32 != 0) want = Type.F16;
                     if (want == Type.BF16 && dt == DType.BF16 && !changed) {
                         gt = GgmlType.BF16;
                         bytes = raw;
@@ -138,9 +146,12 @@ public final class HfToGguf {
                             case F16 -> GgmlType.F16;
                             case BF16 -> GgmlType.BF16;
                             case Q8_0 -> GgmlType.Q8_0;
+                            case Q4_0 -> GgmlType.Q4_0;
+                            case Q4_K -> GgmlType.Q4_K;
+                            case Q6_K -> GgmlType.Q6_K;
                             default -> GgmlType.F32;
                         };
-                        bytes = encode(x, gt);
+                        bytes = encode(x, gt, name);
                     }
                 }
                 tensors.put(ggufName(a, name), new Object[] {gt, bytes, ne});
@@ -344,7 +355,7 @@ public final class HfToGguf {
     }
 
     /** numpy's astype(float16), gguf-py's fp32-to-bf16 (both round to nearest even), ggml's reference Q8_0. */
-    static byte[] encode(float[] x, GgmlType t) {
+    static byte[] encode(float[] x, GgmlType t, String name) {
         return switch (t) {
             case F32 -> f32(x);
             case F16, BF16 -> {
@@ -356,6 +367,12 @@ public final class HfToGguf {
                 byte[] out = new byte[x.length / BlockQ8_0.ELEMENTS * BlockQ8_0.BYTES];
                 for (int k = 0; k < x.length / BlockQ8_0.ELEMENTS; k++) BlockQ8_0.quantize(x, k * BlockQ8_0.ELEMENTS, out, k * BlockQ8_0.BYTES);
                 yield out;
+            }
+            case Q4_0, Q4_K, Q6_K -> {
+                double ss = 0;
+                for (float v : x) ss += (double) v * v;
+                DType d = DType.of(t);
+                yield RandomBlocks.blocks(d, (int) (d.bytes(x.length) / d.blockBytes), Math.sqrt(ss / x.length), new java.util.SplittableRandom(name.hashCode()));
             }
             default -> throw new IllegalArgumentException(t.ggmlName);
         };

@@ -1,0 +1,110 @@
+package dev.refusal4j.io.gguf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.refusal4j.model.Forward;
+import dev.refusal4j.model.ModelConfig;
+import dev.refusal4j.model.RandomModel;
+import dev.refusal4j.model.Transformer;
+import dev.refusal4j.tensor.DType;
+import dev.refusal4j.testutil.DequantizedAtLoad;
+import dev.refusal4j.testutil.HfToGguf;
+import dev.refusal4j.testutil.Npz;
+import dev.refusal4j.testutil.Reference64;
+import dev.refusal4j.testutil.Shared;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A quantized GGUF run with its blocks multiplied in place gives the logits of the same file with
+ * every quantized matrix dequantized to F32 at load ({@link DequantizedAtLoad}, ggml's reference
+ * dequantizer) and of a float64 forward pass on those weights, within the engine's parity bound
+ * (1e-5 of the largest logit): the two runs differ only in the order of float32 sums.
+ * <ul>
+ *   <li>the golden models (../shared/golden) as Q8_0 (ggml's reference quantizer) and Q4_0 (random
+ *       blocks): their rows of 64 and 128 weights are whole 32-blocks but never 256-blocks;</li>
+ *   <li>random-weight qwen2 and llama models of width 256 as Q8_0, Q4_0, Q4_K and Q6_K (random
+ *       blocks, every matrix, the embedding and llama's permuted q/k rows included), on 1 token
+ *       (blocks dotted in registers), 5 (rows widened once) and 40 (Gemm's panels).</li>
+ * </ul>
+ */
+class QuantizedInPlaceParityTest {
+    @TempDir
+    Path tmp;
+
+    static Stream<Arguments> golden() throws IOException {
+        List<Arguments> out = new ArrayList<>();
+        for (String m : GgufParityTest.models().toList()) for (HfToGguf.Type t : List.of(HfToGguf.Type.Q8_0, HfToGguf.Type.Q4_0)) out.add(Arguments.of(m, t));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("golden")
+    void goldenModelsGiveTheLogitsOfTheirDequantizedWeights(String model, HfToGguf.Type type) throws IOException {
+        Path hf = Shared.path("golden", model);
+        Path gguf = GgufParityTest.converter(hf).type(type).write(tmp.resolve(model + "-" + type + ".gguf"));
+        Map<String, Npz.Array> ref = Npz.read(hf.resolve("expected.npz"));
+        List<int[]> seqs = new ArrayList<>();
+        for (int s = 0; ref.containsKey("s" + s + "_ids"); s++) seqs.add(GgufParityTest.ids(ref, s));
+        compare(gguf, DType.valueOf(type.name()), model, seqs);
+    }
+
+    static Stream<Arguments> random() {
+        List<Arguments> out = new ArrayList<>();
+        for (String arch : List.of("qwen2", "llama")) {
+            for (HfToGguf.Type t : List.of(HfToGguf.Type.Q8_0, HfToGguf.Type.Q4_0, HfToGguf.Type.Q4_K, HfToGguf.Type.Q6_K)) out.add(Arguments.of(arch, t));
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("random")
+    void randomModelsOfWidth256GiveTheLogitsOfTheirDequantizedWeights(String arch, HfToGguf.Type type) throws IOException {
+        Path config = tmp.resolve("config.json");
+        Files.writeString(config, """
+                {"architectures": ["%s"], "model_type": "%s", "hidden_size": 256, "intermediate_size": 512,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 512,
+                 "max_position_embeddings": 128, "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "tie_word_embeddings": %s,
+                 "hidden_act": "silu", "torch_dtype": "float32", "bos_token_id": 1, "eos_token_id": 2}
+                """.formatted(arch.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM", arch, arch.equals("qwen2")));
+        Path hf = tmp.resolve(arch);
+        RandomModel.write(config, hf, DType.F32, 7);
+        Path gguf = HfToGguf.of(hf).type(type).write(tmp.resolve(arch + "-" + type + ".gguf"));
+        SplittableRandom r = new SplittableRandom(3);
+        List<int[]> seqs = new ArrayList<>();
+        for (int len : new int[] {1, 5, 40}) seqs.add(r.ints(len, 0, 512).toArray());
+        compare(gguf, DType.valueOf(type.name()), arch + "-256", seqs);
+    }
+
+    private static void compare(Path gguf, DType type, String model, List<int[]> seqs) throws IOException {
+        StringBuilder line = new StringBuilder(String.format("%-20s %-5s", model, type));
+        double worst = 0, worst64 = 0;
+        GgufModel g = GgufModel.open(List.of(gguf)); // closed with the model that reads it
+        try (Transformer inPlace = Transformer.load(gguf); Transformer dequantized = new Transformer(gguf, ModelConfig.of(g), new DequantizedAtLoad(g))) {
+            assertThat(inPlace.weights.layers[0].wDown.dtype).as("down_proj multiplied in place").isEqualTo(type);
+            assertThat(inPlace.weights.layers[0].wDown.data.isMapped()).as("down_proj a slice of the mapping").isTrue();
+            assertThat(dequantized.weights.layers[0].wDown.dtype).isEqualTo(DType.F32);
+            Reference64 r64 = new Reference64(dequantized);
+            for (int[] ids : seqs) {
+                float[] a = inPlace.forward(Forward.of(ids)), b = dequantized.forward(Forward.of(ids));
+                double vsLoad = GgufParityTest.rel(a, b), vs64 = GgufParityTest.rel(a, r64.logits(ids));
+                worst = Math.max(worst, vsLoad);
+                worst64 = Math.max(worst64, vs64);
+                line.append(String.format("  T=%2d: vs dequantized at load %.2e, vs float64 %.2e", ids.length, vsLoad, vs64));
+            }
+        }
+        System.out.println(line);
+        assertThat(worst).as(model + " " + type + " in place against dequantized at load").isLessThanOrEqualTo(GgufParityTest.TOL);
+        assertThat(worst64).as(model + " " + type + " in place against float64 on the dequantized weights").isLessThanOrEqualTo(GgufParityTest.TOL);
+    }
+}
