@@ -31,7 +31,7 @@ final class KernelQ4_K {
 
     /** The 16 factors of the block at {@code o}: f[2j] = d·scale_j, f[2j+1] = dmin·min_j, for sub-blocks j. */
     private static void factors(MemorySegment w, long o, byte[] packed, float[] f) {
-        float d = Float.float16ToFloat(w.get(Matrix.I16, o)), dmin = Float.float16ToFloat(w.get(Matrix.I16, o + 2));
+        float d = Widen.half(w, o), dmin = Widen.half(w, o + 2);
         // two loads rather than a bulk copy, whose set-up costs as much as the block's arithmetic
         long lo = w.get(I64, o + 4);
         int hi = w.get(I32, o + 12);

@@ -49,7 +49,7 @@ final class KernelQ6_K {
     static float dot(MemorySegment w, long o, int blocks, float[] x, int xo) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < blocks; b++, o += BYTES, xo += ELEMENTS) {
-            float d = Float.float16ToFloat(w.get(Matrix.I16, o + 208));
+            float d = Widen.half(w, o + 208);
             for (int half = 0; half < 2; half++) {
                 long ql = o + 64 * half, qh = o + 128 + 32 * half, sc = o + 192 + 8 * half;
                 int xh = xo + 128 * half;
@@ -68,7 +68,7 @@ final class KernelQ6_K {
     /** The weights of {@code blocks} blocks from byte offset {@code o} into dst[dOff ...). */
     static void widen(MemorySegment w, long o, int blocks, float[] dst, int dOff) {
         for (int b = 0; b < blocks; b++, o += BYTES, dOff += ELEMENTS) {
-            float d = Float.float16ToFloat(w.get(Matrix.I16, o + 208));
+            float d = Widen.half(w, o + 208);
             for (int half = 0; half < 2; half++) {
                 long ql = o + 64 * half, qh = o + 128 + 32 * half, sc = o + 192 + 8 * half;
                 int out = dOff + 128 * half;

@@ -28,15 +28,11 @@ final class KernelQ8_0 {
         return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
-    private static FloatVector scale(MemorySegment w, long o) {
-        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(Matrix.I16, o)));
-    }
-
     /** Σ_k w[k]·x[xo + k] over {@code blocks} blocks from byte offset {@code o}. */
     static float dot(MemorySegment w, long o, int blocks, float[] x, int xo) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < blocks; b++, o += BYTES, xo += ELEMENTS) {
-            FloatVector d = scale(w, o);
+            FloatVector d = FloatVector.broadcast(F, Widen.half(w, o));
             for (int c = 0; c < ELEMENTS; c += 2 * L) {
                 a0 = chunk(w, o, c, d).fma(FloatVector.fromArray(F, x, xo + c), a0);
                 a1 = chunk(w, o, c + L, d).fma(FloatVector.fromArray(F, x, xo + c + L), a1);
@@ -48,7 +44,7 @@ final class KernelQ8_0 {
     /** The weights of {@code blocks} blocks from byte offset {@code o} into dst[dOff ...). */
     static void widen(MemorySegment w, long o, int blocks, float[] dst, int dOff) {
         for (int b = 0; b < blocks; b++, o += BYTES, dOff += ELEMENTS) {
-            FloatVector d = scale(w, o);
+            FloatVector d = FloatVector.broadcast(F, Widen.half(w, o));
             for (int c = 0; c < ELEMENTS; c += L) chunk(w, o, c, d).intoArray(dst, dOff + c);
         }
     }

@@ -48,6 +48,11 @@ final class Widen {
         }
     }
 
+    /** The f16 at {@code byteOff}: the scales of ggml's blocks. */
+    static float half(MemorySegment seg, long byteOff) {
+        return Float.float16ToFloat(seg.get(Matrix.I16, byteOff));
+    }
+
     static void bf16(MemorySegment seg, long byteOff, int len, float[] dst, int dOff) {
         int i = 0, upper = F.loopBound(len);
         for (; i < upper; i += F.length()) {

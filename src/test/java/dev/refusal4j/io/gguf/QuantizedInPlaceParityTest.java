@@ -2,6 +2,8 @@ package dev.refusal4j.io.gguf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.refusal4j.grad.TargetLoss;
+import dev.refusal4j.grad.TokenGradients;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.RandomModel;
@@ -35,7 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       blocks): their rows of 64 and 128 weights are whole 32-blocks but never 256-blocks;</li>
  *   <li>random-weight qwen2 and llama models of width 256 as Q8_0, Q4_0, Q4_K and Q6_K (random
  *       blocks, every matrix, the embedding and llama's permuted q/k rows included), on 1 token
- *       (blocks dotted in registers), 5 (rows widened once) and 40 (Gemm's panels).</li>
+ *       (blocks dotted in registers), 5 (rows widened once) and 40 (Gemm's panels); and their
+ *       token gradients (GCG's backward pass, which dequantizes weight rows on demand).</li>
  * </ul>
  */
 class QuantizedInPlaceParityTest {
@@ -84,6 +87,27 @@ class QuantizedInPlaceParityTest {
         List<int[]> seqs = new ArrayList<>();
         for (int len : new int[] {1, 5, 40}) seqs.add(r.ints(len, 0, 512).toArray());
         compare(gguf, DType.valueOf(type.name()), arch + "-256", seqs);
+        tokenGradients(gguf, arch + "-256 " + type, seqs.get(2));
+    }
+
+    /**
+     * GCG's backward pass reads weight rows ({@code Matrix.row}), which a quantized matrix
+     * dequantizes on demand: the token gradients of the model in place equal those of the model
+     * dequantized at load within the same bound (relative to the largest component).
+     */
+    private static void tokenGradients(Path gguf, String what, int[] ids) throws IOException {
+        GgufModel g = GgufModel.open(List.of(gguf));
+        try (Transformer inPlace = Transformer.load(gguf); Transformer dequantized = new Transformer(gguf, ModelConfig.of(g), new DequantizedAtLoad(g))) {
+            int[] positions = {3, 4, 5, 6};
+            TargetLoss loss = TargetLoss.completion(ids, 30);
+            TokenGradients.Result a = new TokenGradients(inPlace).compute(ids, loss, positions);
+            TokenGradients.Result b = new TokenGradients(dequantized).compute(ids, loss, positions);
+            double worst = 0;
+            for (int p = 0; p < positions.length; p++) worst = Math.max(worst, GgufParityTest.rel(a.tokenGrad()[p], b.tokenGrad()[p]));
+            System.out.printf("%-20s token gradients in place vs dequantized at load %.2e, loss %.6f vs %.6f%n", what, worst, a.loss(), b.loss());
+            assertThat(worst).as(what + " token gradients").isLessThanOrEqualTo(GgufParityTest.TOL);
+            assertThat(a.loss()).isCloseTo(b.loss(), org.assertj.core.data.Offset.offset(GgufParityTest.TOL * Math.abs(b.loss())));
+        }
     }
 
     private static void compare(Path gguf, DType type, String model, List<int[]> seqs) throws IOException {
