@@ -1,5 +1,6 @@
 package dev.refusal4j.tensor;
 
+import dev.refusal4j.tensor.quant.FloatRows;
 import dev.refusal4j.tensor.quant.GgmlType;
 
 /**
@@ -59,10 +60,7 @@ public enum DType {
 
     /** Round-to-nearest-even F32 to BF16, as torch's {@code .to(torch.bfloat16)} does; NaN stays NaN. */
     public static short floatToBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if ((bits & 0x7FFFFFFF) > 0x7F800000) return (short) ((bits >>> 16) | 0x0040); // quiet NaN
-        int rounding = 0x7FFF + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
+        return FloatRows.floatToBf16(f); // tensor.quant writes BF16 rows too, and depends on nothing here
     }
 
     public static float f16ToFloat(short bits) {

@@ -8,9 +8,10 @@ import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.RandomModel;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.export.GgufConverter;
+import dev.refusal4j.tensor.quant.GgmlType;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.testutil.DequantizedAtLoad;
-import dev.refusal4j.testutil.HfToGguf;
 import dev.refusal4j.testutil.Npz;
 import dev.refusal4j.testutil.Reference64;
 import dev.refusal4j.testutil.Shared;
@@ -33,10 +34,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * dequantizer) and of a float64 forward pass on those weights, within the engine's parity bound
  * (1e-5 of the largest logit): the two runs differ only in the order of float32 sums.
  * <ul>
- *   <li>the golden models (../shared/golden) as Q8_0 (ggml's reference quantizer) and Q4_0 (random
- *       blocks): their rows of 64 and 128 weights are whole 32-blocks but never 256-blocks;</li>
- *   <li>random-weight qwen2 and llama models of width 256 as Q8_0, Q4_0, Q4_K and Q6_K (random
- *       blocks, every matrix, the embedding and llama's permuted q/k rows included), on 1 token
+ *   <li>the golden models (../shared/golden) converted by {@code convert} ({@link GgufConverter},
+ *       ggml's reference quantizers) to Q8_0 and Q4_0: their rows of 64 and 128 weights are whole
+ *       32-blocks but never 256-blocks;</li>
+ *   <li>random-weight qwen2 and llama models of width 256 converted to Q8_0, Q4_0, Q4_K and Q6_K
+ *       (every matrix, the embedding and llama's permuted q/k rows included), on 1 token
  *       (blocks dotted in registers), 5 (rows widened once) and 40 (Gemm's panels); and their
  *       token gradients (GCG's backward pass, which dequantizes weight rows on demand).</li>
  * </ul>
@@ -47,32 +49,32 @@ class QuantizedInPlaceParityTest {
 
     static Stream<Arguments> golden() throws IOException {
         List<Arguments> out = new ArrayList<>();
-        for (String m : GgufParityTest.models().toList()) for (HfToGguf.Type t : List.of(HfToGguf.Type.Q8_0, HfToGguf.Type.Q4_0)) out.add(Arguments.of(m, t));
+        for (String m : GgufParityTest.models().toList()) for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) out.add(Arguments.of(m, t));
         return out.stream();
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("golden")
-    void goldenModelsGiveTheLogitsOfTheirDequantizedWeights(String model, HfToGguf.Type type) throws IOException {
+    void goldenModelsGiveTheLogitsOfTheirDequantizedWeights(String model, GgmlType type) throws IOException {
         Path hf = Shared.path("golden", model);
         Path gguf = GgufParityTest.converter(hf).type(type).write(tmp.resolve(model + "-" + type + ".gguf"));
         Map<String, Npz.Array> ref = Npz.read(hf.resolve("expected.npz"));
         List<int[]> seqs = new ArrayList<>();
         for (int s = 0; ref.containsKey("s" + s + "_ids"); s++) seqs.add(GgufParityTest.ids(ref, s));
-        compare(gguf, DType.valueOf(type.name()), model, seqs);
+        compare(gguf, DType.of(type), model, seqs);
     }
 
     static Stream<Arguments> random() {
         List<Arguments> out = new ArrayList<>();
         for (String arch : List.of("qwen2", "llama")) {
-            for (HfToGguf.Type t : List.of(HfToGguf.Type.Q8_0, HfToGguf.Type.Q4_0, HfToGguf.Type.Q4_K, HfToGguf.Type.Q6_K)) out.add(Arguments.of(arch, t));
+            for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) out.add(Arguments.of(arch, t));
         }
         return out.stream();
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("random")
-    void randomModelsOfWidth256GiveTheLogitsOfTheirDequantizedWeights(String arch, HfToGguf.Type type) throws IOException {
+    void randomModelsOfWidth256GiveTheLogitsOfTheirDequantizedWeights(String arch, GgmlType type) throws IOException {
         Path config = tmp.resolve("config.json");
         Files.writeString(config, """
                 {"architectures": ["%s"], "model_type": "%s", "hidden_size": 256, "intermediate_size": 512,
@@ -82,11 +84,11 @@ class QuantizedInPlaceParityTest {
                 """.formatted(arch.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM", arch, arch.equals("qwen2")));
         Path hf = tmp.resolve(arch);
         RandomModel.write(config, hf, DType.F32, 7);
-        Path gguf = HfToGguf.of(hf).type(type).write(tmp.resolve(arch + "-" + type + ".gguf"));
+        Path gguf = GgufConverter.of(hf).type(type).write(tmp.resolve(arch + "-" + type + ".gguf"));
         SplittableRandom r = new SplittableRandom(3);
         List<int[]> seqs = new ArrayList<>();
         for (int len : new int[] {1, 5, 40}) seqs.add(r.ints(len, 0, 512).toArray());
-        compare(gguf, DType.valueOf(type.name()), arch + "-256", seqs);
+        compare(gguf, DType.of(type), arch + "-256", seqs);
         tokenGradients(gguf, arch + "-256 " + type, seqs.get(2));
     }
 
