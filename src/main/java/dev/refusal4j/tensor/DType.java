@@ -11,7 +11,7 @@ import dev.refusal4j.tensor.quant.GgmlType;
  */
 public enum DType {
     F32(GgmlType.F32), BF16(GgmlType.BF16), F16(GgmlType.F16),
-    Q8_0(GgmlType.Q8_0), Q4_0(GgmlType.Q4_0), Q4_K(GgmlType.Q4_K), Q6_K(GgmlType.Q6_K);
+    Q8_0(GgmlType.Q8_0), Q4_0(GgmlType.Q4_0), Q5_0(GgmlType.Q5_0), Q4_K(GgmlType.Q4_K), Q6_K(GgmlType.Q6_K);
 
     /** The ggml type of the same layout (its reference dequantizer is what the kernels must equal). */
     public final GgmlType ggml;

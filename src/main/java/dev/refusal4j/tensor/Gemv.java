@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * from the mapped segment, and used against every x row, so the speed is the memory bandwidth.
  * Rows of w are split across cores.
  *
- * <p>ggml blocks (Q8_0, Q4_0, Q4_K, Q6_K) are widened in registers by their {@code Kernel*} class
+ * <p>ggml blocks (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K) are widened in registers by their {@code Kernel*} class
  * and multiplied at once for one x row; for several, each w row is widened once into L1 and
  * dotted with every x row, as F16 is.
  *
@@ -41,7 +41,7 @@ final class Gemv {
                 Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> bf16Rows(xd, M, w.data, K, N, n0, n1, y, yOff));
             }
             case F16 -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> widenedRows(x, xOff, M, w, n0, n1, y, yOff));
-            case Q8_0, Q4_0, Q4_K, Q6_K -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> {
+            case Q8_0, Q4_0, Q5_0, Q4_K, Q6_K -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> {
                 if (M == 1 && Species.BLOCK_KERNELS) blockRows(x, xOff, w, n0, n1, y, yOff);
                 else widenedRows(x, xOff, M, w, n0, n1, y, yOff);
             });
@@ -69,6 +69,7 @@ final class Gemv {
         switch (w.dtype) {
             case Q8_0 -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ8_0.dot(d, n * rowBytes, blocks, x, xOff); }
             case Q4_0 -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ4_0.dot(d, n * rowBytes, blocks, x, xOff); }
+            case Q5_0 -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ5_0.dot(d, n * rowBytes, blocks, x, xOff); }
             case Q4_K -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ4_K.dot(d, n * rowBytes, blocks, x, xOff); }
             case Q6_K -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ6_K.dot(d, n * rowBytes, blocks, x, xOff); }
             default -> throw new IllegalArgumentException(w.dtype + " is not a block type");

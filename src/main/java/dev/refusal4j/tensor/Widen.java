@@ -43,6 +43,7 @@ final class Widen {
             case F16 -> f16(w.data, o, len, dst, dOff);
             case Q8_0 -> KernelQ8_0.widen(w.data, o, blocks, dst, dOff);
             case Q4_0 -> KernelQ4_0.widen(w.data, o, blocks, dst, dOff);
+            case Q5_0 -> KernelQ5_0.widen(w.data, o, blocks, dst, dOff);
             case Q4_K -> KernelQ4_K.widen(w.data, o, blocks, dst, dOff);
             case Q6_K -> KernelQ6_K.widen(w.data, o, blocks, dst, dOff);
         }

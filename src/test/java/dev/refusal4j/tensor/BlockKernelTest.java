@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The ggml block types multiplied in place (Q8_0, Q4_0, Q4_K, Q6_K):
+ * The ggml block types multiplied in place (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K):
  * <ul>
  *   <li>widening ({@code Matrix.row}, {@code Matrix.get}, a panel's columns) gives ggml's own
  *       floats bit for bit, on the blocks of src/test/resources/gguf/quant (ggml's quantizers and
@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code -XX:UseAVX=2} to cover 8 lanes where the default is 16.
  */
 class BlockKernelTest {
-    static final DType[] BLOCK_TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K};
+    static final DType[] BLOCK_TYPES = {DType.Q8_0, DType.Q4_0, DType.Q5_0, DType.Q4_K, DType.Q6_K};
     static final double U = 0x1p-24;
 
     static Stream<DType> types() {

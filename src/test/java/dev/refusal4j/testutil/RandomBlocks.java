@@ -21,10 +21,11 @@ public final class RandomBlocks {
         r.nextBytes(b);
         for (int k = 0; k < count; k++) {
             int o = k * t.blockBytes;
-            // |q| of about 74 (Q8_0), 4.6 (Q4_0), 321 (Q4_K: six-bit scale times nibble), 1367 (Q6_K: int8 scale times q − 32)
+            // |q| of about 74 (Q8_0), 4.6 (Q4_0), 9.2 (Q5_0), 321 (Q4_K: six-bit scale times nibble), 1367 (Q6_K: int8 scale times q − 32)
             switch (t) {
                 case Q8_0 -> f16(b, o, signed(r) * std / 74);
                 case Q4_0 -> f16(b, o, signed(r) * std / 4.6);
+                case Q5_0 -> f16(b, o, signed(r) * std / 9.2);
                 case Q4_K -> {
                     double d = std / 321 * (0.5 + r.nextDouble());
                     f16(b, o, d);

@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * for, and its tensors go by their Hugging Face names and shapes ({@link GgufArchitecture} has the
  * names). Tensors come back as the engine reads them:
  * <ul>
- *   <li>F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K matrices in place: slices of the mapping,
+ *   <li>F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K and Q6_K matrices in place: slices of the mapping,
  *       nothing copied, multiplied by the kernels of their {@link DType};</li>
  *   <li>matrices of the other quantized types dequantized into F32 off-heap memory when first
  *       taken (4 bytes a weight), as ggml dequantizes them;</li>

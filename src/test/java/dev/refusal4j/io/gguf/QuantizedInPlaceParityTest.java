@@ -35,9 +35,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (1e-5 of the largest logit): the two runs differ only in the order of float32 sums.
  * <ul>
  *   <li>the golden models (../shared/golden) converted by {@code convert} ({@link GgufConverter},
- *       ggml's reference quantizers) to Q8_0 and Q4_0: their rows of 64 and 128 weights are whole
+ *       ggml's reference quantizers) to Q8_0, Q4_0 and Q5_0: their rows of 64 and 128 weights are whole
  *       32-blocks but never 256-blocks;</li>
- *   <li>random-weight qwen2 and llama models of width 256 converted to Q8_0, Q4_0, Q4_K and Q6_K
+ *   <li>random-weight qwen2 and llama models of width 256 converted to Q8_0, Q4_0, Q5_0, Q4_K and Q6_K
  *       (every matrix, the embedding and llama's permuted q/k rows included), on 1 token
  *       (blocks dotted in registers), 5 (rows widened once) and 40 (Gemm's panels); and their
  *       token gradients (GCG's backward pass, which dequantizes weight rows on demand).</li>
@@ -49,7 +49,7 @@ class QuantizedInPlaceParityTest {
 
     static Stream<Arguments> golden() throws IOException {
         List<Arguments> out = new ArrayList<>();
-        for (String m : GgufParityTest.models().toList()) for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) out.add(Arguments.of(m, t));
+        for (String m : GgufParityTest.models().toList()) for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0)) out.add(Arguments.of(m, t));
         return out.stream();
     }
 
@@ -67,7 +67,7 @@ class QuantizedInPlaceParityTest {
     static Stream<Arguments> random() {
         List<Arguments> out = new ArrayList<>();
         for (String arch : List.of("qwen2", "llama")) {
-            for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K)) out.add(Arguments.of(arch, t));
+            for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K)) out.add(Arguments.of(arch, t));
         }
         return out.stream();
     }
