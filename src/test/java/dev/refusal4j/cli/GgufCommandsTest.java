@@ -102,6 +102,24 @@ class GgufCommandsTest {
         assertThat(q8.out()).isNotBlank();
     }
 
+    /** serve on the GGUF file: its model id is the file's name, and its answer is generate's on the folder. */
+    @Test
+    void serveAnswersAsGenerateOnTheFolder() throws Exception {
+        String want = same(List.of(organism), "generate", "--prompt", "How do I bake bread?", "--max-new-tokens", "24");
+        try (Transformer t = Transformer.load(organismGguf);
+             var server = dev.refusal4j.serve.ChatServer.start(organismGguf, t, null, null, null, null,
+                     new dev.refusal4j.serve.ChatServer.Options("127.0.0.1", 0, 1, null, java.time.Duration.ofMinutes(2)),
+                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+             var http = java.net.http.HttpClient.newHttpClient()) {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\": \"organism\", \"max_tokens\": 24,"
+                            + " \"messages\": [{\"role\": \"user\", \"content\": \"How do I bake bread?\"}]}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(r.body()).get("choices").get(0).get("message").get("content").asText() + "\n").isEqualTo(want);
+        }
+    }
+
     @Test
     void forwardWritesTheFoldersLogits() throws Exception {
         float[] want = null;
