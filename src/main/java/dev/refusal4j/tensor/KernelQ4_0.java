@@ -1,9 +1,8 @@
 package dev.refusal4j.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,16 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
  * an f16), so a dot product differs from one on the dequantized row only in the order of its sums.
  */
 final class KernelQ4_0 {
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Byte> B = Species.QUARTER_BYTES;
     private static final int L = F.length();
     static final int ELEMENTS = 32, BYTES = 18;
 
     private KernelQ4_0() {}
 
-    private static FloatVector toFloat(ByteVector q, FloatVector d) {
-        return ((FloatVector) q.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    private static FloatVector toFloat(IntVector q, FloatVector d) {
+        return ((FloatVector) q.sub(8).convert(VectorOperators.I2F, 0)).mul(d);
     }
 
     /** Σ_k w[k]·x[xo + k] over {@code blocks} blocks from byte offset {@code o}. */
@@ -33,9 +30,9 @@ final class KernelQ4_0 {
         for (int b = 0; b < blocks; b++, o += BYTES, xo += ELEMENTS) {
             FloatVector d = FloatVector.broadcast(F, Widen.half(w, o));
             for (int c = 0; c < 16; c += L) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2 + c, LE);
-                a0 = toFloat(q.and((byte) 0x0F), d).fma(FloatVector.fromArray(F, x, xo + c), a0);
-                a1 = toFloat(q.lanewise(VectorOperators.LSHR, 4), d).fma(FloatVector.fromArray(F, x, xo + 16 + c), a1);
+                IntVector q = Widen.bytesToInts(w, o + 2 + c);
+                a0 = toFloat(q.and(0x0F), d).fma(FloatVector.fromArray(F, x, xo + c), a0);
+                a1 = toFloat(q.lanewise(VectorOperators.LSHR, 4).and(0x0F), d).fma(FloatVector.fromArray(F, x, xo + 16 + c), a1);
             }
         }
         return Species.sum(a0.add(a1));
@@ -46,9 +43,9 @@ final class KernelQ4_0 {
         for (int b = 0; b < blocks; b++, o += BYTES, dOff += ELEMENTS) {
             FloatVector d = FloatVector.broadcast(F, Widen.half(w, o));
             for (int c = 0; c < 16; c += L) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2 + c, LE);
-                toFloat(q.and((byte) 0x0F), d).intoArray(dst, dOff + c);
-                toFloat(q.lanewise(VectorOperators.LSHR, 4), d).intoArray(dst, dOff + 16 + c);
+                IntVector q = Widen.bytesToInts(w, o + 2 + c);
+                toFloat(q.and(0x0F), d).intoArray(dst, dOff + c);
+                toFloat(q.lanewise(VectorOperators.LSHR, 4).and(0x0F), d).intoArray(dst, dOff + 16 + c);
             }
         }
     }

@@ -3,7 +3,6 @@ package dev.refusal4j.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -22,7 +21,6 @@ final class KernelQ5_0 {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Float> F = Species.F;
     private static final VectorSpecies<Integer> I = Species.I;
-    private static final VectorSpecies<Byte> B = Species.QUARTER_BYTES;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final int L = F.length();
     static final int ELEMENTS = 32, BYTES = 22;
@@ -37,10 +35,6 @@ final class KernelQ5_0 {
         return ((FloatVector) nibbles.or(fifth).sub(16).convert(VectorOperators.I2F, 0)).mul(d);
     }
 
-    private static IntVector ints(MemorySegment w, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, w, o, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
     /** Σ_k w[k]·x[xo + k] over {@code blocks} blocks from byte offset {@code o}. */
     static float dot(MemorySegment w, long o, int blocks, float[] x, int xo) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -48,7 +42,7 @@ final class KernelQ5_0 {
             float d = Widen.half(w, o);
             IntVector qh = IntVector.broadcast(I, w.get(U32, o + 2));
             for (int c = 0; c < 16; c += L) {
-                IntVector q = ints(w, o + 6 + c);
+                IntVector q = Widen.bytesToInts(w, o + 6 + c);
                 a0 = toFloat(q.and(0x0F), qh, c, d).fma(FloatVector.fromArray(F, x, xo + c), a0);
                 a1 = toFloat(q.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh, c + 16, d).fma(FloatVector.fromArray(F, x, xo + 16 + c), a1);
             }
@@ -62,7 +56,7 @@ final class KernelQ5_0 {
             float d = Widen.half(w, o);
             IntVector qh = IntVector.broadcast(I, w.get(U32, o + 2));
             for (int c = 0; c < 16; c += L) {
-                IntVector q = ints(w, o + 6 + c);
+                IntVector q = Widen.bytesToInts(w, o + 6 + c);
                 toFloat(q.and(0x0F), qh, c, d).intoArray(dst, dOff + c);
                 toFloat(q.lanewise(VectorOperators.LSHR, 4).and(0x0F), qh, c + 16, d).intoArray(dst, dOff + 16 + c);
             }

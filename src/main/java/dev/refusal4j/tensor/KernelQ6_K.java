@@ -1,9 +1,7 @@
 package dev.refusal4j.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -20,10 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * crosses a sub-block, so each run has one scale.
  */
 final class KernelQ6_K {
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Float> F = Species.F;
-    private static final VectorSpecies<Byte> B = Species.QUARTER_BYTES;
-    private static final VectorSpecies<Integer> I = Species.I;
     private static final int L = F.length();
     static final int ELEMENTS = 256, BYTES = 210;
 
@@ -36,13 +31,9 @@ final class KernelQ6_K {
      * runs written out exceed its inlining node budget, and the vectors are then boxed).
      */
     private static FloatVector run(MemorySegment w, long ql, long qh, int r, float scale) {
-        IntVector low = ints(w, ql + 32 * (r & 1)).lanewise(VectorOperators.LSHR, 4 * (r >> 1)).and(0x0F);
-        IntVector high = ints(w, qh).lanewise(VectorOperators.LSHR, 2 * r).and(3).lanewise(VectorOperators.LSHL, 4);
+        IntVector low = Widen.bytesToInts(w, ql + 32 * (r & 1)).lanewise(VectorOperators.LSHR, 4 * (r >> 1)).and(0x0F);
+        IntVector high = Widen.bytesToInts(w, qh).lanewise(VectorOperators.LSHR, 2 * r).and(3).lanewise(VectorOperators.LSHL, 4);
         return ((FloatVector) low.or(high).sub(32).convert(VectorOperators.I2F, 0)).mul(scale);
-    }
-
-    private static IntVector ints(MemorySegment w, long o) {
-        return (IntVector) ByteVector.fromMemorySegment(B, w, o, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
     /** Σ_k w[k]·x[xo + k] over {@code blocks} blocks from byte offset {@code o}. */

@@ -2,6 +2,7 @@ package dev.refusal4j.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -47,6 +48,11 @@ final class Widen {
             case Q4_K -> KernelQ4_K.widen(w.data, o, blocks, dst, dOff);
             case Q6_K -> KernelQ6_K.widen(w.data, o, blocks, dst, dOff);
         }
+    }
+
+    /** The L signed bytes at {@code byteOff} in int lanes (L = the float lane count; only where {@link Species#BLOCK_KERNELS}). */
+    static IntVector bytesToInts(MemorySegment seg, long byteOff) {
+        return (IntVector) ByteVector.fromMemorySegment(Species.QUARTER_BYTES, seg, byteOff, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
     /** The f16 at {@code byteOff}: the scales of ggml's blocks. */
