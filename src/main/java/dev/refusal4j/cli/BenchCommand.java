@@ -7,6 +7,7 @@ import dev.refusal4j.grad.TokenGradients;
 import dev.refusal4j.model.Flops;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
+import dev.refusal4j.model.OpProfile;
 import dev.refusal4j.model.RandomModel;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.DType;
@@ -66,11 +67,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gcg-suffix-len", defaultValue = "20", description = "Suffix tokens of the GCG step (default ${DEFAULT-VALUE}).")
     int gcgSuffix;
 
+    @Option(names = "--profile", description = "Also print, for each measurement, where its measured rounds spent their time: matrix products"
+            + " (with their GFLOP/s), attention, norms, rope, activation, output head and the rest.")
+    boolean profile;
+
     @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after one warm-up (default ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where random models are kept between runs (default: the system temp folder).")
     Path workDir;
+
+    /** The forward passes' profile with --profile, else {@link OpProfile#OFF}. */
+    private OpProfile prof = OpProfile.OFF;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -93,6 +101,8 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("model     %s  %s  weights %s  %.2f GB  threads %d%n", dir.getFileName(), c, m.weights.embed.dtype,
                     fileBytes(dir) / 1e9, Parallel.THREADS);
             System.out.printf("load      %.2f s (memory-mapped)%n", loadS);
+            prof = profile ? new OpProfile() : OpProfile.OFF;
+            m.profile(prof);
             SplittableRandom r = new SplittableRandom(1);
             int[][] tokens = new int[batch][promptLen];
             for (int[] row : tokens) for (int i = 0; i < row.length; i++) row[i] = r.nextInt(c.vocab);
@@ -101,6 +111,7 @@ public final class BenchCommand implements Callable<Integer> {
             double pfTok = batch * promptLen / median(pf);
             System.out.printf("prefill   %d x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", batch, promptLen, pfTok,
                     pfTok * flopsPerTok / 1e9, fmt(pf));
+            printProfile(prof);
             if (longPrompt > 0) {
                 int[][] one = new int[1][longPrompt];
                 for (int i = 0; i < longPrompt; i++) one[0][i] = r.nextInt(c.vocab);
@@ -108,12 +119,15 @@ public final class BenchCommand implements Callable<Integer> {
                 double lpTok = longPrompt / median(lp);
                 System.out.printf("prefill   1 x %d: %8.1f tokens/s  %6.1f GFLOP/s  (rounds: %s s)%n", longPrompt, lpTok,
                         lpTok * Flops.perToken(c, longPrompt) / 1e9, fmt(lp));
+                printProfile(prof);
             }
             if (decode > 0) {
                 int[] prompt = Arrays.copyOf(tokens[0], Math.min(16, promptLen));
                 double[] decodeOnly = time(() -> { // counts the decode steps, not the prompt
                     var cache = m.newCache(1, prompt.length + decode);
+                    m.profile(OpProfile.OFF);
                     float[] logits = m.forward(Forward.of(prompt).cache(cache).logits(Transformer.Logits.LAST));
+                    m.profile(prof);
                     long s = System.nanoTime();
                     int[][] step = new int[1][1];
                     // one request and one logits buffer for every step, as the generator does
@@ -127,7 +141,9 @@ public final class BenchCommand implements Callable<Integer> {
                 double dTok = decode / median(decodeOnly);
                 System.out.printf("decode    1 seq, %d tokens: %8.1f tokens/s  (%.1f GB/s of weights)  (rounds: %s s)%n", decode, dTok,
                         dTok * weightBytesPerToken(m) / 1e9, fmt(decodeOnly));
+                printProfile(prof);
             }
+            m.profile(OpProfile.OFF);
             if (gcg) gcgStep(m, r);
             System.out.printf("peak RSS  %.2f GB (model files %.2f GB)%n", peakRssBytes() / 1e9, fileBytes(dir) / 1e9);
         }
@@ -158,6 +174,20 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf("gcg step  %.3f s per prompt (gradient + %d candidates)%n", median(g) + median(c), gcgBatch);
     }
 
+    /** With --profile: the measured rounds' time by operation, indented under the line it explains. */
+    private static void printProfile(OpProfile p) {
+        if (p == OpProfile.OFF || p.calls() == 0) return;
+        double total = p.totalSeconds();
+        StringBuilder sb = new StringBuilder();
+        for (OpProfile.Op op : OpProfile.Op.values()) {
+            double s = p.seconds(op);
+            sb.append(String.format("          %-10s %8.3f s  %5.1f%%", op.label, s, total > 0 ? 100 * s / total : 0));
+            if (p.flops(op) > 0 && s > 0) sb.append(String.format("  %7.1f GFLOP/s", p.flops(op) / s / 1e9));
+            sb.append('\n');
+        }
+        System.out.print(sb);
+    }
+
     private static int[] randomIds(SplittableRandom r, int n, int vocab) {
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) ids[i] = r.nextInt(vocab);
@@ -186,9 +216,13 @@ public final class BenchCommand implements Callable<Integer> {
         return limit;
     }
 
-    /** One warm-up run (JIT, page cache), then {@code rounds} runs; the body returns the seconds to count. */
+    /**
+     * One warm-up run (JIT, page cache), then {@code rounds} runs; the body returns the seconds to
+     * count. A profile holds the measured rounds only.
+     */
     private double[] time(java.util.function.DoubleSupplier body) {
         body.getAsDouble();
+        prof.reset();
         double[] t = new double[rounds];
         for (int i = 0; i < rounds; i++) t[i] = body.getAsDouble();
         return t;

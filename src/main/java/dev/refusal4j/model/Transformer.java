@@ -4,6 +4,8 @@ import dev.refusal4j.io.ModelFiles;
 import dev.refusal4j.io.ModelPath;
 import dev.refusal4j.io.TensorSource;
 import dev.refusal4j.io.gguf.GgufModel;
+import dev.refusal4j.model.OpProfile.Op;
+import dev.refusal4j.tensor.AttentionBlock;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.MatMul;
 import dev.refusal4j.tensor.Matrix;
@@ -36,6 +38,7 @@ public final class Transformer implements AutoCloseable {
     private final float embedScale;
     private Workspace ws; // grown on demand
     private final java.util.concurrent.atomic.DoubleAdder flops = new java.util.concurrent.atomic.DoubleAdder();
+    private volatile OpProfile profile = OpProfile.OFF;
 
     /**
      * Which logits a forward call returns. {@code LAST_ONLY} returns what {@code LAST} does and
@@ -105,6 +108,21 @@ public final class Transformer implements AutoCloseable {
      * @return logits [rows × vocab]: all batch × slots rows, one (the last real slot) per sequence, or none
      */
     public float[] forward(Forward request) {
+        OpProfile p = profile;
+        long t0 = p.start();
+        try {
+            return forward(request, p);
+        } finally {
+            p.call(p.start() - t0);
+        }
+    }
+
+    /** Times every later forward call's parts into {@code p} ({@link OpProfile#OFF}: none). */
+    public void profile(OpProfile p) {
+        profile = java.util.Objects.requireNonNull(p);
+    }
+
+    private float[] forward(Forward request, OpProfile prof) {
         final int[][] tokens = request.tokens;
         final Logits which = request.logits;
         final int[] lastSlots = request.lastSlots;
@@ -153,16 +171,24 @@ public final class Transformer implements AutoCloseable {
             w.queries = l == c.layers - 1 && lastRowsOnly != null ? lastRowsOnly : w.padding;
             ht.fire(ht.residPre[l], Hooks.RESID_PRE, l, x, 0);
             // x = x + attn(norm1(x))
+            long t = prof.start();
             Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.attnNorm, c.eps, c.normPlusOne);
-            attention(l, lw, w, cache, B, T, start0, ht);
+            prof.stop(Op.NORMS, t);
+            attention(l, lw, w, cache, B, T, start0, ht, prof);
+            t = prof.start();
             if (lw.postAttnNorm != null) Ops.rmsNorm(w.out, 0, w.out, 0, N, d, lw.postAttnNorm, c.eps, c.normPlusOne);
+            prof.stop(Op.NORMS, t);
             ht.fire(ht.attnOut[l], Hooks.ATTN_OUT, l, w.out, 0);
             Ops.add(w.out, x, N * d);
             ht.fire(ht.residMid[l], Hooks.RESID_MID, l, x, 0);
             // x = x + mlp(norm2(x))
+            t = prof.start();
             Ops.rmsNorm(x, 0, w.xn, 0, N, d, lw.mlpNorm, c.eps, c.normPlusOne);
-            mlp(lw, w, N);
+            prof.stop(Op.NORMS, t);
+            mlp(lw, w, N, prof);
+            t = prof.start();
             if (lw.postMlpNorm != null) Ops.rmsNorm(w.out, 0, w.out, 0, N, d, lw.postMlpNorm, c.eps, c.normPlusOne);
+            prof.stop(Op.NORMS, t);
             ht.fire(ht.mlpOut[l], Hooks.MLP_OUT, l, w.out, 0);
             Ops.add(w.out, x, N * d);
             ht.fire(ht.residPost[l], Hooks.RESID_POST, l, x, 0);
@@ -170,13 +196,17 @@ public final class Transformer implements AutoCloseable {
         cache.length = start0 + T;
         if (which == Logits.NONE && ht.finalNorm == null) return new float[0];
 
+        long tn = prof.start();
         Ops.rmsNorm(x, 0, x, 0, N, d, weights.finalNorm, c.eps, c.normPlusOne);
+        prof.stop(Op.NORMS, tn);
         ht.fire(ht.finalNorm, Hooks.FINAL_NORM, -1, x, 0);
         if (which == Logits.NONE) return new float[0];
         float[] logits;
         if (which == Logits.ALL) {
             logits = new float[N * c.vocab];
+            long th = prof.start();
             MatMul.matmul(x, 0, N, weights.lmHead, logits, 0);
+            prof.stop(Op.LM_HEAD, th, 2.0 * N * weights.lmHead.rows * weights.lmHead.cols);
         } else {
             float[] last = w.xn; // free now: gather each sequence's last row here
             for (int b = 0; b < B; b++) {
@@ -186,7 +216,9 @@ public final class Transformer implements AutoCloseable {
             }
             if (into != null && into.length < B * c.vocab) throw new IllegalArgumentException("logits buffer holds " + into.length + " floats, needs " + B * c.vocab);
             logits = into != null ? into : new float[B * c.vocab];
+            long th = prof.start();
             MatMul.matmul(last, 0, B, weights.lmHead, logits, 0);
+            prof.stop(Op.LM_HEAD, th, 2.0 * B * weights.lmHead.rows * weights.lmHead.cols);
         }
         if (c.finalSoftcap > 0) softcap(logits, c.finalSoftcap);
         return logits;
@@ -222,13 +254,14 @@ public final class Transformer implements AutoCloseable {
     }
 
     /** Reads w.xn (normalized input), leaves the o_proj output in w.out; stores this step's k, v in the cache. */
-    private void attention(int l, LayerWeights lw, Workspace w, KvCache cache, int B, int T, int start, HookTable ht) {
+    private void attention(int l, LayerWeights lw, Workspace w, KvCache cache, int B, int T, int start, HookTable ht, OpProfile prof) {
         final ModelConfig c = config;
         final int N = B * T, hd = c.headDim, H = c.heads, KV = c.kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
-        linear(w.xn, N, w.queries, lw.wq, lw.bq, w.q);
-        linear(w.xn, N, w.padding, lw.wk, lw.bk, w.k);
-        linear(w.xn, N, w.padding, lw.wv, lw.bv, w.v);
+        linear(w.xn, N, w.queries, lw.wq, lw.bq, w.q, prof);
+        linear(w.xn, N, w.padding, lw.wk, lw.bk, w.k, prof);
+        linear(w.xn, N, w.padding, lw.wv, lw.bv, w.v, prof);
         final int[] pad = cache.padding;
+        long t0 = prof.start();
         Parallel.forRange(N, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int b = r / T, slot = start + r % T, pos = Math.max(0, slot - pad[b]);
@@ -243,6 +276,7 @@ public final class Transformer implements AutoCloseable {
                 System.arraycopy(w.v, r * kvDim, cache.v[l], dst, kvDim);
             }
         });
+        prof.stop(Op.ROPE, t0);
         final int S = start + T;          // slots visible to this call
         final int window = c.window[l];
         final float scale = (float) c.attnScale, cap = c.attnSoftcap;
@@ -250,68 +284,60 @@ public final class Transformer implements AutoCloseable {
         final float[] K = cache.k[l], V = cache.v[l];
         final Consumer<Activation> patternHook = ht.pattern[l];
         final float[] pattern = patternHook == null ? null : new float[B * H * T * S];
-        Parallel.forRange(B * H * T, 8, (i0, i1) -> {
-            float[] scores = Scratch.get(S);
+        t0 = prof.start();
+        // queries of one key/value head in vector lanes, slot by slot and head by head within a slot,
+        // so a block's keys end within a few slots of each other (AttentionBlock)
+        final int perHead = T * group, blocks = (perHead + AttentionBlock.LANES - 1) / AttentionBlock.LANES;
+        Parallel.forRange(B * KV * blocks, 1, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                int t = i % T, h = (i / T) % H, b = i / (T * H);
-                int slot = start + t, r = b * T + t, g = h / group;
-                int lo = Math.max(pad[b], window > 0 ? slot - window + 1 : 0);
-                int zo = r * qDim + h * hd;
-                java.util.Arrays.fill(w.z, zo, zo + hd, 0f);
-                if (lo > slot || (w.queries != null && w.queries.isPadding(r))) continue; // a padding query: attends to nothing
-                int qo = r * qDim + h * hd;
-                // Not LogSoftmax: attention needs float probabilities e^(s − max) / Σ over the visible slots, as the model computes them.
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = lo; j <= slot; j++) {
-                    float s = Ops.dot(w.q, qo, K, (b * cache.capacity + j) * kvDim + g * hd, hd) * scale;
-                    if (cap > 0) s = (float) (cap * Math.tanh(s / cap));
-                    scores[j] = s;
-                    if (s > max) max = s;
+                int blk = i % blocks, g = (i / blocks) % KV, b = i / (blocks * KV);
+                AttentionBlock block = AttentionBlock.get();
+                for (int idx = blk * AttentionBlock.LANES, end = Math.min(perHead, idx + AttentionBlock.LANES); idx < end; idx++) {
+                    int t = idx / group, h = g * group + idx % group;
+                    int slot = start + t, r = b * T + t;
+                    int lo = Math.max(pad[b], window > 0 ? slot - window + 1 : 0);
+                    boolean none = w.queries != null && w.queries.isPadding(r); // a padding query: attends to nothing
+                    block.add(r * qDim + h * hd, r * qDim + h * hd, lo, none ? -1 : slot, ((b * H + h) * T + t) * S);
                 }
-                double sum = 0;
-                for (int j = lo; j <= slot; j++) {
-                    float e = (float) Math.exp(scores[j] - max);
-                    scores[j] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int j = lo; j <= slot; j++) {
-                    float p = scores[j] * inv;
-                    Ops.axpy(p, V, (b * cache.capacity + j) * kvDim + g * hd, w.z, zo, hd);
-                    if (pattern != null) pattern[((b * H + h) * T + t) * S + j] = p;
-                }
+                block.run(w.q, K, V, b * cache.capacity * kvDim + g * hd, kvDim, hd, scale, cap, w.z, pattern);
             }
         });
+        prof.stop(Op.ATTENTION, t0);
         ht.fire(ht.z[l], Hooks.Z, l, w.z, 0);
         if (patternHook != null) ht.firePattern(l, pattern, S);
-        linear(w.z, N, w.queries, lw.wo, lw.bo, w.out);
+        linear(w.z, N, w.queries, lw.wo, lw.bo, w.out, prof);
     }
 
     /** Reads w.xn, leaves the down projection in w.out. */
-    private void mlp(LayerWeights lw, Workspace w, int N) {
+    private void mlp(LayerWeights lw, Workspace w, int N, OpProfile prof) {
         final int ff = config.intermediate;
-        linear(w.xn, N, w.queries, lw.wGate, lw.bGate, w.gate);
-        linear(w.xn, N, w.queries, lw.wUp, lw.bUp, w.up);
+        linear(w.xn, N, w.queries, lw.wGate, lw.bGate, w.gate, prof);
+        linear(w.xn, N, w.queries, lw.wUp, lw.bUp, w.up, prof);
         final boolean silu = config.activation == ModelConfig.Activation.SILU;
+        long t = prof.start();
         Parallel.forRange(N, 1, (r0, r1) -> {
             int from = r0 * ff, n = (r1 - r0) * ff;
             if (silu) Ops.siluMul(w.gate, from, w.up, from, n);
             else Ops.geluTanhMul(w.gate, from, w.up, from, n);
         });
-        linear(w.gate, N, w.queries, lw.wDown, lw.bDown, w.out);
+        prof.stop(Op.ACTIVATION, t);
+        linear(w.gate, N, w.queries, lw.wDown, lw.bDown, w.out, prof);
     }
 
     /** y = x · wtᵀ + bias on the rows that are not padding; padding rows of y are set to zero. */
-    private static void linear(float[] x, int rows, PaddingRows padding, Matrix wt, float[] bias, float[] y) {
+    private static void linear(float[] x, int rows, PaddingRows padding, Matrix wt, float[] bias, float[] y, OpProfile prof) {
+        long t = prof.start();
         int n = wt.rows;
+        int live = padding == null ? rows : padding.live().length;
         if (padding == null) {
             MatMul.matmul(x, 0, rows, wt, y, 0);
             if (bias != null) for (int r = 0; r < rows; r++) Ops.axpy(1f, bias, 0, y, r * n, n);
-            return;
+        } else {
+            MatMul.matmulRows(x, padding.live(), live, wt, y);
+            if (bias != null) for (int r : padding.live()) Ops.axpy(1f, bias, 0, y, r * n, n);
+            for (int r : padding.dead()) java.util.Arrays.fill(y, r * n, (r + 1) * n, 0f);
         }
-        MatMul.matmulRows(x, padding.live(), padding.live().length, wt, y);
-        if (bias != null) for (int r : padding.live()) Ops.axpy(1f, bias, 0, y, r * n, n);
-        for (int r : padding.dead()) java.util.Arrays.fill(y, r * n, (r + 1) * n, 0f);
+        prof.stop(Op.MATMUL, t, 2.0 * live * n * wt.cols);
     }
 
     private Workspace workspace(int rows) {
@@ -339,20 +365,6 @@ public final class Transformer implements AutoCloseable {
             out = new float[rows * c.hidden];
             gate = new float[rows * c.intermediate];
             up = new float[rows * c.intermediate];
-        }
-    }
-
-    /** A per-thread scratch array for attention scores. */
-    private static final class Scratch {
-        private static final ThreadLocal<float[]> TL = ThreadLocal.withInitial(() -> new float[256]);
-
-        static float[] get(int n) {
-            float[] a = TL.get();
-            if (a.length < n) {
-                a = new float[Math.max(n, a.length * 2)];
-                TL.set(a);
-            }
-            return a;
         }
     }
 

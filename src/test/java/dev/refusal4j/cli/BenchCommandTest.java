@@ -68,4 +68,27 @@ class BenchCommandTest {
         assertThat(tooLong.err()).contains("does not fit the model's context");
         assertThat(run("bench", "--model", model.toString(), "--gcg-batch", "0").err()).contains("--gcg-batch 0 must be >= 1");
     }
+
+    @Test
+    void profileSplitsEachMeasurementByOperation() {
+        Path model = Shared.path("golden", "llama-gqa");
+        Run r = run("bench", "--model", model.toString(), "--rounds", "2", "--batch", "2", "--prompt-len", "8", "--long-prompt", "16",
+                "--decode", "4", "--profile");
+        assertThat(r.rc()).as(r.err()).isZero();
+        String[] lines = r.out().split("\n");
+        int tables = 0;
+        for (int i = 0; i < lines.length; i++) {
+            if (!lines[i].startsWith("prefill") && !lines[i].startsWith("decode")) continue;
+            tables++;
+            double share = 0;
+            for (String label : new String[] {"matmul", "attention", "norms", "rope", "activation", "lm_head", "other"}) {
+                String line = lines[++i].trim();
+                assertThat(line).as("under " + lines[i - 1]).startsWith(label + " ");
+                share += Double.parseDouble(line.replaceAll(".* s +([0-9.]+)%.*", "$1"));
+            }
+            assertThat(share).as("shares of " + lines[i - 7]).isBetween(99.0, 101.0);
+        }
+        assertThat(tables).as(r.out()).isEqualTo(3);
+        assertThat(r.out()).containsPattern("matmul +[0-9.]+ s +[0-9.]+%  +[0-9.]+ GFLOP/s");
+    }
 }
