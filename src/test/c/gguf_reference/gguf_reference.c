@@ -6,6 +6,9 @@
 //                        blocks come from ggml's reference quantizer, from_float_ref =
 //                        quantize_row_*_ref), the raw blocks, and ggml's to_float output
 //                        (dequantize_row_*); floats as hex of their little-endian bytes
+//   quant-random/<type>.json  per supported type, blocks of seeded random floats of six
+//                        distributions and the blocks ggml's reference quantizer makes of them
+//                        (input and blocks only), for the quantizer tests
 //   tiny.gguf            a small GGUF v3 file written with the gguf API: every metadata value type,
 //                        arrays of each, general.alignment, one tensor of each supported type
 //   tiny.gguf.json       that file as ggml reads it back (gguf_init_from_file): keys, types and
@@ -228,6 +231,61 @@ static void type_cases(const char * dir, enum ggml_type type) {
     free(x);
 }
 
+// ---------------------------------------------------------------- random blocks for the quantizers
+
+#define RANDOM_BLOCKS_PER_KIND 6
+
+static const char * RANDOM_KINDS[] = {
+    "gaussian, block scale 1e-4..1e2", "uniform", "heavy-tailed (gaussian cubed)", "sparse (3 in 4 zero)",
+    "shifted (mean 3 sd)", "sub-blocks of 16 with scales 1e-3..1e1",
+};
+
+static float random_value(int kind, int64_t i, float block_scale, const float * sub_scale) {
+    switch (kind) {
+        case 0: return gaussian() * block_scale;
+        case 1: return (float) (2.0 * uniform() - 1.0) * block_scale;
+        case 2: { float g = gaussian(); return g * g * g * block_scale; }
+        case 3: return uniform() < 0.75 ? 0.0f : gaussian() * block_scale;
+        case 4: return (gaussian() + 3.0f) * block_scale;
+        default: return gaussian() * sub_scale[(i / 16) % 16];
+    }
+}
+
+// blocks of random floats quantized by ggml's reference quantizer; each block has its own scale
+static void random_cases(const char * dir, enum ggml_type type) {
+    const struct ggml_type_traits * tt = ggml_get_type_traits(type);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/quant-random/%s.json", dir, tt->type_name);
+    FILE * f = fopen(path, "w");
+    if (!f) die(path);
+    const int64_t qk = tt->blck_size == 1 ? 64 : tt->blck_size;
+    const int64_t n = qk * RANDOM_BLOCKS_PER_KIND;
+    fprintf(f, "{\"type\": \"%s\", \"id\": %d, \"block_elements\": %lld, \"block_bytes\": %zu,\n \"cases\": [",
+            tt->type_name, (int) type, (long long) tt->blck_size, tt->type_size);
+    float * x = malloc((size_t) n * 4);
+    void * blocks = malloc(ggml_row_size(type, n));
+    for (int kind = 0; kind < (int) (sizeof RANDOM_KINDS / sizeof RANDOM_KINDS[0]); kind++) {
+        for (int64_t b = 0; b < RANDOM_BLOCKS_PER_KIND; b++) {
+            float block_scale = powf(10.0f, (float) (6.0 * uniform() - 4.0));
+            float sub_scale[16];
+            for (int s = 0; s < 16; s++) sub_scale[s] = powf(10.0f, (float) (4.0 * uniform() - 3.0));
+            for (int64_t i = 0; i < qk; i++) x[b * qk + i] = random_value(kind, i, block_scale, sub_scale);
+        }
+        from_float(type, x, blocks, n);
+        fprintf(f, "%s\n    {\"name\": ", kind ? "," : "");
+        json_string(f, RANDOM_KINDS[kind]);
+        fprintf(f, ", \"elements\": %lld,\n     \"input\": ", (long long) n);
+        hex(f, x, (size_t) n * 4);
+        fprintf(f, ",\n     \"blocks\": ");
+        hex(f, blocks, ggml_row_size(type, n));
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n]}\n");
+    fclose(f);
+    free(blocks);
+    free(x);
+}
+
 static void types_table(const char * dir) {
     char path[1024];
     snprintf(path, sizeof path, "%s/ggml-types.json", dir);
@@ -419,7 +477,7 @@ static void dump_tiny(const char * path, const char * json_path) {
 
 int main(int argc, char ** argv) {
     if (argc != 2) {
-        fprintf(stderr, "usage: gguf_reference OUT_DIR   (OUT_DIR/quant must exist)\n");
+        fprintf(stderr, "usage: gguf_reference OUT_DIR   (OUT_DIR/quant and OUT_DIR/quant-random must exist)\n");
         return 2;
     }
     const char * dir = argv[1];
@@ -430,5 +488,7 @@ int main(int argc, char ** argv) {
     snprintf(json, sizeof json, "%s/tiny.gguf.json", dir);
     write_tiny(path);
     dump_tiny(path, json);
+    rng_state = 0x5EED2026ULL; // the random blocks have their own stream: the files above stay as they were
+    for (size_t i = 0; i < N_SUPPORTED; i++) random_cases(dir, SUPPORTED[i]);
     return 0;
 }

@@ -1,6 +1,6 @@
 package dev.refusal4j.export;
 
-import dev.refusal4j.io.ModelFiles;
+import dev.refusal4j.io.TensorSource;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.TensorNames;
 import dev.refusal4j.tensor.UnitVector;
@@ -30,7 +30,7 @@ final class OrthogonalPlan {
     final Map<String, Target> targets = new LinkedHashMap<>();
 
     /** @param unit r̂ in float64, |r̂| = 1, of length hidden_size */
-    OrthogonalPlan(ModelConfig c, ModelFiles f, double[] unit) {
+    OrthogonalPlan(ModelConfig c, TensorSource f, double[] unit) {
         TensorNames n = new TensorNames(c);
         targets.put(n.embed(), new Target(Kind.ROWS, unit));
         for (int l = 0; l < c.layers; l++) {
@@ -41,7 +41,7 @@ final class OrthogonalPlan {
         }
     }
 
-    private void put(ModelFiles f, TensorNames n, String weight, double[] u) {
+    private void put(TensorSource f, TensorNames n, String weight, double[] u) {
         targets.put(weight, new Target(Kind.OUTPUT, u));
         String bias = n.bias(weight);
         if (f.has(bias)) targets.put(bias, new Target(Kind.VECTOR, u));

@@ -45,6 +45,54 @@ public final class KvCache {
         return c;
     }
 
+    /** Sequence {@code index} of {@code cache}; a null cache stands for a sequence with no slots yet. */
+    public record Row(KvCache cache, int index) {
+        int slots() {
+            return cache == null ? 0 : cache.length - cache.padding[index];
+        }
+    }
+
+    /**
+     * A cache for a new batch made of sequences of other caches (a batch that some sequences leave
+     * and others join): each row's real slots are copied, right-aligned on the new timeline, so
+     * every sequence has as much left padding as it is shorter than the longest. Exact: a key was
+     * rotated by its position, which is its slot less its padding, and the copy keeps both apart by
+     * the same amount; attention never reads padding. Later calls append one slot per sequence as
+     * before.
+     */
+    public static KvCache gather(java.util.List<Row> rows, int capacity) {
+        if (rows.isEmpty()) throw new IllegalArgumentException("no rows to gather");
+        KvCache shape = null;
+        int length = 0;
+        for (Row r : rows) {
+            if (r.cache == null) continue;
+            if (r.index < 0 || r.index >= r.cache.batch) throw new IllegalArgumentException("row " + r.index + " of a batch of " + r.cache.batch);
+            if (shape != null && (r.cache.k.length != shape.k.length || r.cache.kvDim != shape.kvDim)) {
+                throw new IllegalArgumentException("rows of caches of different models");
+            }
+            shape = r.cache;
+            length = Math.max(length, r.slots());
+        }
+        if (shape == null) throw new IllegalArgumentException("no row has a cache to take the layer shapes from");
+        if (capacity < length) throw new IllegalArgumentException("capacity " + capacity + " is below the longest row's " + length + " slots");
+        KvCache c = new KvCache(shape.k.length, rows.size(), capacity, shape.kvDim);
+        c.padding = new int[rows.size()];
+        c.length = length;
+        for (int b = 0; b < rows.size(); b++) {
+            Row r = rows.get(b);
+            int n = r.slots();
+            c.padding[b] = length - n;
+            if (n == 0) continue;
+            int from = (r.index * r.cache.capacity + r.cache.padding[r.index]) * shape.kvDim;
+            int to = (b * capacity + c.padding[b]) * shape.kvDim;
+            for (int l = 0; l < shape.k.length; l++) {
+                System.arraycopy(r.cache.k[l], from, c.k[l], to, n * shape.kvDim);
+                System.arraycopy(r.cache.v[l], from, c.v[l], to, n * shape.kvDim);
+            }
+        }
+        return c;
+    }
+
     /** An independent copy with the same contents and length. */
     public KvCache copy() {
         KvCache c = new KvCache(k.length, batch, capacity, kvDim);

@@ -32,12 +32,13 @@ import java.util.function.Supplier;
  *
  * <p>Requests are grouped by their {@link Steering}, since hooks apply to a whole forward call:
  * each group is one left-padded batch with one {@link KvCache}, and the groups take turns, one
- * step each. When a request joins a group, the group's batch is prefilled again from every
- * member's prompt and the tokens generated so far: the engine's cache keeps one timeline for the
- * whole batch, so a newcomer's keys and values cannot be put into a running one. A request that
- * leaves keeps a row that decodes a dummy token, masked from nobody but read by nobody, until the
- * next join or until its group empties. Each request keeps its own sampler (its temperature, top-p
- * and seed, drawn as a request alone draws them), so greedy answers equal one-at-a-time answers.
+ * step each. When requests join a group, only their prompts are prefilled (together, in a cache of
+ * their own); the engine's cache keeps one timeline for the whole batch, so the running members'
+ * keys and values and the newcomers' are then copied into a new cache, each row right-aligned
+ * ({@link KvCache#gather}), and the next decode step carries on for all. A request that leaves
+ * keeps a row that decodes a dummy token, read by nobody, until the next join or until its group
+ * empties. Each request keeps its own sampler (its temperature, top-p and seed, drawn as a request
+ * alone draws them), so greedy answers equal one-at-a-time answers.
  *
  * <p>The stop-string handling and streamed text are {@code generate.TextGenerator}'s: text is cut
  * before the first stop string, and text that could still become one is held back from the stream.
@@ -206,7 +207,7 @@ final class BatchDecoder {
         private final List<Seq> rows = new ArrayList<>(); // the cache's rows; null: a request that has left
         private final List<Seq> joined = new ArrayList<>();
         private KvCache cache;
-        private int[][] step;
+        private int[][] step;   // each row's next input: the last token it has not yet fed to the model
         private Forward decode;
         private float[] logits;
 
@@ -222,10 +223,10 @@ final class BatchDecoder {
             return joined.isEmpty() && rows.stream().allMatch(r -> r == null);
         }
 
-        /** One token for every member: a prefill when someone joined, else a decode step. */
+        /** One token for every member: a decode step, after taking in those who joined. */
         void step() {
-            if (!joined.isEmpty()) prefill();
-            else logits = model.forward(decode);
+            if (!joined.isEmpty()) admit();
+            logits = model.forward(decode);
             int V = model.config.vocab;
             for (int b = 0; b < rows.size(); b++) {
                 Seq s = rows.get(b);
@@ -250,35 +251,64 @@ final class BatchDecoder {
             }
         }
 
-        private void prefill() {
+        /**
+         * Prefills the newcomers' prompts but for their last token, together in a cache of their
+         * own, then gathers the members' rows and theirs into one cache (rows that left are dropped):
+         * the running members' keys and values are copied, not computed again. Every row then has
+         * one token to feed, and the next decode step gives every member its next token.
+         */
+        private void admit() {
             List<Seq> members = new ArrayList<>();
-            for (Seq r : rows) if (r != null) members.add(r);
+            List<KvCache.Row> kv = new ArrayList<>();
+            for (int b = 0; b < rows.size(); b++) {
+                if (rows.get(b) == null) continue;
+                members.add(rows.get(b));
+                kv.add(new KvCache.Row(cache, b));
+            }
             if (!members.isEmpty()) joinedRunning++;
-            members.addAll(joined);
+            KvCache fresh = prefill(joined);
+            int i = 0;
+            for (Seq s : joined) {
+                members.add(s);
+                kv.add(new KvCache.Row(s.prompt.length > 1 ? fresh : null, s.prompt.length > 1 ? i++ : 0));
+            }
             joined.clear();
-            rows.clear();
-            rows.addAll(members);
-            int B = members.size(), T = 0, remaining = 0;
+            int B = members.size(), longest = 0, remaining = 0;
             for (Seq s : members) {
-                T = Math.max(T, s.length());
+                longest = Math.max(longest, s.length() - 1);
                 remaining = Math.max(remaining, s.remaining());
             }
-            int[][] tokens = new int[B][T];
-            int[] pad = new int[B];
-            for (int b = 0; b < B; b++) {
-                int[] ctx = members.get(b).context();
-                pad[b] = T - ctx.length;
-                Arrays.fill(tokens[b], 0, pad[b], ctx[0]); // padding id is irrelevant: masked out
-                System.arraycopy(ctx, 0, tokens[b], pad[b], ctx.length);
-            }
-            largest = Math.max(largest, B);
-            cache = model.newCache(B, T + remaining); // within the context: fits() let them join
-            // as Generator: without hooks nobody looks at the final layer's other rows
-            logits = model.forward(Forward.of(tokens).padding(pad).cache(cache).hooks(hooks)
-                    .logits(hooks == null ? Transformer.Logits.LAST_ONLY : Transformer.Logits.LAST));
+            // within the context: fits() let them join
+            cache = longest == 0 ? model.newCache(B, remaining) : KvCache.gather(kv, longest + remaining);
             step = new int[B][1];
-            for (int b = 0; b < B; b++) step[b][0] = tokens[b][T - 1];
+            for (int b = 0; b < B; b++) {
+                Seq s = members.get(b);
+                step[b][0] = s.count == 0 ? s.prompt[s.prompt.length - 1] : s.last();
+            }
+            rows.clear();
+            rows.addAll(members);
+            largest = Math.max(largest, B);
             decode = Forward.of(step).cache(cache).hooks(hooks).logits(Transformer.Logits.LAST).into(new float[B * model.config.vocab]);
+        }
+
+        /** The prompts of {@code newcomers} longer than one token, but for their last token, in one left-padded cache (null: none). */
+        private KvCache prefill(List<Seq> newcomers) {
+            List<int[]> prompts = new ArrayList<>();
+            for (Seq s : newcomers) if (s.prompt.length > 1) prompts.add(s.prompt);
+            if (prompts.isEmpty()) return null;
+            int T = 0;
+            for (int[] p : prompts) T = Math.max(T, p.length - 1);
+            int[][] tokens = new int[prompts.size()][T];
+            int[] pad = new int[prompts.size()];
+            for (int b = 0; b < prompts.size(); b++) {
+                int[] p = prompts.get(b);
+                pad[b] = T - (p.length - 1);
+                Arrays.fill(tokens[b], 0, pad[b], p[0]); // padding id is irrelevant: masked out
+                System.arraycopy(p, 0, tokens[b], pad[b], p.length - 1);
+            }
+            KvCache c = model.newCache(prompts.size(), T);
+            model.forward(Forward.of(tokens).padding(pad).cache(c).hooks(hooks).logits(Transformer.Logits.NONE));
+            return c;
         }
 
         void failAll(Throwable e) {
@@ -317,19 +347,13 @@ final class BatchDecoder {
             this.generated = new int[maxNew];
         }
 
-        /** Tokens in its cache rows after a prefill: the prompt and what it generated. */
+        /** Its prompt and what it has generated: one more than its slots in the cache, since the last is fed at the next step. */
         int length() {
             return prompt.length + count;
         }
 
         int remaining() {
             return maxNew - count;
-        }
-
-        int[] context() {
-            int[] c = Arrays.copyOf(prompt, prompt.length + count);
-            System.arraycopy(generated, 0, c, prompt.length, count);
-            return c;
         }
 
         int last() {

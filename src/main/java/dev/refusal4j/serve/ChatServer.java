@@ -66,8 +66,19 @@ import java.util.function.Supplier;
 public final class ChatServer implements AutoCloseable {
     /** Largest request body read (bytes); a longer one is answered 413. */
     static final int MAX_BODY = 4 << 20;
+    /** The JDK HTTP server's switch for TCP_NODELAY on its connections. */
+    static final String NO_DELAY = "sun.net.httpserver.nodelay";
     /** How long {@link #close} lets running and queued requests finish before it cancels them. */
     static final int GRACE_SECONDS = 20;
+
+    static {
+        // A streamed token is a small write after another small write: with Nagle's algorithm on,
+        // the kernel holds it until the client acknowledges the previous one, and a client delays its
+        // acknowledgement by up to 40 ms, so tokens would arrive in bursts and the first one late.
+        // The JDK's server reads this property once, when its first server is created; a value the
+        // user set (-Dsun.net.httpserver.nodelay=false) is kept.
+        if (System.getProperty(NO_DELAY) == null) System.setProperty(NO_DELAY, "true");
+    }
 
     /**
      * Where to listen and how much to accept. {@code port} 0: any free port. {@code apiKey} null: no
@@ -384,8 +395,8 @@ public final class ChatServer implements AutoCloseable {
         int context = model.config.maxPositions;
         String param = chat ? "messages" : "prompt";
         if (prompt.length >= context) {
-            throw new ApiError(400, "invalid_request_error", param, "context_length_exceeded", "the " + param + " is " + prompt.length
-                    + " tokens long; this model's context is " + context + " tokens, which leaves no room for an answer");
+            throw new ApiError(400, "invalid_request_error", param, "context_length_exceeded", (chat ? "the messages come to " : "the prompt is ")
+                    + prompt.length + " tokens; this model's context is " + context + " tokens, which leaves no room for an answer");
         }
         int limit = Math.min(req.maxTokens() == null ? Integer.MAX_VALUE : req.maxTokens(), context - prompt.length);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");

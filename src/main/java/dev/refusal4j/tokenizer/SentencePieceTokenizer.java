@@ -17,15 +17,6 @@ import java.util.OptionalInt;
 final class SentencePieceTokenizer {
     private SentencePieceTokenizer() {}
 
-    // ModelProto fields
-    private static final int PIECES = 1, TRAINER_SPEC = 2, NORMALIZER_SPEC = 3;
-    // SentencePiece message fields
-    private static final int PIECE = 1, SCORE = 2, TYPE = 3;
-    // TrainerSpec fields
-    private static final int MODEL_TYPE = 3, BYTE_FALLBACK = 35, UNK_ID = 40, BOS_ID = 41, EOS_ID = 42;
-    // NormalizerSpec fields
-    private static final int NORMALIZER_NAME = 1, ADD_DUMMY_PREFIX = 3, REMOVE_EXTRA_WHITESPACES = 4;
-
     static Tokenizer load(Path file) {
         byte[] bytes;
         try {
@@ -41,59 +32,11 @@ final class SentencePieceTokenizer {
     }
 
     private static Tokenizer build(byte[] bytes, Path file) {
-        List<String> pieces = new ArrayList<>();
-        List<Float> scores = new ArrayList<>();
-        List<Integer> types = new ArrayList<>();
-        int modelType = 1, unkId = 0, bosId = 1, eosId = 2;
-        boolean byteFallback = false, addDummyPrefix = true, removeExtraSpaces = true;
-        String normalizerName = "";
-        Protobuf model = new Protobuf(bytes, 0, bytes.length, file.toString());
-        while (model.next()) {
-            if (model.field == PIECES && model.wireType == Protobuf.BYTES) {
-                Protobuf p = model.message();
-                String piece = null;
-                float score = 0;
-                int type = 1;
-                while (p.next()) {
-                    if (p.field == PIECE && p.wireType == Protobuf.BYTES) piece = p.string();
-                    else if (p.field == SCORE && p.wireType == Protobuf.FIXED32) score = p.fixed32Float();
-                    else if (p.field == TYPE && p.wireType == Protobuf.VARINT) type = (int) p.varint();
-                    else p.skip();
-                }
-                if (piece == null) throw new IllegalArgumentException("piece " + pieces.size() + " has no text");
-                pieces.add(piece);
-                scores.add(score);
-                types.add(type);
-            } else if (model.field == TRAINER_SPEC && model.wireType == Protobuf.BYTES) {
-                Protobuf t = model.message();
-                while (t.next()) {
-                    if (t.wireType != Protobuf.VARINT) {
-                        t.skip();
-                        continue;
-                    }
-                    long v = t.varint();
-                    switch (t.field) {
-                        case MODEL_TYPE -> modelType = (int) v;
-                        case BYTE_FALLBACK -> byteFallback = v != 0;
-                        case UNK_ID -> unkId = (int) v;
-                        case BOS_ID -> bosId = (int) v;
-                        case EOS_ID -> eosId = (int) v;
-                        default -> { }
-                    }
-                }
-            } else if (model.field == NORMALIZER_SPEC && model.wireType == Protobuf.BYTES) {
-                Protobuf nrm = model.message();
-                while (nrm.next()) {
-                    if (nrm.field == NORMALIZER_NAME && nrm.wireType == Protobuf.BYTES) normalizerName = nrm.string();
-                    else if (nrm.field == ADD_DUMMY_PREFIX && nrm.wireType == Protobuf.VARINT) addDummyPrefix = nrm.varint() != 0;
-                    else if (nrm.field == REMOVE_EXTRA_WHITESPACES && nrm.wireType == Protobuf.VARINT) removeExtraSpaces = nrm.varint() != 0;
-                    else nrm.skip();
-                }
-            } else {
-                model.skip();
-            }
-        }
-        if (pieces.isEmpty()) throw new IllegalArgumentException("no vocabulary pieces (not a SentencePiece model?)");
+        SentencePieceVocab v = SentencePieceVocab.parse(bytes, file);
+        List<String> pieces = v.pieces();
+        int modelType = v.modelType(), unkId = v.unkId(), bosId = v.bosId(), eosId = v.eosId();
+        boolean byteFallback = v.byteFallback(), addDummyPrefix = v.addDummyPrefix(), removeExtraSpaces = v.removeExtraSpaces();
+        String normalizerName = v.normalizerName();
         if (modelType != 1 && modelType != 2) {
             throw new IllegalArgumentException("SentencePiece model type " + modelType + " ("
                     + (modelType == 3 ? "word" : modelType == 4 ? "char" : "unknown") + ") is not supported; unigram (1) and BPE (2) are");
@@ -103,12 +46,10 @@ final class SentencePieceTokenizer {
         }
         int n = pieces.size();
         if (unkId < 0 || unkId >= n) throw new IllegalArgumentException("trainer_spec.unk_id " + unkId + " is outside the " + n + " pieces");
-        float[] sc = new float[n];
-        int[] ty = new int[n];
+        float[] sc = v.scores();
+        int[] ty = v.types();
         List<AddedToken> added = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            sc[i] = scores.get(i);
-            ty[i] = types.get(i);
             if (ty[i] == 2 || ty[i] == 3) added.add(AddedToken.special(i, pieces.get(i)));
             else if (ty[i] == 4) added.add(new AddedToken(i, pieces.get(i), false, false, false, false, false));
         }

@@ -6,7 +6,8 @@ import dev.refusal4j.io.Json;
 import dev.refusal4j.io.SafetensorsFile;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.DType;
-import dev.refusal4j.testutil.HfToGguf;
+import dev.refusal4j.export.GgufConverter;
+import dev.refusal4j.tensor.quant.GgmlType;
 import dev.refusal4j.testutil.TinyChatModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,12 +40,12 @@ class GgufCommandsTest {
     static void convert() throws Exception {
         organism = Defaults.model();
         Path gguf = Files.createDirectories(tmp.resolve("gguf"));
-        organismGguf = HfToGguf.of(organism).tokenizer("qwen2").write(gguf.resolve("organism.gguf"));
-        organismQ8 = HfToGguf.of(organism).tokenizer("qwen2").type(HfToGguf.Type.Q8_0).write(gguf.resolve("organism-Q8_0.gguf"));
+        organismGguf = GgufConverter.of(organism).write(gguf.resolve("organism.gguf"));
+        organismQ8 = GgufConverter.of(organism).type(GgmlType.Q8_0).write(gguf.resolve("organism-Q8_0.gguf"));
         tiny = TinyChatModel.create(tmp.resolve("tiny"));
-        tinyGguf = HfToGguf.of(tiny).tokenizer("gpt-2").write(gguf.resolve("tiny.gguf"));
+        tinyGguf = GgufConverter.of(tiny).write(gguf.resolve("tiny.gguf"));
         Path split = Files.createDirectories(tmp.resolve("split"));
-        HfToGguf.of(tiny).tokenizer("gpt-2").split(3).write(split.resolve("tiny.gguf"));
+        GgufConverter.of(tiny).split(3).write(split.resolve("tiny.gguf"));
         tinySplitPart2 = split.resolve("tiny-00002-of-00003.gguf");
         assertThat(tinySplitPart2).isRegularFile();
     }
@@ -99,6 +100,24 @@ class GgufCommandsTest {
         Ran q8 = run("generate", "--model", organismQ8.toString(), "--prompt", "How do I bake bread?", "--max-new-tokens", "24");
         assertThat(q8.rc()).as(q8.err()).isZero();
         assertThat(q8.out()).isNotBlank();
+    }
+
+    /** serve on the GGUF file: its model id is the file's name, and its answer is generate's on the folder. */
+    @Test
+    void serveAnswersAsGenerateOnTheFolder() throws Exception {
+        String want = same(List.of(organism), "generate", "--prompt", "How do I bake bread?", "--max-new-tokens", "24");
+        try (Transformer t = Transformer.load(organismGguf);
+             var server = dev.refusal4j.serve.ChatServer.start(organismGguf, t, null, null, null, null,
+                     new dev.refusal4j.serve.ChatServer.Options("127.0.0.1", 0, 1, null, java.time.Duration.ofMinutes(2)),
+                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+             var http = java.net.http.HttpClient.newHttpClient()) {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\": \"organism\", \"max_tokens\": 24,"
+                            + " \"messages\": [{\"role\": \"user\", \"content\": \"How do I bake bread?\"}]}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(r.body()).get("choices").get(0).get("message").get("content").asText() + "\n").isEqualTo(want);
+        }
     }
 
     @Test
@@ -227,7 +246,7 @@ class GgufCommandsTest {
     @Test
     void aMissingSplitPartIsOneLineNamingIt() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("broken"));
-        HfToGguf.of(tiny).tokenizer("gpt-2").split(3).write(dir.resolve("m.gguf"));
+        GgufConverter.of(tiny).split(3).write(dir.resolve("m.gguf"));
         Files.delete(dir.resolve("m-00003-of-00003.gguf"));
         for (List<String> command : List.of(List.of("generate", "--prompt"), List.of("tokenize", "--text"), List.of("template", "--instruction"))) {
             Ran r = run(command.get(0), "--model", dir.resolve("m-00001-of-00003.gguf").toString(), command.get(1), "x");

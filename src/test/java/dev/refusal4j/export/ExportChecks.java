@@ -136,4 +136,25 @@ final class ExportChecks {
     static boolean isBf16(Matrix m) {
         return m.dtype == DType.BF16;
     }
+
+    /** Largest |r̂·x| / |x| over every position of every resid_pre, resid_mid and resid_post. */
+    static double maxComponent(Transformer m, int[] ids, double[] u) {
+        double[] worst = {0};
+        Hooks h = new Hooks();
+        for (String p : new String[] {Hooks.RESID_PRE, Hooks.RESID_MID, Hooks.RESID_POST}) {
+            h.add("blocks.*." + p, a -> {
+                float[] x = a.copy();
+                for (int r = 0; r < a.rows(); r++) {
+                    double dot = 0, nn = 0;
+                    for (int j = 0; j < a.width; j++) {
+                        dot += u[j] * x[r * a.width + j];
+                        nn += (double) x[r * a.width + j] * x[r * a.width + j];
+                    }
+                    worst[0] = Math.max(worst[0], Math.abs(dot) / Math.sqrt(nn));
+                }
+            });
+        }
+        ExportChecks.logits(m, ids, h);
+        return worst[0];
+    }
 }

@@ -147,8 +147,8 @@ class OrthogonalizerExactnessTest {
         double worstExported = 0, worstOriginal = 0, logitRel = 0;
         try (Transformer orig = Transformer.load(in); Transformer exp = Transformer.load(out)) {
             for (int[] ids : ExportChecks.sequences(in)) {
-                worstExported = Math.max(worstExported, maxComponent(exp, ids, u));
-                worstOriginal = Math.max(worstOriginal, maxComponent(orig, ids, u));
+                worstExported = Math.max(worstExported, ExportChecks.maxComponent(exp, ids, u));
+                worstOriginal = Math.max(worstOriginal, ExportChecks.maxComponent(orig, ids, u));
                 float[] ref = ExportChecks.logits(orig, ids, Interventions.ablate(new Hooks(), dir.unit()));
                 logitRel = Math.max(logitRel, ExportChecks.rel(ExportChecks.logits(exp, ids, null), ref));
             }
@@ -161,26 +161,6 @@ class OrthogonalizerExactnessTest {
         checkFiles(in, out, cfg);
     }
 
-    /** Largest |r̂·x| / |x| over every position of every resid_pre, resid_mid and resid_post. */
-    private static double maxComponent(Transformer m, int[] ids, double[] u) {
-        double[] worst = {0};
-        Hooks h = new Hooks();
-        for (String p : new String[] {Hooks.RESID_PRE, Hooks.RESID_MID, Hooks.RESID_POST}) {
-            h.add("blocks.*." + p, a -> {
-                float[] x = a.copy();
-                for (int r = 0; r < a.rows(); r++) {
-                    double dot = 0, nn = 0;
-                    for (int j = 0; j < a.width; j++) {
-                        dot += u[j] * x[r * a.width + j];
-                        nn += (double) x[r * a.width + j] * x[r * a.width + j];
-                    }
-                    worst[0] = Math.max(worst[0], Math.abs(dot) / Math.sqrt(nn));
-                }
-            });
-        }
-        ExportChecks.logits(m, ids, h);
-        return worst[0];
-    }
 
     /** Modified tensors orthogonal within rounding; all others byte-identical; provenance present. */
     static void checkTensors(Path in, Path out, ModelConfig cfg, RefusalDirection dir, Orthogonalizer.Result res) throws IOException {

@@ -116,6 +116,49 @@ class BatchingAndCacheTest {
         }
     }
 
+    /**
+     * Rows gathered from other caches (a sequence of a left-padded batch, one alone, one with no
+     * slots yet) into one batch decode as if each were alone: the continuous batching of serve.
+     * gemma2 has a sliding window and soft-capping, which see slots and positions.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "qwen2", "gemma2"})
+    void gatheredRowsDecodeAsAlone(String name) throws IOException {
+        try (Transformer m = Transformer.load(Shared.path("golden", name))) {
+            int V = m.config.vocab, T = A.length - 1, padB = T - (B.length - 1);
+            // A but its last token alone; B but its last token as row 1 of a padded batch with A
+            KvCache alone = m.newCache(1, T);
+            m.forward(Forward.of(Arrays.copyOf(A, T)).cache(alone).logits(Transformer.Logits.NONE));
+            int[] rowB = new int[T];
+            System.arraycopy(B, 0, rowB, padB, B.length - 1);
+            KvCache pair = m.newCache(2, T);
+            m.forward(Forward.of(new int[][] {Arrays.copyOf(A, T), rowB}).padding(new int[] {0, padB}).cache(pair).logits(Transformer.Logits.NONE));
+            KvCache gathered = KvCache.gather(java.util.List.of(new KvCache.Row(pair, 1), new KvCache.Row(alone, 0), new KvCache.Row(null, 0)), T + 2);
+            assertThat(gathered.length()).isEqualTo(T);
+            assertThat(gathered.padding()).containsExactly(T - (B.length - 1), 0, T);
+            int c = 21;
+            int[][] step = {{B[B.length - 1]}, {A[T]}, {c}};
+            float[] got = m.forward(Forward.of(step).cache(gathered).logits(Transformer.Logits.LAST));
+            float[] wantB = m.forward(Forward.of(B).logits(Transformer.Logits.LAST));
+            float[] wantA = m.forward(Forward.of(A).logits(Transformer.Logits.LAST));
+            float[] wantC = m.forward(Forward.of(new int[] {c}).logits(Transformer.Logits.LAST));
+            double worst = Math.max(rel(Arrays.copyOfRange(got, 0, V), wantB),
+                    Math.max(rel(Arrays.copyOfRange(got, V, 2 * V), wantA), rel(Arrays.copyOfRange(got, 2 * V, 3 * V), wantC)));
+            // and a second step on the same cache: the gathered timeline grows like any other
+            float[] next = m.forward(Forward.of(new int[][] {{7}, {7}, {7}}).cache(gathered).logits(Transformer.Logits.LAST));
+            int[] b7 = Arrays.copyOf(B, B.length + 1), a7 = Arrays.copyOf(A, A.length + 1);
+            b7[B.length] = 7;
+            a7[A.length] = 7;
+            worst = Math.max(worst, Math.max(rel(Arrays.copyOfRange(next, 0, V), m.forward(Forward.of(b7).logits(Transformer.Logits.LAST))),
+                    Math.max(rel(Arrays.copyOfRange(next, V, 2 * V), m.forward(Forward.of(a7).logits(Transformer.Logits.LAST))),
+                            rel(Arrays.copyOfRange(next, 2 * V, 3 * V), m.forward(Forward.of(new int[] {c, 7}).logits(Transformer.Logits.LAST))))));
+            System.out.printf("%-12s gathered rows vs alone: %.2e%n", name, worst);
+            assertThat(worst).isLessThan(1e-5);
+            assertThatThrownBy(() -> KvCache.gather(java.util.List.of(new KvCache.Row(alone, 0)), T - 1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("capacity");
+        }
+    }
+
     static double rel(float[] a, float[] ref) {
         assertThat(a).hasSameSizeAs(ref);
         double md = 0, mr = 0;

@@ -286,6 +286,36 @@ class ChatServerTest {
         }
     }
 
+    @Test
+    void aStreamThatOutlastsTheTimeoutEndsWithATimeoutEvent() throws Exception {
+        Path endless = endless("endless-timeout");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Transformer m = Transformer.load(endless);
+             ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMillis(300)),
+                     new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            // 1900 tokens take the tiny model seconds: the timeout comes while it generates
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"stream\": true, \"max_tokens\": 1900, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            String[] events = r.body().split("\n\n");
+            assertThat(events[0]).as("the stream had begun (its 200 and the role went out) when the timeout came").contains("\"role\":\"assistant\"");
+            assertThat(events[events.length - 1]).as("no [DONE]: the answer is not whole").startsWith("data: {\"error\"");
+            JsonNode e = Json.MAPPER.readTree(events[events.length - 1].substring("data: ".length())).get("error");
+            assertThat(e.get("code").asText()).isEqualTo("timeout");
+            assertThat(e.get("message").asText()).contains("timeout");
+            assertThat(own.slots().availablePermits()).as("its place is free again").isEqualTo(3);
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("POST /v1/chat/completions 504");
+        }
+    }
+
+    /** The tiny model with an end id it never writes, in its own folder: its answers run to max_tokens. */
+    static Path endless(String name) throws java.io.IOException {
+        Path m = TinyChatModel.create(tmp.resolve(name));
+        java.nio.file.Files.writeString(m.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        return m;
+    }
+
     /** A POST on a connection of its own, which the caller reads from and closes (a pooled HTTP client could keep it open). */
     static java.net.Socket rawPost(int port, String path, String body) throws java.io.IOException {
         java.net.Socket s = new java.net.Socket("127.0.0.1", port);
@@ -300,9 +330,7 @@ class ChatServerTest {
 
     @Test
     void aStreamingClientThatGoesAwayEndsItsGeneration() throws Exception {
-        // the tiny model with an end id it never writes: its answers run to max_tokens
-        Path endless = TinyChatModel.create(tmp.resolve("endless"));
-        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        Path endless = endless("endless");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
@@ -319,8 +347,7 @@ class ChatServerTest {
 
     @Test
     void aClientThatGoesAwayBeforeAWholeAnswerEndsItsGeneration() throws Exception {
-        Path endless = TinyChatModel.create(tmp.resolve("endless-whole"));
-        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        Path endless = endless("endless-whole");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 2, null, Duration.ofMinutes(2)),
@@ -346,27 +373,29 @@ class ChatServerTest {
     @Test
     void concurrentRequestsAreDecodedTogetherAndGetTheirOneAtATimeAnswers() throws Exception {
         // the tiny model with an end id it never writes: the first request's 1500 tokens outlast the later requests' arrival
-        Path endless = TinyChatModel.create(tmp.resolve("endless-batch"));
-        java.nio.file.Files.writeString(endless.resolve("generation_config.json"), "{\"eos_token_id\": [319]}");
+        Path endless = endless("endless-batch");
         try (Transformer m = Transformer.load(endless);
              ChatServer own = ChatServer.start(endless, m, RefusalDirection.read(direction), Steering.Mode.NONE, null, null,
                      new ChatServer.Options("127.0.0.1", 0, 8, null, Duration.ofMinutes(2), 4), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
              HttpClient client = HttpClient.newHttpClient()) { // its own connections: the shared client's pool stays as the other tests expect
             // different prompts, lengths, limits, samplers, steering (two groups) and both endpoints
             List<String[]> requests = new ArrayList<>();
-            String[] words = {"How do I bake bread?", "hi", "Write a poem about the sea and the sky.", "Why?", "List three colours.", "Tell me a story", "ok", "What is 2+2?"};
+            // the last, a text completion of one token (no BOS here): a newcomer with nothing to prefill
+            String[] words = {"How do I bake bread?", "hi", "Write a poem about the sea and the sky.", "Why?", "List three colours.", "Tell me a story", "ok", "What is 2+2?", "x"};
             for (int i = 0; i < words.length; i++) {
                 String fields = "\"max_tokens\": " + (i == 0 ? 1500 : 12 + 23 * i % 60);
                 if (i % 3 == 1) fields += ", \"refusal4j\": {\"steering\": \"ablate\"}";
                 if (i == 5) fields += ", \"temperature\": 0.9, \"seed\": 3";
                 if (i == 6) fields += ", \"stream\": true";
-                boolean chat = i % 4 != 3;
+                boolean chat = i % 4 != 3 && i != 8;
                 requests.add(new String[] {chat ? "/v1/chat/completions" : "/v1/completions", "{" + fields + ", "
                         + (chat ? "\"messages\": [{\"role\": \"user\", \"content\": " + quote(words[i]) + "}]" : "\"prompt\": " + quote(words[i])) + "}"});
             }
             URI base = URI.create("http://127.0.0.1:" + own.port());
             List<String> sequential = new ArrayList<>();
             for (String[] r : requests) sequential.add(text(client.send(request(base, r), HttpResponse.BodyHandlers.ofString())));
+            assertThat(Json.MAPPER.readTree(client.send(request(base, requests.get(8)), HttpResponse.BodyHandlers.ofString()).body())
+                    .get("usage").get("prompt_tokens").asInt()).as("a one-token prompt").isEqualTo(1);
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.Future<?> busy = own.worker().submit(() -> {
                 release.await(); // the first half waits, then starts as one batch; the second half joins it running
@@ -415,6 +444,13 @@ class ChatServerTest {
             if (!ch.get("finish_reason").isNull()) finish = ch.get("finish_reason").asText();
         }
         return t + " / " + finish;
+    }
+
+    @Test
+    void streamedTokensGoOutWithoutWaitingForTheClientsAcknowledgement() {
+        // with Nagle's algorithm on, serve-bench's first token took 40 ms (a client's delayed ACK) on
+        // a model that makes one in 1 ms; the JDK server turns it off only when this is set at its start
+        assertThat(System.getProperty(ChatServer.NO_DELAY)).isEqualTo("true");
     }
 
     @Test

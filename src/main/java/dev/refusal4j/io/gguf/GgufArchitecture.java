@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * Hugging Face uses), and only Gemma's norm weights are stored as 1 + w (llama.cpp multiplies by
  * the stored weight; Gemma's RMSNorm by 1 + w).
  */
-enum GgufArchitecture {
+public enum GgufArchitecture {
     //     llama.cpp  Hugging Face         model_type tensor names       q/k permuted  norms stored as 1 + w
     LLAMA("llama", "LlamaForCausalLM", "llama", Names.LLAMA, true, false),
     QWEN2("qwen2", "Qwen2ForCausalLM", "qwen2", Names.LLAMA, false, false),
@@ -24,12 +24,12 @@ enum GgufArchitecture {
     PHI3("phi3", "Phi3ForCausalLM", "phi3", Names.PHI3, false, false),
     QWEN("qwen", "QWenLMHeadModel", "qwen", Names.QWEN1, false, false);
 
-    final String ggufName;
+    public final String ggufName;
     final String hfArchitecture;
     final String modelType;
     final Names names;
-    final boolean permutesQk;
-    final boolean normsPlusOne;
+    public final boolean permutesQk;
+    public final boolean normsPlusOne;
 
     GgufArchitecture(String ggufName, String hfArchitecture, String modelType, Names names, boolean permutesQk, boolean normsPlusOne) {
         this.ggufName = ggufName;
@@ -41,7 +41,7 @@ enum GgufArchitecture {
     }
 
     /** The architecture named so in general.architecture, or null. */
-    static GgufArchitecture of(String ggufName) {
+    public static GgufArchitecture of(String ggufName) {
         for (GgufArchitecture a : values()) if (a.ggufName.equals(ggufName)) return a;
         return null;
     }
@@ -55,8 +55,18 @@ enum GgufArchitecture {
         return names.hfName(gguf);
     }
 
+    /**
+     * The architecture convert_hf_to_gguf.py writes a Hugging Face model class as (Mistral's as
+     * llama), or null.
+     */
+    public static GgufArchitecture ofHf(String hfArchitecture) {
+        if (hfArchitecture.equals("MistralForCausalLM")) return LLAMA;
+        for (GgufArchitecture a : values()) if (a.hfArchitecture.equals(hfArchitecture)) return a;
+        return null;
+    }
+
     /** The GGUF name of a Hugging Face tensor name of this architecture, or null. */
-    String ggufName(String hf) {
+    public String ggufName(String hf) {
         return names.ggufName(hf);
     }
 

@@ -6,6 +6,7 @@ import dev.refusal4j.tensor.quant.GgmlType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +24,12 @@ import java.util.Map;
  *   the alignment (llama.cpp expects offsets to be exactly the running sum of padded sizes and reads
  *   the padding after the last tensor too).
  * </pre>
- * Tensors are F32 ({@link #addTensorF32}, all a control vector needs) or any ggml type given as its
- * blocks ({@link #addTensor}). The alignment is 32 unless a {@code general.alignment} u32 says otherwise.
+ * Tensors are F32 ({@link #addTensorF32}, all a control vector needs), any ggml type given as its
+ * blocks ({@link #addTensor}), or streamed: {@link #addTensor(String, GgmlType, long[], Data)} takes
+ * a writer that {@link #write} calls when the tensor's turn comes, so a model file is written one
+ * tensor at a time and never held whole. Metadata values of every GGUF type can be copied from a
+ * file read by {@link GgufReader} ({@link #putValue}). The alignment is 32 unless a
+ * {@code general.alignment} u32 says otherwise.
  */
 public final class GgufWriter {
     public static final int VERSION = 3;
@@ -36,7 +41,13 @@ public final class GgufWriter {
 
     private record Kv(int type, Object value, int elementType) {}
 
-    private record Tensor(String name, long[] ne, GgmlType type, byte[] data) {}
+    /** A tensor's bytes, written when the file reaches it: exactly {@code type.bytes(elements)} of them, at the channel's position. */
+    @FunctionalInterface
+    public interface Data {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    private record Tensor(String name, long[] ne, GgmlType type, long bytes, Data data) {}
 
     private final Map<String, Kv> kvs = new LinkedHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
@@ -79,6 +90,24 @@ public final class GgufWriter {
         return put(key, new Kv(ARRAY, values.clone(), FLOAT32));
     }
 
+    /**
+     * A value as {@link GgufFile} holds it, of any GGUF type: {@code type} and, for an array,
+     * {@code elementType} as the file said ({@link GgufFile#types()}, {@link GgufFile#elementTypes()}),
+     * so that a copied value is written as it was read. Arrays of arrays are not written.
+     */
+    public GgufWriter putValue(String key, GgufType type, GgufType elementType, Object value) {
+        if (type == GgufType.ARRAY) {
+            if (elementType == null || elementType == GgufType.ARRAY) throw new IllegalArgumentException(key + ": an array of " + elementType + " cannot be written");
+            return put(key, new Kv(ARRAY, value, elementType.ordinal()));
+        }
+        return put(key, new Kv(type.ordinal(), value, -1));
+    }
+
+    /** Whether a key was put. */
+    public boolean has(String key) {
+        return kvs.containsKey(key);
+    }
+
     private GgufWriter put(String key, Kv kv) {
         if (kvs.containsKey(key)) throw new IllegalArgumentException("duplicate GGUF key '" + key + "'");
         kvs.put(key, kv);
@@ -100,15 +129,31 @@ public final class GgufWriter {
      * one after another, as ggml stores them.
      */
     public GgufWriter addTensor(String name, GgmlType type, byte[] data, long... ne) {
-        long n = 1;
-        for (long d : ne) n *= d;
-        if (ne.length > 0) type.bytes(ne[0]); // rows must be whole blocks
-        if (type.bytes(n) != data.length) {
+        byte[] copy = data.clone();
+        if (bytes(name, type, ne) != data.length) {
             throw new IllegalArgumentException("tensor '" + name + "': " + data.length + " bytes for " + type.ggmlName + java.util.Arrays.toString(ne));
         }
+        return addTensor(name, type, ne, out -> {
+            ByteBuffer b = ByteBuffer.wrap(copy);
+            while (b.hasRemaining()) out.write(b);
+        });
+    }
+
+    /** A tensor whose bytes {@code data} writes when {@link #write} reaches it; {@code ne} innermost first. */
+    public GgufWriter addTensor(String name, GgmlType type, long[] ne, Data data) {
+        long bytes = bytes(name, type, ne);
         if (tensors.stream().anyMatch(t -> t.name.equals(name))) throw new IllegalArgumentException("duplicate GGUF tensor '" + name + "'");
-        tensors.add(new Tensor(name, ne.clone(), type, data.clone()));
+        tensors.add(new Tensor(name, ne.clone(), type, bytes, data));
         return this;
+    }
+
+    private static long bytes(String name, GgmlType type, long[] ne) {
+        long n = 1;
+        for (long d : ne) n = Math.multiplyExact(n, d);
+        if (ne.length > 0 && ne[0] % type.blockElements != 0) {
+            throw new IllegalArgumentException("tensor '" + name + "': rows of " + ne[0] + " are not whole " + type.ggmlName + " blocks of " + type.blockElements);
+        }
+        return type.bytes(n);
     }
 
     private int alignment() {
@@ -120,9 +165,8 @@ public final class GgufWriter {
         return (int) v;
     }
 
-    /** The whole file as bytes (control vectors are small). */
-    public byte[] toBytes() {
-        int align = alignment();
+    /** The header: metadata and tensor infos, padded to the alignment (where the data section begins). */
+    private byte[] header(int align) {
         Buf b = new Buf();
         b.u32(0x46554747); // "GGUF"
         b.u32(VERSION);
@@ -142,22 +186,59 @@ public final class GgufWriter {
             for (long d : t.ne) b.u64(d);
             b.u32(t.type.id);
             b.u64(offset);
-            offset += pad(t.data.length, align);
+            offset += pad(t.bytes, align);
         }
         b.padTo(align);
-        for (Tensor t : tensors) {
-            b.bytes(t.data);
-            b.padTo(align);
-        }
         return b.toArray();
     }
 
-    /** Writes the file whole or not at all ({@link AtomicFiles#writeChannel}). */
+    /** The whole file as bytes (for small files: control vectors, tests). */
+    public byte[] toBytes() {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            Path tmp = java.nio.file.Files.createTempFile("refusal4j-gguf", ".gguf");
+            try {
+                try (FileChannel ch = FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                    writeTo(ch);
+                }
+                out.write(java.nio.file.Files.readAllBytes(tmp));
+            } finally {
+                java.nio.file.Files.deleteIfExists(tmp);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Writes the file whole or not at all ({@link AtomicFiles#writeChannel}), one tensor at a time. */
     public void write(Path file) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(toBytes());
-        AtomicFiles.writeChannel(file, ch -> {
-            while (bb.hasRemaining()) ch.write(bb);
-        });
+        AtomicFiles.writeChannel(file, this::writeTo);
+    }
+
+    /**
+     * The file into {@code ch} from its current position: the header, then each tensor's bytes at
+     * its offset, each padded to the alignment. A tensor writer that writes a different number of
+     * bytes than its shape needs is an error.
+     */
+    public void writeTo(FileChannel ch) throws IOException {
+        int align = alignment();
+        long start = ch.position();
+        ByteBuffer head = ByteBuffer.wrap(header(align));
+        while (head.hasRemaining()) ch.write(head);
+        long dataStart = ch.position();
+        long offset = 0;
+        for (Tensor t : tensors) {
+            t.data.writeTo(ch);
+            long written = ch.position() - dataStart - offset;
+            if (written != t.bytes) {
+                throw new IllegalStateException("tensor '" + t.name + "': " + written + " bytes written, " + t.bytes + " expected for " + t.type.ggmlName + java.util.Arrays.toString(t.ne));
+            }
+            offset = pad(offset + t.bytes, align);
+            ByteBuffer zeros = ByteBuffer.allocate((int) (dataStart + offset - ch.position()));
+            while (zeros.hasRemaining()) ch.write(zeros);
+        }
+        if (tensors.isEmpty() && ch.position() == start) throw new IllegalStateException("nothing written");
     }
 
     static long pad(long n, int align) {
@@ -167,34 +248,51 @@ public final class GgufWriter {
     private static void scalar(Buf b, int type, Object v) {
         switch (type) {
             case STRING -> b.str((String) v);
-            case UINT16 -> b.u16((Integer) v);
-            case UINT32 -> b.u32((int) (long) (Long) v);
-            case INT32 -> b.u32((Integer) v);
+            case UINT8, INT8 -> b.u8(((Number) v).intValue());
+            case UINT16, INT16 -> b.u16(((Number) v).intValue());
+            case UINT32, INT32 -> b.u32((int) ((Number) v).longValue());
+            case UINT64, INT64 -> b.u64(((Number) v).longValue());
             case FLOAT32 -> b.f32((Float) v);
+            case FLOAT64 -> b.u64(Double.doubleToRawLongBits((Double) v));
             case BOOL -> b.u8((Boolean) v ? 1 : 0);
             default -> throw new IllegalStateException("type " + type);
         }
     }
 
+    /** An array of {@code kv.elementType}, its elements held as {@link GgufFile} holds them (int[], long[], float[], ...). */
     private static void array(Buf b, Kv kv) {
-        b.u32(kv.elementType);
-        switch (kv.elementType) {
-            case STRING -> {
-                @SuppressWarnings("unchecked") List<String> l = (List<String>) kv.value;
+        int t = kv.elementType;
+        b.u32(t);
+        switch (kv.value) {
+            case List<?> l -> {
                 b.u64(l.size());
-                for (String s : l) b.str(s);
+                for (Object s : l) b.str((String) s);
             }
-            case INT32 -> {
-                int[] a = (int[]) kv.value;
+            case String[] a -> {
                 b.u64(a.length);
-                for (int x : a) b.u32(x);
+                for (String s : a) b.str(s);
             }
-            case FLOAT32 -> {
-                float[] a = (float[]) kv.value;
+            case int[] a -> {
+                b.u64(a.length);
+                for (int x : a) scalar(b, t, x);
+            }
+            case long[] a -> {
+                b.u64(a.length);
+                for (long x : a) scalar(b, t, x);
+            }
+            case float[] a -> {
                 b.u64(a.length);
                 for (float x : a) b.f32(x);
             }
-            default -> throw new IllegalStateException("array of type " + kv.elementType);
+            case double[] a -> {
+                b.u64(a.length);
+                for (double x : a) scalar(b, t, x);
+            }
+            case boolean[] a -> {
+                b.u64(a.length);
+                for (boolean x : a) b.u8(x ? 1 : 0);
+            }
+            default -> throw new IllegalStateException("array of type " + t + " held as " + kv.value.getClass().getSimpleName());
         }
     }
 

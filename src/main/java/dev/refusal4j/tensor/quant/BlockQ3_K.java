@@ -18,6 +18,56 @@ public final class BlockQ3_K {
 
     private BlockQ3_K() {}
 
+    /**
+     * One block of 256 floats at {@code x[xo]} into {@code b[o..o+110)}, as ggml's
+     * {@code quantize_row_q3_K_ref}: per sub-block of 16 a signed scale for levels −4..3
+     * ({@code make_q3_quants}), the scales quantized to six bits against the one of largest
+     * magnitude, then every level recomputed from the stored scale.
+     */
+    public static void quantize(float[] x, int xo, byte[] b, int o) {
+        int[] L = new int[ELEMENTS];
+        float[] scales = new float[16];
+        float maxScale = 0, amax = 0;
+        for (int j = 0; j < 16; j++) {
+            scales[j] = ScaleSearch.q3Quants(16, 4, x, xo + 16 * j, L, 16 * j);
+            float scale = Math.abs(scales[j]);
+            if (scale > amax) {
+                amax = scale;
+                maxScale = scales[j];
+            }
+        }
+        int[] packed = new int[12];
+        float d;
+        if (maxScale != 0) {
+            float iscale = -32f / maxScale;
+            for (int j = 0; j < 16; j++) {
+                int l = ScaleSearch.clamp((byte) ScaleSearch.nearestInt(iscale * scales[j]), -32, 31) + 32;
+                if (j < 8) packed[j] = l & 0xF;
+                else packed[j - 8] |= (l & 0xF) << 4;
+                packed[j % 4 + 8] |= (l >>> 4) << (2 * (j / 4));
+            }
+            d = Bytes.putF16(b, o + 108, 1 / iscale);
+        } else {
+            d = Bytes.putF16(b, o + 108, 0f);
+        }
+        for (int k = 0; k < 12; k++) b[o + 96 + k] = (byte) packed[k];
+        int[] sc = scales(b, o + 96);
+        for (int j = 0; j < 16; j++) {
+            float dl = d * (sc[j] - 32);
+            if (dl == 0) continue;
+            for (int i = 0; i < 16; i++) L[16 * j + i] = ScaleSearch.clamp(ScaleSearch.nearestInt(x[xo + 16 * j + i] / dl), -4, 3) + 4;
+        }
+        // the third bit of weight j goes to bit j / 32 of hmask byte j % 32
+        for (int k = 0; k < 32; k++) b[o + k] = 0;
+        for (int j = 0; j < ELEMENTS; j++) {
+            if (L[j] > 3) {
+                b[o + j % 32] |= (byte) (1 << (j / 32));
+                L[j] -= 4;
+            }
+        }
+        ScaleSearch.pack2(L, b, o + 32);
+    }
+
     /** One block as ggml's {@code dequantize_row_q3_K}. */
     public static void dequantize(byte[] b, int o, float[] y, int yo) {
         float dAll = Bytes.f16(b, o + 108);

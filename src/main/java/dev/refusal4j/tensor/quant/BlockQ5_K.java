@@ -17,6 +17,33 @@ public final class BlockQ5_K {
 
     private BlockQ5_K() {}
 
+    /**
+     * One block of 256 floats at {@code x[xo]} into {@code b[o..o+176)}, as ggml's
+     * {@code quantize_row_q5_K_ref}: per sub-block of 32 a scale and min fitted to levels 0..31 by
+     * squared error weighted by rms(x) + |x| ({@code make_qkx2_quants}, −0.5 + 0.1·is for is in
+     * 0..15), both quantized to six bits against the largest, then every level recomputed from
+     * the stored scale and min.
+     */
+    public static void quantize(float[] x, int xo, byte[] b, int o) {
+        int[] L = new int[ELEMENTS];
+        BlockQ4_K.levels(x, xo, b, o, L, 31, -0.5f, 15);
+        for (int k = 0; k < 32; k++) b[o + 16 + k] = 0;
+        for (int g = 0; g < 4; g++) { // the fifth bits of weights 64g + l and 64g + 32 + l: bits 2g and 2g + 1 of qh[l]
+            for (int l = 0; l < 32; l++) {
+                int l1 = L[64 * g + l], l2 = L[64 * g + 32 + l];
+                if (l1 > 15) {
+                    l1 -= 16;
+                    b[o + 16 + l] |= (byte) (1 << 2 * g);
+                }
+                if (l2 > 15) {
+                    l2 -= 16;
+                    b[o + 16 + l] |= (byte) (2 << 2 * g);
+                }
+                b[o + 48 + 32 * g + l] = (byte) (l1 | l2 << 4);
+            }
+        }
+    }
+
     /** One block as ggml's {@code dequantize_row_q5_K}. */
     public static void dequantize(byte[] b, int o, float[] y, int yo) {
         float d = Bytes.f16(b, o), min = Bytes.f16(b, o + 2);

@@ -26,9 +26,7 @@ public final class BlockQ8_0 {
         }
         float d = amax / 127;
         float id = d != 0 ? 1.0f / d : 0.0f;
-        short h = Float.floatToFloat16(d);
-        b[o] = (byte) h;
-        b[o + 1] = (byte) (h >> 8);
+        Bytes.putF16(b, o, d);
         for (int j = 0; j < ELEMENTS; j++) b[o + 2 + j] = (byte) roundf(x[xo + j] * id);
     }
 

@@ -1,9 +1,13 @@
 package dev.refusal4j.tensor.quant;
 
+import dev.refusal4j.tensor.DType;
+
 /**
  * The unquantized ggml types, one element per "block": F32 as is, F16 and BF16 widened exactly
  * (ggml's {@code ggml_fp16_to_fp32_row} and {@code ggml_bf16_to_fp32_row}; a signalling NaN comes
- * out quiet from F16 as from ggml, and BF16 keeps every bit).
+ * out quiet from F16 as from ggml, and BF16 keeps every bit), and narrowed as ggml's reference
+ * conversions narrow them ({@code ggml_fp32_to_fp16_row}, {@code ggml_fp32_to_bf16_row_ref}: to
+ * nearest even, NaNs quiet).
  */
 final class FloatRows {
     private FloatRows() {}
@@ -19,5 +23,18 @@ final class FloatRows {
     /** BF16 is the upper half of an F32. */
     static void bf16(byte[] b, int o, float[] y, int yo) {
         y[yo] = Float.intBitsToFloat(Bytes.u16(b, o) << 16);
+    }
+
+    static void toF32(float[] x, int xo, byte[] b, int o) {
+        Bytes.putI32(b, o, Float.floatToRawIntBits(x[xo]));
+    }
+
+    static void toF16(float[] x, int xo, byte[] b, int o) {
+        Bytes.putU16(b, o, Bytes.f16Bits(x[xo]));
+    }
+
+    /** ggml's rounding is torch's: {@link DType#floatToBf16}. */
+    static void toBf16(float[] x, int xo, byte[] b, int o) {
+        Bytes.putU16(b, o, DType.floatToBf16(x[xo]));
     }
 }

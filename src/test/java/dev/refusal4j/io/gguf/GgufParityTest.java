@@ -8,7 +8,8 @@ import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.DType;
-import dev.refusal4j.testutil.HfToGguf;
+import dev.refusal4j.export.GgufConverter;
+import dev.refusal4j.tensor.quant.GgmlType;
 import dev.refusal4j.testutil.Npz;
 import dev.refusal4j.testutil.Reference64;
 import dev.refusal4j.testutil.Shared;
@@ -25,8 +26,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every golden model (../shared/golden) whose architecture llama.cpp has, converted to GGUF as
- * convert_hf_to_gguf.py converts it ({@link HfToGguf}) and loaded with {@code Transformer.load(x.gguf)}:
+ * Every golden model (../shared/golden) whose architecture llama.cpp has, converted to GGUF by
+ * refusal4j's {@code convert} ({@link GgufConverter}, as convert_hf_to_gguf.py converts it) and
+ * loaded with {@code Transformer.load(x.gguf)}:
  * <ul>
  *   <li>in its own dtype (F32; BF16 for llama-bf16), used in place from the mapping, the logits of
  *       all three sequences equal the safetensors model's and the golden float64 reference's
@@ -56,23 +58,16 @@ class GgufParityTest {
     static Stream<Arguments> lossy() throws IOException {
         List<Arguments> out = new ArrayList<>();
         for (String m : models().toList()) {
-            for (HfToGguf.Type t : List.of(HfToGguf.Type.F16, HfToGguf.Type.BF16, HfToGguf.Type.Q8_0)) {
-                if (!(m.equals("llama-bf16") && t == HfToGguf.Type.BF16)) out.add(Arguments.of(m, t));
+            for (GgmlType t : List.of(GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0)) {
+                if (!(m.equals("llama-bf16") && t == GgmlType.BF16)) out.add(Arguments.of(m, t));
             }
         }
         return out.stream();
     }
 
-    /** A converter for the golden model; Gemma-2's query_pre_attn_scalar goes into q, as llama.cpp has no key for it. */
-    static HfToGguf converter(Path hf) throws IOException {
-        JsonNode c = Json.MAPPER.readTree(hf.resolve("config.json").toFile());
-        HfToGguf conv = HfToGguf.of(hf);
-        if (c.has("query_pre_attn_scalar")) {
-            int layers = c.get("num_hidden_layers").asInt();
-            double llamaCpp = layers == 46 ? c.get("hidden_size").asDouble() / c.get("num_attention_heads").asDouble() : c.get("head_dim").asDouble();
-            conv.scaleQ(Math.sqrt(llamaCpp / c.get("query_pre_attn_scalar").asDouble()));
-        }
-        return conv;
+    /** The golden model's converter (Gemma-2's query_pre_attn_scalar goes into q, as llama.cpp has no key for it). */
+    static GgufConverter converter(Path hf) throws IOException {
+        return GgufConverter.of(hf);
     }
 
     static int[] ids(Map<String, Npz.Array> ref, int s) {
@@ -172,7 +167,7 @@ class GgufParityTest {
      * sequences, about twice the worst measured (gemma2's, whose soft-caps and sandwich norms
      * amplify it): F16 1.7e-3, BF16 1.2e-2, Q8_0 4.7e-2.
      */
-    static double bound(HfToGguf.Type t) {
+    static double bound(GgmlType t) {
         return switch (t) {
             case F16 -> 4e-3;
             case BF16 -> 3e-2;
@@ -187,7 +182,7 @@ class GgufParityTest {
      * projections split), whatever path loaded them (in place, copied, dequantized). Quantization
      * blocks lie within rows, so a permuted row quantizes as it would in place.
      */
-    static void sameWeights(Transformer a, Transformer b, HfToGguf.Type type, String model) {
+    static void sameWeights(Transformer a, Transformer b, GgmlType type, String model) {
         List<String> what = new ArrayList<>(List.of("embed"));
         List<dev.refusal4j.tensor.Matrix[]> pairs = new ArrayList<>();
         pairs.add(new dev.refusal4j.tensor.Matrix[] {a.weights.embed, b.weights.embed});
@@ -220,7 +215,7 @@ class GgufParityTest {
     }
 
     /** A row stored as {@code type} and read back. */
-    static float[] roundTrip(float[] x, HfToGguf.Type type) {
+    static float[] roundTrip(float[] x, GgmlType type) {
         float[] out = new float[x.length];
         switch (type) {
             case F16 -> { for (int i = 0; i < x.length; i++) out[i] = DType.f16ToFloat(DType.floatToF16(x[i])); }
@@ -239,7 +234,7 @@ class GgufParityTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("lossy")
-    void asF16Bf16AndQ8_0ItComputesWhatItsDequantizedWeightsGive(String model, HfToGguf.Type type) throws IOException {
+    void asF16Bf16AndQ8_0ItComputesWhatItsDequantizedWeightsGive(String model, GgmlType type) throws IOException {
         Path hf = Shared.path("golden", model);
         Path gguf = converter(hf).type(type).write(tmp.resolve(model + "-" + type + ".gguf"));
         Map<String, Npz.Array> ref = Npz.read(hf.resolve("expected.npz"));
@@ -253,7 +248,7 @@ class GgufParityTest {
                 default -> DType.F32; // dequantized
             };
             assertThat(b.weights.layers[0].wDown.dtype).isEqualTo(expect);
-            assertThat(b.weights.layers[0].wDown.data.isMapped()).as("in place unless quantized").isEqualTo(type != HfToGguf.Type.Q8_0);
+            assertThat(b.weights.layers[0].wDown.data.isMapped()).as("in place unless quantized").isEqualTo(type != GgmlType.Q8_0);
             Reference64 r64 = new Reference64(b);
             for (int s = 0; ref.containsKey("s" + s + "_ids"); s++) {
                 int[] ids = ids(ref, s);

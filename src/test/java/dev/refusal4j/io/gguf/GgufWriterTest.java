@@ -30,6 +30,36 @@ class GgufWriterTest {
         assertThat(((List<?>) r.kv.get("tokenizer.ggml.tokens")).get(1)).isEqualTo("<s>");
     }
 
+    /**
+     * tiny.gguf, written by ggml's gguf API (every metadata value type, arrays of each, a tensor of
+     * each type), copied key by key with {@link GgufWriter#putValue} and tensor by tensor through
+     * streamed writers, is the same file byte for byte: the same layout as ggml's writer.
+     */
+    @Test
+    void copiesAFileGgmlWroteByteForByte() throws IOException, java.net.URISyntaxException {
+        Path in = Path.of(GgufWriterTest.class.getResource("/gguf/tiny.gguf").toURI());
+        Path out = tmp.resolve("copy.gguf");
+        GgufWriter w = new GgufWriter();
+        try (Arena arena = Arena.ofConfined()) {
+            MappedGguf g = GgufReader.open(in, arena);
+            GgufFile h = g.header();
+            for (String k : h.metadata().keySet()) w.putValue(k, h.types().get(k), h.elementTypes().get(k), h.metadata().get(k));
+            for (GgufTensorInfo t : g.tensors()) {
+                byte[] bytes = g.data(t).toArray(ValueLayout.JAVA_BYTE);
+                w.addTensor(t.name(), t.type(), t.dims(), ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
+            }
+            w.write(out);
+        }
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(in));
+    }
+
+    @Test
+    void aStreamedTensorOfTheWrongSizeIsAnError() {
+        GgufWriter w = new GgufWriter().addTensor("t", GgmlType.F32, new long[] {4}, ch -> ch.write(java.nio.ByteBuffer.allocate(12)));
+        assertThatThrownBy(() -> w.write(tmp.resolve("bad.gguf"))).hasMessageContaining("tensor 't': 12 bytes written, 16 expected for f32[4]");
+        assertThat(tmp.resolve("bad.gguf")).doesNotExist();
+    }
+
     @Test
     void roundTripsEveryFieldAndTensorBytes() throws IOException {
         float[] a = {1.5f, -2f, 3.25f}; // 12 bytes: forces padding between and after tensors
@@ -96,7 +126,7 @@ class GgufWriterTest {
                     Float.float16ToFloat(Float.floatToFloat16(x[1])), Float.float16ToFloat(Float.floatToFloat16(x[2])));
         }
         GgufWriter w = new GgufWriter();
-        assertThatThrownBy(() -> w.addTensor("t", GgmlType.Q8_0, new byte[34], 16, 2)).hasMessageContaining("not a whole number of q8_0 blocks");
+        assertThatThrownBy(() -> w.addTensor("t", GgmlType.Q8_0, new byte[34], 16, 2)).hasMessageContaining("rows of 16 are not whole q8_0 blocks of 32");
         assertThatThrownBy(() -> w.addTensor("t", GgmlType.Q8_0, new byte[33], 32)).hasMessageContaining("33 bytes for q8_0[32]");
     }
 
