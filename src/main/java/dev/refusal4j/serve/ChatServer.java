@@ -27,11 +27,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -410,13 +412,13 @@ public final class ChatServer implements AutoCloseable {
         BatchDecoder.Output out;
         AtomicBoolean timedOut = new AtomicBoolean(), started = new AtomicBoolean(), gone = new AtomicBoolean();
         try {
-            Future<BatchDecoder.Output> job = decoder.submit(prompt, limit, req.sampling(), req.stop(), steering, hooks, new BatchDecoder.Listener() {
+            CompletableFuture<BatchDecoder.Output> job = decoder.submit(prompt, limit, req.sampling(), req.stop(), steering, hooks, new BatchDecoder.Listener() {
                 @Override
                 public void joined() {
                     if (stopping) throw new CancellationException("the server is stopping");
                     if (timedOut.get()) throw new CancellationException("timed out while waiting");
                     started.set(true);
-                    if (events != null) events.open();
+                    if (events != null) events.post(events::open);
                 }
 
                 @Override
@@ -424,19 +426,20 @@ public final class ChatServer implements AutoCloseable {
                     if (stopping) throw new CancellationException("the server is stopping");
                     if (timedOut.get()) throw new CancellationException("timed out");
                     if (gone.get()) throw new CancellationException("the client has gone");
-                    if (events != null) events.delta(text);
+                    if (events != null && !text.isEmpty()) events.post(() -> events.delta(text));
                 }
             });
             try {
-                out = events != null ? job.get(Math.max(0, timeoutNanos - (System.nanoTime() - arrived)), TimeUnit.NANOSECONDS)
-                        : awaitWithHeartbeat(reply, job, arrived, started, gone);
+                out = events != null ? events.relay(job, arrived, gone) : awaitWithHeartbeat(reply, job, arrived, started, gone);
             } catch (TimeoutException e) {
-                // the job stops at its next token (or does not start): wait for that, so that nothing
-                // else writes to the stream while the error event goes out
+                // the job stops at its next token (or does not start): wait for that, and for the
+                // events it posted, so that nothing else writes to the stream while the error event goes out
                 timedOut.set(true);
                 try {
                     out = job.get();
+                    if (events != null) events.drain();
                 } catch (ExecutionException stopped) {
+                    if (events != null) events.drain();
                     if (!(stopped.getCause() instanceof CancellationException) || stopping) throw stopped;
                     throw new ApiError(504, "server_error", null, "timeout", "no answer within the server's timeout of "
                             + Math.round(timeoutNanos / 1e9) + " s (serve --timeout); the answer was cancelled");
@@ -544,6 +547,10 @@ public final class ChatServer implements AutoCloseable {
     /**
      * One streamed answer, then {@code data: [DONE]}: OpenAI's chat.completion.chunk events (a first
      * one with the role, then content deltas), or text_completion events (text pieces).
+     *
+     * <p>The decoding thread only {@link #post}s events; the request's own thread writes them
+     * ({@link #relay}). A client that stops reading then fills its own socket buffer and stalls only
+     * its own thread, never the decoding of the other requests in the batch.
      */
     private final class Stream {
         private final Reply reply;
@@ -551,6 +558,7 @@ public final class ChatServer implements AutoCloseable {
         private final String id;
         private final String object;
         private final long now;
+        private final LinkedBlockingQueue<Runnable> outbox = new LinkedBlockingQueue<>();
 
         Stream(Reply reply, boolean chat, String id, long now) {
             this.reply = reply;
@@ -558,6 +566,45 @@ public final class ChatServer implements AutoCloseable {
             this.id = id;
             this.object = chat ? "chat.completion.chunk" : "text_completion";
             this.now = now;
+        }
+
+        /** From the decoding thread: an event for the request's thread to write. */
+        void post(Runnable event) {
+            outbox.add(event);
+        }
+
+        /**
+         * Writes the posted events as they come until the generation ends, and returns its output.
+         * A write that fails marks the client {@code gone} (its generation stops at the next token)
+         * and ends the relay with that failure once the generation has stopped.
+         *
+         * @throws TimeoutException when the server's timeout passes first
+         */
+        BatchDecoder.Output relay(CompletableFuture<BatchDecoder.Output> job, long arrived, AtomicBoolean gone) throws Exception {
+            job.whenComplete((out, failure) -> outbox.add(() -> {})); // wakes the loop below when the generation ends
+            try {
+                while (!job.isDone()) {
+                    long left = timeoutNanos - (System.nanoTime() - arrived);
+                    if (left <= 0) throw new TimeoutException();
+                    Runnable event = outbox.poll(left, TimeUnit.NANOSECONDS);
+                    if (event != null) event.run();
+                }
+                drain();
+            } catch (UncheckedIOException goneNow) {
+                gone.set(true);
+                try {
+                    job.get();
+                } catch (ExecutionException | CancellationException stopped) {
+                    // the generation stopped at the flag, or failed: either way nobody is listening
+                }
+                throw goneNow;
+            }
+            return job.get();
+        }
+
+        /** Writes every event posted so far (the generation has ended). */
+        void drain() {
+            for (Runnable event; (event = outbox.poll()) != null; ) event.run();
         }
 
         void open() {

@@ -346,6 +346,33 @@ class ChatServerTest {
     }
 
     @Test
+    void aStreamingClientThatStopsReadingDoesNotStallTheOthers() throws Exception {
+        Path endless = endless("endless-stalled");
+        // a longer context than the golden weights' 2048 (rotary positions need no weights): enough events to fill any socket buffer
+        java.nio.file.Path cfg = endless.resolve("config.json");
+        java.nio.file.Files.writeString(cfg, java.nio.file.Files.readString(cfg).replaceAll("\"max_position_embeddings\": *\\d+", "\"max_position_embeddings\": 65536"));
+        try (Transformer m = Transformer.load(endless);
+             ChatServer own = ChatServer.start(endless, m, null, null, null, null, new ChatServer.Options("127.0.0.1", 0, 4, null, Duration.ofMinutes(2), 4),
+                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+             java.net.Socket stalled = new java.net.Socket()) {
+            // a client with a tiny receive window that reads nothing: once its socket's buffers are full, a write to it waits
+            stalled.setReceiveBufferSize(1024);
+            stalled.connect(new java.net.InetSocketAddress("127.0.0.1", own.port()));
+            byte[] b = "{\"stream\": true, \"max_tokens\": 60000, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}".getBytes(StandardCharsets.UTF_8);
+            stalled.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                    + b.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            stalled.getOutputStream().write(b);
+            stalled.getOutputStream().flush();
+            Thread.sleep(3000); // its generation runs on until the buffers are full
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/v1/completions"))
+                    .timeout(Duration.ofSeconds(60))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"max_tokens\": 5, \"prompt\": \"hi\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(r.body()).get("usage").get("completion_tokens").asInt()).isEqualTo(5);
+        }
+    }
+
+    @Test
     void aClientThatGoesAwayBeforeAWholeAnswerEndsItsGeneration() throws Exception {
         Path endless = endless("endless-whole");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
