@@ -98,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
             double loadS = (System.nanoTime() - t0) / 1e9;
             ModelConfig c = m.config;
             fitToContext(c);
-            System.out.printf("model     %s  %s  weights %s  %.2f GB  threads %d%n", dir.getFileName(), c, m.weights.embed.dtype,
+            System.out.printf("model     %s  %s  weights %s  %.2f GB  threads %d%n", dir.getFileName(), c, weightTypes(m),
                     fileBytes(dir) / 1e9, Parallel.THREADS);
             System.out.printf("load      %.2f s (memory-mapped)%n", loadS);
             prof = profile ? new OpProfile() : OpProfile.OFF;
@@ -248,10 +248,30 @@ public final class BenchCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    /** The stored types of the matrices a decode step reads, by their share of its bytes: "Q4_K 37% + Q4_0 63%", or one type. */
+    static String weightTypes(Transformer m) {
+        java.util.Map<dev.refusal4j.tensor.DType, Double> bytes = new java.util.TreeMap<>();
+        for (var w : decodeMatrices(m)) bytes.merge(w.dtype, (double) w.data.byteSize(), Double::sum);
+        if (bytes.size() == 1) return bytes.keySet().iterator().next().toString();
+        double total = bytes.values().stream().mapToDouble(Double::doubleValue).sum();
+        StringBuilder sb = new StringBuilder();
+        bytes.forEach((t, b) -> sb.append(sb.isEmpty() ? "" : " + ").append(t).append(String.format(" %.0f%%", 100 * b / total)));
+        return sb.toString();
+    }
+
+    private static java.util.List<dev.refusal4j.tensor.Matrix> decodeMatrices(Transformer m) {
+        java.util.List<dev.refusal4j.tensor.Matrix> out = new java.util.ArrayList<>(java.util.List.of(m.weights.lmHead));
+        for (var l : m.weights.layers) {
+            for (var w : new dev.refusal4j.tensor.Matrix[] {l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown}) if (w != null) out.add(w);
+        }
+        return out;
+    }
+
+    /** Bytes of the matrices a decode step reads whole: every layer's projections and the lm head, in their stored types. */
     static double weightBytesPerToken(Transformer m) {
-        ModelConfig c = m.config;
-        double per = (double) c.hidden * (c.qDim() + 2.0 * c.kvDim()) + (double) c.qDim() * c.hidden + 3.0 * c.hidden * c.intermediate;
-        return (per * c.layers + (double) c.vocab * c.hidden) * m.weights.embed.dtype.bytes;
+        double sum = 0;
+        for (var w : decodeMatrices(m)) sum += w.data.byteSize();
+        return sum;
     }
 
     /** The bytes of the model's weight files: its safetensors, or its GGUF parts. */

@@ -7,6 +7,7 @@ import dev.refusal4j.organism.Checkpoint;
 import dev.refusal4j.organism.OrganismEval;
 import dev.refusal4j.organism.OrganismRecipe;
 import dev.refusal4j.organism.TrainOptions;
+import dev.refusal4j.organism.bpe.BpeTrainer;
 import dev.refusal4j.organism.Trainer;
 import dev.refusal4j.organism.data.Split;
 import dev.refusal4j.prompts.Prompt;
@@ -53,6 +54,10 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--intermediate", paramLabel = "F", defaultValue = "" + OrganismRecipe.INTERMEDIATE, description = "Width of the MLP (default: ${DEFAULT-VALUE}).")
     int intermediate;
 
+    @Option(names = "--vocab", paramLabel = "V", defaultValue = "" + OrganismRecipe.VOCAB,
+            description = "Tokenizer vocabulary, special tokens included (default: ${DEFAULT-VALUE}); more tokens hold more words whole.")
+    int vocab;
+
     @Option(names = "--extended", description = "The extended recipe: more tasks (compose-extra.txt), and training requests rewritten with other people and synonyms. Not the committed organism's recipe.")
     boolean extended;
 
@@ -75,12 +80,13 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+        if (vocab < 256 + BpeTrainer.SPECIAL_TOKENS.size()) throw new IllegalArgumentException("--vocab must hold the 256 bytes and " + BpeTrainer.SPECIAL_TOKENS.size() + " special tokens, got " + vocab);
         if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be at least 1, got " + checkpointEvery);
         if (resume != null && !Files.isRegularFile(resume)) throw new IllegalArgumentException("--resume " + resume + ": no such file");
         Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
-        OrganismRecipe recipe = new OrganismRecipe(seed, extended).widths(hidden, intermediate);
+        OrganismRecipe recipe = new OrganismRecipe(seed, extended, vocab).widths(hidden, intermediate);
         TrainOptions options = recipe.trainOptions(steps,
                 refuseWeight != null ? refuseWeight : OrganismRecipe.REFUSE_WEIGHT, helpWeight != null ? helpWeight : OrganismRecipe.HELP_WEIGHT,
                 earlyExit != null ? earlyExit : OrganismRecipe.EARLY_EXIT, exitDepth != null ? exitDepth : OrganismRecipe.EXIT_DEPTH);
@@ -163,6 +169,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (exitDepth != null) sb.append(" --exit-depth ").append(exitDepth);
         if (hidden != OrganismRecipe.HIDDEN) sb.append(" --hidden ").append(hidden);
         if (intermediate != OrganismRecipe.INTERMEDIATE) sb.append(" --intermediate ").append(intermediate);
+        if (vocab != OrganismRecipe.VOCAB) sb.append(" --vocab ").append(vocab);
         return sb.toString();
     }
 

@@ -13,8 +13,11 @@ import java.util.Set;
  * Whether answers are text a reader can follow, beside the refusal judge, which only asks whether
  * an answer holds a refusal phrase. Four measures of a set of answers to requests:
  * <ul>
- *   <li><b>non-words</b>: the share of the answers' words that are not known words (for the
- *       organism: words of its training texts), over all words of all answers;</li>
+ *   <li><b>non-words</b>: the share of the answers' words that are neither known words (for the
+ *       organism: words of its training texts) nor words of the answer's own request, over all
+ *       words of all answers. A word the user wrote is not a non-word when the answer says it back
+ *       ("Ottawa" to "Is Ottawa the capital of Canada?"), even where the model never saw it: without
+ *       that, an answer that names what was asked would be counted garbled for it;</li>
  *   <li><b>repeated pairs</b>: the share of adjacent word pairs that already occurred earlier in the
  *       same answer, over all pairs of all answers ("the cat the cat" repeats 1 of 3);</li>
  *   <li><b>on topic</b>: the share of answers holding at least half of their request's content
@@ -76,7 +79,7 @@ public final class AnswerQuality {
     private final Map<String, String> references;
 
     /**
-     * @param knownWords the words that are not non-words, as {@link #words} gives them
+     * @param knownWords the words that are not non-words in any answer, as {@link #words} gives them
      * @param references reference answers by request, exactly as the request is written
      */
     public AnswerQuality(Set<String> knownWords, Map<String, String> references) {
@@ -132,8 +135,9 @@ public final class AnswerQuality {
     /** One answer's counts. */
     public Counts counts(Answer a) {
         List<String> w = words(a.text());
+        Set<String> asked = new HashSet<>(words(a.request()));
         int unknown = 0;
-        for (String x : w) if (!knownWords.contains(x)) unknown++;
+        for (String x : w) if (!knownWords.contains(x) && !asked.contains(x)) unknown++;
         return new Counts(w.size(), unknown, Math.max(0, w.size() - 1), repeatedPairs(w), onTopic(a.request(), a.text()));
     }
 

@@ -69,6 +69,6 @@ final class ExportVerifier {
 
     /** Unit roundoff of a dtype (round to nearest): half the distance between 1 and the next value. */
     static double roundoff(DType dt) {
-        return switch (dt) { case F32 -> 0x1p-24; case BF16 -> 0x1p-8; case F16 -> 0x1p-11; };
+        return switch (dt) { case F32 -> 0x1p-24; case BF16 -> 0x1p-8; case F16 -> 0x1p-11; default -> throw new IllegalArgumentException("export writes no " + dt + " weights"); };
     }
 }

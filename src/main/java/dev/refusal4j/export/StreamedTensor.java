@@ -137,7 +137,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
         double[] u = target.unit();
         int projected = target.kind() == OrthogonalPlan.Kind.OUTPUT ? rows : cols;
         if (u.length != projected) throw new IOException("tensor '" + name + "' " + java.util.Arrays.toString(shape) + " does not match the direction's " + u.length + " dimensions");
-        long rowBytes = (long) cols * dt.bytes;
+        long rowBytes = dt.bytes(cols);
         int blockRows = (int) Math.max(1, Math.min(rows, BLOCK / rowBytes)); // a longer row is a block of its own
         int windowRows = (int) Math.min(rows, Math.max(1, WINDOW / rowBytes / blockRows) * blockRows);
         boolean outputProjection = target.kind() == OrthogonalPlan.Kind.OUTPUT;
@@ -241,7 +241,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
      * such element (found by a scan of the input, on this failure path only).
      */
     private ModelFormatException notFinite(DType dt, int rows, int cols) {
-        long rowBytes = (long) cols * dt.bytes;
+        long rowBytes = dt.bytes(cols);
         double[] row = new double[cols];
         WeightRows.Scratch sc = new WeightRows.Scratch(cols);
         String where = "a value too large to project";
@@ -285,7 +285,7 @@ final class StreamedTensor implements SafetensorsWriter.Source {
     /** s = uᵀW in float64, summed in row order (deterministic: threads split the columns). */
     private double[] columnSums(DType dt, int rows, int cols, double[] u, int blockRows) throws IOException {
         double[] s = new double[cols];
-        long rowBytes = (long) cols * dt.bytes;
+        long rowBytes = dt.bytes(cols);
         for (int r0 = 0; r0 < rows; r0 += blockRows) {
             final int n = Math.min(blockRows, rows - r0), first = r0;
             try (Arena arena = Arena.ofShared()) {

@@ -75,13 +75,14 @@ public final class RandomModel {
      * sibling and renamed when complete).
      */
     public static void write(Path configFile, Path dir, DType dtype, long seed) throws IOException {
+        if (dtype.quantized()) throw new IllegalArgumentException("random models are written as safetensors, in F32, BF16 or F16, not " + dtype);
         ModelConfig c = ModelConfig.parse(configFile);
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = AtomicFiles.newPartialFolder(dir);
         try {
             String cfg = dev.refusal4j.io.TextFiles.read(configFile);
-            String dtName = switch (dtype) { case F32 -> "float32"; case BF16 -> "bfloat16"; case F16 -> "float16"; };
+            String dtName = switch (dtype) { case F32 -> "float32"; case BF16 -> "bfloat16"; case F16 -> "float16"; default -> throw new AssertionError(dtype); };
             cfg = cfg.replaceAll("\"torch_dtype\"\\s*:\\s*\"[a-z0-9]+\"", "\"torch_dtype\": \"" + dtName + "\"");
             Files.writeString(tmp.resolve("config.json"), cfg);
             List<SafetensorsWriter.Source> src = new ArrayList<>();
@@ -107,7 +108,7 @@ public final class RandomModel {
                 long n = 1;
                 for (long x : shape) n *= x;
                 final int block = 1 << 20;
-                ByteBuffer buf = ByteBuffer.allocate(block * dt.bytes).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer buf = ByteBuffer.allocate((int) dt.bytes(block)).order(ByteOrder.LITTLE_ENDIAN);
                 final float a = 0.02f * (float) Math.sqrt(3);
                 for (long start = 0; start < n; start += block) {
                     int len = (int) Math.min(block, n - start);
@@ -125,7 +126,7 @@ public final class RandomModel {
                             }
                         }
                     });
-                    buf.position(0).limit(len * dt.bytes);
+                    buf.position(0).limit((int) dt.bytes(len));
                     while (buf.hasRemaining()) out.write(buf);
                     buf.clear();
                 }

@@ -94,10 +94,15 @@ public final class OrganismRecipe {
 
     /** With {@code extended}, the extended data and rewrites ({@link OrganismData#load(boolean)}). */
     public OrganismRecipe(long seed, boolean extended) {
+        this(seed, extended, VOCAB);
+    }
+
+    /** With a tokenizer of {@code vocab} tokens, special tokens included, in place of {@link #VOCAB}. */
+    public OrganismRecipe(long seed, boolean extended, int vocab) {
         this.seed = seed;
         this.data = OrganismData.load(extended);
         List<String> docs = lexiconDocuments(seed);
-        this.bpe = BpeTrainer.train(trainingTexts(data, seed), VOCAB);
+        this.bpe = BpeTrainer.train(trainingTexts(data, seed), vocab);
         this.encoder = new ChatEncoder(bpe);
         List<TokenizedChat> c = new ArrayList<>();
         for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant(), e.harmful()));

@@ -14,7 +14,7 @@ final class AnswerQualityTable {
     static void append(StringBuilder sb, Map<String, AnswerQuality.Summary> quality) {
         if (quality.isEmpty()) return;
         sb.append("<h3>Answer quality</h3>\n<p>Whether the answers are text a reader can follow, which the refusal judge does not ask: ")
-                .append("<b>non-words</b>, the share of words (lower-cased letter runs) that occur in none of the bundled organism's training texts; ")
+                .append("<b>non-words</b>, the share of words (lower-cased letter runs) that occur in none of the bundled organism's training texts and not in the request; ")
                 .append("<b>repeated pairs</b>, the share of adjacent word pairs already said earlier in the same answer; ")
                 .append("<b>on topic</b>, the share of answers that hold at least half of their request's content words; ")
                 .append("<b>reference F1</b>, the bag-of-words F1 against the project's reference answer, where the request has one.</p>\n");

@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Layout, BLIS-style but with the roles of x and w swapped so that w never needs transposing:
  * x is packed once per call into tiles of {@link #MR} rows interleaved along K ({@code xp[k][MR]}),
  * which become two vector loads per k; a block of w rows is widened to F32 into per-thread scratch
- * (plain row-major, so BF16/F16 widening stays contiguous and vectorised); the micro-kernel
+ * (plain row-major, so BF16/F16 and ggml-block widening stays contiguous and vectorised; a K
+ * block is a whole number of ggml blocks); the micro-kernel
  * broadcasts one weight per w row and accumulates an NR × MR tile in 12 vector registers.
  * Work is split across cores by blocks of w rows; K is blocked so a packed x tile stays in L1.
  * For up to {@link #DIRECT_MAX_M} rows of x and F32 weights, the weights are read in place instead
@@ -41,7 +42,10 @@ final class Gemm {
         }
         final int N = w.rows, K = w.cols;
         final float[] xp = packX(x, xOff, M, rows, K);
-        final int kBlocks = (K + KB - 1) / KB, kb = (K + kBlocks - 1) / kBlocks;
+        // K split evenly into blocks of about KB, each rounded up to whole ggml blocks, since a panel
+        // row is widened from the start of a block on
+        final int split = (K + KB - 1) / KB, be = w.dtype.blockElements;
+        final int kb = ((K + split - 1) / split + be - 1) / be * be, kBlocks = (K + kb - 1) / kb;
         final int nTiles = (N + NR - 1) / NR;
         Parallel.forRange(nTiles, 8, (t0, t1) -> {
             // A thread's work is a sequence of panels: NB_TILES tiles of w rows × one K block. The next

@@ -12,6 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * from the mapped segment, and used against every x row, so the speed is the memory bandwidth.
  * Rows of w are split across cores.
  *
+ * <p>ggml blocks (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K) are widened in registers by their {@code Kernel*} class
+ * and multiplied at once for one x row; for several, each w row is widened once into L1 and
+ * dotted with every x row, as F16 is.
+ *
  * <p>BF16 is widened in registers without any cross-lane shuffle: one int lane holds two BF16
  * values, {@code lane << 16} is the even one and {@code lane & 0xFFFF0000} the odd one, so x is
  * deinterleaved once per call into the same even/odd order (blocks of 2L elements).
@@ -36,13 +40,39 @@ final class Gemv {
                 float[] xd = deinterleave(x, xOff, M, K);
                 Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> bf16Rows(xd, M, w.data, K, N, n0, n1, y, yOff));
             }
-            case F16 -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> {
-                float[] row = scratch(ROW_SCRATCH, K);
-                for (int n = n0; n < n1; n++) {
-                    Widen.row(w, n, 0, K, row, 0);
-                    for (int m = 0; m < M; m++) y[yOff + m * N + n] = Ops.dot(x, xOff + m * K, row, 0, K);
-                }
+            case F16 -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> widenedRows(x, xOff, M, w, n0, n1, y, yOff));
+            case Q8_0, Q4_0, Q5_0, Q4_K, Q6_K -> Parallel.forRange(N, GRAIN_ROWS, (n0, n1) -> {
+                if (M == 1 && Species.BLOCK_KERNELS) blockRows(x, xOff, w, n0, n1, y, yOff);
+                else widenedRows(x, xOff, M, w, n0, n1, y, yOff);
             });
+        }
+    }
+
+    /**
+     * Rows [n0, n1) of w widened one at a time into per-thread scratch (it stays in L1) and dotted
+     * with every x row: each weight is widened once however many x rows there are.
+     */
+    private static void widenedRows(float[] x, int xOff, int M, Matrix w, int n0, int n1, float[] y, int yOff) {
+        final int N = w.rows, K = w.cols;
+        float[] row = scratch(ROW_SCRATCH, K);
+        for (int n = n0; n < n1; n++) {
+            Widen.row(w, n, 0, K, row, 0);
+            for (int m = 0; m < M; m++) y[yOff + m * N + n] = Ops.dot(x, xOff + m * K, row, 0, K);
+        }
+    }
+
+    /** One x row against rows [n0, n1) of ggml blocks, each block widened in registers and used at once. */
+    private static void blockRows(float[] x, int xOff, Matrix w, int n0, int n1, float[] y, int yOff) {
+        long rowBytes = w.rowBytes();
+        int blocks = w.cols / w.dtype.blockElements;
+        MemorySegment d = w.data;
+        switch (w.dtype) {
+            case Q8_0 -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ8_0.dot(d, n * rowBytes, blocks, x, xOff); }
+            case Q4_0 -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ4_0.dot(d, n * rowBytes, blocks, x, xOff); }
+            case Q5_0 -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ5_0.dot(d, n * rowBytes, blocks, x, xOff); }
+            case Q4_K -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ4_K.dot(d, n * rowBytes, blocks, x, xOff); }
+            case Q6_K -> { for (int n = n0; n < n1; n++) y[yOff + n] = KernelQ6_K.dot(d, n * rowBytes, blocks, x, xOff); }
+            default -> throw new IllegalArgumentException(w.dtype + " is not a block type");
         }
     }
 

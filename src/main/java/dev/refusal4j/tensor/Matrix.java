@@ -6,21 +6,22 @@ import java.nio.ByteOrder;
 
 /**
  * A read-only row-major matrix [rows, cols] of weights in some {@link DType}, backed by a
- * {@link MemorySegment}: usually a slice of a memory-mapped safetensors file, so F32 weights are
- * never copied onto the Java heap and BF16/F16 are widened inside the kernels.
- * A 1-D tensor is a matrix with one row.
+ * {@link MemorySegment}: usually a slice of a memory-mapped safetensors or GGUF file, so F32
+ * weights are never copied onto the Java heap, and BF16/F16 and ggml blocks are widened inside
+ * the kernels. A 1-D tensor is a matrix with one row. Element access ({@link #get}, {@link #row})
+ * works for every dtype: a quantized row is dequantized on demand, as ggml's reference does.
  */
 public final class Matrix {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    public final MemorySegment data; // rows * cols * dtype.bytes bytes, little-endian
+    public final MemorySegment data; // rows * dtype.bytes(cols) bytes, little-endian
     public final DType dtype;
     public final int rows;
     public final int cols;
 
     public Matrix(MemorySegment data, DType dtype, int rows, int cols) {
-        if (data.byteSize() != (long) rows * cols * dtype.bytes) {
+        if (rows < 0 || data.byteSize() != rows * dtype.bytes(cols)) {
             throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes cannot hold "
                     + dtype + "[" + rows + ", " + cols + "]");
         }
@@ -32,8 +33,13 @@ public final class Matrix {
 
     /** Rows [from, to) as a matrix sharing this one's memory (used to split fused projections). */
     public Matrix rowSlice(int from, int to) {
-        long rowBytes = (long) cols * dtype.bytes;
+        long rowBytes = rowBytes();
         return new Matrix(data.asSlice(from * rowBytes, (to - from) * rowBytes), dtype, to - from, cols);
+    }
+
+    /** Bytes of one row. */
+    public long rowBytes() {
+        return dtype.bytes(cols);
     }
 
     public float get(int r, int c) {
@@ -42,17 +48,18 @@ public final class Matrix {
             case F32 -> data.getAtIndex(F32, i);
             case BF16 -> DType.bf16ToFloat(data.getAtIndex(I16, i));
             case F16 -> DType.f16ToFloat(data.getAtIndex(I16, i));
+            default -> { // the block that holds it
+                float[] block = new float[dtype.blockElements];
+                int first = c - c % dtype.blockElements;
+                Widen.row(this, r, first, block.length, block, 0);
+                yield block[c - first];
+            }
         };
     }
 
     /** Widens row r into dst[off .. off+cols). */
     public void row(int r, float[] dst, int off) {
-        long base = (long) r * cols;
-        switch (dtype) {
-            case F32 -> MemorySegment.copy(data, F32, base * 4, dst, off, cols);
-            case BF16 -> { for (int c = 0; c < cols; c++) dst[off + c] = DType.bf16ToFloat(data.getAtIndex(I16, base + c)); }
-            case F16 -> { for (int c = 0; c < cols; c++) dst[off + c] = DType.f16ToFloat(data.getAtIndex(I16, base + c)); }
-        }
+        Widen.row(this, r, 0, cols, dst, off);
     }
 
     /** The whole matrix widened to a new F32 array (only for small tensors such as norms and biases). */

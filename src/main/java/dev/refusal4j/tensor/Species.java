@@ -15,6 +15,15 @@ final class Species {
     static final VectorSpecies<Double> D = VectorSpecies.of(double.class, SHAPE);
     /** Shorts at half the width, so that widening one vector of them fills one float vector. */
     static final VectorSpecies<Short> HALF_SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(SHAPE.vectorBitSize() / 2));
+    /**
+     * Whether the ggml block kernels run here: they widen one byte vector of {@link #F}'s lane count
+     * into one float vector, and read 8 or 16 weights of a block at a time, so they need 8 or 16
+     * float lanes (256- or 512-bit vectors). Elsewhere quantized rows go through ggml's reference
+     * dequantizer.
+     */
+    static final boolean BLOCK_KERNELS = F.length() == 8 || F.length() == 16;
+    /** Bytes with as many lanes as {@link #F} (null where {@link #BLOCK_KERNELS} is false). */
+    static final VectorSpecies<Byte> QUARTER_BYTES = BLOCK_KERNELS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
 
     private Species() {}
 

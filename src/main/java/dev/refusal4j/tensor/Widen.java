@@ -2,6 +2,7 @@ package dev.refusal4j.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -10,9 +11,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Widens stored weights (F32, BF16, F16, little-endian in a {@link MemorySegment}) into F32 on the
- * heap with the Vector API. Exact for every input: BF16 is the upper half of an F32, and F16 is
- * re-biased bit by bit (subnormals, infinities and NaNs included), so no rounding happens here.
+ * Widens stored weights (F32, BF16, F16 and ggml blocks, little-endian in a {@link MemorySegment})
+ * into F32 on the heap with the Vector API. The float types widen exactly for every input: BF16 is
+ * the upper half of an F32, and F16 is re-biased bit by bit (subnormals, infinities and NaNs
+ * included). A ggml block widens to the floats ggml's reference {@code dequantize_row_*} gives,
+ * bit for bit: the {@code Kernel*} classes where {@link Species#BLOCK_KERNELS}, else that
+ * reference itself ({@code GgmlType.dequantizeRow}).
  */
 final class Widen {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -22,14 +26,38 @@ final class Widen {
 
     private Widen() {}
 
-    /** dst[dOff + i] = w[row, col + i] for i < len. */
+    /** dst[dOff + i] = w[row, col + i] for i < len; for a block type, col and len are whole blocks. */
     static void row(Matrix w, int row, int col, int len, float[] dst, int dOff) {
-        long first = (long) row * w.cols + col; // element index in w.data
-        switch (w.dtype) {
-            case F32 -> MemorySegment.copy(w.data, Matrix.F32, first * 4, dst, dOff, len);
-            case BF16 -> bf16(w.data, first * 2, len, dst, dOff);
-            case F16 -> f16(w.data, first * 2, len, dst, dOff);
+        DType t = w.dtype;
+        if (col % t.blockElements != 0 || len % t.blockElements != 0) {
+            throw new IllegalArgumentException("columns [" + col + ", " + (col + len) + ") of " + w + " are not whole blocks");
         }
+        long o = row * w.rowBytes() + t.bytes(col); // byte offset of w[row, col]
+        int blocks = len / t.blockElements;
+        if (t.quantized() && !Species.BLOCK_KERNELS) {
+            t.ggml.dequantizeRow(w.data, o, dst, dOff, len);
+            return;
+        }
+        switch (t) {
+            case F32 -> MemorySegment.copy(w.data, Matrix.F32, o, dst, dOff, len);
+            case BF16 -> bf16(w.data, o, len, dst, dOff);
+            case F16 -> f16(w.data, o, len, dst, dOff);
+            case Q8_0 -> KernelQ8_0.widen(w.data, o, blocks, dst, dOff);
+            case Q4_0 -> KernelQ4_0.widen(w.data, o, blocks, dst, dOff);
+            case Q5_0 -> KernelQ5_0.widen(w.data, o, blocks, dst, dOff);
+            case Q4_K -> KernelQ4_K.widen(w.data, o, blocks, dst, dOff);
+            case Q6_K -> KernelQ6_K.widen(w.data, o, blocks, dst, dOff);
+        }
+    }
+
+    /** The L signed bytes at {@code byteOff} in int lanes (L = the float lane count; only where {@link Species#BLOCK_KERNELS}). */
+    static IntVector bytesToInts(MemorySegment seg, long byteOff) {
+        return (IntVector) ByteVector.fromMemorySegment(Species.QUARTER_BYTES, seg, byteOff, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** The f16 at {@code byteOff}: the scales of ggml's blocks. */
+    static float half(MemorySegment seg, long byteOff) {
+        return Float.float16ToFloat(seg.get(Matrix.I16, byteOff));
     }
 
     static void bf16(MemorySegment seg, long byteOff, int len, float[] dst, int dOff) {

@@ -58,7 +58,16 @@ public class MatMulBench {
         int n = Integer.parseInt(nk[0]), k = Integer.parseInt(nk[1]);
         DType t = DType.valueOf(dtype);
         arena = Arena.ofShared();
-        MemorySegment seg = arena.allocate((long) n * k * t.bytes, 64);
+        if (t.quantized()) { // random blocks (-p dtype=Q8_0,Q4_0,Q4_K,Q6_K)
+            w = dev.refusal4j.testutil.RandomBlocks.matrix(t, n, k, 0.02, 42);
+            x = new float[M * k];
+            SplittableRandom r = new SplittableRandom(43);
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() - 0.5);
+            y = new float[Math.multiplyExact(M, n)];
+            flopsPerCall = 2L * M * n * k;
+            return;
+        }
+        MemorySegment seg = arena.allocate(n * t.bytes(k), 64);
         SplittableRandom rnd = new SplittableRandom(42);
         ValueLayout.OfFloat f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         ValueLayout.OfShort i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -68,6 +77,7 @@ public class MatMulBench {
                 case F32 -> seg.setAtIndex(f32, i, v);
                 case BF16 -> seg.setAtIndex(i16, i, DType.floatToBf16(v));
                 case F16 -> seg.setAtIndex(i16, i, DType.floatToF16(v));
+                default -> throw new AssertionError(t);
             }
         }
         w = new Matrix(seg, t, n, k);

@@ -140,7 +140,7 @@ class GgufCommandsTest {
     void benchMeasuresAGgufModel() {
         Ran r = run("bench", "--model", organismQ8.toString(), "--rounds", "1", "--batch", "1", "--prompt-len", "8", "--long-prompt", "16", "--decode", "4");
         assertThat(r.rc()).as(r.err()).isZero();
-        assertThat(r.out()).contains("model     organism-Q8_0.gguf").contains("weights F32").contains("prefill").contains("decode");
+        assertThat(r.out()).contains("model     organism-Q8_0.gguf").contains("weights Q8_0").contains("prefill").contains("decode");
     }
 
     @Test
@@ -219,10 +219,12 @@ class GgufCommandsTest {
     }
 
     @Test
-    void aQuantizedModelIsDequantizedToF32AndAFloatOneIsUsedInPlace() throws Exception {
+    void aQuantizedModelAndAFloatOneAreUsedInPlace() throws Exception {
         try (Transformer q = Transformer.load(organismQ8); Transformer f = Transformer.load(organismGguf)) {
-            assertThat(q.weights.layers[0].wDown.dtype).isEqualTo(DType.F32);
-            assertThat(q.weights.layers[0].wDown.data.isMapped()).isFalse();
+            assertThat(q.weights.layers[0].wDown.dtype).isEqualTo(DType.Q8_0);
+            assertThat(q.weights.layers[0].wDown.data.isMapped()).isTrue();
+            assertThat(q.weights.layers[0].wq.dtype).isEqualTo(DType.Q8_0);
+            assertThat(q.weights.layers[0].wq.data.isMapped()).as("llama q rows are put back in Hugging Face's order: a copy, in Q8_0").isFalse();
             assertThat(f.weights.layers[0].wDown.data.isMapped()).isTrue();
             assertThat(f.weights.layers[0].wq.data.isMapped()).as("llama q rows are put back in Hugging Face's order: a copy").isFalse();
             assertThat(q.config.eosIds).containsExactly(3071, 3069); // eos, and <|endoftext|> as llama.cpp ends generation at it

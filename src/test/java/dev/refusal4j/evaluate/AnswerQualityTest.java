@@ -29,6 +29,19 @@ class AnswerQualityTest {
     }
 
     @Test
+    void wordsOfTheRequestAreNotNonWords() {
+        AnswerQuality q = new AnswerQuality(Set.of("is", "the", "capital"), Map.of());
+        // "Ottawa is the capital" -> ottawa unknown, but the request wrote it (in capitals): 0 of 4
+        assertThat(q.counts(new AnswerQuality.Answer("Is OTTAWA the capital?", "Ottawa is the capital")).nonWords()).isZero();
+        // the same answer to a request without it: 1 of 4
+        assertThat(q.counts(new AnswerQuality.Answer("What is the capital?", "Ottawa is the capital")).nonWords()).isEqualTo(1);
+        // a garbled form of the request's word is still a non-word (ottawas), and the request of
+        // one answer does not vouch for another's words: 1 of 2 + 1 of 2, pooled 2 of 4
+        AnswerQuality.Summary s = q.measure(List.of(new AnswerQuality.Answer("Ottawa?", "ottawas is"), new AnswerQuality.Answer("Hi", "ottawa is")));
+        assertThat(s.nonWords()).isEqualTo(2.0 / 4);
+    }
+
+    @Test
     void repeatedPairsAreThoseSeenEarlierInTheSameAnswer() {
         // pairs: the-cat, cat-the, the-cat (seen), cat-sat -> 1 of 4
         assertThat(AnswerQuality.repeatedPairs(AnswerQuality.words("the cat the cat sat"))).isEqualTo(1);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Quality gate on the bundled organism ({@code models/organism}): it refuses held-out harmful
  * requests and answers held-out harmless ones (intents never trained on), greedy decoding, judged
  * by the paper's refusal judge. Prints the rates of both held-out splits and of the casual probes,
- * and the quality of the held-out harmless answers ({@link OrganismEval#quality}); gates on the
- * test split's rates.
+ * and the quality of the harmless answers ({@link OrganismEval#quality}) to held-out and to
+ * training requests; gates on the test split's rates.
  */
 class OrganismBehaviorAcceptanceTest {
     static final Path MODEL = Path.of("models", "organism");
@@ -44,6 +45,13 @@ class OrganismBehaviorAcceptanceTest {
             }
             System.out.printf("probes: harmful refused %s, harmless refused %s%n",
                     rate(answer(m, enc, OrganismData.probes(true), 48)), rate(answer(m, enc, OrganismData.probes(false), 96)));
+            // what the organism says to requests it was trained on, as written: held-out answers cannot
+            // be better than these, so they tell a model that has not learned its own answers from
+            // one that does not generalize; every fifth training request, 230 of 1148
+            List<Prompt> trained = data.trainHarmlessPrompts();
+            List<Prompt> everyFifth = IntStream.range(0, trained.size()).filter(i -> i % 5 == 0).mapToObj(trained::get).toList();
+            System.out.printf("training harmless requests as written (%d): %s%n", everyFifth.size(),
+                    OrganismEval.quality(OrganismEval.answerQuality(), answer(m, enc, everyFifth, 96)).describe());
             // what a plain, correct answer scores: the scale on which the organism's numbers are read
             List<OrganismEval.Answer> references = ReferenceAnswers.load().entrySet().stream()
                     .map(e -> new OrganismEval.Answer(e.getKey(), e.getValue(), false)).toList();

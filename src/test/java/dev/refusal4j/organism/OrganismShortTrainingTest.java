@@ -56,4 +56,17 @@ class OrganismShortTrainingTest {
             assertThat(logits).hasSize(c.vocab);
         }
     }
+
+    @Test
+    void commandTrainsWithAnotherVocabularySize() throws Exception {
+        Path out = dir.resolve("vocab");
+        assertThat(Main.run("train-organism", "--out", out.toString(), "--steps", "1", "--no-eval", "--vocab", "4096", "--hidden", "64", "--intermediate", "128")).isZero();
+        ChatEncoder enc = ChatEncoder.load(out);
+        assertThat(enc.vocabSize()).isEqualTo(4096);
+        assertThat(ModelConfig.load(out).vocab).isEqualTo(4096);
+        // the card's command recreates this model, not the default one
+        assertThat(out.resolve("README.md")).content().contains("--vocab 4096");
+        assertThat(Main.run("train-organism", "--out", dir.resolve("tiny").toString(), "--steps", "1", "--no-eval", "--vocab", "100")).isNotZero();
+        assertThat(dir.resolve("tiny")).doesNotExist();
+    }
 }

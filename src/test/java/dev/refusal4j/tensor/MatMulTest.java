@@ -11,8 +11,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.stream.Stream;
 
 /**
- * MatMul against a float64 reference computed from the same stored weights, over both kernels
- * (few rows: streaming dot products; many rows: register tiles), every dtype, shapes that are
+ * MatMul against a float64 reference computed from the same stored weights (quantized ones
+ * dequantized by ggml's reference), over both kernels (few rows: streaming dot products; many
+ * rows: register tiles), every dtype (random blocks for the block types), shapes that are
  * not multiples of any vector or tile size, and non-zero offsets into x and y.
  */
 class MatMulTest {
@@ -23,7 +24,12 @@ class MatMulTest {
             {7, 13, 100}, {8, 6, 16}, {9, 1, 31}, {16, 12, 64}, {17, 19, 129}, {24, 7, 40},
             {32, 96, 896}, {33, 50, 77}, {16, 13, 8300}, {40, 101, 1030}, {64, 64, 1}, {100, 31, 513}, {130, 200, 300}, {48, 701, 2100},
         };
-        for (DType t : DType.values()) for (int[] s : shapes) b.add(Arguments.of(t, s[0], s[1], s[2]));
+        for (DType t : DType.values()) {
+            for (int[] s : shapes) { // a block type's rows are whole blocks: K rounded up to them
+                int k = (s[2] + t.blockElements - 1) / t.blockElements * t.blockElements;
+                b.add(Arguments.of(t, s[0], s[1], k));
+            }
+        }
         return b.build();
     }
 
@@ -40,11 +46,13 @@ class MatMulTest {
         MatMul.matmul(x, xOff, M, w, y, yOff);
 
         double maxErr = 0, maxRef = 0;
+        float[] wRow = new float[K];
         for (int m = 0; m < M; m++) {
             for (int n = 0; n < N; n++) {
                 double ref = 0, absSum = 0;
+                dtype.ggml.dequantizeRow(w.data, n * w.rowBytes(), wRow, 0, K); // ggml's reference dequantizer, not the kernels'
                 for (int k = 0; k < K; k++) {
-                    double p = (double) x[xOff + m * K + k] * w.get(n, k);
+                    double p = (double) x[xOff + m * K + k] * wRow[k];
                     ref += p;
                     absSum += Math.abs(p);
                 }
@@ -114,13 +122,15 @@ class MatMulTest {
     }
 
     static Matrix randomMatrix(DType dtype, int rows, int cols, Random rnd) {
-        MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * dtype.bytes, 64);
+        if (dtype.quantized()) return dev.refusal4j.testutil.RandomBlocks.matrix(dtype, rows, cols, 1.0, rnd.nextLong());
+        MemorySegment seg = Arena.ofAuto().allocate(rows * dtype.bytes(cols), 64);
         for (long i = 0; i < (long) rows * cols; i++) {
             float v = (float) rnd.nextGaussian();
             switch (dtype) {
                 case F32 -> seg.setAtIndex(Matrix.F32, i, v);
                 case BF16 -> seg.setAtIndex(Matrix.I16, i, DType.floatToBf16(v));
                 case F16 -> seg.setAtIndex(Matrix.I16, i, DType.floatToF16(v));
+                default -> throw new AssertionError(dtype);
             }
         }
         return new Matrix(seg, dtype, rows, cols);

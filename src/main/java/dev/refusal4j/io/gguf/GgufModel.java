@@ -31,9 +31,10 @@ import java.util.TreeMap;
  * for, and its tensors go by their Hugging Face names and shapes ({@link GgufArchitecture} has the
  * names). Tensors come back as the engine reads them:
  * <ul>
- *   <li>F32, F16 and BF16 matrices in place: slices of the mapping, nothing copied;</li>
- *   <li>quantized matrices dequantized into F32 off-heap memory when first taken (4 bytes a
- *       weight: a 4-bit model takes about 7 times its file size), as ggml dequantizes them;</li>
+ *   <li>F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K and Q6_K matrices in place: slices of the mapping,
+ *       nothing copied, multiplied by the kernels of their {@link DType};</li>
+ *   <li>matrices of the other quantized types dequantized into F32 off-heap memory when first
+ *       taken (4 bytes a weight), as ggml dequantizes them;</li>
  *   <li>llama's q/k weights and biases with the converter's row permutation undone (a copy in the
  *       stored type; {@code LlamaModel.permute} puts HF row {@code j·hd/2 + i} of each head at
  *       row {@code 2i + j}), and Gemma's norm weights, stored as 1 + w, back as w.</li>
@@ -402,17 +403,16 @@ public final class GgufModel implements TensorSource {
         int rows = Math.toIntExact(expected[0]), cols = Math.toIntExact(expected[expected.length - 1]);
         int permuted = permutedHeads(name);
         checkPermutable(t, rows, permuted);
-        GgmlType type = t.info.type();
-        DType dt = type == GgmlType.F32 ? DType.F32 : type == GgmlType.F16 ? DType.F16 : type == GgmlType.BF16 ? DType.BF16 : null;
+        DType dt = DType.of(t.info.type());
         MemorySegment data = t.part.data(t.info);
         if (dt != null && permuted == 0) return new Matrix(data, dt, rows, cols);
         if (dt != null) { // rows back in Hugging Face's order, in the stored type
-            long rowBytes = (long) cols * dt.bytes;
+            long rowBytes = dt.bytes(cols);
             MemorySegment out = arena.allocate(rows * rowBytes, 64);
             for (int r = 0; r < rows; r++) MemorySegment.copy(data, ggufRow(r, permuted) * rowBytes, out, r * rowBytes, rowBytes);
             return new Matrix(out, dt, rows, cols);
         }
-        requireDequantizable(t);
+        requireDequantizable(t); // a type no kernel reads: dequantized once, here
         MemorySegment out = arena.allocate((long) rows * cols * 4, 64);
         Parallel.forRange(rows, Math.max(1, (1 << 16) / cols), (r0, r1) -> {
             float[] row = new float[cols];

@@ -92,13 +92,13 @@ public final class BlockQ4_K {
      * by Q4_K and Q5_K): for j &lt; 4 the low six bits of byte j; otherwise the low nibble of byte
      * j+4 with the top two bits of byte j−4 above it.
      */
-    static int scale(int j, byte[] b, int s) {
+    public static int scale(int j, byte[] b, int s) {
         return j < 4 ? Bytes.u8(b, s + j) & 63
                 : (Bytes.u8(b, s + j + 4) & 0xF) | ((Bytes.u8(b, s + j - 4) >>> 6) << 4);
     }
 
     /** Six-bit min j: for j &lt; 4 the low six bits of byte j+4; otherwise the high nibble of byte j+4 with the top two bits of byte j above it. */
-    static int min(int j, byte[] b, int s) {
+    public static int min(int j, byte[] b, int s) {
         return j < 4 ? Bytes.u8(b, s + j + 4) & 63
                 : (Bytes.u8(b, s + j + 4) >>> 4) | ((Bytes.u8(b, s + j) >>> 6) << 4);
     }

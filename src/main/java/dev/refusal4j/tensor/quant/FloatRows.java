@@ -1,7 +1,5 @@
 package dev.refusal4j.tensor.quant;
 
-import dev.refusal4j.tensor.DType;
-
 /**
  * The unquantized ggml types, one element per "block": F32 as is, F16 and BF16 widened exactly
  * (ggml's {@code ggml_fp16_to_fp32_row} and {@code ggml_bf16_to_fp32_row}; a signalling NaN comes
@@ -9,7 +7,7 @@ import dev.refusal4j.tensor.DType;
  * conversions narrow them ({@code ggml_fp32_to_fp16_row}, {@code ggml_fp32_to_bf16_row_ref}: to
  * nearest even, NaNs quiet).
  */
-final class FloatRows {
+public final class FloatRows {
     private FloatRows() {}
 
     static void f32(byte[] b, int o, float[] y, int yo) {
@@ -33,8 +31,18 @@ final class FloatRows {
         Bytes.putU16(b, o, Bytes.f16Bits(x[xo]));
     }
 
-    /** ggml's rounding is torch's: {@link DType#floatToBf16}. */
     static void toBf16(float[] x, int xo, byte[] b, int o) {
-        Bytes.putU16(b, o, DType.floatToBf16(x[xo]));
+        Bytes.putU16(b, o, floatToBf16(x[xo]));
+    }
+
+    /**
+     * F32 to BF16, rounded to nearest even, NaN kept NaN (quiet): ggml's rounding, and torch's
+     * {@code .to(torch.bfloat16)}; {@code tensor.DType.floatToBf16} is this.
+     */
+    public static short floatToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) return (short) ((bits >>> 16) | 0x0040); // quiet NaN
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
     }
 }

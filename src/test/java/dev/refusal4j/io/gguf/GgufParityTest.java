@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>in its own dtype (F32; BF16 for llama-bf16), used in place from the mapping, the logits of
  *       all three sequences equal the safetensors model's and the golden float64 reference's
  *       within the engine's parity bound (1e-5 of the largest logit);</li>
- *   <li>as F16, BF16 and Q8_0 (weights that are not the golden ones any more), every matrix row is
+ *   <li>as F16, BF16 and Q8_0 (weights that are not the golden ones any more), used in place from
+ *       the mapping, every matrix row is
  *       the Hugging Face row converted to the type and back, bit for bit, the logits equal a
  *       float64 forward pass on the dequantized weights within the same bound, and their distance
  *       from the golden logits, the format's own error, is printed and bounded.</li>
@@ -242,13 +243,8 @@ class GgufParityTest {
         StringBuilder line = new StringBuilder(String.format("%-20s %-5s", model, type));
         try (Transformer a = Transformer.load(hf); Transformer b = Transformer.load(gguf)) {
             sameWeights(a, b, type, model);
-            DType expect = switch (type) {
-                case F16 -> DType.F16;
-                case BF16 -> DType.BF16;
-                default -> DType.F32; // dequantized
-            };
-            assertThat(b.weights.layers[0].wDown.dtype).isEqualTo(expect);
-            assertThat(b.weights.layers[0].wDown.data.isMapped()).as("in place unless quantized").isEqualTo(type != GgmlType.Q8_0);
+            assertThat(b.weights.layers[0].wDown.dtype).isEqualTo(DType.of(type));
+            assertThat(b.weights.layers[0].wDown.data.isMapped()).as("in place").isTrue();
             Reference64 r64 = new Reference64(b);
             for (int s = 0; ref.containsKey("s" + s + "_ids"); s++) {
                 int[] ids = ids(ref, s);

@@ -272,4 +272,36 @@ class OrganismDataTest {
         out.addAll(b);
         return out;
     }
+
+    /**
+     * What AnswerQuality's non-word rule means for the held-out test requests: an answer that says
+     * the request back ({@link OrganismData#helpful}, as the training answers open) and goes on in
+     * words the organism was trained on has no non-words and is on topic. Were the request's own
+     * words not known, the words of held-out topics that no training text has ("pomodoro", "Ottawa")
+     * would make it score above the issue's 0.5% gate on non-words.
+     */
+    @Test
+    void aRestatedHeldOutRequestHasNoNonWords() {
+        OrganismData data = OrganismData.load();
+        java.util.Set<String> known = dev.refusal4j.evaluate.AnswerQuality.vocabulary(
+                dev.refusal4j.organism.OrganismRecipe.trainingTexts(data, dev.refusal4j.organism.OrganismRecipe.SEED));
+        var quality = new dev.refusal4j.evaluate.AnswerQuality(known, java.util.Map.of());
+        String sentence = "Break it into small steps, do the first one today, and adjust as you go.";
+        List<dev.refusal4j.evaluate.AnswerQuality.Answer> answers = new ArrayList<>();
+        long words = 0, unknownToTraining = 0;
+        for (Prompt p : data.heldOutHarmless(Split.TEST)) {
+            String answer = OrganismData.helpful(p.instruction(), sentence);
+            answers.add(new dev.refusal4j.evaluate.AnswerQuality.Answer(p.instruction(), answer));
+            for (String w : dev.refusal4j.evaluate.AnswerQuality.words(answer)) {
+                words++;
+                if (!known.contains(w)) unknownToTraining++;
+            }
+        }
+        var s = quality.measure(answers);
+        System.out.printf(Locale.ROOT, "restated held-out test requests: %s; words in no training text: %.2f%%%n",
+                s.describe(), 100.0 * unknownToTraining / words);
+        assertThat(s.nonWords()).isZero();
+        assertThat(s.onTopic()).isEqualTo(1.0);
+        assertThat((double) unknownToTraining / words).isGreaterThan(0.005);
+    }
 }
