@@ -90,6 +90,30 @@ run_refusal4j() {
     /^decode +1 seq/ {print t, "refusal4j tg32", $6}' "$log" >> "$results"
 }
 
+# The table: each figure's range over the rounds; refusal4j / llama.cpp as the ratio of the means.
+table() {
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  [ -z "$bin" ] || grep -ho '"build_commit": "[^"]*", "build_number": [0-9]*' "$WORK"/llama-*.log | head -1 |
+    sed 's/"build_commit": "\([^"]*\)", "build_number": \([0-9]*\)/llama.cpp build: commit \1, number \2/' || true
+  echo
+  echo "| type | tool | prefill 8 × 64 | prefill 1 × $LONG | decode tok/s |"
+  echo "|---|---|---|---|---|"
+  awk -v types="${types[*]}" '
+    { k = $1 SUBSEP $2 SUBSEP $3; v = $4 + 0; n[k]++; sum[k] += v
+      if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v }
+    function range(t, tool, m,   k) { k = t SUBSEP tool SUBSEP m; return !(k in n) ? "–" : sprintf(lo[k] == hi[k] ? "%.1f" : "%.1f–%.1f", lo[k], hi[k]) }
+    function ratio(t, m,   a, b) { a = t SUBSEP "refusal4j" SUBSEP m; b = t SUBSEP "llama.cpp" SUBSEP m
+      return (a in n) && (b in n) && sum[b] > 0 ? sprintf("%.2f×", (sum[a] / n[a]) / (sum[b] / n[b])) : "–" }
+    END { split(types, ts, " ")
+      for (i = 1; i in ts; i++) { t = ts[i]
+        for (j = 1; j <= 2; j++) { tool = j == 1 ? "llama.cpp" : "refusal4j"
+          if ((t SUBSEP tool SUBSEP "pp8x64") in n || (t SUBSEP tool SUBSEP "tg32") in n)
+            printf "| %s | %s | %s | %s | %s |\n", t, tool, range(t, tool, "pp8x64"), range(t, tool, "pp1xlong"), range(t, tool, "tg32") }
+        if ((t SUBSEP "llama.cpp" SUBSEP "tg32") in n)
+          printf "| %s | refusal4j / llama.cpp | %s | %s | %s |\n", t, ratio(t, "pp8x64"), ratio(t, "pp1xlong"), ratio(t, "tg32") } }' "$results"
+}
+trap 'echo "interrupted: the rounds so far"; table; exit 130' INT TERM
+
 for r in $(seq "$ROUNDS"); do
   for t in "${types[@]}"; do
     tools=(refusal4j); [ -z "$bin" ] || { [ $((r % 2)) = 1 ] && tools=(llamacpp refusal4j) || tools=(refusal4j llamacpp); }
@@ -101,22 +125,4 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-[ -z "$bin" ] || grep -ho '"build_commit": "[^"]*", "build_number": [0-9]*' "$WORK"/llama-*.log | head -1 |
-  sed 's/"build_commit": "\([^"]*\)", "build_number": \([0-9]*\)/llama.cpp build: commit \1, number \2/' || true
-echo
-echo "| type | tool | prefill 8 × 64 | prefill 1 × $LONG | decode tok/s |"
-echo "|---|---|---|---|---|"
-awk -v types="${types[*]}" '
-  { k = $1 SUBSEP $2 SUBSEP $3; v = $4 + 0; n[k]++; sum[k] += v
-    if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v }
-  function range(t, tool, m,   k) { k = t SUBSEP tool SUBSEP m; return !(k in n) ? "–" : sprintf(lo[k] == hi[k] ? "%.1f" : "%.1f–%.1f", lo[k], hi[k]) }
-  function ratio(t, m,   a, b) { a = t SUBSEP "refusal4j" SUBSEP m; b = t SUBSEP "llama.cpp" SUBSEP m
-    return (a in n) && (b in n) && sum[b] > 0 ? sprintf("%.2f×", (sum[a] / n[a]) / (sum[b] / n[b])) : "–" }
-  END { split(types, ts, " ")
-    for (i = 1; i in ts; i++) { t = ts[i]
-      for (j = 1; j <= 2; j++) { tool = j == 1 ? "llama.cpp" : "refusal4j"
-        if ((t SUBSEP tool SUBSEP "pp8x64") in n || (t SUBSEP tool SUBSEP "tg32") in n)
-          printf "| %s | %s | %s | %s | %s |\n", t, tool, range(t, tool, "pp8x64"), range(t, tool, "pp1xlong"), range(t, tool, "tg32") }
-      if ((t SUBSEP "llama.cpp" SUBSEP "tg32") in n)
-        printf "| %s | refusal4j / llama.cpp | %s | %s | %s |\n", t, ratio(t, "pp8x64"), ratio(t, "pp1xlong"), ratio(t, "tg32") } }' "$results"
+table
