@@ -317,9 +317,11 @@ public final class ChatServer implements AutoCloseable {
             }
             fail(reply, new ApiError(500, "server_error", null, "internal_error", "internal error: " + oneLine(e)));
         } finally {
-            ex.close();
+            // logged before the exchange closes: a shutdown waits for open exchanges only, and a
+            // client that has its whole answer may look at the log
             log.printf("%s %s %s (%.2f s)%n", ex.getRequestMethod(), ex.getRequestURI().getPath(),
                     outcome.isEmpty() ? ex.getResponseCode() : outcome, (System.nanoTime() - t0) / 1e9);
+            ex.close();
         }
     }
 
