@@ -54,11 +54,11 @@ class BlockKernelTest {
         JsonNode ref = GgmlReference.json("/gguf/quant/" + t.ggml.ggmlName + ".json");
         List<String> failures = new ArrayList<>();
         int cases = 0;
-        for (JsonNode c : ref.get("cases")) {
+        for (GgmlReference.Case c : GgmlReference.cases(ref)) {
             cases++;
-            int n = c.get("elements").asInt();
-            byte[] blocks = GgmlReference.bytes(c.get("blocks"));
-            int[] expected = GgmlReference.floatBits(c.get("output"));
+            int n = c.elements();
+            byte[] blocks = c.blocks();
+            int[] expected = c.output();
             // one block per row, at an odd offset (a GGUF mapping does not align blocks either)
             int rows = n / t.blockElements;
             MemorySegment seg = Arena.ofAuto().allocate(blocks.length + 3).asSlice(3);
@@ -67,10 +67,10 @@ class BlockKernelTest {
             float[] got = new float[n];
             for (int r = 0; r < rows; r++) m.row(r, got, r * t.blockElements);
             int i = GgmlReference.firstDifference(expected, got);
-            if (i >= 0) failures.add(c.get("name").asText() + ": element " + i + " is " + got[i] + ", ggml gives " + Float.intBitsToFloat(expected[i]));
+            if (i >= 0) failures.add(c.name() + ": element " + i + " is " + got[i] + ", ggml gives " + Float.intBitsToFloat(expected[i]));
             for (int k = 0; k < n; k += 7) {
                 float g = m.get(k / t.blockElements, k % t.blockElements);
-                if (Float.floatToRawIntBits(g) != expected[k]) failures.add(c.get("name").asText() + ": get of element " + k + " is " + g);
+                if (Float.floatToRawIntBits(g) != expected[k]) failures.add(c.name() + ": get of element " + k + " is " + g);
             }
         }
         assertThat(cases).isGreaterThanOrEqualTo(8);

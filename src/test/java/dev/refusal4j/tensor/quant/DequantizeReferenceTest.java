@@ -42,11 +42,11 @@ class DequantizeReferenceTest {
         assertThat(ref.get("block_bytes").asInt()).isEqualTo(type.blockBytes);
         List<String> failures = new ArrayList<>();
         int cases = 0;
-        for (JsonNode c : ref.get("cases")) {
+        for (GgmlReference.Case c : GgmlReference.cases(ref)) {
             cases++;
-            int n = c.get("elements").asInt();
-            byte[] blocks = GgmlReference.bytes(c.get("blocks"));
-            int[] expected = GgmlReference.floatBits(c.get("output"));
+            int n = c.elements();
+            byte[] blocks = c.blocks();
+            int[] expected = c.output();
             assertThat(blocks).hasSize((int) type.bytes(n));
             assertThat(expected).hasSize(n);
 
@@ -66,10 +66,10 @@ class DequantizeReferenceTest {
         assertThat(failures).as(type.ggmlName).isEmpty();
     }
 
-    private static void report(List<String> failures, JsonNode c, String path, int[] expected, float[] actual) {
+    private static void report(List<String> failures, GgmlReference.Case c, String path, int[] expected, float[] actual) {
         int i = GgmlReference.firstDifference(expected, actual);
         if (i >= 0) {
-            failures.add(c.get("name").asText() + " (" + path + "): element " + i + " is 0x" + Integer.toHexString(Float.floatToRawIntBits(actual[i]))
+            failures.add(c.name() + " (" + path + "): element " + i + " is 0x" + Integer.toHexString(Float.floatToRawIntBits(actual[i]))
                     + " (" + actual[i] + "), ggml gives 0x" + Integer.toHexString(expected[i]) + " (" + Float.intBitsToFloat(expected[i]) + ")");
         }
     }

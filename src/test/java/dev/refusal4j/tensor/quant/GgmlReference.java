@@ -16,6 +16,18 @@ import java.util.HexFormat;
 public final class GgmlReference {
     private GgmlReference() {}
 
+    /** One case of a type's reference file: its name, element count, ggml's blocks and the float bits ggml dequantizes them to. */
+    public record Case(String name, int elements, byte[] blocks, int[] output) {}
+
+    /** The cases of a reference file, in file order. */
+    public static java.util.List<Case> cases(JsonNode ref) {
+        java.util.List<Case> out = new java.util.ArrayList<>();
+        for (JsonNode c : ref.get("cases")) {
+            out.add(new Case(c.get("name").asText(), c.get("elements").asInt(), bytes(c.get("blocks")), floatBits(c.get("output"))));
+        }
+        return out;
+    }
+
     public static JsonNode json(String resource) {
         try (InputStream in = GgmlReference.class.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("missing test resource " + resource);
