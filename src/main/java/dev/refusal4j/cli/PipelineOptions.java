@@ -77,6 +77,13 @@ public final class PipelineOptions {
             description = "Text corpus (JSONL with \"text\", or one document a line): its cross-entropy under each condition, as the paper measures the Pile.")
     Path lossCorpus;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Run the activations, candidate scoring and completions on a Spark cluster (local[N], spark://HOST:PORT, ...); needs the Spark module.")
+    String spark;
+    @Option(names = "--spark-model", paramLabel = "PATH",
+            description = "Where the Spark executors read the model (default: the --model path; every node must see it there).")
+    Path sparkModel;
+
     @Option(names = "--resume", description = "Reuse the artifacts of finished stages in --out.")
     boolean resume;
     @Option(names = "--force", description = "Overwrite a run folder that already holds a run.")
@@ -125,6 +132,8 @@ public final class PipelineOptions {
         c.resume = resume;
         c.force = force;
         c.quiet = quiet;
+        c.spark = spark;
+        c.sparkModel = sparkModel;
         return c;
     }
 }

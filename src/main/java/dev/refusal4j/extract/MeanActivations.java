@@ -9,6 +9,7 @@ import dev.refusal4j.model.SharedPrefix;
 import dev.refusal4j.model.Transformer;
 
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * The mean of resid_pre over a set of prompts at every layer and at each of the last
@@ -23,17 +24,40 @@ public final class MeanActivations {
      * @return means[pos][layer][d]; pos 0 is position −positions, the last is position −1
      */
     public static double[][][] residPre(Transformer m, List<int[]> prompts, int positions, int batchSize, ProgressListener progress) {
+        double[][][][] sums = batchSums(m, prompts, positions, batchSize, b -> true, progress);
+        return mean(java.util.Arrays.asList(sums), prompts.size());
+    }
+
+    /** How many batches {@link #batchSums} cuts these prompts into. */
+    public static int batches(List<int[]> prompts, int positions, int batchSize) {
+        return sharedPrefix(prompts, positions, batchSize).batches.batches().size();
+    }
+
+    /**
+     * The float64 sum of resid_pre over the prompts of each batch, [batch][pos][layer][d], for the
+     * batches {@code mine} accepts (null for the others). The batches are the same for any
+     * {@code mine}, so that workers each given some of them compute what one process computes, and
+     * {@link #mean} of all of them, in batch order, is {@link #residPre} to the bit.
+     *
+     * @param progress told the number of prompts finished after each batch computed (may be null)
+     */
+    public static double[][][][] batchSums(Transformer m, List<int[]> prompts, int positions, int batchSize, IntPredicate mine,
+                                           ProgressListener progress) {
         int L = m.config.layers, d = m.config.hidden;
         for (int[] p : prompts) {
             if (p.length < positions) throw new IllegalArgumentException("a prompt of " + p.length + " tokens is shorter than the " + positions + " post-instruction positions");
         }
-        // The positions read are never in the shared prefix.
-        SharedPrefix shared = new SharedPrefix(prompts, SharedPrefix.length(prompts, positions), batchSize);
-        KvCache prefix = shared.run(m);
-        double[][][] sum = new double[positions][L][d];
+        SharedPrefix shared = sharedPrefix(prompts, positions, batchSize);
+        List<Batches.Batch> all = shared.batches.batches();
+        double[][][][] out = new double[all.size()][][][];
+        KvCache prefix = null;
         int done = 0;
-        for (Batches.Batch b : shared.batches.batches()) {
+        for (int bi = 0; bi < all.size(); bi++) {
+            if (!mine.test(bi)) continue;
+            if (prefix == null) prefix = shared.run(m);
+            Batches.Batch b = all.get(bi);
             int[] last = b.last();
+            double[][][] sum = new double[positions][L][d];
             Hooks h = new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
                 for (int s = 0; s < a.batch; s++) {
                     for (int p = 0; p < positions; p++) {
@@ -45,11 +69,28 @@ public final class MeanActivations {
             });
             // summed inside the hook rather than kept with runWithCache: only the last positions count
             m.forward(Forward.of(b).cache(shared.cacheFor(prefix, b)).hooks(h).logits(Transformer.Logits.NONE));
+            out[bi] = sum;
             done += b.size();
             if (progress != null) progress.done(done);
         }
-        for (double[][] byLayer : sum) for (double[] v : byLayer) for (int i = 0; i < d; i++) v[i] /= prompts.size();
-        return sum;
+        return out;
+    }
+
+    /** The mean over {@code count} prompts from their batches' sums, added in the order given. */
+    public static double[][][] mean(List<double[][][]> batchSums, int count) {
+        double[][][] first = batchSums.getFirst();
+        int P = first.length, L = first[0].length, d = first[0][0].length;
+        double[][][] total = new double[P][L][d];
+        for (double[][][] s : batchSums) {
+            for (int p = 0; p < P; p++) for (int l = 0; l < L; l++) for (int i = 0; i < d; i++) total[p][l][i] += s[p][l][i];
+        }
+        for (double[][] byLayer : total) for (double[] v : byLayer) for (int i = 0; i < d; i++) v[i] /= count;
+        return total;
+    }
+
+    // The positions read are never in the shared prefix.
+    private static SharedPrefix sharedPrefix(List<int[]> prompts, int positions, int batchSize) {
+        return new SharedPrefix(prompts, SharedPrefix.length(prompts, positions), batchSize);
     }
 
     /** Candidate directions r[pos][layer] = mean(harmful) − mean(harmless), rounded to float. */

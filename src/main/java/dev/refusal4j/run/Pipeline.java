@@ -56,6 +56,7 @@ public final class Pipeline implements AutoCloseable {
     private final RunConfig cfg;
     private final RunFolder folder;
     private final Transformer model;
+    private final StageEngine engine;     // where stages 1-3 run: here, or on a cluster
     private final PromptEncoder encoder;
     private final int batch;
     private final int[] refusalTokens;
@@ -81,6 +82,7 @@ public final class Pipeline implements AutoCloseable {
             }
             this.positions = encoder.postInstructionTokens();
             this.batch = cfg.batchSize > 0 ? cfg.batchSize : BatchSize.auto(model.config, 160);
+            this.engine = cfg.spark == null ? new LocalEngine(model) : StageEngine.open("--spark", cfg.spark, cfg);
         } catch (RuntimeException | IOException e) {
             model.close();
             throw e;
@@ -158,13 +160,13 @@ public final class Pipeline implements AutoCloseable {
             return CandidateDirections.read(folder.meanDiffs());
         }
         long t0 = System.nanoTime();
-        double f0 = model.flops();
+        double f0 = flops();
         EncodedPrompts[] sets = filterByScore("train");
         EncodedPrompts harmful = sets[0], harmless = sets[1];
         double[][][] mh, ml;
         try (Progress p = new Progress("mean activations", harmful.size() + harmless.size(), "prompts", cfg.quiet)) {
-            mh = MeanActivations.residPre(model, harmful.ids(), positions, batch, p::stepTo);
-            ml = MeanActivations.residPre(model, harmless.ids(), positions, batch, n -> p.stepTo(harmful.size() + n));
+            mh = engine.meanResidPre(harmful.ids(), positions, batch, p::stepTo);
+            ml = engine.meanResidPre(harmless.ids(), positions, batch, n -> p.stepTo(harmful.size() + n));
         }
         CandidateDirections diffs = new CandidateDirections(MeanActivations.difference(mh, ml));
         diffs.write(folder.meanDiffs(), cfg.model.toString());
@@ -194,15 +196,14 @@ public final class Pipeline implements AutoCloseable {
             return RefusalDirection.read(folder.direction());
         }
         long t0 = System.nanoTime();
-        double f0 = model.flops();
+        double f0 = flops();
         EncodedPrompts[] sets = filterByScore("val");
         EncodedPrompts harmful = sets[0], harmless = sets[1];
         int P = candidates.positions(), L = candidates.layers();
         SelectionCriteria crit = cfg.criteria();
-        CandidateScorer scorer = new CandidateScorer(model, refusalTokens, batch);
         List<CandidateScore> all;
         try (Progress p = new Progress("score candidates", (long) P * L, "dirs", cfg.quiet)) {
-            all = scorer.score(candidates.r(), harmful.ids(), harmless.ids(), cfg.scoreAll ? null : crit, p::stepTo).list();
+            all = engine.score(candidates.r(), harmful.ids(), harmless.ids(), refusalTokens, batch, cfg.scoreAll ? null : crit, p::stepTo).list();
         }
         sayStopped(all);
         Selection sel = DirectionSelector.judge(all, L, crit);
@@ -211,7 +212,7 @@ public final class Pipeline implements AutoCloseable {
             // it fails, as the paper's code does, and the report's heatmaps show what each threshold removed.
             say("select: every candidate was filtered out; scoring all of them for the explanation and the report");
             try (Progress p = new Progress("score all candidates", (long) P * L, "dirs", cfg.quiet)) {
-                all = scorer.score(candidates.r(), harmful.ids(), harmless.ids(), null, p::stepTo).list();
+                all = engine.score(candidates.r(), harmful.ids(), harmless.ids(), refusalTokens, batch, null, p::stepTo).list();
             }
             sel = DirectionSelector.judge(all, L, crit);
         }
@@ -277,7 +278,7 @@ public final class Pipeline implements AutoCloseable {
     /** Stage 3: greedy completions of the test sets under each condition. */
     public void completions(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
-        double f0 = model.flops();
+        double f0 = flops();
         List<CompletionSet> todo = new ArrayList<>();
         long total = 0;
         for (CompletionSet set : CompletionSet.values()) {
@@ -297,8 +298,8 @@ public final class Pipeline implements AutoCloseable {
                 p.extra(set.key().replace('_', ' '));
                 EncodedPrompts test = encoded(set.harmful ? "harmful_test" : "harmless_test");
                 long offset = before;
-                List<Completion> out = Completions.generate(model, encoder, test, set.condition.hooks(dir, set.actaddCoefficient()),
-                        cfg.maxNewTokens, stop, batch, n -> p.stepTo(offset + n));
+                List<Completion> out = Completions.decode(encoder, test, engine.complete(test.ids(), set.condition, dir, set.actaddCoefficient(),
+                        cfg.maxNewTokens, stop, batch, n -> p.stepTo(offset + n)));
                 CompletionsFile.writeJsonl(folder.completions(set), out);
                 before += test.size();
             }
@@ -326,7 +327,7 @@ public final class Pipeline implements AutoCloseable {
      */
     public void evaluate(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
-        double f0 = model.flops();
+        double f0 = flops();
         RefusalJudge judge = RefusalJudge.of(cfg.judge);
         Map<String, Double> rate = new LinkedHashMap<>();
         Map<String, Map<String, Double>> byCategory = new LinkedHashMap<>();
@@ -425,7 +426,7 @@ public final class Pipeline implements AutoCloseable {
     /** Stage 5, with --suffix-attack: the paper's adversarial-suffix section ({@link SuffixStage}). */
     public void suffix(RefusalDirection dir) throws IOException {
         long t0 = System.nanoTime();
-        double f0 = model.flops();
+        double f0 = flops();
         new SuffixStage(model, encoder, folder, cfg, GenerationConfig.stopIds(cfg.model, model.config, encoder.tokenizer), batch)
                 .run(prompts(), dir, cfg.suffixAttack);
         finished("suffix", t0, f0);
@@ -506,10 +507,15 @@ public final class Pipeline implements AutoCloseable {
 
     /** Records a stage's time and FLOPs, and says them with the rate they make. */
     private void finished(String stage, long t0, double flops0) {
-        double seconds = secondsSince(t0), work = model.flops() - flops0;
+        double seconds = secondsSince(t0), work = flops() - flops0;
         timings.put(stage, seconds);
         flops.put(stage, work);
         say("%s: %s", stage, dev.refusal4j.model.Flops.describe(seconds, work));
+    }
+
+    /** The forward FLOPs of this run so far: the model's here and the engine's elsewhere. */
+    private double flops() {
+        return model.flops() + engine.flops();
     }
 
     private static double secondsSince(long t0) {
@@ -526,6 +532,7 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        engine.close();
         model.close();
         if (lock != null) lock.close();
     }

@@ -63,6 +63,13 @@ public final class RunConfig {
      * words and reference answers are the bundled organism's, so only for the organism.
      */
     public boolean answerQuality;
+    /**
+     * A Spark master URL: stages 1-3 (activations, candidate scoring, completions) run on its
+     * executors (the Spark module); null: in this process. Not in run.json: the results are the same.
+     */
+    public String spark;
+    /** Where the Spark executors find the model (null: at {@link #model}, absolute). */
+    public java.nio.file.Path sparkModel;
     /** With {@code run --suffix-attack}: the suffix stage's options; null: no suffix stage. Not in run.json: it leaves the other stages as they are. */
     public SuffixStage.Options suffixAttack;
 

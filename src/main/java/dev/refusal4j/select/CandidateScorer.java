@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -177,6 +178,17 @@ public final class CandidateScorer {
      */
     public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, SelectionCriteria stopAt,
                         ProgressListener progress) {
+        return score(candidates, harmfulVal, harmlessVal, stopAt, i -> true, progress);
+    }
+
+    /**
+     * Scores the candidates {@code mine} accepts, by index {@code position * layers + layer}; the
+     * others get NaN scores and no filter. A candidate's scores do not depend on which others are
+     * scored, so workers each given some of the candidates compute, together, what one process
+     * computes.
+     */
+    public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, SelectionCriteria stopAt,
+                        IntPredicate mine, ProgressListener progress) {
         int P = candidates.length, L = candidates[0].length, nHarmful = harmfulVal.size();
         List<int[]> both = new ArrayList<>(harmfulVal);
         both.addAll(harmlessVal);
@@ -208,7 +220,9 @@ public final class CandidateScorer {
                 float[] r = candidates[p][l];
                 float[] unit = UnitVector.orNull(r);
                 bypass[p][l] = induce[p][l] = kl[p][l] = Double.NaN;
-                if (unit != null && l >= pruned) {
+                if (!mine.test(p * L + l)) {
+                    // another worker's
+                } else if (unit != null && l >= pruned) {
                     stopped[p][l] = Filter.LAYER;
                 } else if (unit != null) {
                     double[] bk = null;

@@ -25,6 +25,23 @@ class MeanActivationsTest {
                 new int[] {9, 8, 7, 6, 5, 7, 7, 7, 7, 7, 7, 7, 7, 7}, new int[] {9, 8, 7, 6, 5, 11, 12, 13, 14}));
     }
 
+    /** Batches computed apart (as workers compute them) and added in batch order give the one-process means to the bit. */
+    @Test
+    void batchSumsSplitAcrossWorkersGiveTheSameMeans() throws IOException {
+        List<int[]> prompts = List.of(new int[] {9, 8, 7, 6, 5, 4, 8, 15, 16}, new int[] {9, 8, 7, 6, 5, 1, 2, 3}, new int[] {9, 8, 7, 6, 5, 300, 200, 100, 50},
+                new int[] {9, 8, 7, 6, 5, 7, 7, 7, 7, 7}, new int[] {9, 8, 7, 6, 5, 11, 12, 13, 14}, new int[] {9, 8, 7, 6, 5, 40, 41});
+        try (Transformer m = Transformer.load(Shared.path("golden", "qwen2"))) {
+            int P = 2, batch = 2, n = MeanActivations.batches(prompts, P, batch);
+            assertThat(n).isEqualTo(3);
+            double[][][][] even = MeanActivations.batchSums(m, prompts, P, batch, b -> b % 2 == 0, null);
+            double[][][][] odd = MeanActivations.batchSums(m, prompts, P, batch, b -> b % 2 == 1, null);
+            assertThat(even[1]).isNull();
+            assertThat(odd[0]).isNull();
+            double[][][] split = MeanActivations.mean(List.of(even[0], odd[1], even[2]), prompts.size());
+            assertThat(split).isDeepEqualTo(MeanActivations.residPre(m, prompts, P, batch, null));
+        }
+    }
+
     private static void check(List<int[]> prompts) throws IOException {
         try (Transformer m = Transformer.load(Shared.path("golden", "qwen2"))) {
             int P = 3, L = m.config.layers, d = m.config.hidden;

@@ -96,6 +96,16 @@ class PipelinePlumbingTest {
     }
 
     /** Runs the CLI expecting failure; returns what it printed on stderr. */
+    /** The core alone has no Spark: --spark says, in one line, how to build the module, before any stage runs. */
+    @Test
+    void sparkWithoutTheModuleSaysHowToBuildIt() throws IOException {
+        Path model = TinyChatModel.create(tmp.resolve("tiny"));
+        Path out = tmp.resolve("run");
+        String err = runCapturingErr("run", "--model", model.toString(), "--out", out.toString(), "--n-train", "4", "--quiet", "--spark", "local[2]");
+        assertThat(err.strip()).doesNotContain("\n").contains("--spark needs the Spark module (refusal4j-spark)").contains("-f reactor.xml");
+        assertThat(out.resolve("mean_diffs.safetensors")).doesNotExist();
+    }
+
     static String runCapturingErr(String... args) {
         java.io.StringWriter err = new java.io.StringWriter();
         int rc = Main.commandLine(args).setErr(new java.io.PrintWriter(err, true))

@@ -68,6 +68,40 @@ class CandidateScorerTest {
         }
     }
 
+    /** Candidates scored apart (as workers score them) get the scores one process gives them, to the bit. */
+    @Test
+    void candidatesScoredApartGetTheSameScores() throws Exception {
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+                 "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300,
+                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""");
+        Path dir = tmp.resolve("model");
+        RandomModel.write(cfg, dir, DType.F32, 6);
+        SplittableRandom rnd = new SplittableRandom(23);
+        int[] prefix = {3, 14, 15, 92, 65, 35, 89};
+        List<int[]> harmful = prompts(prefix, 4, rnd), harmless = prompts(prefix, 3, rnd);
+        int[] refusal = {7, 42};
+        try (Transformer m = Transformer.load(dir)) {
+            int P = 2, L = m.config.layers, d = m.config.hidden;
+            float[][][] cand = new float[P][L][d];
+            for (float[][] byLayer : cand) for (float[] r : byLayer) for (int i = 0; i < d; i++) r[i] = (float) rnd.nextGaussian();
+            CandidateScorer scorer = new CandidateScorer(m, refusal, 2);
+            CandidateScorer.Scores all = scorer.score(cand, harmful, harmless, null, null);
+            CandidateScorer.Scores even = scorer.score(cand, harmful, harmless, null, i -> i % 2 == 0, null);
+            CandidateScorer.Scores odd = scorer.score(cand, harmful, harmless, null, i -> i % 2 == 1, null);
+            for (int p = 0; p < P; p++) {
+                for (int l = 0; l < L; l++) {
+                    CandidateScorer.Scores mine = (p * L + l) % 2 == 0 ? even : odd, other = mine == even ? odd : even;
+                    assertThat(mine.bypass()[p][l]).isEqualTo(all.bypass()[p][l]);
+                    assertThat(mine.induce()[p][l]).isEqualTo(all.induce()[p][l]);
+                    assertThat(mine.kl()[p][l]).isEqualTo(all.kl()[p][l]);
+                    assertThat(other.induce()[p][l]).isNaN();
+                }
+            }
+        }
+    }
+
     @Test
     void commonPrefixLeavesEveryPromptATokenOfItsOwn() {
         assertThat(Batches.commonPrefix(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 5, 6}))).isEqualTo(3);
