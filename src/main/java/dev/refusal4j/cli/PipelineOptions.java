@@ -77,6 +77,11 @@ public final class PipelineOptions {
             description = "Text corpus (JSONL with \"text\", or one document a line): its cross-entropy under each condition, as the paper measures the Pile.")
     Path lossCorpus;
 
+    @Option(names = "--memory-limit", paramLabel = "SIZE",
+            description = "Memory the run may use, e.g. 8G (default: the cgroup's limit, else the machine's memory). A model larger than this is read one layer "
+                    + "at a time for the activations and the candidate scores, with the same results.")
+    String memoryLimit;
+
     @Option(names = "--spark", paramLabel = "MASTER",
             description = "Run the activations, candidate scoring and completions on a Spark cluster (local[N], spark://HOST:PORT, ...); needs the Spark module.")
     String spark;
@@ -132,6 +137,7 @@ public final class PipelineOptions {
         c.resume = resume;
         c.force = force;
         c.quiet = quiet;
+        c.memoryLimit = memoryLimit == null ? null : dev.refusal4j.run.MemoryLimit.parse(memoryLimit);
         c.spark = spark;
         c.sparkModel = sparkModel;
         return c;

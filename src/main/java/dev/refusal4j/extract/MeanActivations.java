@@ -5,6 +5,7 @@ import dev.refusal4j.model.Batches;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.KvCache;
+import dev.refusal4j.model.LayerSweep;
 import dev.refusal4j.model.SharedPrefix;
 import dev.refusal4j.model.Transformer;
 
@@ -43,6 +44,16 @@ public final class MeanActivations {
      */
     public static double[][][][] batchSums(Transformer m, List<int[]> prompts, int positions, int batchSize, IntPredicate mine,
                                            ProgressListener progress) {
+        return batchSums(m, prompts, positions, batchSize, mine, null, progress);
+    }
+
+    /**
+     * As {@link #batchSums(Transformer, List, int, int, IntPredicate, ProgressListener)}; with a
+     * {@code sweep} budget, all the batches go through the model one layer at a time (for a model
+     * larger than memory: each layer's weights read once), with the same sums to the bit.
+     */
+    public static double[][][][] batchSums(Transformer m, List<int[]> prompts, int positions, int batchSize, IntPredicate mine,
+                                           LayerSweep.Budget sweep, ProgressListener progress) {
         int L = m.config.layers, d = m.config.hidden;
         for (int[] p : prompts) {
             if (p.length < positions) throw new IllegalArgumentException("a prompt of " + p.length + " tokens is shorter than the " + positions + " post-instruction positions");
@@ -50,30 +61,43 @@ public final class MeanActivations {
         SharedPrefix shared = sharedPrefix(prompts, positions, batchSize);
         List<Batches.Batch> all = shared.batches.batches();
         double[][][][] out = new double[all.size()][][][];
+        LayerSweep swept = sweep == null ? null : new LayerSweep(m, sweep);
+        LayerSweep.Pass sweptPrefix = swept == null || shared.tokens.length == 0 ? null : swept.prefix(shared.tokens, null);
         KvCache prefix = null;
         int done = 0;
         for (int bi = 0; bi < all.size(); bi++) {
             if (!mine.test(bi)) continue;
-            if (prefix == null) prefix = shared.run(m);
             Batches.Batch b = all.get(bi);
-            int[] last = b.last();
-            double[][][] sum = new double[positions][L][d];
-            Hooks h = new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
-                for (int s = 0; s < a.batch; s++) {
-                    for (int p = 0; p < positions; p++) {
-                        int row = a.row(s, last[s] - positions + 1 + p);
-                        double[] acc = sum[p][a.layer];
-                        for (int i = 0; i < d; i++) acc[i] += a.get(row, i);
-                    }
-                }
-            });
-            // summed inside the hook rather than kept with runWithCache: only the last positions count
+            out[bi] = new double[positions][L][d];
+            Hooks h = sumHook(out[bi], b.last(), positions, d);
+            if (swept != null) {
+                swept.batch(b, sweptPrefix, h, Transformer.Logits.NONE);
+                done += b.size();
+                continue;
+            }
+            if (prefix == null) prefix = shared.run(m);
             m.forward(Forward.of(b).cache(shared.cacheFor(prefix, b)).hooks(h).logits(Transformer.Logits.NONE));
-            out[bi] = sum;
             done += b.size();
             if (progress != null) progress.done(done);
         }
+        if (swept != null) {
+            swept.run();
+            if (progress != null) progress.done(done);
+        }
         return out;
+    }
+
+    /** Adds a batch's resid_pre at the last positions into sum[pos][layer]: only those count, so nothing else is kept. */
+    private static Hooks sumHook(double[][][] sum, int[] last, int positions, int d) {
+        return new Hooks().add("blocks.*." + Hooks.RESID_PRE, a -> {
+            for (int s = 0; s < a.batch; s++) {
+                for (int p = 0; p < positions; p++) {
+                    int row = a.row(s, last[s] - positions + 1 + p);
+                    double[] acc = sum[p][a.layer];
+                    for (int i = 0; i < d; i++) acc[i] += a.get(row, i);
+                }
+            }
+        });
     }
 
     /** The mean over {@code count} prompts from their batches' sums, added in the order given. */

@@ -41,16 +41,16 @@ public final class Flops {
     }
 
     /**
-     * What one forward call computes: from layer {@code from} on, every real row (padding rows are
+     * What one forward call computes: layers {@code from} to {@code to} (exclusive), every real row (padding rows are
      * skipped), the final layer's queries only on {@code lastOnly}'s rows when that is given, the
      * keys each query sees under the causal mask, the left padding and each layer's window.
      */
-    static double ofCall(ModelConfig c, int from, int B, int T, int start0, int[] pad, PaddingRows padding, PaddingRows lastOnly,
+    static double ofCall(ModelConfig c, int from, int to, int B, int T, int start0, int[] pad, PaddingRows padding, PaddingRows lastOnly,
                          Transformer.Logits which) {
         int N = B * T;
         int live = padding == null ? N : padding.live().length;
         double total = 0;
-        for (int l = from; l < c.layers; l++) {
+        for (int l = from; l < to; l++) {
             PaddingRows queries = l == c.layers - 1 && lastOnly != null ? lastOnly : padding;
             int window = c.window[l];
             long keys = 0;

@@ -22,6 +22,13 @@ public final class Forward {
      */
     public record Start(int layer, float[] residPre) {}
 
+    /**
+     * An early stop: the call runs the layers before {@code layer} only and copies the residual stream
+     * after them (layer {@code layer}'s resid_pre) into {@code residOut}; no final norm, no logits.
+     * With {@link Start} a call can run any range of layers: {@link LayerSweep} runs them one at a time.
+     */
+    public record Until(int layer, float[] residOut) {}
+
     final int[][] tokens;
     final int[] padding;
     final KvCache cache;
@@ -30,8 +37,14 @@ public final class Forward {
     final int[] lastSlots;
     final Start start;
     final float[] into;
+    final Until until;
 
     private Forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits logits, int[] lastSlots, Start start, float[] into) {
+        this(tokens, padding, cache, hooks, logits, lastSlots, start, into, null);
+    }
+
+    private Forward(int[][] tokens, int[] padding, KvCache cache, Hooks hooks, Logits logits, int[] lastSlots, Start start, float[] into, Until until) {
+        this.until = until;
         this.tokens = tokens;
         this.padding = padding;
         this.cache = cache;
@@ -64,23 +77,23 @@ public final class Forward {
      * sequence's first real token, as Hugging Face does with left padding. Default: none.
      */
     public Forward padding(int[] padding) {
-        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into);
+        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into, until);
     }
 
     /** Keys and values to extend (prefill, then one call per decoded token). Default: a new cache for this call only. */
     public Forward cache(KvCache cache) {
-        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into);
+        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into, until);
     }
 
     /** Hooks to fire at the points they name. Default: none. */
     public Forward hooks(Hooks hooks) {
-        return new Forward(tokens, padding, cache, hooks == null ? Hooks.NONE : hooks, logits, lastSlots, start, into);
+        return new Forward(tokens, padding, cache, hooks == null ? Hooks.NONE : hooks, logits, lastSlots, start, into, until);
     }
 
     /** Which logits the call returns. Default: {@link Logits#ALL}. */
     public Forward logits(Logits which) {
         if (which == null) throw new IllegalArgumentException("which logits: ALL, LAST, LAST_ONLY or NONE, not null");
-        return new Forward(tokens, padding, cache, hooks, which, lastSlots, start, into);
+        return new Forward(tokens, padding, cache, hooks, which, lastSlots, start, into, until);
     }
 
     /**
@@ -89,12 +102,17 @@ public final class Forward {
      * hooks). Default: the last slot, no right padding.
      */
     public Forward lastSlots(int[] lastSlots) {
-        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into);
+        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into, until);
+    }
+
+    /** Where the call stops; null (the default): after the last layer, with the logits asked for. */
+    public Forward until(Until until) {
+        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into, until);
     }
 
     /** Where the call starts; null (the default): at the embedding. */
     public Forward start(Start start) {
-        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into);
+        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, into, until);
     }
 
     /**
@@ -103,7 +121,7 @@ public final class Forward {
      * vocabulary-sized array per token. Default: a new array.
      */
     public Forward into(float[] buffer) {
-        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, buffer);
+        return new Forward(tokens, padding, cache, hooks, logits, lastSlots, start, buffer, until);
     }
 
     /** The cache this request extends, or null when the call makes its own. */

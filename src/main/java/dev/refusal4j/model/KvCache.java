@@ -2,14 +2,17 @@ package dev.refusal4j.model;
 
 /**
  * Keys and values of every layer for a batch, on a shared timeline of slots: sequence b's first
- * {@code padding[b]} slots are left padding and never attended to. Keys are stored after RoPE.
+ * {@code padding[b]} slots are left padding and never attended to. Keys are stored after RoPE. A
+ * layer's arrays are allocated when a forward call first writes it, so a cache used one layer at a
+ * time ({@link LayerSweep}) holds one layer.
  */
 public final class KvCache {
     public final int batch;
     public final int capacity;      // slots per sequence
     public final int kvDim;
-    final float[][] k;              // (layers, batch * capacity * kvDim)
+    final float[][] k;              // (layers, batch * capacity * kvDim); null: a layer not written yet
     final float[][] v;              // (layers, batch * capacity * kvDim)
+    private final int perLayer;
     int[] padding;                  // (batch)
     int length;                     // slots filled so far
 
@@ -19,9 +22,20 @@ public final class KvCache {
         this.kvDim = kvDim;
         long per = (long) batch * capacity * kvDim;
         if (per > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("KV cache of " + batch + " × " + capacity + " slots is too large; use a smaller batch");
-        k = new float[layers][(int) per];
-        v = new float[layers][(int) per];
+        perLayer = (int) per;
+        k = new float[layers][];
+        v = new float[layers][];
     }
+
+    /** Layer {@code l}'s keys and values, allocated on first use: {keys, values}. */
+    float[][] layer(int l) {
+        if (k[l] == null) {
+            k[l] = new float[perLayer];
+            v[l] = new float[perLayer];
+        }
+        return new float[][] {k[l], v[l]};
+    }
+
 
     /**
      * A cache for {@code batch} sequences that all begin with the slots of {@code one} (a one-sequence
@@ -35,6 +49,8 @@ public final class KvCache {
         KvCache c = new KvCache(one.k.length, batch, capacity, one.kvDim);
         int n = one.length * one.kvDim;
         for (int l = 0; l < one.k.length; l++) {
+            if (one.k[l] == null) continue;
+            c.layer(l);
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(one.k[l], 0, c.k[l], b * capacity * one.kvDim, n);
                 System.arraycopy(one.v[l], 0, c.v[l], b * capacity * one.kvDim, n);
@@ -86,6 +102,8 @@ public final class KvCache {
             int from = (r.index * r.cache.capacity + r.cache.padding[r.index]) * shape.kvDim;
             int to = (b * capacity + c.padding[b]) * shape.kvDim;
             for (int l = 0; l < shape.k.length; l++) {
+                if (r.cache.k[l] == null) continue;
+                c.layer(l);
                 System.arraycopy(r.cache.k[l], from, c.k[l], to, n * shape.kvDim);
                 System.arraycopy(r.cache.v[l], from, c.v[l], to, n * shape.kvDim);
             }
@@ -97,6 +115,8 @@ public final class KvCache {
     public KvCache copy() {
         KvCache c = new KvCache(k.length, batch, capacity, kvDim);
         for (int l = 0; l < k.length; l++) {
+            if (k[l] == null) continue;
+            c.layer(l);
             System.arraycopy(k[l], 0, c.k[l], 0, k[l].length);
             System.arraycopy(v[l], 0, c.v[l], 0, v[l].length);
         }

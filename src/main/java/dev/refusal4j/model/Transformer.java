@@ -146,6 +146,10 @@ public final class Transformer implements AutoCloseable {
         float[] x = w.x; // the residual stream; handed to the caller's hooks only as views closed after each hook
 
         final int from = start == null ? 0 : start.layer();
+        final Forward.Until until = request.until;
+        final int to = until == null ? c.layers : until.layer();
+        if (until != null && (to <= from || to >= c.layers)) throw new IllegalArgumentException("stop layer " + to + " is outside (" + from + ", " + c.layers + ")");
+        if (until != null && until.residOut().length < N * d) throw new IllegalArgumentException("stop resid_pre buffer holds " + until.residOut().length + " floats, needs " + N * d);
         if (lastSlots != null && lastSlots.length != B) throw new IllegalArgumentException("lastSlots has " + lastSlots.length + " entries for a batch of " + B);
         if (start == null) {
             // embedding
@@ -164,9 +168,9 @@ public final class Transformer implements AutoCloseable {
             System.arraycopy(start.residPre(), 0, x, 0, N * d);
         }
         rope.reserve(start0 + T);
-        flops.add(Flops.ofCall(c, from, B, T, start0, pad, w.padding, lastRowsOnly, which));
+        flops.add(Flops.ofCall(c, from, to, B, T, start0, pad, w.padding, lastRowsOnly, until == null ? which : Logits.NONE));
 
-        for (int l = from; l < c.layers; l++) {
+        for (int l = from; l < to; l++) {
             LayerWeights lw = weights.layers[l];
             w.queries = l == c.layers - 1 && lastRowsOnly != null ? lastRowsOnly : w.padding;
             ht.fire(ht.residPre[l], Hooks.RESID_PRE, l, x, 0);
@@ -194,6 +198,10 @@ public final class Transformer implements AutoCloseable {
             ht.fire(ht.residPost[l], Hooks.RESID_POST, l, x, 0);
         }
         cache.length = start0 + T;
+        if (until != null) {
+            System.arraycopy(x, 0, until.residOut(), 0, N * d);
+            return new float[0];
+        }
         if (which == Logits.NONE && ht.finalNorm == null) return new float[0];
 
         long tn = prof.start();
@@ -261,6 +269,7 @@ public final class Transformer implements AutoCloseable {
         linear(w.xn, N, w.padding, lw.wk, lw.bk, w.k, prof);
         linear(w.xn, N, w.padding, lw.wv, lw.bv, w.v, prof);
         final int[] pad = cache.padding;
+        final float[][] kv = cache.layer(l);
         long t0 = prof.start();
         Parallel.forRange(N, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -272,8 +281,8 @@ public final class Transformer implements AutoCloseable {
                 rope.apply(w.q, r * qDim, H, hd, pos);
                 rope.apply(w.k, r * kvDim, KV, hd, pos);
                 int dst = (b * cache.capacity + slot) * kvDim;
-                System.arraycopy(w.k, r * kvDim, cache.k[l], dst, kvDim);
-                System.arraycopy(w.v, r * kvDim, cache.v[l], dst, kvDim);
+                System.arraycopy(w.k, r * kvDim, kv[0], dst, kvDim);
+                System.arraycopy(w.v, r * kvDim, kv[1], dst, kvDim);
             }
         });
         prof.stop(Op.ROPE, t0);
@@ -281,7 +290,7 @@ public final class Transformer implements AutoCloseable {
         final int window = c.window[l];
         final float scale = (float) c.attnScale, cap = c.attnSoftcap;
         final int group = H / KV;
-        final float[] K = cache.k[l], V = cache.v[l];
+        final float[] K = kv[0], V = kv[1];
         final Consumer<Activation> patternHook = ht.pattern[l];
         final float[] pattern = patternHook == null ? null : new float[B * H * T * S];
         t0 = prof.start();

@@ -57,6 +57,7 @@ public final class Pipeline implements AutoCloseable {
     private final RunFolder folder;
     private final Transformer model;
     private final StageEngine engine;     // where stages 1-3 run: here, or on a cluster
+    private final dev.refusal4j.model.LayerSweep.Budget sweep;   // null: the model fits in memory
     private final PromptEncoder encoder;
     private final int batch;
     private final int[] refusalTokens;
@@ -82,7 +83,14 @@ public final class Pipeline implements AutoCloseable {
             }
             this.positions = encoder.postInstructionTokens();
             this.batch = cfg.batchSize > 0 ? cfg.batchSize : BatchSize.auto(model.config, 160);
-            this.engine = cfg.spark == null ? new LocalEngine(model) : StageEngine.open("--spark", cfg.spark, cfg);
+            long limit = MemoryLimit.of(cfg.memoryLimit);
+            this.sweep = MemoryLimit.sweepFor(cfg.model, limit, model.config.layers, cfg.out.resolve(".sweep"));
+            if (sweep != null) {
+                System.err.printf("the model's %s of weights exceed the memory limit of %s: activations and candidate scores sweep it one layer at a time"
+                        + " (residual streams: %s in the heap, beyond it in %s)%n", MemoryLimit.describe(MemoryLimit.modelBytes(cfg.model)),
+                        MemoryLimit.describe(limit), MemoryLimit.describe(sweep.residualBytes()), sweep.spillDir());
+            }
+            this.engine = cfg.spark == null ? new LocalEngine(model, sweep) : StageEngine.open("--spark", cfg.spark, cfg);
         } catch (RuntimeException | IOException e) {
             model.close();
             throw e;
@@ -470,7 +478,7 @@ public final class Pipeline implements AutoCloseable {
     private EncodedPrompts filterByScore(String name, boolean harmful) throws IOException {
         EncodedPrompts all = encoded(name);
         if (!cfg.filter || !cfg.promptFilter) return all;
-        double[] s = new CandidateScorer(model, refusalTokens, batch).refusalScores(all.ids(), null);
+        double[] s = new CandidateScorer(model, refusalTokens, batch).sweeping(sweep).refusalScores(all.ids(), null);
         EncodedPrompts kept = all.keep(ScoreFilter.mask(s, harmful));
         counts.put(name + "_filtered_out", (double) (all.size() - kept.size()));
         if (kept.size() == 0 && java.util.Arrays.stream(s).allMatch(Double::isNaN)) {

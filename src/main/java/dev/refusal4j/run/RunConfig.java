@@ -68,6 +68,8 @@ public final class RunConfig {
      * executors (the Spark module); null: in this process. Not in run.json: the results are the same.
      */
     public String spark;
+    /** --memory-limit in bytes (null: the cgroup's limit, else the machine's memory); a larger model is swept layer by layer. */
+    public Long memoryLimit;
     /** Where the Spark executors find the model (null: at {@link #model}, absolute). */
     public java.nio.file.Path sparkModel;
     /** With {@code run --suffix-attack}: the suffix stage's options; null: no suffix stage. Not in run.json: it leaves the other stages as they are. */

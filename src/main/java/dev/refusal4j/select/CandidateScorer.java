@@ -7,6 +7,7 @@ import dev.refusal4j.model.Batches;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Hooks;
 import dev.refusal4j.model.KvCache;
+import dev.refusal4j.model.LayerSweep;
 import dev.refusal4j.model.SharedPrefix;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.UnitVector;
@@ -49,6 +50,7 @@ public final class CandidateScorer {
     private final int[] refusalTokens;
     private final int batchSize;
     private final boolean sharePrefix;
+    private LayerSweep.Budget sweep;   // null: whole forward calls
 
     public CandidateScorer(Transformer model, int[] refusalTokens, int batchSize) {
         this(model, refusalTokens, batchSize, true);
@@ -60,6 +62,15 @@ public final class CandidateScorer {
         this.refusalTokens = refusalTokens;
         this.batchSize = batchSize;
         this.sharePrefix = sharePrefix;
+    }
+
+    /**
+     * Scores by sweeping the model one layer at a time ({@link SweptScoring}): for a model larger than
+     * memory, each layer's weights are read once per group of candidates. The scores are the same to the bit.
+     */
+    public CandidateScorer sweeping(LayerSweep.Budget budget) {
+        this.sweep = budget;
+        return this;
     }
 
     /** A prompt set cut after its shared prefix. */
@@ -120,12 +131,13 @@ public final class CandidateScorer {
         }
     }
 
-    private int prefixLength(List<int[]> prompts) {
+    int prefixLength(List<int[]> prompts) {
         return sharePrefix ? SharedPrefix.length(prompts, 1) : 0;
     }
 
     /** Last-position logits of each prompt under the given hooks, [prompt][vocab]. */
     private float[][] lastLogits(List<int[]> prompts, Supplier<Hooks> hooks) {
+        if (sweep != null) return new SweptScoring(this, model, sweep, batchSize).lastLogits(prompts, prefixLength(prompts), hooks);
         PromptSet set = new PromptSet(prompts, prefixLength(prompts));
         return set.lastLogits(set.prefixCache(hooks == null ? null : hooks.get(), null, null), hooks == null ? null : i -> hooks.get(), null, null);
     }
@@ -189,6 +201,7 @@ public final class CandidateScorer {
      */
     public Scores score(float[][][] candidates, List<int[]> harmfulVal, List<int[]> harmlessVal, SelectionCriteria stopAt,
                         IntPredicate mine, ProgressListener progress) {
+        if (sweep != null) return new SweptScoring(this, model, sweep, batchSize).score(candidates, harmfulVal, harmlessVal, stopAt, mine, progress);
         int P = candidates.length, L = candidates[0].length, nHarmful = harmfulVal.size();
         List<int[]> both = new ArrayList<>(harmfulVal);
         both.addAll(harmlessVal);
@@ -250,7 +263,11 @@ public final class CandidateScorer {
     private double[] ablation(PromptSet set, float[] unit, int nHarmful, KlDivergence.Reference[] reference) {
         IntFunction<Hooks> ablate = i -> Interventions.ablate(new Hooks(), unit);
         KvCache prefix = set.prefixCache(ablate.apply(-1), null, null);
-        float[][] logits = set.lastLogits(prefix, ablate, null, null);
+        return bypassKl(set.lastLogits(prefix, ablate, null, null), nHarmful, reference);
+    }
+
+    /** {bypass, KL} from the last-position logits of the harmful prompts and then the harmless ones, r̂ ablated. */
+    double[] bypassKl(float[][] logits, int nHarmful, KlDivergence.Reference[] reference) {
         double[] refusal = new double[nHarmful];
         for (int i = 0; i < nHarmful; i++) refusal[i] = RefusalScore.fromLogits(logits[i], refusalTokens);
         double k = 0;
@@ -262,18 +279,23 @@ public final class CandidateScorer {
     private double induce(PromptSet harmless, float[] r, int layer, KvCache basePrefix, float[][] prefixResid, float[][][] batchResid) {
         IntFunction<Hooks> add = i -> Interventions.add(new Hooks(), r, 1f, layer);
         KvCache prefix = harmless.prefixCache(add.apply(-1), basePrefix, new Forward.Start(layer, prefixResid[layer]));
-        return mean(refusalScores(harmless.lastLogits(prefix, add, i -> new Forward.Start(layer, batchResid[i][layer]), null)));
+        return induceScore(harmless.lastLogits(prefix, add, i -> new Forward.Start(layer, batchResid[i][layer]), null));
+    }
+
+    /** The induce score from the harmless prompts' last-position logits with r added. */
+    double induceScore(float[][] logits) {
+        return mean(refusalScores(logits));
     }
 
     /** The filter that removes a candidate with this induce score, if {@code stopAt} applies one. */
-    private static Filter stopAfterInduce(SelectionCriteria stopAt, double induce) {
+    static Filter stopAfterInduce(SelectionCriteria stopAt, double induce) {
         if (stopAt == null) return null;
         if (Double.isNaN(induce)) return Filter.NAN;
         return stopAt.induceThreshold() != null && induce < stopAt.induceThreshold() ? Filter.INDUCE : null;
     }
 
     /** The filter that removes a candidate with these {bypass, KL} scores, if {@code stopAt} applies one. */
-    private static Filter stopAfterAblation(SelectionCriteria stopAt, double[] bypassKl) {
+    static Filter stopAfterAblation(SelectionCriteria stopAt, double[] bypassKl) {
         if (stopAt == null) return null;
         if (Double.isNaN(bypassKl[0]) || Double.isNaN(bypassKl[1])) return Filter.NAN;
         return stopAt.klThreshold() != null && bypassKl[1] > stopAt.klThreshold() ? Filter.KL : null;

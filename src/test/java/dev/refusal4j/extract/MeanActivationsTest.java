@@ -42,6 +42,25 @@ class MeanActivationsTest {
         }
     }
 
+    /** Layer by layer (residual streams in the heap, or in a file) the sums are those of whole forward calls, to the bit. */
+    @Test
+    void layerSweepGivesTheSameSums(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws IOException {
+        java.nio.file.Path spill = tmp.resolve("sweep");
+        List<int[]> prompts = List.of(new int[] {9, 8, 7, 6, 5, 4, 8, 15, 16}, new int[] {9, 8, 7, 6, 5, 1, 2, 3}, new int[] {9, 8, 7, 6, 5, 300, 200, 100, 50},
+                new int[] {9, 8, 7, 6, 5, 7, 7, 7, 7, 7}, new int[] {9, 8, 7, 6, 5, 11, 12, 13, 14});
+        List<int[]> unshared = List.of(new int[] {4, 8, 15, 16, 23, 42}, new int[] {1, 2, 3}, new int[] {300, 200, 100, 50, 25});
+        try (Transformer m = Transformer.load(Shared.path("golden", "qwen2"))) {
+            for (List<int[]> set : List.of(prompts, unshared)) {
+                double[][][][] whole = MeanActivations.batchSums(m, set, 2, 2, b -> true, null);
+                for (long budget : new long[] {Long.MAX_VALUE, 0}) {
+                    double[][][][] swept = MeanActivations.batchSums(m, set, 2, 2, b -> true, new dev.refusal4j.model.LayerSweep.Budget(budget, spill), null);
+                    assertThat(swept).as("budget " + budget).isDeepEqualTo(whole);
+                }
+            }
+            assertThat(spill).as("the spill file and the folder made for it are deleted").doesNotExist();
+        }
+    }
+
     private static void check(List<int[]> prompts) throws IOException {
         try (Transformer m = Transformer.load(Shared.path("golden", "qwen2"))) {
             int P = 3, L = m.config.layers, d = m.config.hidden;

@@ -102,6 +102,48 @@ class CandidateScorerTest {
         }
     }
 
+    /**
+     * Layer sweeps (residual streams in the heap, and in a file, groups of one candidate and of all)
+     * give the whole-call scores to the bit, under every kind of filter.
+     */
+    @Test
+    void layerSweepsGiveTheSameScores() throws Exception {
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+                 "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300,
+                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""");
+        Path dir = tmp.resolve("model");
+        RandomModel.write(cfg, dir, DType.F32, 7);
+        SplittableRandom rnd = new SplittableRandom(29);
+        int[] prefix = {3, 14, 15, 92, 65, 35, 89};
+        List<int[]> harmful = prompts(prefix, 5, rnd), harmless = prompts(prefix, 4, rnd);
+        int[] refusal = {7, 42};
+        try (Transformer m = Transformer.load(dir)) {
+            int P = 2, L = m.config.layers, d = m.config.hidden;
+            float[][][] cand = new float[P][L][d];
+            for (float[][] byLayer : cand) for (float[] r : byLayer) for (int i = 0; i < d; i++) r[i] = (float) rnd.nextGaussian();
+            boolean scoredSomewhere = false;
+            for (SelectionCriteria crit : new SelectionCriteria[] {null, new SelectionCriteria(0.5, 0.0, 0.25), new SelectionCriteria(1.0, null, null)}) {
+                for (boolean share : crit == null ? new boolean[] {true, false} : new boolean[] {true}) {
+                    CandidateScorer.Scores want = new CandidateScorer(m, refusal, 3, share).score(cand, harmful, harmless, crit, null);
+                    for (long budget : new long[] {Long.MAX_VALUE, 0}) {   // all candidates in one sweep; one per sweep, spilled to a file
+                        Path spill = Files.createDirectories(tmp.resolve("spill"));
+                        CandidateScorer.Scores got = new CandidateScorer(m, refusal, 3, share)
+                                .sweeping(new dev.refusal4j.model.LayerSweep.Budget(budget, spill)).score(cand, harmful, harmless, crit, null);
+                        String as = "criteria " + crit + ", shared prefix " + share + ", budget " + budget;
+                        assertThat(java.util.Arrays.deepToString(got.bypass())).as(as).isEqualTo(java.util.Arrays.deepToString(want.bypass())); // NaN where not scored
+                        assertThat(java.util.Arrays.deepToString(got.induce())).as(as).isEqualTo(java.util.Arrays.deepToString(want.induce())); // NaN where not scored
+                        assertThat(java.util.Arrays.deepToString(got.kl())).as(as).isEqualTo(java.util.Arrays.deepToString(want.kl())); // NaN where not scored
+                        assertThat(got.stoppedBy()).as(as).isDeepEqualTo(want.stoppedBy());
+                        scoredSomewhere |= crit != null && java.util.Arrays.stream(want.stoppedBy()).flatMap(java.util.Arrays::stream).anyMatch(f -> f == Filter.INDUCE || f == Filter.KL);
+                    }
+                }
+            }
+            assertThat(scoredSomewhere).as("a filter stopped some candidate early, so the phases were tried").isTrue();
+        }
+    }
+
     @Test
     void commonPrefixLeavesEveryPromptATokenOfItsOwn() {
         assertThat(Batches.commonPrefix(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 5, 6}))).isEqualTo(3);
