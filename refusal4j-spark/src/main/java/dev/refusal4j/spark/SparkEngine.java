@@ -5,7 +5,9 @@ import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.evaluate.Completions;
 import dev.refusal4j.extract.MeanActivations;
 import dev.refusal4j.intervene.Condition;
+import dev.refusal4j.model.LayerSweep;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.run.MemoryLimit;
 import dev.refusal4j.run.RunConfig;
 import dev.refusal4j.run.StageEngine;
 import dev.refusal4j.select.CandidateScorer;
@@ -44,10 +46,12 @@ final class SparkEngine implements StageEngine {
     private final JavaSparkContext sc;
     private final String modelPath;   // as the executors see it
     private final String failAttempts;
+    private final Long memoryLimit;   // --memory-limit, for each executor; null: its cgroup's or machine's
     private final DoubleAccumulator flops;   // the executors' forward FLOPs
 
     SparkEngine(String master, RunConfig cfg) {
         this.modelPath = executorModel(cfg).toString();
+        this.memoryLimit = cfg.memoryLimit;
         SparkConf conf = new SparkConf().setMaster(master).setAppName("refusal4j " + cfg.model.getFileName());
         boolean local = master.startsWith("local");
         conf.setIfMissing("spark.ui.enabled", Boolean.toString(!local));
@@ -75,8 +79,8 @@ final class SparkEngine implements StageEngine {
     public double[][][] meanResidPre(List<int[]> prompts, int positions, int batchSize, ProgressListener progress) {
         List<int[]> ids = new ArrayList<>(prompts);
         int batches = MeanActivations.batches(ids, positions, batchSize);
-        List<Partial<double[][][]>> parts = run("directions", batches, (m, mine) -> {
-            double[][][][] sums = MeanActivations.batchSums(m, ids, positions, batchSize, mine, null);
+        List<Partial<double[][][]>> parts = run("directions", batches, (m, mine, sweep) -> {
+            double[][][][] sums = MeanActivations.batchSums(m, ids, positions, batchSize, mine, sweep, null);
             List<Partial<double[][][]>> out = new ArrayList<>();
             for (int b = 0; b < sums.length; b++) if (sums[b] != null) out.add(new Partial<>(b, sums[b]));
             return out;
@@ -96,9 +100,9 @@ final class SparkEngine implements StageEngine {
         Double kl = stopAt == null ? null : stopAt.klThreshold(), induce = stopAt == null ? null : stopAt.induceThreshold();
         Double prune = stopAt == null ? null : stopAt.pruneLayerFraction();
         boolean all = stopAt == null;
-        List<Partial<double[]>> parts = run("select", P * L, (m, mine) -> {
+        List<Partial<double[]>> parts = run("select", P * L, (m, mine, sweep) -> {
             SelectionCriteria crit = all ? null : new SelectionCriteria(kl, induce, prune);
-            CandidateScorer.Scores s = new CandidateScorer(m, refusalTokens, batchSize).score(candidates, h, hl, crit, mine, null);
+            CandidateScorer.Scores s = new CandidateScorer(m, refusalTokens, batchSize).sweeping(sweep).score(candidates, h, hl, crit, mine, null);
             List<Partial<double[]>> out = new ArrayList<>();
             for (int i = 0; i < P * L; i++) {
                 if (!mine.test(i)) continue;
@@ -129,7 +133,7 @@ final class SparkEngine implements StageEngine {
         List<int[]> ids = new ArrayList<>(prompts);
         float[] vector = dir.vector();
         int layer = dir.layer(), position = dir.position();
-        List<Partial<int[]>> parts = run("completions", Completions.batches(ids, batchSize), (m, mine) -> {
+        List<Partial<int[]>> parts = run("completions", Completions.batches(ids, batchSize), (m, mine, sweep) -> {
             RefusalDirection d = new RefusalDirection(vector, layer, position, Map.of());
             int[][] gen = Completions.generateIds(m, ids, condition.hooks(d, coefficient), maxNewTokens, stop, batchSize, mine, ProgressListener.NONE);
             List<Partial<int[]>> out = new ArrayList<>();
@@ -142,15 +146,19 @@ final class SparkEngine implements StageEngine {
         return out;
     }
 
-    /** The work of one task: the units {@code mine} accepts, computed on the executor's model. */
+    /**
+     * The work of one task: the units {@code mine} accepts, computed on the executor's model, in layer
+     * sweeps within {@code sweep} when the model exceeds the executor's memory limit (null: whole calls).
+     */
     interface Task<T extends Serializable> extends Serializable {
-        List<Partial<T>> run(Transformer model, IntPredicate mine);
+        List<Partial<T>> run(Transformer model, IntPredicate mine, LayerSweep.Budget sweep);
     }
 
     /** One Spark job: {@code units} dealt round-robin to at most the cluster's parallelism of tasks. */
     private <T extends Serializable> List<Partial<T>> run(String stage, int units, Task<T> task) {
         int tasks = Math.max(1, Math.min(units, sc.defaultParallelism()));
         String path = modelPath, fault = failAttempts;
+        Long limit = memoryLimit;
         DoubleAccumulator work = flops;
         sc.setJobDescription("refusal4j " + stage);
         try {
@@ -159,7 +167,9 @@ final class SparkEngine implements StageEngine {
                 IntPredicate mine = i -> i % tasks == k;
                 return ExecutorModels.with(Path.of(path), m -> {
                     double before = m.flops();
-                    List<Partial<T>> out = task.run(m, mine);
+                    LayerSweep.Budget sweep = MemoryLimit.sweepFor(Path.of(path), MemoryLimit.of(limit), m.config.layers,
+                            Path.of(System.getProperty("java.io.tmpdir"), "refusal4j-sweep-" + ProcessHandle.current().pid()));
+                    List<Partial<T>> out = task.run(m, mine, sweep);
                     work.add(m.flops() - before);
                     return out;
                 }).iterator();
