@@ -101,7 +101,11 @@ public final class LayerSweep {
 
     private Pass add(Pass p) {
         if (p.prefix != null && !passes.contains(p.prefix)) throw new IllegalArgumentException("a prefix pass is added before the passes that continue it");
-        if (p.joinFrom != null && p.join > 0 && p.join >= model.config.layers) throw new IllegalArgumentException("start layer " + p.join + " is outside the model");
+        // layer 0's resid_pre is the embedding, which a pass computes itself
+        if (p.joinFrom != null && (p.join < 1 || p.join >= model.config.layers)) {
+            throw new IllegalArgumentException("a pass starts from another's stream at a layer in [1, " + model.config.layers + "), not " + p.join);
+        }
+        if (p.joinFrom != null && !passes.contains(p.joinFrom)) throw new IllegalArgumentException("a pass starts from one added before it");
         passes.add(p);
         return p;
     }
