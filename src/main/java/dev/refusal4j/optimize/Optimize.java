@@ -55,6 +55,7 @@ public final class Optimize {
         file.write(out.resolve("front.json"));
         page(study, out, all, file);
         print(file, print);
+        printTimes(all, print);
         return file;
     }
 
@@ -82,6 +83,22 @@ public final class Optimize {
             out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "trial " + t.trial(), 100 * t.refusalRate(), t.kl(), 100 * t.test().refusalRate(), t.test().kl());
         }
         out.printf("%d trials, %d pruned, %d on the front%n", f.trials(), f.pruned(), f.front().size());
+    }
+
+    /** Seconds per trial over the journal's trials (what each trial took when it ran), with the pruned ones apart. */
+    static void printTimes(List<Journal.Entry> all, PrintStream out) {
+        double sum = 0, sumPruned = 0;
+        int pruned = 0;
+        for (Journal.Entry e : all) {
+            sum += e.seconds();
+            if (e.pruned()) {
+                sumPruned += e.seconds();
+                pruned++;
+            }
+        }
+        int done = all.size() - pruned;
+        out.printf(Locale.ROOT, "seconds per trial: %.3f (finished %.3f, pruned %.3f)%n", sum / Math.max(1, all.size()),
+                (sum - sumPruned) / Math.max(1, done), sumPruned / Math.max(1, pruned));
     }
 
     /** The settings a journal was written with, to rebuild its study. */
