@@ -31,7 +31,7 @@ class ArchitectureTest {
             Map.entry("extract", 5), Map.entry("select", 5), Map.entry("evaluate", 5), Map.entry("export", 5),
             Map.entry("artifacts", 6), Map.entry("organism", 6), Map.entry("attack", 6),
             Map.entry("report", 7), Map.entry("serve", 7),
-            Map.entry("run", 8),
+            Map.entry("run", 8), Map.entry("optimize", 8),
             Map.entry("cli", 9));
 
     static final JavaClasses MAIN = new ClassFileImporter()

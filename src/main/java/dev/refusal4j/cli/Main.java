@@ -35,6 +35,7 @@ public final class Main {
             JudgeCommand.class,
             PromptsCommand.class,
             AbliterateCommand.class,
+            OptimizeCommand.class,
             ConvertCommand.class,
             ExportControlVectorCommand.class,
             GgufInfoCommand.class,

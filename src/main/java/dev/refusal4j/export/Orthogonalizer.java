@@ -220,7 +220,7 @@ public final class Orthogonalizer {
      * README.md as README.source.md ({@link ModelCard#keptName}); returns a warning for each that
      * looks like weights.
      */
-    private static List<String> copyOthers(Path in, Path out, List<Path> files) throws IOException {
+    static List<String> copyOthers(Path in, Path out, List<Path> files) throws IOException {
         List<String> warnings = new ArrayList<>();
         for (Path rel : files) {
             Path dest = out.resolve(ModelCard.keptName(rel));

@@ -42,4 +42,16 @@ public final class Interventions {
             Ops.axpy(-dot, unit, 0, x, o, w);
         }
     }
+
+    /** x ← x − w Σₖ (uₖ·x) uₖ for every row, with orthonormal {@code units} (all uₖ·x taken before any is removed). */
+    public static void project(Activation a, float[][] units, float w) {
+        float[] x = a.array();
+        int width = a.width;
+        float[] dots = new float[units.length];
+        for (int r = 0; r < a.rows(); r++) {
+            int o = a.offset() + r * width;
+            for (int k = 0; k < units.length; k++) dots[k] = Ops.dot(x, o, units[k], 0, width);
+            for (int k = 0; k < units.length; k++) Ops.axpy(-w * dots[k], units[k], 0, x, o, width);
+        }
+    }
 }

@@ -136,7 +136,7 @@ public final class CandidateScorer {
     }
 
     /** Last-position logits of each prompt under the given hooks, [prompt][vocab]. */
-    private float[][] lastLogits(List<int[]> prompts, Supplier<Hooks> hooks) {
+    public float[][] lastLogits(List<int[]> prompts, Supplier<Hooks> hooks) {
         if (sweep != null) return new SweptScoring(this, model, sweep, batchSize).lastLogits(prompts, prefixLength(prompts), hooks);
         PromptSet set = new PromptSet(prompts, prefixLength(prompts));
         return set.lastLogits(set.prefixCache(hooks == null ? null : hooks.get(), null, null), hooks == null ? null : i -> hooks.get(), null, null);

@@ -1,0 +1,145 @@
+package dev.refusal4j.optimize;
+
+import dev.refusal4j.Progress;
+import dev.refusal4j.export.PartialExport;
+import dev.refusal4j.intervene.PartialAblation;
+import dev.refusal4j.report.ParetoPage;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code refusal4j optimize} as library calls: a search written to its output folder
+ * ({@code journal.jsonl}, {@code front.json}, {@code front.html} and its plot), and the export of
+ * one of its trials as a model folder.
+ */
+public final class Optimize {
+    private Optimize() {}
+
+    /**
+     * Runs (or continues) the search to {@code trials} trials, measures the paper's direction and
+     * the front on the held-out test prompts (answers of up to {@code testTokens} tokens), writes
+     * the files and prints the front.
+     */
+    public static FrontFile search(Study study, Path out, int trials, int testTokens, boolean quiet, PrintStream print) throws IOException {
+        if (trials < 1) throw new IllegalArgumentException("--trials must be at least 1, got " + trials);
+        Journal journal = Journal.openOrCreate(out, study.header(), study.space);
+        int before = journal.entries().size();
+        if (before >= trials) say(quiet, "%s already holds %d trials; nothing to run", out.resolve(Journal.FILE), before);
+        else if (before > 0) say(quiet, "resuming %s at trial %d of %d", out.resolve(Journal.FILE), before, trials);
+        List<Journal.Entry> front;
+        try (Progress p = new Progress("optimize", trials, "trials", quiet, before)) {
+            front = Search.run(study, journal, trials, (e, f) -> {
+                p.stepTo(e.trial() + 1);
+                Journal.Entry low = f.isEmpty() ? null : f.getLast();
+                p.extra(low == null ? "front empty" : String.format(Locale.ROOT, "front %d; lowest refusal %.1f%% at KL %.4f", f.size(), 100 * low.refusalRate(), low.kl()));
+            });
+        }
+        List<Journal.Entry> all = journal.entries();
+        say(quiet, "measuring the paper's direction and the %d front trials on the test prompts", front.size());
+        FrontFile.Reference paper = study.paper(testTokens);
+        Objectives test = study.testObjectives(testTokens);
+        List<FrontFile.Point> points = new ArrayList<>();
+        LayerDirections dirs = study.directions();
+        for (Journal.Entry e : front) {
+            Objectives.Result r = test.evaluate(study.space.edit(e.params(), dirs), Objectives.Hopeless.NEVER);
+            points.add(new FrontFile.Point(e.trial(), e.refusalRate(), e.kl(), new FrontFile.Measure(r.refusalRate(), r.kl()), e.params()));
+        }
+        int pruned = (int) all.stream().filter(Journal.Entry::pruned).count();
+        FrontFile file = new FrontFile(study.header().model(), all.size(), pruned, paper, points);
+        file.write(out.resolve("front.json"));
+        page(study, out, all, file);
+        print(file, print);
+        printTimes(all, print);
+        return file;
+    }
+
+    private static void page(Study study, Path out, List<Journal.Entry> all, FrontFile file) throws IOException {
+        Map<Integer, FrontFile.Point> onFront = new java.util.HashMap<>();
+        for (FrontFile.Point p : file.front()) onFront.put(p.trial(), p);
+        List<ParetoPage.Trial> trials = new ArrayList<>();
+        for (Journal.Entry e : all) {
+            if (e.pruned()) continue;
+            FrontFile.Point p = onFront.get(e.trial());
+            trials.add(new ParetoPage.Trial(e.trial(), e.refusalRate(), e.kl(), p != null, p == null ? Double.NaN : p.test().refusalRate(),
+                    p == null ? Double.NaN : p.test().kl(), e.params()));
+        }
+        FrontFile.Reference r = file.paper();
+        ParetoPage.write(out, file.model(), file.pruned(), trials, new ParetoPage.Reference("paper (layer " + r.layer() + ", position " + r.position() + ")",
+                r.val().refusalRate(), r.val().kl(), r.test().refusalRate(), r.test().kl()), study.space.params.stream().map(SearchSpace.Param::name).toList());
+    }
+
+    static void print(FrontFile f, PrintStream out) {
+        out.printf("%-22s %13s %10s %14s %10s%n", "", "refusal (val)", "KL (val)", "refusal (test)", "KL (test)");
+        FrontFile.Reference p = f.paper();
+        out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "paper (layer " + p.layer() + ", pos " + p.position() + ")", 100 * p.val().refusalRate(),
+                p.val().kl(), 100 * p.test().refusalRate(), p.test().kl());
+        for (FrontFile.Point t : f.front()) {
+            out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "trial " + t.trial(), 100 * t.refusalRate(), t.kl(), 100 * t.test().refusalRate(), t.test().kl());
+        }
+        out.printf("%d trials, %d pruned, %d on the front%n", f.trials(), f.pruned(), f.front().size());
+    }
+
+    /** Seconds per trial over the journal's trials (what each trial took when it ran), with the pruned ones apart. */
+    static void printTimes(List<Journal.Entry> all, PrintStream out) {
+        double sum = 0, sumPruned = 0;
+        int pruned = 0;
+        for (Journal.Entry e : all) {
+            sum += e.seconds();
+            if (e.pruned()) {
+                sumPruned += e.seconds();
+                pruned++;
+            }
+        }
+        int done = all.size() - pruned;
+        out.printf(Locale.ROOT, "seconds per trial: %.3f (finished %.3f, pruned %.3f)%n", sum / Math.max(1, all.size()),
+                (sum - sumPruned) / Math.max(1, done), sumPruned / Math.max(1, pruned));
+    }
+
+    /** The settings a journal was written with, to rebuild its study. */
+    public static Study.Settings settings(Journal.Header h, Path model, int batch, int nTest) {
+        Map<String, String> s = h.settings();
+        return new Study.Settings(model, Long.parseLong(s.get("seed")), Integer.parseInt(s.get("startup_trials")), Integer.parseInt(s.get("max_new_tokens")), batch,
+                Integer.parseInt(s.get("n_train")), Integer.parseInt(s.get("n_val")), Integer.parseInt(s.get("n_test")), Long.parseLong(s.get("prompt_seed")));
+    }
+
+    /**
+     * Writes the model of trial {@code which} (a number, or {@code best}: the lowest KL with a
+     * refusal rate at most {@code maxRefusal}) of the search in {@code out} to {@code to}.
+     */
+    public static Path export(Study study, Path out, String which, Double maxRefusal, Path to, boolean force) throws IOException {
+        Journal journal = Journal.read(out.resolve(Journal.FILE), study.space);
+        if (!journal.header().fingerprint().equals(Study.fingerprint(study.settings.model()))) {
+            throw new IllegalArgumentException(out.resolve(Journal.FILE) + ": this journal is of the model " + journal.header().model() + ", not of " + study.settings.model());
+        }
+        List<Journal.Entry> all = journal.entries();
+        Journal.Entry e;
+        if (which.equalsIgnoreCase("best")) {
+            if (maxRefusal == null) throw new IllegalArgumentException("--export best needs --max-refusal RATE: the lowest KL among trials refusing at most RATE");
+            e = Search.best(all, maxRefusal);
+        } else {
+            int t;
+            try {
+                t = Integer.parseInt(which.trim());
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("--export " + which + ": expected a trial number or 'best'");
+            }
+            if (t < 0 || t >= all.size()) throw new IllegalArgumentException("--export " + t + ": " + out.resolve(Journal.FILE) + " holds trials 0.." + (all.size() - 1));
+            e = all.get(t);
+        }
+        PartialAblation edit = study.space.edit(e.params(), study.directions());
+        String what = "trial " + e.trial() + (e.pruned() ? " (pruned)" : String.format(Locale.ROOT, " (refusal %.3f, KL %.5f on validation)", e.refusalRate(), e.kl()))
+                + ": " + SearchSpace.describe(e.params());
+        return PartialExport.write(study.settings.model(), edit, what, to, force);
+    }
+
+    private static void say(boolean quiet, String fmt, Object... args) {
+        if (!quiet) System.err.printf(fmt + "%n", args);
+    }
+
+}
