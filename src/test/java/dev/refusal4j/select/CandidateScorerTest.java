@@ -31,21 +31,12 @@ class CandidateScorerTest {
 
     @Test
     void shortcutsGiveTheScoresOfOnePlainForwardPerPrompt() throws Exception {
-        Path cfg = tmp.resolve("config.json");
-        Files.writeString(cfg, """
-                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
-                 "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300,
-                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""");
-        Path dir = tmp.resolve("model");
-        RandomModel.write(cfg, dir, DType.F32, 5);
         SplittableRandom rnd = new SplittableRandom(17);
-        int[] prefix = {3, 14, 15, 92, 65, 35, 89};
-        List<int[]> harmful = prompts(prefix, 5, rnd), harmless = prompts(prefix, 4, rnd);
-        int[] refusal = {7, 42};
-        try (Transformer m = Transformer.load(dir)) {
-            int P = 2, L = m.config.layers, d = m.config.hidden;
-            float[][][] cand = new float[P][L][d];
-            for (float[][] byLayer : cand) for (float[] r : byLayer) for (int i = 0; i < d; i++) r[i] = (float) rnd.nextGaussian();
+        List<int[]> harmful = prompts(PREFIX, 5, rnd), harmless = prompts(PREFIX, 4, rnd);
+        int[] refusal = REFUSAL;
+        try (Transformer m = Transformer.load(randomModel(4, 5))) {
+            int P = 2, L = m.config.layers;
+            float[][][] cand = candidates(P, L, m.config.hidden, rnd);
 
             double[][][] want = reference(m, cand, harmful, harmless, refusal);
             for (boolean share : new boolean[] {true, false}) {
@@ -71,21 +62,12 @@ class CandidateScorerTest {
     /** Candidates scored apart (as workers score them) get the scores one process gives them, to the bit. */
     @Test
     void candidatesScoredApartGetTheSameScores() throws Exception {
-        Path cfg = tmp.resolve("config.json");
-        Files.writeString(cfg, """
-                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
-                 "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300,
-                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""");
-        Path dir = tmp.resolve("model");
-        RandomModel.write(cfg, dir, DType.F32, 6);
         SplittableRandom rnd = new SplittableRandom(23);
-        int[] prefix = {3, 14, 15, 92, 65, 35, 89};
-        List<int[]> harmful = prompts(prefix, 4, rnd), harmless = prompts(prefix, 3, rnd);
-        int[] refusal = {7, 42};
-        try (Transformer m = Transformer.load(dir)) {
-            int P = 2, L = m.config.layers, d = m.config.hidden;
-            float[][][] cand = new float[P][L][d];
-            for (float[][] byLayer : cand) for (float[] r : byLayer) for (int i = 0; i < d; i++) r[i] = (float) rnd.nextGaussian();
+        List<int[]> harmful = prompts(PREFIX, 4, rnd), harmless = prompts(PREFIX, 3, rnd);
+        int[] refusal = REFUSAL;
+        try (Transformer m = Transformer.load(randomModel(3, 6))) {
+            int P = 2, L = m.config.layers;
+            float[][][] cand = candidates(P, L, m.config.hidden, rnd);
             CandidateScorer scorer = new CandidateScorer(m, refusal, 2);
             CandidateScorer.Scores all = scorer.score(cand, harmful, harmless, null, null);
             CandidateScorer.Scores even = scorer.score(cand, harmful, harmless, null, i -> i % 2 == 0, null);
@@ -108,21 +90,12 @@ class CandidateScorerTest {
      */
     @Test
     void layerSweepsGiveTheSameScores() throws Exception {
-        Path cfg = tmp.resolve("config.json");
-        Files.writeString(cfg, """
-                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
-                 "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300,
-                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""");
-        Path dir = tmp.resolve("model");
-        RandomModel.write(cfg, dir, DType.F32, 7);
         SplittableRandom rnd = new SplittableRandom(29);
-        int[] prefix = {3, 14, 15, 92, 65, 35, 89};
-        List<int[]> harmful = prompts(prefix, 5, rnd), harmless = prompts(prefix, 4, rnd);
-        int[] refusal = {7, 42};
-        try (Transformer m = Transformer.load(dir)) {
-            int P = 2, L = m.config.layers, d = m.config.hidden;
-            float[][][] cand = new float[P][L][d];
-            for (float[][] byLayer : cand) for (float[] r : byLayer) for (int i = 0; i < d; i++) r[i] = (float) rnd.nextGaussian();
+        List<int[]> harmful = prompts(PREFIX, 5, rnd), harmless = prompts(PREFIX, 4, rnd);
+        int[] refusal = REFUSAL;
+        try (Transformer m = Transformer.load(randomModel(4, 7))) {
+            int P = 2, L = m.config.layers;
+            float[][][] cand = candidates(P, L, m.config.hidden, rnd);
             boolean scoredSomewhere = false;
             for (SelectionCriteria crit : new SelectionCriteria[] {null, new SelectionCriteria(0.5, 0.0, 0.25), new SelectionCriteria(1.0, null, null)}) {
                 for (boolean share : crit == null ? new boolean[] {true, false} : new boolean[] {true}) {
@@ -149,6 +122,27 @@ class CandidateScorerTest {
         assertThat(Batches.commonPrefix(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 5, 6}))).isEqualTo(3);
         assertThat(Batches.commonPrefix(List.of(new int[] {1, 2, 3}, new int[] {1, 2, 3, 4}))).isEqualTo(2);
         assertThat(Batches.commonPrefix(List.of(new int[] {9, 2}, new int[] {1, 2}))).isZero();
+    }
+
+    private static final int[] PREFIX = {3, 14, 15, 92, 65, 35, 89}, REFUSAL = {7, 42};
+
+    /** A random-weight Llama of {@code layers} layers, 64 wide, with a 300-token vocabulary. */
+    private Path randomModel(int layers, long seed) throws java.io.IOException {
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+                 "num_hidden_layers": %d, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 300,
+                 "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32"}""".formatted(layers));
+        Path dir = tmp.resolve("model");
+        RandomModel.write(cfg, dir, DType.F32, seed);
+        return dir;
+    }
+
+    /** Gaussian candidate directions, [position][layer][d]. */
+    private static float[][][] candidates(int positions, int layers, int d, SplittableRandom rnd) {
+        float[][][] cand = new float[positions][layers][d];
+        for (float[][] byLayer : cand) for (float[] r : byLayer) for (int i = 0; i < d; i++) r[i] = (float) rnd.nextGaussian();
+        return cand;
     }
 
     private static List<int[]> prompts(int[] prefix, int n, SplittableRandom rnd) {
