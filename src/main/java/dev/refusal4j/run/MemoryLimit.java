@@ -8,6 +8,9 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -44,19 +47,60 @@ public final class MemoryLimit {
         }
     }
 
-    /** The limit of this process's cgroup (v2 memory.max, else v1 memory.limit_in_bytes); 0 when there is none. */
+    /** The limit of this process's cgroup; 0 when there is none. */
     static long cgroup() {
-        for (String f : new String[] {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
-            try {
-                String v = Files.readString(Path.of(f)).strip();
-                if (v.equals("max")) return 0;
-                long n = Long.parseLong(v);
-                return n >= (1L << 60) ? 0 : n;   // v1 writes "no limit" as a page-rounded Long.MAX_VALUE
-            } catch (IOException | NumberFormatException e) {
-                // not this cgroup version
-            }
+        try {
+            return cgroup(Files.readAllLines(Path.of("/proc/self/cgroup")), Path.of("/sys/fs/cgroup"));
+        } catch (IOException e) {
+            return 0;   // not Linux, or no /proc
         }
-        return 0;
+    }
+
+    /**
+     * The smallest memory limit on the way from this process's cgroup up to the root, read below
+     * {@code root}: v2 ({@code 0::/path}, {@code memory.max}) or v1 ({@code N:memory:/path},
+     * {@code memory/memory.limit_in_bytes}). A container often mounts the hierarchy's root, not the
+     * process's own group, so the group's path from {@code /proc/self/cgroup} is followed, and
+     * each ancestor is read because a parent's limit binds its children as well.
+     */
+    static long cgroup(List<String> procSelfCgroup, Path root) {
+        long v1 = 0, v2 = 0;
+        for (String line : procSelfCgroup) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) continue;
+            if (f[0].equals("0") && f[1].isEmpty()) v2 = smallestOnPath(root, f[2], "memory.max");
+            else if (Arrays.asList(f[1].split(",")).contains("memory"))
+                v1 = smallestOnPath(root.resolve("memory"), f[2], "memory.limit_in_bytes");
+        }
+        return v1 > 0 && v2 > 0 ? Math.min(v1, v2) : Math.max(v1, v2);
+    }
+
+    private static long smallestOnPath(Path mount, String group, String file) {
+        long least = 0;
+        Path dir = mount;
+        List<Path> levels = new ArrayList<>(List.of(dir));
+        for (String part : group.split("/")) {
+            if (part.isEmpty()) continue;
+            dir = dir.resolve(part);
+            levels.add(dir);
+        }
+        for (Path level : levels) {
+            long n = limitIn(level.resolve(file));
+            if (n > 0 && (least == 0 || n < least)) least = n;
+        }
+        return least;
+    }
+
+    /** A limit file's bytes; 0 for "max", v1's page-rounded Long.MAX_VALUE, or a file that is not there. */
+    private static long limitIn(Path f) {
+        try {
+            String v = Files.readString(f).strip();
+            if (v.equals("max")) return 0;
+            long n = Long.parseLong(v);
+            return n >= (1L << 60) ? 0 : n;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** The limit in force: the option's, the cgroup's, or the machine's memory. */

@@ -55,6 +55,25 @@ class MemoryLimitRunTest {
         assertThatThrownBy(() -> MemoryLimit.parse("-1G")).hasMessageContaining("got '-1G'");
     }
 
+    @Test
+    void theCgroupLimitIsTheSmallestOnTheProcesssPathNotTheMountsRoot() throws IOException {
+        Path root = tmp.resolve("cgroup");
+        Path v1 = Files.createDirectories(root.resolve("memory/jobs/job7"));
+        Files.writeString(root.resolve("memory/memory.limit_in_bytes"), "9223372036854771712\n");   // v1's "no limit"
+        Files.writeString(v1.getParent().resolve("memory.limit_in_bytes"), "3221225472\n");
+        Files.writeString(v1.resolve("memory.limit_in_bytes"), "1073741824\n");
+        assertThat(MemoryLimit.cgroup(List.of("5:cpu,cpuacct:/", "4:memory:/jobs/job7", "0::/"), root)).isEqualTo(1L << 30);
+        Files.writeString(v1.resolve("memory.limit_in_bytes"), "9223372036854771712\n");
+        assertThat(MemoryLimit.cgroup(List.of("4:memory:/jobs/job7"), root)).as("a parent's limit binds the child").isEqualTo(3L << 30);
+
+        Path v2 = Files.createDirectories(root.resolve("user.slice/run.scope"));
+        Files.writeString(root.resolve("user.slice/memory.max"), "max\n");
+        Files.writeString(v2.resolve("memory.max"), "536870912\n");
+        assertThat(MemoryLimit.cgroup(List.of("0::/user.slice/run.scope"), root)).isEqualTo(512L << 20);
+        assertThat(MemoryLimit.cgroup(List.of("0::/user.slice"), root)).as("no limit on the path").isZero();
+        assertThat(MemoryLimit.cgroup(List.of("0::/not/there"), root)).isZero();
+    }
+
     private static String[] args(List<String> common, String... more) {
         List<String> a = new java.util.ArrayList<>(common);
         a.addAll(List.of(more));
