@@ -136,6 +136,7 @@ public final class LayerSweep {
                 for (Pass p : passes) p.cache = null;   // this layer's keys and values are done with
             }
         }
+        model.sweepRan();
     }
 
     private void step(Pass p, int l, Spill file) {

@@ -38,6 +38,7 @@ public final class Transformer implements AutoCloseable {
     private final float embedScale;
     private Workspace ws; // grown on demand
     private final java.util.concurrent.atomic.DoubleAdder flops = new java.util.concurrent.atomic.DoubleAdder();
+    private final java.util.concurrent.atomic.LongAdder sweeps = new java.util.concurrent.atomic.LongAdder();
     private volatile OpProfile profile = OpProfile.OFF;
 
     /**
@@ -235,6 +236,15 @@ public final class Transformer implements AutoCloseable {
     /** The {@link Flops} of every forward call so far: a stage's work is the difference before and after it. */
     public double flops() {
         return flops.sum();
+    }
+
+    /** The {@link LayerSweep}s run so far: each read every layer's weights once. */
+    public long sweeps() {
+        return sweeps.sum();
+    }
+
+    void sweepRan() {
+        sweeps.increment();
     }
 
     /**

@@ -167,7 +167,7 @@ public final class Pipeline implements AutoCloseable {
             say("directions: reusing %s", folder.meanDiffs());
             return CandidateDirections.read(folder.meanDiffs());
         }
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), s0 = model.sweeps();
         double f0 = flops();
         EncodedPrompts[] sets = filterByScore("train");
         EncodedPrompts harmful = sets[0], harmless = sets[1];
@@ -178,7 +178,7 @@ public final class Pipeline implements AutoCloseable {
         }
         CandidateDirections diffs = new CandidateDirections(MeanActivations.difference(mh, ml));
         diffs.write(folder.meanDiffs(), cfg.model.toString());
-        finished("directions", t0, f0);
+        finished("directions", t0, f0, s0);
         return diffs;
     }
 
@@ -203,7 +203,7 @@ public final class Pipeline implements AutoCloseable {
             say("select: reusing %s", folder.direction());
             return RefusalDirection.read(folder.direction());
         }
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), s0 = model.sweeps();
         double f0 = flops();
         EncodedPrompts[] sets = filterByScore("val");
         EncodedPrompts harmful = sets[0], harmless = sets[1];
@@ -236,7 +236,7 @@ public final class Pipeline implements AutoCloseable {
         dir.write(folder.direction());
         new DirectionSummary(dir.layer(), dir.position(), dir.norm(), dir.vector().length, cfg.model.toString(), tool(),
                 c.bypass(), c.induce(), c.kl()).write(folder.directionJson());
-        finished("select", t0, f0);
+        finished("select", t0, f0, s0);
         say("selected layer %d, position %d (bypass %.3f, induce %.3f, KL %.4f)", c.layer(), c.position(), c.bypass(), c.induce(), c.kl());
         return dir;
     }
@@ -285,7 +285,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** Stage 3: greedy completions of the test sets under each condition. */
     public void completions(RefusalDirection dir) throws IOException {
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), s0 = model.sweeps();
         double f0 = flops();
         List<CompletionSet> todo = new ArrayList<>();
         long total = 0;
@@ -312,7 +312,7 @@ public final class Pipeline implements AutoCloseable {
                 before += test.size();
             }
         }
-        finished("completions", t0, f0);
+        finished("completions", t0, f0, s0);
     }
 
     /** A completions file kept by --resume must answer exactly this run's test prompts, in order. */
@@ -334,7 +334,7 @@ public final class Pipeline implements AutoCloseable {
      * its training words and reference answers).
      */
     public void evaluate(RefusalDirection dir) throws IOException {
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), s0 = model.sweeps();
         double f0 = flops();
         RefusalJudge judge = RefusalJudge.of(cfg.judge);
         Map<String, Double> rate = new LinkedHashMap<>();
@@ -375,7 +375,7 @@ public final class Pipeline implements AutoCloseable {
         Metrics old = Files.isRegularFile(folder.metrics()) ? dev.refusal4j.artifacts.RunContents.read(folder).metrics : null;
         Map<String, Double> allCounts = new LinkedHashMap<>(old == null ? Map.of() : old.counts());
         allCounts.putAll(counts);
-        finished("evaluate", t0, f0);
+        finished("evaluate", t0, f0, s0);
         Map<String, Double> allTimings = new LinkedHashMap<>(old == null ? Map.of() : old.timingsSeconds());
         allTimings.putAll(timings);
         Map<String, Double> allFlops = new LinkedHashMap<>(old == null ? Map.of() : old.flops());
@@ -433,11 +433,11 @@ public final class Pipeline implements AutoCloseable {
 
     /** Stage 5, with --suffix-attack: the paper's adversarial-suffix section ({@link SuffixStage}). */
     public void suffix(RefusalDirection dir) throws IOException {
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), s0 = model.sweeps();
         double f0 = flops();
         new SuffixStage(model, encoder, folder, cfg, GenerationConfig.stopIds(cfg.model, model.config, encoder.tokenizer), batch)
                 .run(prompts(), dir, cfg.suffixAttack);
-        finished("suffix", t0, f0);
+        finished("suffix", t0, f0, s0);
     }
 
     /** Stage 6: the HTML report (and plots) from the run folder. */
@@ -513,12 +513,14 @@ public final class Pipeline implements AutoCloseable {
         return "refusal4j " + Version.VERSION;
     }
 
-    /** Records a stage's time and FLOPs, and says them with the rate they make. */
-    private void finished(String stage, long t0, double flops0) {
+    /** Records a stage's time and FLOPs, and says them with the rate they make and the layer sweeps it took. */
+    private void finished(String stage, long t0, double flops0, long sweeps0) {
         double seconds = secondsSince(t0), work = flops() - flops0;
+        long sweeps = model.sweeps() - sweeps0;
         timings.put(stage, seconds);
         flops.put(stage, work);
-        say("%s: %s", stage, dev.refusal4j.model.Flops.describe(seconds, work));
+        say("%s: %s%s", stage, dev.refusal4j.model.Flops.describe(seconds, work),
+                sweeps == 0 ? "" : String.format(java.util.Locale.ROOT, "; %d layer sweeps, %.1f s each", sweeps, seconds / sweeps));
     }
 
     /** The forward FLOPs of this run so far: the model's here and the engine's elsewhere. */

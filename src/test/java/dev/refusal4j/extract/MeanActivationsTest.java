@@ -51,10 +51,14 @@ class MeanActivationsTest {
         List<int[]> unshared = List.of(new int[] {4, 8, 15, 16, 23, 42}, new int[] {1, 2, 3}, new int[] {300, 200, 100, 50, 25});
         try (Transformer m = Transformer.load(Shared.path("golden", "qwen2"))) {
             for (List<int[]> set : List.of(prompts, unshared)) {
+                long s0 = m.sweeps();
                 double[][][][] whole = MeanActivations.batchSums(m, set, 2, 2, b -> true, null);
+                assertThat(m.sweeps()).as("whole forward calls").isEqualTo(s0);
                 for (long budget : new long[] {Long.MAX_VALUE, 0}) {
+                    long before = m.sweeps();
                     double[][][][] swept = MeanActivations.batchSums(m, set, 2, 2, b -> true, new dev.refusal4j.model.LayerSweep.Budget(budget, spill), null);
                     assertThat(swept).as("budget " + budget).isDeepEqualTo(whole);
+                    assertThat(m.sweeps() - before).as("every batch of a set rides one sweep: each layer read once").isEqualTo(1);
                 }
             }
             assertThat(spill).as("the spill file and the folder made for it are deleted").doesNotExist();
