@@ -7,7 +7,9 @@
 #        scripts/spark-standalone.sh stop
 # Environment: WORK (logs, pids and the SPARK_HOME the workers launch executors from, default
 #   /tmp/refusal4j-spark-standalone), WORKER_CORES (cores each worker offers, default 1),
-#   WORKER_MEMORY (default 4g), PORT (the master's, default 7077).
+#   WORKER_MEMORY (default 4g), PORT (the master's, default 7077), PIN=1 (worker i and the executors
+#   it starts run on CPU i-1 only, so that a scaling measurement on one machine gives each worker its
+#   own core: the kernels otherwise use every core the JVM sees, whatever --cores says).
 # Needs the module built: bin/maven -f reactor.xml -DskipTests package
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,7 +47,9 @@ master="spark://127.0.0.1:$PORT"
 "${java[@]}" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$PORT" --webui-port 0 > "$WORK/logs/master.log" 2>&1 &
 echo $! > "$WORK/master.pid"
 for i in $(seq 1 "$workers"); do
-  "${java[@]}" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
+  pin=()
+  [ "${PIN:-0}" = 1 ] && pin=(taskset -c "$(( (i - 1) % $(nproc) ))")
+  "${pin[@]}" "${java[@]}" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
     --webui-port 0 --work-dir "$WORK/work-$i" "$master" > "$WORK/logs/worker-$i.log" 2>&1 &
   echo $! > "$WORK/worker-$i.pid"
 done
