@@ -30,6 +30,8 @@ public final class RunContents {
     public SuffixAnalysisFile suffix;
     /** {@code suffix/heldout.json}, when {@code run --suffix-attack} wrote one. */
     public SuffixHeldOut suffixHeldOut;
+    /** {@code optimize/front.json}, when {@code optimize --out RUN/optimize} searched beside the run. */
+    public FrontFile optimize;
     public final Map<CompletionSet, List<Completion>> completions = new EnumMap<>(CompletionSet.class);
     public final List<String> problems = new ArrayList<>();
 
@@ -38,7 +40,7 @@ public final class RunContents {
     }
 
     public boolean isEmpty() {
-        return candidates == null && direction == null && metrics == null && completions.isEmpty() && suffix == null && suffixHeldOut == null;
+        return candidates == null && direction == null && metrics == null && completions.isEmpty() && suffix == null && suffixHeldOut == null && optimize == null;
     }
 
     public static RunContents read(RunFolder folder) {
@@ -54,6 +56,8 @@ public final class RunContents {
         if (s != null) a.suffix = SuffixAnalysisFile.read(s, RunFolder.SUFFIX_ANALYSIS, a.problems);
         JsonNode h = a.json(RunFolder.SUFFIX_HELD_OUT);
         if (h != null) a.suffixHeldOut = SuffixHeldOut.read(h, RunFolder.SUFFIX_HELD_OUT, a.problems);
+        JsonNode o = a.json(RunFolder.OPTIMIZE_FRONT);
+        if (o != null) a.optimize = FrontFile.read(o, RunFolder.OPTIMIZE_FRONT, a.problems);
         for (CompletionSet set : CompletionSet.values()) {
             if (!Files.isRegularFile(folder.completions(set))) continue;
             try {

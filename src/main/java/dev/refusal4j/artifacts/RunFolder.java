@@ -20,12 +20,16 @@ import java.nio.file.Path;
  * suffix/heldout.json         its refusal rates on the test prompts (SuffixHeldOut)
  * suffix/completions/*.jsonl  the test prompts' completions with the adversarial and the random suffix
  * suffix/analysis.json        run --suffix-attack or analyze-suffix --out RUN/suffix (SuffixAnalysisFile)
+ * optimize/front.json         optimize --out RUN/optimize: the search's front (FrontFile), beside its journal and front.html
  * </pre>
  */
 public record RunFolder(Path dir) {
     /** Where analyze-suffix's results sit in a run folder, as the report names the file. */
     public static final String SUFFIX_ANALYSIS = "suffix/analysis.json";
     public static final String SUFFIX_HELD_OUT = "suffix/heldout.json";
+    /** Where {@code optimize --out} writes when the report should show its search. */
+    public static final String OPTIMIZE = "optimize";
+    public static final String OPTIMIZE_FRONT = OPTIMIZE + "/front.json";
 
     public Path settings() { return dir.resolve("run.json"); }
     /** Held while a command works on the folder, so that two runs never mix their files. */
@@ -43,6 +47,7 @@ public record RunFolder(Path dir) {
     public Path suffixSearch() { return dir.resolve("suffix/suffix.json"); }
     public Path suffixHeldOut() { return dir.resolve(SUFFIX_HELD_OUT); }
     public Path suffixCompletions(String name) { return dir.resolve("suffix/completions").resolve(name + ".jsonl"); }
+    public Path optimizeFront() { return dir.resolve(OPTIMIZE_FRONT); }
 
     /** Every file and folder a run writes (not the lock), for starting over with --force. */
     public java.util.List<Path> outputs() {

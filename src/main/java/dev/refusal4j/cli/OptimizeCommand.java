@@ -1,9 +1,11 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.artifacts.RunFolder;
 import dev.refusal4j.optimize.Journal;
 import dev.refusal4j.optimize.Optimize;
 import dev.refusal4j.optimize.Study;
 import dev.refusal4j.run.BatchSize;
+import dev.refusal4j.tensor.quant.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,10 +23,12 @@ import java.util.concurrent.Callable;
                 "Objectives, both minimised: the refusal rate of greedy answers to harmful validation prompts (the paper's refusal judge) and "
                         + "the KL divergence of the first answer token's distribution on harmless validation prompts. Trials run as hooks "
                         + "(norm-preserving ones on weights edited in memory); a trial stops early once an earlier one is at least as good in both.",
+                "With --out RUN/optimize beside a run folder RUN, the run's report (refusal4j report --run RUN) shows the search as a section.",
                 "Each trial is appended to DIR/journal.jsonl; running the command again on the same DIR continues the search. DIR/front.json "
                         + "holds the Pareto trials with their parameters and held-out test numbers, DIR/front.html the plot and tables, beside "
                         + "the paper's single direction measured the same way.",
-                "With --export TRIAL|best --to MODEL_DIR: writes that trial's model (safetensors, same dtype and shards) instead of searching."})
+                "With --export TRIAL|best --to MODEL_DIR: writes that trial's model (safetensors, same dtype and shards) instead of searching; "
+                        + "with --to FILE.gguf, one GGUF file as convert writes it (matrices as stored, or --outtype)."})
 public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model folder (default: the bundled organism).")
     Path model;
@@ -65,13 +69,17 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "TRIAL|best", description = "Write this trial's model instead of searching ('best': the lowest KL with refusal at most --max-refusal).")
     String export;
 
-    @Option(names = "--to", paramLabel = "MODEL_DIR", description = "With --export: the output model folder.")
+    @Option(names = "--to", paramLabel = "MODEL_DIR|FILE.gguf", description = "With --export: the output model folder, or a .gguf file.")
     Path to;
+
+    @Option(names = "--outtype", paramLabel = "TYPE", description = "With --export to a .gguf file: type of the matrices, as convert's --outtype "
+            + "(f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K); default: each as stored.")
+    String outType;
 
     @Option(names = "--max-refusal", paramLabel = "RATE", description = "With --export best: the highest validation refusal rate accepted (0..1).")
     Double maxRefusal;
 
-    @Option(names = "--force", description = "With --export: replace an existing non-empty output folder.")
+    @Option(names = "--force", description = "With --export: replace an existing non-empty output folder or .gguf file.")
     boolean force;
 
     @Option(names = "--quiet", description = "No progress output.")
@@ -82,11 +90,16 @@ public final class OptimizeCommand implements Callable<Integer> {
         if (maxRefusal != null && !(maxRefusal >= 0 && maxRefusal <= 1)) throw new IllegalArgumentException("--max-refusal must be within 0..1, got " + maxRefusal);
         if (export != null) return export();
         if (to != null) throw new IllegalArgumentException("--to is for --export");
+        if (outType != null) throw new IllegalArgumentException("--outtype is for --export to a .gguf file");
         if (trials == null) throw new IllegalArgumentException("--trials N is required to search (or --export TRIAL --to DIR to export)");
         if (trials < 1) throw new IllegalArgumentException("--trials must be at least 1, got " + trials);
         try (Study study = new Study(settings(model))) {
             Optimize.search(study, out, trials, testTokens, quiet, System.out);
             System.out.println("wrote " + out.resolve("front.json") + " and " + out.resolve("front.html"));
+            Path run = out.toAbsolutePath().normalize().getParent();
+            if (out.toAbsolutePath().normalize().getFileName().toString().equals(RunFolder.OPTIMIZE) && run != null && Files.isRegularFile(new RunFolder(run).settings())) {
+                System.out.println("to show this search in the run's report: refusal4j report --run " + run);
+            }
         }
         return 0;
     }
@@ -97,7 +110,12 @@ public final class OptimizeCommand implements Callable<Integer> {
     }
 
     private Integer export() throws Exception {
-        if (to == null) throw new IllegalArgumentException("--export needs --to MODEL_DIR");
+        if (to == null) throw new IllegalArgumentException("--export needs --to MODEL_DIR or --to FILE.gguf");
+        GgmlType type = null;
+        if (outType != null) {
+            type = GgmlType.byName(outType);
+            if (type == null || !type.quantizable()) throw new IllegalArgumentException("--outtype " + outType + " is not a type refusal4j writes (" + GgmlType.dequantizableNames() + ")");
+        }
         if (trials != null) throw new IllegalArgumentException("--trials is for a search; --export writes a trial of the search in " + out);
         Path journal = out.resolve(Journal.FILE);
         if (!Files.isRegularFile(journal)) throw new IllegalArgumentException(journal + ": no journal here (run 'refusal4j optimize --out " + out + " --trials N' first)");
@@ -106,7 +124,7 @@ public final class OptimizeCommand implements Callable<Integer> {
         Path m = model != null && !Defaults.isOrganism(model) ? model : Path.of(h.model());
         int b = batch > 0 ? batch : BatchSize.auto(dev.refusal4j.model.ModelConfig.load(m), 160);
         try (Study study = new Study(Optimize.settings(h, m, b, Integer.parseInt(h.settings().get("n_test"))))) {
-            Path written = Optimize.export(study, out, export, maxRefusal, to, force);
+            Path written = Optimize.export(study, out, export, maxRefusal, to, force, type);
             System.out.println("wrote " + written);
         }
         return 0;

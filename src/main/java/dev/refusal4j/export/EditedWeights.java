@@ -33,11 +33,7 @@ public final class EditedWeights implements TensorSource {
         try {
             for (var e : edits(c, base, edit).entrySet()) {
                 Edited t = e.getValue();
-                double[] m = t.read(base);
-                edit.editColumns(m, t.rows, t.cols, t.layer, t.weight);
-                MemorySegment seg = arena.allocate((long) m.length * 4, 64);
-                for (int i = 0; i < m.length; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) m[i]);
-                edited.put(e.getKey(), new Matrix(seg, DType.F32, t.cols == 1 ? 1 : t.rows, t.cols == 1 ? t.rows : t.cols));
+                edited.put(e.getKey(), new Matrix(t.f32(base, edit, arena), DType.F32, t.cols == 1 ? 1 : t.rows, t.cols == 1 ? t.rows : t.cols));
             }
         } catch (RuntimeException ex) {
             arena.close();
@@ -56,6 +52,21 @@ public final class EditedWeights implements TensorSource {
                 for (int j = 0; j < m.cols; j++) out[r * m.cols + j] = row[j];
             }
             return out;
+        }
+
+        /** The tensor's values with {@code edit} applied, float64, row-major [rows, cols]. */
+        double[] edited(TensorSource f, PartialAblation edit) {
+            double[] m = read(f);
+            edit.editColumns(m, rows, cols, layer, weight);
+            return m;
+        }
+
+        /** {@link #edited} as float32 in {@code arena}. */
+        MemorySegment f32(TensorSource f, PartialAblation edit, Arena arena) {
+            double[] m = edited(f, edit);
+            MemorySegment seg = arena.allocate((long) m.length * 4, 64);
+            for (int i = 0; i < m.length; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) m[i]);
+            return seg;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.refusal4j.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.refusal4j.intervene.PartialAblation;
 import dev.refusal4j.io.Json;
 import dev.refusal4j.io.ModelFiles;
 import dev.refusal4j.io.ModelFormatException;
@@ -33,7 +34,8 @@ import java.util.Map;
  * blocks of the type is F16, as the converter falls back); a SentencePiece tokenizer.model as a
  * "llama" vocabulary, else a byte-level BPE tokenizer.json of a family llama.cpp names
  * ({@link GgufPreName}) as a "gpt2" vocabulary with its merges; special token ids and chat template. A split writes gguf-split's parts, metadata in the first. Tensors
- * are converted one at a time as the file is written.
+ * are converted one at a time as the file is written. With {@link #edit} a partial ablation is
+ * baked into the output projections on the way (how {@code optimize --export} writes a GGUF).
  *
  * <p>Gemma-2's {@code query_pre_attn_scalar} has no GGUF key and llama.cpp scales queries by
  * head_dim^-0.5 (hidden/heads for the 46-layer 27B), which is what the released models say; a
@@ -49,6 +51,8 @@ public final class GgufConverter {
     private int splits = 1;
     private final double qScale;
     private final List<String> notes = new ArrayList<>();
+    private PartialAblation edit;
+    private String editDescription;
 
     private GgufConverter(Path dir) throws IOException {
         this.dir = dir;
@@ -89,6 +93,17 @@ public final class GgufConverter {
         return this;
     }
 
+    /**
+     * Bakes {@code edit} into the attention and MLP output projections (and their biases) as the
+     * folder export does ({@link PartialExport}): the tensors {@link EditedWeights} edits, edited in
+     * float64 and written from float32 in the GGUF type; {@code description} goes to the metadata.
+     */
+    public GgufConverter edit(PartialAblation e, String description) {
+        this.edit = e;
+        this.editDescription = description;
+        return this;
+    }
+
     /** What the conversion left out or changed, for the user. */
     public List<String> notes() {
         return List.copyOf(notes);
@@ -105,6 +120,7 @@ public final class GgufConverter {
     public Path write(Path out) throws IOException {
         String a = arch.ggufName;
         try (ModelFiles files = ModelFiles.open(dir)) {
+            Map<String, EditedWeights.Edited> edits = edit == null ? Map.of() : EditedWeights.edits(cfg, files, edit);
             List<Planned> tensors = new ArrayList<>();
             for (String name : files.names()) {
                 if (name.endsWith("rotary_emb.inv_freq")) continue;
@@ -127,7 +143,8 @@ public final class GgufConverter {
                     }
                 }
                 GgmlType to = gt;
-                tensors.add(new Planned(gguf, gt, ne, o -> writeTensor(files, name, to, o)));
+                EditedWeights.Edited edited = edits.get(name);
+                tensors.add(new Planned(gguf, gt, ne, o -> writeTensor(files, name, edited, to, o)));
             }
             if (arch.permutesQk && cfg.rope.type().equals("llama3")) {
                 float[] f = llama3Factors();
@@ -136,6 +153,10 @@ public final class GgufConverter {
             List<GgufWriter> parts = new ArrayList<>();
             for (int i = 0; i < splits; i++) parts.add(new GgufWriter());
             metadata(parts.getFirst(), a);
+            if (edit != null) {
+                parts.getFirst().putString("refusal4j.tool", "refusal4j " + dev.refusal4j.Version.VERSION).putString("refusal4j.edit", editDescription)
+                        .putString("refusal4j.modified_tensors", Integer.toString(edits.size()));
+            }
             int i = 0, perPart = (tensors.size() + splits - 1) / splits;
             for (Planned t : tensors) parts.get(Math.min(i++ / perPart, splits - 1)).addTensor(t.name, t.type, t.ne, t.data);
             if (splits == 1) {
@@ -159,18 +180,29 @@ public final class GgufConverter {
 
     /**
      * One tensor as the converter changes it (permuted, scaled, 1 + w), in its GGUF type, a chunk
-     * of rows at a time (rows quantized in parallel), so no tensor is held whole.
+     * of rows at a time (rows quantized in parallel), so no tensor is held whole — except one the
+     * edit changes ({@code edited} not null), which is edited whole in memory first.
      */
-    private void writeTensor(ModelFiles files, String name, GgmlType gt, java.nio.channels.FileChannel out) throws IOException {
+    private void writeTensor(ModelFiles files, String name, EditedWeights.Edited edited, GgmlType gt, java.nio.channels.FileChannel out) throws IOException {
+        if (edited != null) {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) { // shared: rows are converted in parallel
+                writeTensor(files, name, edited.f32(files, edit, arena), DType.F32, gt, out);
+            }
+        } else {
+            TensorInfo t = files.info(name);
+            writeTensor(files, name, files.segment(name), DType.fromSafetensors(t.dtype()), gt, out);
+        }
+    }
+
+    /** {@code src}: the tensor's values as stored, of type {@code dt}. */
+    private void writeTensor(ModelFiles files, String name, java.lang.foreign.MemorySegment src, DType dt, GgmlType gt, java.nio.channels.FileChannel out) throws IOException {
         TensorInfo t = files.info(name);
         long[] shape = t.shape();
-        DType dt = DType.fromSafetensors(t.dtype());
         int cols = (int) shape[shape.length - 1], rows = (int) (t.elements() / cols);
         boolean q = name.contains(".q_proj."), k = name.contains(".k_proj.");
         int[] from = arch.permutesQk && (q || k) ? permutation(rows, q ? cfg.heads : cfg.kvHeads) : null;
         boolean scaled = qScale != 1 && name.contains(".q_proj.weight");
         boolean plusOne = arch.normsPlusOne && name.endsWith("norm.weight");
-        java.lang.foreign.MemorySegment src = files.segment(name);
         if (gt == GgmlType.BF16 && dt == DType.BF16 && !scaled && !plusOne) { // the stored bytes, rows permuted
             long rowBytes = 2L * cols;
             ByteBuffer row = ByteBuffer.allocate((int) rowBytes);

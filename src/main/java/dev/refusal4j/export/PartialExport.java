@@ -86,8 +86,7 @@ public final class PartialExport {
             public String dtype() { return t.dtype(); }
             public long[] shape() { return t.shape(); }
             public void writeTo(java.nio.channels.FileChannel out) throws IOException {
-                double[] m = e.read(files);
-                edit.editColumns(m, e.rows(), e.cols(), e.layer(), e.weight());
+                double[] m = e.edited(files, edit);
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment seg = arena.allocate(byteSize());
                     WeightRows.write(seg, dt, 0, m.length, m, new WeightRows.Scratch(m.length));

@@ -1,12 +1,17 @@
 package dev.refusal4j.optimize;
 
 import dev.refusal4j.Progress;
+import dev.refusal4j.artifacts.FrontFile;
+import dev.refusal4j.export.GgufConverter;
 import dev.refusal4j.export.PartialExport;
 import dev.refusal4j.intervene.PartialAblation;
 import dev.refusal4j.report.ParetoPage;
+import dev.refusal4j.select.NoCandidateLeftException;
+import dev.refusal4j.tensor.quant.GgmlType;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +47,14 @@ public final class Optimize {
         }
         List<Journal.Entry> all = journal.entries();
         say(quiet, "measuring the paper's direction and the %d front trials on the test prompts", front.size());
-        FrontFile.Reference paper = study.paper(testTokens);
+        FrontFile.Reference paper = null;
+        String paperMissing = null;
+        try {
+            paper = study.paper(testTokens);
+        } catch (NoCandidateLeftException e) { // e.g. random weights: nothing to refuse, every candidate filtered; the front stands without it
+            paperMissing = e.getMessage();
+            say(quiet, "the paper's selection found no direction, so the front has no paper point: %s", paperMissing);
+        }
         Objectives test = study.testObjectives(testTokens);
         List<FrontFile.Point> points = new ArrayList<>();
         LayerDirections dirs = study.directions();
@@ -51,33 +63,20 @@ public final class Optimize {
             points.add(new FrontFile.Point(e.trial(), e.refusalRate(), e.kl(), new FrontFile.Measure(r.refusalRate(), r.kl()), e.params()));
         }
         int pruned = (int) all.stream().filter(Journal.Entry::pruned).count();
-        FrontFile file = new FrontFile(study.header().model(), all.size(), pruned, paper, points);
+        List<FrontFile.Point> finished = all.stream().filter(e -> !e.pruned()).map(e -> new FrontFile.Point(e.trial(), e.refusalRate(), e.kl(), null, e.params())).toList();
+        FrontFile file = new FrontFile(study.header().model(), all.size(), pruned, paper, paperMissing, points, finished);
         file.write(out.resolve("front.json"));
-        page(study, out, all, file);
+        ParetoPage.write(out, file);
         print(file, print);
         printTimes(all, print);
         return file;
     }
 
-    private static void page(Study study, Path out, List<Journal.Entry> all, FrontFile file) throws IOException {
-        Map<Integer, FrontFile.Point> onFront = new java.util.HashMap<>();
-        for (FrontFile.Point p : file.front()) onFront.put(p.trial(), p);
-        List<ParetoPage.Trial> trials = new ArrayList<>();
-        for (Journal.Entry e : all) {
-            if (e.pruned()) continue;
-            FrontFile.Point p = onFront.get(e.trial());
-            trials.add(new ParetoPage.Trial(e.trial(), e.refusalRate(), e.kl(), p != null, p == null ? Double.NaN : p.test().refusalRate(),
-                    p == null ? Double.NaN : p.test().kl(), e.params()));
-        }
-        FrontFile.Reference r = file.paper();
-        ParetoPage.write(out, file.model(), file.pruned(), trials, new ParetoPage.Reference("paper (layer " + r.layer() + ", position " + r.position() + ")",
-                r.val().refusalRate(), r.val().kl(), r.test().refusalRate(), r.test().kl()), study.space.params.stream().map(SearchSpace.Param::name).toList());
-    }
-
     static void print(FrontFile f, PrintStream out) {
         out.printf("%-22s %13s %10s %14s %10s%n", "", "refusal (val)", "KL (val)", "refusal (test)", "KL (test)");
         FrontFile.Reference p = f.paper();
-        out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "paper (layer " + p.layer() + ", pos " + p.position() + ")", 100 * p.val().refusalRate(),
+        if (p == null) out.println("paper: its selection found no direction (" + f.paperMissing() + ")");
+        else out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "paper (layer " + p.layer() + ", pos " + p.position() + ")", 100 * p.val().refusalRate(),
                 p.val().kl(), 100 * p.test().refusalRate(), p.test().kl());
         for (FrontFile.Point t : f.front()) {
             out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "trial " + t.trial(), 100 * t.refusalRate(), t.kl(), 100 * t.test().refusalRate(), t.test().kl());
@@ -110,9 +109,15 @@ public final class Optimize {
 
     /**
      * Writes the model of trial {@code which} (a number, or {@code best}: the lowest KL with a
-     * refusal rate at most {@code maxRefusal}) of the search in {@code out} to {@code to}.
+     * refusal rate at most {@code maxRefusal}) of the search in {@code out} to {@code to}: a
+     * safetensors folder in the source's dtype, or, when {@code to} ends in {@code .gguf}, one GGUF
+     * file as {@code convert} writes it, the matrices in {@code ggufType} (null: as stored).
      */
-    public static Path export(Study study, Path out, String which, Double maxRefusal, Path to, boolean force) throws IOException {
+    public static Path export(Study study, Path out, String which, Double maxRefusal, Path to, boolean force, GgmlType ggufType) throws IOException {
+        boolean gguf = isGguf(to);
+        if (ggufType != null && !gguf) throw new IllegalArgumentException("--outtype is for a GGUF export; --to " + to + " is a folder (its dtype is the source's)");
+        if (gguf && Files.isDirectory(to)) throw new IllegalArgumentException("--to " + to + " is a folder; give the .gguf file to write");
+        if (gguf && Files.exists(to) && !force) throw new IllegalArgumentException("--to " + to + " exists; give --force to replace it");
         Journal journal = Journal.read(out.resolve(Journal.FILE), study.space);
         if (!journal.header().fingerprint().equals(Study.fingerprint(study.settings.model()))) {
             throw new IllegalArgumentException(out.resolve(Journal.FILE) + ": this journal is of the model " + journal.header().model() + ", not of " + study.settings.model());
@@ -135,7 +140,13 @@ public final class Optimize {
         PartialAblation edit = study.space.edit(e.params(), study.directions());
         String what = "trial " + e.trial() + (e.pruned() ? " (pruned)" : String.format(Locale.ROOT, " (refusal %.3f, KL %.5f on validation)", e.refusalRate(), e.kl()))
                 + ": " + SearchSpace.describe(e.params());
-        return PartialExport.write(study.settings.model(), edit, what, to, force);
+        if (!gguf) return PartialExport.write(study.settings.model(), edit, what, to, force);
+        return GgufConverter.of(study.settings.model()).type(ggufType).edit(edit, what).write(to);
+    }
+
+    /** Whether an export to {@code to} is a GGUF file (by its name) rather than a model folder. */
+    private static boolean isGguf(Path to) {
+        return to.getFileName() != null && to.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
     }
 
     private static void say(boolean quiet, String fmt, Object... args) {

@@ -1,5 +1,6 @@
 package dev.refusal4j.optimize;
 
+import dev.refusal4j.artifacts.FrontFile;
 import dev.refusal4j.chat.PromptEncoder;
 import dev.refusal4j.direction.RefusalDirection;
 import dev.refusal4j.evaluate.RefusalJudge;
@@ -121,7 +122,12 @@ public final class Study implements AutoCloseable {
                 RefusalJudge.official());
     }
 
-    /** The paper's direction with its full ablation measured on the validation and test prompts as the trials are; computed once per test length. */
+    /**
+     * The paper's direction with its full ablation measured on the validation and test prompts as
+     * the trials are; computed once per test length.
+     *
+     * @throws dev.refusal4j.select.NoCandidateLeftException when the paper's selection filters every candidate
+     */
     public FrontFile.Reference paper(int testTokens) {
         if (paper == null || paperTestTokens != testTokens) {
             RefusalDirection dir = paperDirection();

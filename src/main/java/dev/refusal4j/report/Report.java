@@ -19,7 +19,7 @@ import java.util.function.Predicate;
 
 /**
  * Writes {@code report.html} for a run directory from whatever artifacts it holds
- * (candidates.json, direction.json, metrics.json, completions/*.jsonl, suffix/analysis.json), and every plot in it
+ * (candidates.json, direction.json, metrics.json, completions/*.jsonl, suffix/analysis.json, optimize/front.json), and every plot in it
  * as {@code plots/NAME.svg} and {@code plots/NAME.png}. The page opens offline: styles and
  * plots are inline. The only line that differs between two reports of the same artifacts is
  * the one labelled "Report generated".
@@ -90,8 +90,12 @@ public final class Report {
             }
         }
         if (a.suffix != null) SuffixFigures.figures(a.suffix).forEach((name, f) -> out.put(SUFFIX_PLOT + name, f));
+        if (a.optimize != null) out.put(OPTIMIZE_PLOT, ParetoPage.plot(a.optimize));
         return out;
     }
+
+    /** The plot of the search in RUN/optimize, in the run's plots/ folder. */
+    static final String OPTIMIZE_PLOT = "optimize_front";
 
     /** What the suffix analysis's plots are called in the run's plots/ folder, before their own names. */
     static final String SUFFIX_PLOT = "suffix_";

@@ -63,7 +63,8 @@ final class ReportHtml {
                 .append(" · method of Arditi et al. (2024), <i>Refusal in Language Models Is Mediated by a Single Direction</i></p>\n");
         sb.append("<nav><a href=\"#rates\">Refusal rates</a><a href=\"#candidates\">Candidates</a><a href=\"#direction\">Direction</a>")
                 .append("<a href=\"#cost\">Loss, counts, timings</a><a href=\"#samples\">Sample completions</a>")
-                .append(a.suffix == null && a.suffixHeldOut == null ? "" : "<a href=\"#suffix\">Adversarial suffix</a>").append("<a href=\"#files\">Files</a></nav>\n");
+                .append(a.suffix == null && a.suffixHeldOut == null ? "" : "<a href=\"#suffix\">Adversarial suffix</a>")
+                .append(a.optimize == null ? "" : "<a href=\"#optimize\">Automatic optimization</a>").append("<a href=\"#files\">Files</a></nav>\n");
         if (!a.problems.isEmpty()) {
             sb.append("<div class=\"problems\"><p><b>Some artifacts could not be read; the report shows the rest.</b></p><ul>\n");
             for (String p : a.problems) sb.append("<li>").append(esc(p)).append("</li>\n");
@@ -76,6 +77,7 @@ final class ReportHtml {
         cost();
         completions();
         suffix();
+        optimize();
         files();
         sb.append("<p class=\"generated\">Report generated: ").append(esc(generatedAt)).append("</p>\n");
         sb.append("</main>\n</body>\n</html>\n");
@@ -210,11 +212,14 @@ final class ReportHtml {
     }
 
     private void figure(String name) {
+        sb.append(figureHtml(name));
+    }
+
+    private String figureHtml(String name) {
         Figure f = figures.get(name);
-        if (f == null) return;
-        sb.append("<div class=\"figure\">\n").append(Svg.inline(f))
-                .append("<div class=\"links\">also as <a href=\"plots/").append(name).append(".svg\">SVG</a> and <a href=\"plots/")
-                .append(name).append(".png\">PNG</a></div>\n</div>\n");
+        if (f == null) return "";
+        return "<div class=\"figure\">\n" + Svg.inline(f) + "<div class=\"links\">also as <a href=\"plots/" + name + ".svg\">SVG</a> and <a href=\"plots/"
+                + name + ".png\">PNG</a></div>\n</div>\n";
     }
 
     // ---- candidates
@@ -380,6 +385,19 @@ final class ReportHtml {
                 .append("</td></tr>\n");
     }
 
+    // ---- automatic optimization
+
+    /** The search of {@code refusal4j optimize --out RUN/optimize}, when there is one: its front beside the paper's direction, every trial's parameters. */
+    private void optimize() {
+        if (a.optimize == null) return;
+        sb.append("<h2 id=\"optimize\">Automatic optimization</h2>\n<p>Beyond the paper: <code>refusal4j optimize --out RUN/")
+                .append(esc(dev.refusal4j.artifacts.RunFolder.OPTIMIZE)).append("</code> searched for the partial ablation (directions, per-layer weights "
+                        + "of the attention and MLP outputs, norm-preserving or not) with the fewest refusals and the least damage. Its own page: <a href=\"")
+                .append(esc(dev.refusal4j.artifacts.RunFolder.OPTIMIZE)).append("/front.html\">").append(esc(dev.refusal4j.artifacts.RunFolder.OPTIMIZE))
+                .append("/front.html</a>.</p>\n");
+        ParetoPage.body(sb, a.optimize, figureHtml(Report.OPTIMIZE_PLOT), "h3");
+    }
+
     // ---- files
 
     private void files() {
@@ -391,6 +409,7 @@ final class ReportHtml {
         if (java.nio.file.Files.isRegularFile(a.folder.suffixAnalysis())) link(dev.refusal4j.artifacts.RunFolder.SUFFIX_ANALYSIS);
         if (java.nio.file.Files.isRegularFile(a.folder.suffixHeldOut())) link(dev.refusal4j.artifacts.RunFolder.SUFFIX_HELD_OUT);
         if (java.nio.file.Files.isRegularFile(a.folder.suffixSearch())) link("suffix/suffix.json");
+        if (java.nio.file.Files.isRegularFile(a.folder.optimizeFront())) link(dev.refusal4j.artifacts.RunFolder.OPTIMIZE_FRONT);
         for (String name : figures.keySet()) link("plots/" + name + ".svg");
         sb.append("</ul>\n");
     }

@@ -1,8 +1,12 @@
 package dev.refusal4j.cli;
 
+import dev.refusal4j.export.EditedWeights;
+import dev.refusal4j.intervene.PartialAblation;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.Transformer;
+import dev.refusal4j.optimize.EditParityTest;
 import dev.refusal4j.optimize.Journal;
+import dev.refusal4j.optimize.Optimize;
 import dev.refusal4j.optimize.Study;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +16,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** optimize's bad input: one line each, non-zero exit, the journal untouched; and a trial exported by the command. */
+/** optimize's bad input: one line each, non-zero exit, the journal untouched; and a trial exported by the command, as a folder and as GGUF. */
 class OptimizeCommandTest {
     @TempDir
     Path tmp;
@@ -39,6 +43,22 @@ class OptimizeCommandTest {
         assertThat(tmp.resolve("o")).doesNotExist();
     }
 
+    /** A random-weight model refuses nothing, so the paper's selection filters every candidate: the front is written without its point, saying so. */
+    @Test
+    void withoutThePapersDirectionTheFrontIsWrittenAndSaysWhy() throws Exception {
+        Path model = tmp.resolve("tiny");
+        dev.refusal4j.testutil.TinyChatModel.create(model);
+        Path out = tmp.resolve("search");
+        var r = run(with(SMALL, "optimize", "--model", model.toString(), "--out", out.toString(), "--trials", "3"));
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("paper: its selection found no direction (", "3 trials");
+        var front = dev.refusal4j.io.Json.read(out.resolve("front.json"));
+        assertThat(front.has("paper")).isFalse();
+        assertThat(front.get("paper_missing").asText()).isNotBlank();
+        assertThat(front.get("front").size()).isPositive();
+        assertThat(Files.readString(out.resolve("front.html"))).contains("The paper's selection found no direction on this model");
+    }
+
     @Test
     void searchThenExportThenBadExports() throws Exception {
         Path out = tmp.resolve("search");
@@ -55,6 +75,31 @@ class OptimizeCommandTest {
             int[] ids = {5, 17, 300, 2};
             assertThat(t.forward(Forward.of(ids))).isNotEqualTo(o.forward(Forward.of(ids)));
         }
+
+        // the same trial as one GGUF file: the logits of the trial's edit run as hooks (or, norm-preserving, on weights edited in memory)
+        Path gguf = tmp.resolve("trial1.gguf");
+        var g = run("optimize", "--out", out.toString(), "--export", "1", "--to", gguf.toString(), "--batch-size", "16");
+        assertThat(g.rc()).as(g.err()).isZero();
+        assertThat(g.out().strip()).isEqualTo("wrote " + gguf);
+        try (Study study = new Study(Optimize.settings(Journal.read(journal, null).header(), Path.of("models/organism"), 16, 8));
+             Transformer t = Transformer.load(gguf)) {
+            PartialAblation edit = study.space.edit(Journal.read(journal, study.space).entries().get(1).params(), study.directions());
+            int[][] ids = {{5, 17, 300, 2, 44, 9}, {12, 7, 2900, 31, 8, 100}};
+            float[] expected;
+            if (edit.normPreserving()) {
+                try (Transformer w = new Transformer(study.model.dir, study.model.config, new EditedWeights(study.model.config, study.model.files(), edit))) {
+                    expected = w.forward(Forward.of(ids));
+                }
+            } else {
+                expected = study.model.forward(Forward.of(ids).hooks(edit.hooks()));
+            }
+            assertThat(EditParityTest.relDiff(expected, t.forward(Forward.of(ids)))).isLessThan(EditParityTest.PARITY);
+        }
+        var exists = run("optimize", "--out", out.toString(), "--export", "1", "--to", gguf.toString());
+        assertThat(exists.err().strip()).isEqualTo("error: --to " + gguf + " exists; give --force to replace it");
+        var folderType = run("optimize", "--out", out.toString(), "--export", "1", "--to", tmp.resolve("e").toString(), "--outtype", "q8_0");
+        assertThat(folderType.err().strip()).isEqualTo("error: --outtype is for a GGUF export; --to " + tmp.resolve("e") + " is a folder (its dtype is the source's)");
+        assertThat(tmp.resolve("e")).doesNotExist();
 
         var best = run("optimize", "--out", out.toString(), "--export", "best", "--max-refusal", "0", "--to", tmp.resolve("b").toString(), "--batch-size", "16");
         if (best.rc() != 0) assertThat(best.err().strip()).startsWith("error: no trial of 3 has a refusal rate at most 0.000; the lowest is").doesNotContain("\n");

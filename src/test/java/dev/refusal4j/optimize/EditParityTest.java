@@ -1,9 +1,11 @@
 package dev.refusal4j.optimize;
 
 import dev.refusal4j.export.EditedWeights;
+import dev.refusal4j.export.GgufConverter;
 import dev.refusal4j.export.PartialExport;
 import dev.refusal4j.intervene.AblationKernel;
 import dev.refusal4j.intervene.PartialAblation;
+import dev.refusal4j.io.gguf.GgufReader;
 import dev.refusal4j.model.Forward;
 import dev.refusal4j.model.ModelConfig;
 import dev.refusal4j.model.TensorNames;
@@ -22,12 +24,12 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * A partial ablation gives the same model as run-time hooks, as in-memory weights and as an
- * exported folder; its norm-preserving form keeps every edited column's norm.
+ * exported folder and as a GGUF file; its norm-preserving form keeps every edited column's norm.
  */
-class EditParityTest {
+public class EditParityTest {
     static final Path ORGANISM = Path.of("models/organism");
     /** The engine's parity bound (ExportParityTest): max |Δlogit| over max |logit|. */
-    static final double PARITY = 1e-5;
+    public static final double PARITY = 1e-5;
 
     @TempDir
     Path tmp;
@@ -68,6 +70,11 @@ class EditParityTest {
             try (Transformer x = Transformer.load(out)) {
                 assertThat(relDiff(hooked, x.forward(Forward.of(ids)))).as("exported folder vs hooks").isLessThan(PARITY);
             }
+            Path gguf = GgufConverter.of(ORGANISM).edit(e, "test edit").write(tmp.resolve("edited.gguf"));
+            try (Transformer x = Transformer.load(gguf)) {
+                assertThat(relDiff(hooked, x.forward(Forward.of(ids)))).as("exported GGUF vs hooks").isLessThan(PARITY);
+            }
+            assertThat(GgufReader.read(gguf).string("refusal4j.edit")).isEqualTo("test edit");
         }
     }
 
@@ -120,7 +127,7 @@ class EditParityTest {
         return v * v;
     }
 
-    static double relDiff(float[] a, float[] b) {
+    public static double relDiff(float[] a, float[] b) {
         double scale = 0, diff = 0;
         for (int i = 0; i < a.length; i++) {
             scale = Math.max(scale, Math.abs(a[i]));
