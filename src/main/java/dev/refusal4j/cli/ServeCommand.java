@@ -49,6 +49,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "The longest a request may wait and be answered; later, it is cancelled and answered 504 (default ${DEFAULT-VALUE}).")
     double timeout;
+    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "20",
+            description = "On SIGTERM or Ctrl-C, how long running and queued requests may finish before they are cancelled (default ${DEFAULT-VALUE}).")
+    double shutdownGrace;
     @Option(names = "--api-key", paramLabel = "KEY", description = "Require Authorization: Bearer KEY on /v1 requests.")
     String apiKey;
 
@@ -62,7 +65,9 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(e.getMessage());
         }
         if (!(timeout > 0 && timeout <= 1e9)) throw new IllegalArgumentException("--timeout must be a positive number of seconds, got " + timeout);
-        ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey, Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))), batch);
+        if (!(shutdownGrace >= 0 && shutdownGrace <= 1e9)) throw new IllegalArgumentException("--shutdown-grace must be a number of seconds >= 0, got " + shutdownGrace);
+        ChatServer.Options options = new ChatServer.Options(host, port, queue, apiKey, Duration.ofMillis(Math.max(1, Math.round(timeout * 1000))), batch,
+                Duration.ofMillis(Math.round(shutdownGrace * 1000)));
         Playground.Run shown = run == null ? null : Playground.Run.read(run);
         Path dir = direction;
         if (run != null && dir == null && Files.isRegularFile(new RunFolder(run).direction())) dir = new RunFolder(run).direction();

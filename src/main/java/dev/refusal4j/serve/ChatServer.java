@@ -70,9 +70,6 @@ public final class ChatServer implements AutoCloseable {
     static final int MAX_BODY = 4 << 20;
     /** The JDK HTTP server's switch for TCP_NODELAY on its connections. */
     static final String NO_DELAY = "sun.net.httpserver.nodelay";
-    /** How long {@link #close} lets running and queued requests finish before it cancels them. */
-    static final int GRACE_SECONDS = 20;
-
     static {
         // A streamed token is a small write after another small write: with Nagle's algorithm on,
         // the kernel holds it until the client acknowledges the previous one, and a client delays its
@@ -86,13 +83,23 @@ public final class ChatServer implements AutoCloseable {
      * Where to listen and how much to accept. {@code port} 0: any free port. {@code apiKey} null: no
      * key. {@code timeout}: the longest a request may wait and be answered, from its arrival.
      * {@code batch}: requests decoded together at most; {@code queue}: requests waiting beyond them.
+     * {@code grace}: how long {@link #close} lets running and queued requests finish before it
+     * cancels them (a service manager's stop timeout should be longer).
      */
-    public record Options(String host, int port, int queue, String apiKey, Duration timeout, int batch) {
+    public record Options(String host, int port, int queue, String apiKey, Duration timeout, int batch, Duration grace) {
+        /** The grace period when none is given. */
+        public static final Duration GRACE = Duration.ofSeconds(20);
+
         public Options {
             if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
             if (queue < 0) throw new IllegalArgumentException("--queue must be >= 0, got " + queue);
             if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("--timeout must be positive, got " + timeout);
             if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in 0-65535, got " + port);
+            if (grace.isNegative()) throw new IllegalArgumentException("--shutdown-grace must be >= 0, got " + grace);
+        }
+
+        public Options(String host, int port, int queue, String apiKey, Duration timeout, int batch) {
+            this(host, port, queue, apiKey, timeout, batch, GRACE);
         }
 
         /** One request generated at a time. */
@@ -102,6 +109,7 @@ public final class ChatServer implements AutoCloseable {
     }
 
     private final Transformer model;
+    private final int graceSeconds;   // HttpServer.stop counts whole seconds
     private final PromptEncoder encoder;
     private final BatchDecoder decoder;
     private final String modelId;
@@ -165,6 +173,7 @@ public final class ChatServer implements AutoCloseable {
         this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
         this.log = log;
         this.timeoutNanos = options.timeout().toNanos();
+        this.graceSeconds = (int) Math.min(Integer.MAX_VALUE, (options.grace().toMillis() + 999) / 1000);
         // One platform thread runs the model: it is not shared between generations. Admission is
         // counted by the permits, not by the executor's queue, whose worker takes the next task only
         // some time after the previous request's answer has gone out.
@@ -213,17 +222,17 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections, lets running and queued requests finish for up to
-     * {@link #GRACE_SECONDS}, then cancels what is left (a generation stops at its next token).
+     * Stops accepting connections, lets running and queued requests finish for up to the options'
+     * grace period, then cancels what is left (a generation stops at its next token).
      */
     @Override
     public void close() {
         if (closed.getCount() == 0) return;
-        http.stop(GRACE_SECONDS);
+        http.stop(graceSeconds);
         stopping = true;
         worker.shutdownNow();
         try {
-            worker.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
+            worker.awaitTermination(graceSeconds, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
