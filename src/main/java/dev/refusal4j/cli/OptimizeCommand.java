@@ -42,7 +42,7 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the sampler (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--startup-trials", defaultValue = "10", paramLabel = "N", description = "Uniformly random trials before the sampler models the results (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--startup-trials", defaultValue = "10", paramLabel = "N", description = "Trials before the sampler models the results: the paper's edit, then uniformly random ones (default: ${DEFAULT-VALUE}).")
     int startup;
 
     @Option(names = "--max-new-tokens", defaultValue = "24", paramLabel = "N", description = "Tokens of each validation answer the refusal judge reads (default: ${DEFAULT-VALUE}).")
