@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Non-dominated sorting and two-objective hypervolume for minimised objective vectors. */
+/** Non-dominated sorting and crowding distance for minimised objective vectors. */
 public final class Pareto {
     private Pareto() {}
 
@@ -38,52 +38,22 @@ public final class Pareto {
         return rank;
     }
 
-    /**
-     * The area that {@code points} (two objectives each) dominate below {@code ref}: the union of
-     * the rectangles from each point to the reference point. Points not below {@code ref} in both
-     * objectives add nothing.
-     */
-    public static double hypervolume(List<double[]> points, double[] ref) {
-        List<double[]> in = new ArrayList<>();
-        for (double[] p : points) {
-            if (p.length != 2 || ref.length != 2) throw new IllegalArgumentException("hypervolume is for two objectives, got " + p.length);
-            if (p[0] < ref[0] && p[1] < ref[1]) in.add(p);
-        }
-        in.sort((a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(a[1], b[1]));
-        double area = 0, ceiling = ref[1];   // sweep by the first objective: each point adds the strip below the lowest second objective so far
-        for (double[] p : in) {
-            if (p[1] >= ceiling) continue;
-            area += (ref[0] - p[0]) * (ceiling - p[1]);
-            ceiling = p[1];
-        }
-        return area;
-    }
-
-    /** How much of {@link #hypervolume} each point alone holds: the volume lost without it (0 for a dominated or duplicated point). */
-    public static double[] contributions(List<double[]> points, double[] ref) {
-        double all = hypervolume(points, ref);
-        double[] c = new double[points.size()];
-        for (int i = 0; i < c.length; i++) {
-            List<double[]> rest = new ArrayList<>(points);
-            rest.remove(i);
-            c[i] = Math.max(0, all - hypervolume(rest, ref));
-        }
-        return c;
-    }
-
-    /**
-     * The reference point for the hypervolume of {@code points}: a tenth beyond the worst value of
-     * each objective (below it when the worst is negative; a tiny positive value when it is 0), so
-     * that the extreme points of a front hold a small but not a zero or an infinite share.
-     */
-    public static double[] reference(List<double[]> points) {
+    /** Crowding distance of each point among {@code points} (one front): infinite at the ends of each objective. */
+    public static double[] crowding(List<double[]> points) {
+        int n = points.size();
+        double[] d = new double[n];
+        if (n == 0) return d;
         int m = points.getFirst().length;
-        double[] ref = new double[m];
         for (int k = 0; k < m; k++) {
-            double worst = Double.NEGATIVE_INFINITY;
-            for (double[] p : points) worst = Math.max(worst, p[k]);
-            ref[k] = worst == 0 ? 1e-12 : Math.max(1.1 * worst, 0.9 * worst);
+            final int obj = k;
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            Arrays.sort(order, (a, b) -> Double.compare(points.get(a)[obj], points.get(b)[obj]));
+            double lo = points.get(order[0])[k], hi = points.get(order[n - 1])[k];
+            d[order[0]] = d[order[n - 1]] = Double.POSITIVE_INFINITY;
+            if (hi == lo) continue;
+            for (int i = 1; i < n - 1; i++) d[order[i]] += (points.get(order[i + 1])[k] - points.get(order[i - 1])[k]) / (hi - lo);
         }
-        return ref;
+        return d;
     }
 }

@@ -52,52 +52,12 @@ class TpeTest {
     }
 
     @Test
-    void paretoRanksAndHypervolume() {
+    void paretoRanksAndCrowding() {
         List<double[]> pts = List.of(new double[] {0, 3}, new double[] {1, 1}, new double[] {3, 0}, new double[] {2, 2}, new double[] {3, 3});
         assertThat(Pareto.ranks(pts)).containsExactly(0, 0, 0, 1, 2);
-        double[] ref = {4, 4};
-        // the union of the rectangles to (4, 4): 4·1 + 3·2 (above y = 1, right of x = 1, below y = 3) + 1·1 = 11
-        assertThat(Pareto.hypervolume(pts.subList(0, 3), ref)).isEqualTo(11.0);
-        assertThat(Pareto.hypervolume(pts, ref)).as("dominated points add nothing").isEqualTo(11.0);
-        // without (0,3): 9 + 1 = 10; without (1,1): 4 + 3 = 7; without (3,0): 4 + 6 = 10
-        assertThat(Pareto.contributions(pts.subList(0, 3), ref)).containsExactly(1.0, 4.0, 1.0);
-        assertThat(Pareto.reference(pts.subList(0, 3))).containsExactly(1.1 * 3, 1.1 * 3);
-    }
-
-    private static Tpe.Observation obs(double refusal, double kl) {
-        return new Tpe.Observation(Map.of(), new double[] {refusal, kl});
-    }
-
-    /**
-     * Of a front (0,3), (1,1), (3,0) and 17 dominated trials, the good group holds ⌈0.1·20⌉ = 2: the
-     * knee (1,1) first (alone it bounds 2.3² = 5.29 below the reference (3.3, 3.3), each end
-     * 0.99), then the first end by trial order (each adds 0.3). Crowding distance would take the two
-     * ends and leave out the knee.
-     */
-    @Test
-    void theGoodGroupTakesTheKneeFirst() {
-        List<Tpe.Observation> done = new ArrayList<>(List.of(obs(0, 3), obs(1, 1), obs(3, 0)));
-        for (int i = 0; i < 17; i++) done.add(obs(5 + i, 5 + i));
-        List<Tpe.Observation> good = new ArrayList<>(), bad = new ArrayList<>();
-        Tpe.split(done, good, bad);
-        assertThat(good).containsExactly(done.get(0), done.get(1));
-        assertThat(bad).hasSize(18).contains(done.get(2));
-    }
-
-    /**
-     * Weights in l, by hand below the reference (3.3, 3.3), where the four bound 0.99 + 4.6 + 0.3 = 5.89:
-     * without an end 5.59 (contribution 0.3); without the knee (1,1) the dominated (2,2) comes
-     * forward, 0.99 + 1.3 + 0.6 = 2.89 (contribution 3.0); without (2,2) nothing is lost. Over the
-     * largest: 0.1, 1, 0.1, and the smallest weight for (2,2).
-     */
-    @Test
-    void goodObservationsWeighByTheirHypervolume() {
-        double[] w = Tpe.weights(List.of(obs(0, 3), obs(1, 1), obs(3, 0), obs(2, 2)));
-        assertThat(w[0]).isCloseTo(0.1, org.assertj.core.api.Assertions.within(1e-12));
-        assertThat(w[1]).isEqualTo(1.0);
-        assertThat(w[2]).isCloseTo(0.1, org.assertj.core.api.Assertions.within(1e-12));
-        assertThat(w[3]).isEqualTo(Tpe.EPS);
-        assertThat(Tpe.weights(List.of(obs(1, 1)))).containsExactly(1.0);
+        double[] c = Pareto.crowding(pts.subList(0, 3));
+        // ends infinite; the middle: (3 − 0)/3 + (3 − 0)/3 = 2
+        assertThat(c).containsExactly(Double.POSITIVE_INFINITY, 2.0, Double.POSITIVE_INFINITY);
     }
 
     @Test
