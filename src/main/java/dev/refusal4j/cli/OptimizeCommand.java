@@ -42,7 +42,7 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the sampler (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--startup-trials", defaultValue = "10", paramLabel = "N", description = "Uniformly random trials before the sampler models the results (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--startup-trials", defaultValue = "10", paramLabel = "N", description = "Trials before the sampler models the results: the paper's edit, then uniformly random ones (default: ${DEFAULT-VALUE}).")
     int startup;
 
     @Option(names = "--max-new-tokens", defaultValue = "24", paramLabel = "N", description = "Tokens of each validation answer the refusal judge reads (default: ${DEFAULT-VALUE}).")
@@ -69,6 +69,10 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "TRIAL|best", description = "Write this trial's model instead of searching ('best': the lowest KL with refusal at most --max-refusal).")
     String export;
 
+    @Option(names = "--evaluate", paramLabel = "TRIAL|best", description = "Measure this trial on the held-out test prompts instead of searching "
+            + "(refusal rate and KL as the front's test columns; 'best' as for --export).")
+    String evaluate;
+
     @Option(names = "--to", paramLabel = "MODEL_DIR|FILE.gguf", description = "With --export: the output model folder, or a .gguf file.")
     Path to;
 
@@ -76,7 +80,7 @@ public final class OptimizeCommand implements Callable<Integer> {
             + "(f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K); default: each as stored.")
     String outType;
 
-    @Option(names = "--max-refusal", paramLabel = "RATE", description = "With --export best: the highest validation refusal rate accepted (0..1).")
+    @Option(names = "--max-refusal", paramLabel = "RATE", description = "With --export best or --evaluate best: the highest validation refusal rate accepted (0..1).")
     Double maxRefusal;
 
     @Option(names = "--force", description = "With --export: replace an existing non-empty output folder or .gguf file.")
@@ -88,7 +92,9 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (maxRefusal != null && !(maxRefusal >= 0 && maxRefusal <= 1)) throw new IllegalArgumentException("--max-refusal must be within 0..1, got " + maxRefusal);
+        if (export != null && evaluate != null) throw new IllegalArgumentException("--export and --evaluate are two commands; give one");
         if (export != null) return export();
+        if (evaluate != null) return evaluate();
         if (to != null) throw new IllegalArgumentException("--to is for --export");
         if (outType != null) throw new IllegalArgumentException("--outtype is for --export to a .gguf file");
         if (trials == null) throw new IllegalArgumentException("--trials N is required to search (or --export TRIAL --to DIR to export)");
@@ -117,16 +123,29 @@ public final class OptimizeCommand implements Callable<Integer> {
             if (type == null || !type.quantizable()) throw new IllegalArgumentException("--outtype " + outType + " is not a type refusal4j writes (" + GgmlType.dequantizableNames() + ")");
         }
         if (trials != null) throw new IllegalArgumentException("--trials is for a search; --export writes a trial of the search in " + out);
-        Path journal = out.resolve(Journal.FILE);
-        if (!Files.isRegularFile(journal)) throw new IllegalArgumentException(journal + ": no journal here (run 'refusal4j optimize --out " + out + " --trials N' first)");
-        // the model the journal was run on, unless --model names another (which must be the same model)
-        Journal.Header h = Journal.read(journal, null).header();
-        Path m = model != null && !Defaults.isOrganism(model) ? model : Path.of(h.model());
-        int b = batch > 0 ? batch : BatchSize.auto(dev.refusal4j.model.ModelConfig.load(m), 160);
-        try (Study study = new Study(Optimize.settings(h, m, b, Integer.parseInt(h.settings().get("n_test"))))) {
+        try (Study study = journalStudy()) {
             Path written = Optimize.export(study, out, export, maxRefusal, to, force, type);
             System.out.println("wrote " + written);
         }
         return 0;
+    }
+
+    private Integer evaluate() throws Exception {
+        if (trials != null) throw new IllegalArgumentException("--trials is for a search; --evaluate measures a trial of the search in " + out);
+        if (to != null) throw new IllegalArgumentException("--to is for --export");
+        try (Study study = journalStudy()) {
+            Optimize.evaluate(study, out, evaluate, maxRefusal, testTokens, System.out);
+        }
+        return 0;
+    }
+
+    /** The study of the search in {@code out}: its journal's model (unless --model names another, which must be the same model) and settings. */
+    private Study journalStudy() throws java.io.IOException {
+        Path journal = out.resolve(Journal.FILE);
+        if (!Files.isRegularFile(journal)) throw new IllegalArgumentException(journal + ": no journal here (run 'refusal4j optimize --out " + out + " --trials N' first)");
+        Journal.Header h = Journal.read(journal, null).header();
+        Path m = model != null && !Defaults.isOrganism(model) ? model : Path.of(h.model());
+        int b = batch > 0 ? batch : BatchSize.auto(dev.refusal4j.model.ModelConfig.load(m), 160);
+        return new Study(Optimize.settings(h, m, b, Integer.parseInt(h.settings().get("n_test"))));
     }
 }

@@ -73,15 +73,42 @@ public final class Optimize {
     }
 
     static void print(FrontFile f, PrintStream out) {
+        printHeadAndPaper(f.paper(), f.paperMissing(), out);
+        for (FrontFile.Point t : f.front()) trialRow(out, t.trial(), t.refusalRate(), t.kl(), t.test());
+        out.printf("%d trials, %d pruned, %d on the front%n", f.trials(), f.pruned(), f.front().size());
+    }
+
+    private static void printHeadAndPaper(FrontFile.Reference p, String paperMissing, PrintStream out) {
         out.printf("%-22s %13s %10s %14s %10s%n", "", "refusal (val)", "KL (val)", "refusal (test)", "KL (test)");
-        FrontFile.Reference p = f.paper();
-        if (p == null) out.println("paper: its selection found no direction (" + f.paperMissing() + ")");
+        if (p == null) out.println("paper: its selection found no direction (" + paperMissing + ")");
         else out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "paper (layer " + p.layer() + ", pos " + p.position() + ")", 100 * p.val().refusalRate(),
                 p.val().kl(), 100 * p.test().refusalRate(), p.test().kl());
-        for (FrontFile.Point t : f.front()) {
-            out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "trial " + t.trial(), 100 * t.refusalRate(), t.kl(), 100 * t.test().refusalRate(), t.test().kl());
+    }
+
+    private static void trialRow(PrintStream out, int trial, double refusalRate, double kl, FrontFile.Measure test) {
+        out.printf(Locale.ROOT, "%-22s %12.1f%% %10.5f %13.1f%% %10.5f%n", "trial " + trial, 100 * refusalRate, kl, 100 * test.refusalRate(), test.kl());
+    }
+
+    /**
+     * Measures trial {@code which} (as {@link #export} picks it) of the search in {@code out} on the
+     * held-out test prompts as the search measures its front (answers of up to {@code testTokens}
+     * tokens), and prints it below the paper's direction; a trial off the front has no test numbers
+     * in {@code front.json}. A pruned trial's validation refusal rate prints as NaN.
+     */
+    public static FrontFile.Measure evaluate(Study study, Path out, String which, Double maxRefusal, int testTokens, PrintStream print) throws IOException {
+        Journal.Entry e = trial(study, out, "--evaluate", which, maxRefusal);
+        Objectives.Result r = study.testObjectives(testTokens).evaluate(study.space.edit(e.params(), study.directions()), Objectives.Hopeless.NEVER);
+        FrontFile.Measure test = new FrontFile.Measure(r.refusalRate(), r.kl());
+        FrontFile.Reference paper = null;
+        String paperMissing = null;
+        try {
+            paper = study.paper(testTokens);
+        } catch (NoCandidateLeftException ex) {
+            paperMissing = ex.getMessage();
         }
-        out.printf("%d trials, %d pruned, %d on the front%n", f.trials(), f.pruned(), f.front().size());
+        printHeadAndPaper(paper, paperMissing, print);
+        trialRow(print, e.trial(), e.refusalRate(), e.kl(), test);
+        return test;
     }
 
     /** Seconds per trial over the journal's trials (what each trial took when it ran), with the pruned ones apart. */
@@ -118,30 +145,37 @@ public final class Optimize {
         if (ggufType != null && !gguf) throw new IllegalArgumentException("--outtype is for a GGUF export; --to " + to + " is a folder (its dtype is the source's)");
         if (gguf && Files.isDirectory(to)) throw new IllegalArgumentException("--to " + to + " is a folder; give the .gguf file to write");
         if (gguf && Files.exists(to) && !force) throw new IllegalArgumentException("--to " + to + " exists; give --force to replace it");
-        Journal journal = Journal.read(out.resolve(Journal.FILE), study.space);
-        if (!journal.header().fingerprint().equals(Study.fingerprint(study.settings.model()))) {
-            throw new IllegalArgumentException(out.resolve(Journal.FILE) + ": this journal is of the model " + journal.header().model() + ", not of " + study.settings.model());
-        }
-        List<Journal.Entry> all = journal.entries();
-        Journal.Entry e;
-        if (which.equalsIgnoreCase("best")) {
-            if (maxRefusal == null) throw new IllegalArgumentException("--export best needs --max-refusal RATE: the lowest KL among trials refusing at most RATE");
-            e = Search.best(all, maxRefusal);
-        } else {
-            int t;
-            try {
-                t = Integer.parseInt(which.trim());
-            } catch (NumberFormatException ex) {
-                throw new IllegalArgumentException("--export " + which + ": expected a trial number or 'best'");
-            }
-            if (t < 0 || t >= all.size()) throw new IllegalArgumentException("--export " + t + ": " + out.resolve(Journal.FILE) + " holds trials 0.." + (all.size() - 1));
-            e = all.get(t);
-        }
+        Journal.Entry e = trial(study, out, "--export", which, maxRefusal);
         PartialAblation edit = study.space.edit(e.params(), study.directions());
         String what = "trial " + e.trial() + (e.pruned() ? " (pruned)" : String.format(Locale.ROOT, " (refusal %.3f, KL %.5f on validation)", e.refusalRate(), e.kl()))
                 + ": " + SearchSpace.describe(e.params());
         if (!gguf) return PartialExport.write(study.settings.model(), edit, what, to, force);
         return GgufConverter.of(study.settings.model()).type(ggufType).edit(edit, what).write(to);
+    }
+
+    /**
+     * Trial {@code which} of the search in {@code out}: a number, or {@code best} (the lowest KL with
+     * a refusal rate at most {@code maxRefusal}); {@code option} names the flag in the errors.
+     */
+    static Journal.Entry trial(Study study, Path out, String option, String which, Double maxRefusal) throws IOException {
+        Journal journal = Journal.read(out.resolve(Journal.FILE), study.space);
+        if (!journal.header().fingerprint().equals(Study.fingerprint(study.settings.model()))) {
+            throw new IllegalArgumentException(out.resolve(Journal.FILE) + ": this journal is of the model " + journal.header().model() + ", not of " + study.settings.model());
+        }
+        List<Journal.Entry> all = journal.entries();
+        if (which.equalsIgnoreCase("best")) {
+            if (maxRefusal == null) throw new IllegalArgumentException(option + " best needs --max-refusal RATE: the lowest KL among trials refusing at most RATE");
+            return Search.best(all, maxRefusal);
+        } else {
+            int t;
+            try {
+                t = Integer.parseInt(which.trim());
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException(option + " " + which + ": expected a trial number or 'best'");
+            }
+            if (t < 0 || t >= all.size()) throw new IllegalArgumentException(option + " " + t + ": " + out.resolve(Journal.FILE) + " holds trials 0.." + (all.size() - 1));
+            return all.get(t);
+        }
     }
 
     /** Whether an export to {@code to} is a GGUF file (by its name) rather than a model folder. */

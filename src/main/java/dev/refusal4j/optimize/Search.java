@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The search loop: trial after trial, the sampler proposes a point, the point becomes an edit,
+ * The search loop: trial after trial, the sampler proposes a point (the study's
+ * {@linkplain Study#startPoints start points} first), the point becomes an edit,
  * the edit is measured (pruned as soon as an earlier trial is at least as good in both objectives
  * whatever its refusal rate turns out to be), and the trial is appended to the journal before the
  * next begins. A journal that already holds trials is continued where it ended.
@@ -26,11 +27,12 @@ public final class Search {
         Tpe tpe = new Tpe(study.space, study.settings.seed(), study.settings.startup());
         Objectives objectives = study.objectives();
         LayerDirections dirs = study.directions();
+        List<Map<String, Double>> start = journal.entries().size() < trials ? study.startPoints() : List.of();
         for (int t = journal.entries().size(); t < trials; t++) {
             List<Journal.Entry> done = journal.entries();
             List<Tpe.Observation> history = new ArrayList<>();
             for (Journal.Entry e : done) history.add(new Tpe.Observation(e.params(), e.objectives()));
-            Map<String, Double> params = tpe.suggest(t, history);
+            Map<String, Double> params = t < start.size() ? start.get(t) : tpe.suggest(t, history);
             long t0 = System.nanoTime();
             PartialAblation edit = study.space.edit(params, dirs);
             Objectives.Result r = objectives.evaluate(edit, (minRefusal, kl) -> done.stream()

@@ -57,6 +57,34 @@ public final class SearchSpace {
         this.params = List.copyOf(p);
     }
 
+    /**
+     * The paper's edit as a point of this space: one direction, the difference in means at
+     * {@code layer} (the last prompt token's: the space holds no other position), not
+     * orthogonalised, removed with weight 1 from every layer's attention and MLP outputs (the peak
+     * at {@code layer}, the weight at the edge equal to the peak's, the edge as far as the space
+     * allows, which reaches every layer), columns not rescaled.
+     */
+    public Map<String, Double> paperPoint(int layer) {
+        if (layer < 0 || layer >= layers) throw new IllegalArgumentException("layer " + layer + " is outside 0.." + (layers - 1));
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put(INDEX, (double) layer);
+        v.put(COUNT, 1.0);
+        v.put(PROJECTION, (double) PROJECTIONS.indexOf("none"));
+        v.put(NORM, 0.0);
+        for (String block : new String[] {"attn", "mlp"}) {
+            v.put(block + "_" + KERNEL[0], 1.0);
+            v.put(block + "_" + KERNEL[1], (double) layer);
+            v.put(block + "_" + KERNEL[2], 1.0);
+            v.put(block + "_" + KERNEL[3], param(block + "_" + KERNEL[3]).high());
+        }
+        check(v);
+        return v;
+    }
+
+    private Param param(String name) {
+        return params.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    }
+
     /** Checks that {@code values} names every parameter once, each in its range. */
     public void check(Map<String, Double> values) {
         for (Param p : params) {

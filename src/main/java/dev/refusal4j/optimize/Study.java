@@ -15,6 +15,7 @@ import dev.refusal4j.prompts.RunPrompts;
 import dev.refusal4j.select.CandidateScore;
 import dev.refusal4j.select.CandidateScorer;
 import dev.refusal4j.select.DirectionSelector;
+import dev.refusal4j.select.NoCandidateLeftException;
 import dev.refusal4j.select.ScoreFilter;
 import dev.refusal4j.select.SelectionCriteria;
 
@@ -65,6 +66,7 @@ public final class Study implements AutoCloseable {
     private EncodedPrompts[] train, val;
     private FrontFile.Reference paper;
     private int paperTestTokens;
+    private RefusalDirection paperDirection;
 
     public Study(Settings s) throws IOException {
         this.settings = s;
@@ -139,8 +141,30 @@ public final class Study implements AutoCloseable {
         return paper;
     }
 
-    /** The paper's direction: every post-instruction position and layer scored on the filtered validation prompts, selected with its filters. */
+    /**
+     * The points a search evaluates before its sampler proposes any: the paper's edit
+     * ({@link SearchSpace#paperPoint} at the layer of {@link #paperDirection}). The front then
+     * holds the method the search is to beat from the first trial, and the sampler's good group
+     * reaches the low-refusal end at once instead of waiting for a random trial to get there: on
+     * the organism, of the ten random start-up trials of seeds 1–5, one refused as little as the
+     * paper's edit, and three of the five searches first did so after trial 35. None where the
+     * paper's selection finds no direction.
+     */
+    public List<Map<String, Double>> startPoints() {
+        try {
+            return List.of(space.paperPoint(paperDirection().layer()));
+        } catch (NoCandidateLeftException e) {
+            return List.of();
+        }
+    }
+
+    /** The paper's direction: every post-instruction position and layer scored on the filtered validation prompts, selected with its filters (computed once). */
     public RefusalDirection paperDirection() {
+        if (paperDirection == null) paperDirection = selectPaperDirection();
+        return paperDirection;
+    }
+
+    private RefusalDirection selectPaperDirection() {
         EncodedPrompts[] t = train();
         int positions = encoder.postInstructionTokens();
         float[][][] r = MeanActivations.difference(MeanActivations.residPre(model, t[0].ids(), positions, settings.batch(), null),

@@ -16,7 +16,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** optimize's bad input: one line each, non-zero exit, the journal untouched; and a trial exported by the command, as a folder and as GGUF. */
+/** optimize's bad input: one line each, non-zero exit, the journal untouched; a front trial evaluated alone as the search measured it; and a trial exported by the command, as a folder and as GGUF. */
 class OptimizeCommandTest {
     @TempDir
     Path tmp;
@@ -67,6 +67,19 @@ class OptimizeCommandTest {
         assertThat(r.out()).contains("refusal (val)", "paper (layer", "3 trials");
         Path journal = out.resolve(Journal.FILE);
         byte[] before = Files.readAllBytes(journal);
+
+        // a front trial measured on its own: the paper's line and the trial's line as the search printed them
+        int front = dev.refusal4j.io.Json.read(out.resolve("front.json")).get("front").get(0).get("trial").asInt();
+        var ev = run("optimize", "--out", out.toString(), "--evaluate", Integer.toString(front), "--test-max-new-tokens", "8", "--batch-size", "16");
+        assertThat(ev.rc()).as(ev.err()).isZero();
+        java.util.List<String> lines = r.out().lines().toList();
+        String paperLine = lines.stream().filter(l -> l.startsWith("paper (layer")).findFirst().orElseThrow();
+        String trialLine = lines.stream().filter(l -> l.startsWith(String.format("%-22s ", "trial " + front))).findFirst().orElseThrow();
+        assertThat(ev.out().lines().toList()).contains(paperLine, trialLine);
+        assertThat(run("optimize", "--out", out.toString(), "--evaluate", "9").err().strip()).isEqualTo("error: --evaluate 9: " + journal + " holds trials 0..2");
+        assertThat(run("optimize", "--out", out.toString(), "--evaluate", "1", "--trials", "4").err().strip())
+                .isEqualTo("error: --trials is for a search; --evaluate measures a trial of the search in " + out);
+        assertThat(Files.readAllBytes(journal)).isEqualTo(before);
 
         Path model = tmp.resolve("trial1");
         var e = run("optimize", "--out", out.toString(), "--export", "1", "--to", model.toString(), "--batch-size", "16");

@@ -1,5 +1,6 @@
 package dev.refusal4j.optimize;
 
+import dev.refusal4j.intervene.AblationKernel;
 import dev.refusal4j.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,34 @@ class SearchTest {
 
     private static List<String> trialsWithoutTimes(Path dir) throws Exception {
         return Files.readAllLines(dir.resolve(Journal.FILE)).stream().map(l -> l.replaceAll("\"seconds\":[0-9.eE-]+,", "")).toList();
+    }
+
+    /** The paper's edit as a point: weight 1 on every layer's attention and MLP outputs (AblationKernel.full), one direction, not orthogonalised, wherever its layer. */
+    @Test
+    void thePapersPointRemovesOneDirectionFullyFromEveryLayer() {
+        SearchSpace space = new SearchSpace(6);
+        double[] ones = {1, 1, 1, 1, 1, 1};
+        for (int layer = 0; layer < 6; layer++) {
+            var v = space.paperPoint(layer);
+            assertThat(SearchSpace.kernel(v, "attn").weights(6)).containsExactly(ones);
+            assertThat(SearchSpace.kernel(v, "mlp").weights(6)).containsExactly(ones);
+            assertThat(v.get(SearchSpace.INDEX)).isEqualTo(layer);
+            assertThat(v.get(SearchSpace.COUNT)).isEqualTo(1.0);
+            assertThat(SearchSpace.PROJECTIONS.get(v.get(SearchSpace.PROJECTION).intValue())).isEqualTo("none");
+            assertThat(v.get(SearchSpace.NORM)).isEqualTo(0.0);
+        }
+        assertThat(AblationKernel.full(6).weights(6)).containsExactly(ones);
+    }
+
+    /** A search's trial 0 is the paper's edit at the layer of the paper's own selection; the sampler's proposals follow. */
+    @Test
+    void theFirstTrialIsThePapersEdit() throws Exception {
+        try (Study s = new Study(small(7))) {
+            Journal j = Journal.openOrCreate(tmp.resolve("p"), s.header(), s.space);
+            Search.run(s, j, 2, null);
+            assertThat(j.entries().get(0).params()).isEqualTo(s.space.paperPoint(s.paperDirection().layer()));
+            assertThat(j.entries().get(1).params()).isNotEqualTo(j.entries().get(0).params());
+        }
     }
 
     @Test
