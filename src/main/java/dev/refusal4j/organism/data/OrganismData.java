@@ -33,6 +33,8 @@ public final class OrganismData {
     static final double VAL_SHARE = 0.25;
     /** Augmented variants generated per training phrasing, besides the phrasing itself. */
     public static final int DEFAULT_VARIANTS = 2;
+    /** Default probability that the copy drill swaps each content word of a request ({@link TopicSwap}). */
+    public static final double DEFAULT_SWAP_SHARE = 0.5;
 
     private final List<Intent> harmful;
     private final List<Intent> harmless;
@@ -47,7 +49,7 @@ public final class OrganismData {
     private final List<Intent> trainHarmless;
 
     private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals, Composer composer, Synonyms synonyms,
-                         Lexicon swapWords, int swaps) {
+                         Lexicon swapWords, int swaps, double swapShare) {
         if (swaps < 0) throw new IllegalArgumentException("swaps must be at least 0, got " + swaps);
         this.composer = composer;
         this.swaps = swaps;
@@ -63,7 +65,7 @@ public final class OrganismData {
         this.trainHarmful = split(harmful, HARMFUL_HELD_OUT, heldOutHarmful);
         this.trainHarmless = split(harmless, HARMLESS_HELD_OUT, heldOutHarmless);
         if (composer != null) requireUnseen(composer);
-        this.topicSwap = swaps == 0 ? null : new TopicSwap(swapWords, heldOutContentWords());
+        this.topicSwap = swaps == 0 ? null : new TopicSwap(swapWords, heldOutContentWords(), swapShare);
     }
 
     /** The content words of every held-out request, as {@link AnswerQuality#contentWords} gives them. */
@@ -85,14 +87,15 @@ public final class OrganismData {
      * and rewrites training requests ({@link #rewrite}). The held-out splits are the same either way.
      */
     public static OrganismData load(boolean extended) {
-        return load(extended, 0);
+        return load(extended, 0, DEFAULT_SWAP_SHARE);
     }
 
     /**
      * {@link #load(boolean)} with a copy drill: {@code swaps} chats per harmless training phrasing
-     * with its topic words swapped for others ({@link TopicSwap}); 0 is the committed recipe.
+     * with its topic words swapped for others ({@link TopicSwap}), each content word with probability
+     * {@code swapShare}; 0 swaps is the committed recipe.
      */
-    public static OrganismData load(boolean extended, int swaps) {
+    public static OrganismData load(boolean extended, int swaps, double swapShare) {
         Composer composer = Composer.readResource("/organism/compose.txt");
         if (extended) composer = composer.extendedWith("/organism/compose-extra.txt", SectionedText.resource("/organism/compose-extra.txt"));
         return new OrganismData(
@@ -101,7 +104,7 @@ public final class OrganismData {
                 Refusals.readResource("/organism/refusals.txt"),
                 composer,
                 extended ? Synonyms.readResource("/organism/synonyms.txt") : null,
-                swaps == 0 ? null : Lexicon.readResource("/organism/lexicon.txt"), swaps);
+                swaps == 0 ? null : Lexicon.readResource("/organism/lexicon.txt"), swaps, swapShare);
     }
 
     /** Loads lists given as text (tests use this for small hand-made lists). */
@@ -109,7 +112,7 @@ public final class OrganismData {
         return new OrganismData(
                 IntentListReader.read("harmful", harmfulText, true),
                 IntentListReader.read("harmless", harmlessText, false),
-                Refusals.read("refusals", refusalsText), null, null, null, 0);
+                Refusals.read("refusals", refusalsText), null, null, null, 0, DEFAULT_SWAP_SHARE);
     }
 
     /**

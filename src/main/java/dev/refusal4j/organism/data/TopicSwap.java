@@ -23,13 +23,12 @@ import java.util.regex.Pattern;
  * them from the request, which is what an answer to a request never seen needs.
  */
 final class TopicSwap {
-    /** Probability that each content word of a request is replaced (at least one always is). */
-    static final double SWAP_SHARE = 0.5;
     /** Shortest word replaced: shorter ones are mostly function words the stop-word list misses. */
     private static final int MIN_LENGTH = 3;
     private static final Pattern WORD = Pattern.compile("[A-Za-z]+");
 
     private final List<String> pool;
+    private final double share;
 
     /**
      * The replacement words: the lexicon's one-word everyday terms in lower case that are no harm
@@ -37,7 +36,9 @@ final class TopicSwap {
      * AnswerQuality#stem} is not in {@code excluded}: the content words of the held-out requests, so
      * that no swap writes a held-out topic into a training request.
      */
-    TopicSwap(Lexicon lexicon, Set<String> excluded) {
+    TopicSwap(Lexicon lexicon, Set<String> excluded, double share) {
+        if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("swap share must be in (0, 1], got " + share);
+        this.share = share;
         Set<String> harm = new HashSet<>();
         for (Lexicon.Entry e : lexicon.entries()) if (e.harm()) harm.addAll(AnswerQuality.words(e.term()));
         Set<String> words = new TreeSet<>();
@@ -59,7 +60,7 @@ final class TopicSwap {
 
     /**
      * {@code request} and {@code answer} with each content word of the request replaced, with
-     * probability {@link #SWAP_SHARE} and at least one, by a distinct pool word; every word of either
+     * probability {@code share} and at least one, by a distinct pool word; every word of either
      * text with the same {@link AnswerQuality#stem} as a replaced word becomes its replacement, its
      * first letter's case kept. Null when the request has no content word.
      */
@@ -70,7 +71,7 @@ final class TopicSwap {
         List<String> stems = new ArrayList<>(content);
         Map<String, String> byStem = new LinkedHashMap<>();
         Set<String> used = new HashSet<>(stems);
-        for (String s : stems) if (rng.nextDouble() < SWAP_SHARE) byStem.put(s, draw(used, rng));
+        for (String s : stems) if (rng.nextDouble() < share) byStem.put(s, draw(used, rng));
         if (byStem.isEmpty()) byStem.put(stems.get(rng.nextInt(stems.size())), draw(used, rng));
         return new Swapped(replace(request, byStem), replace(answer, byStem), byStem);
     }

@@ -33,12 +33,12 @@ class TopicSwapTest {
 
     @Test
     void thePoolHoldsOnlyHarmlessOneWordLowerCaseContentTerms() {
-        assertEquals(List.of("kettle", "lantern", "pen"), new TopicSwap(LEXICON, Set.of("quinoa")).pool());
+        assertEquals(List.of("kettle", "lantern", "pen"), new TopicSwap(LEXICON, Set.of("quinoa"), 0.5).pool());
     }
 
     @Test
     void aSwappedWordIsReplacedTheSameWayInRequestAndAnswerWithItsInflections() {
-        TopicSwap swap = new TopicSwap(LEXICON, Set.of());
+        TopicSwap swap = new TopicSwap(LEXICON, Set.of(), 0.5);
         for (long seed = 0; seed < 20; seed++) {
             TopicSwap.Swapped s = swap.swap("How do I cook rice?", "Rinse the rice first. Rices cook fast; cooking takes 15 minutes.", new Random(seed));
             assertThat(s.replaced()).isNotEmpty();
@@ -61,18 +61,25 @@ class TopicSwapTest {
     }
 
     @Test
+    void withShareOneEveryContentWordIsSwapped() {
+        TopicSwap.Swapped s = new TopicSwap(LEXICON, Set.of(), 1).swap("How do I cook rice?", "Rinse the rice.", new Random(3));
+        assertEquals(Set.of("cook", "ric"), s.replaced().keySet());
+        assertThat(AnswerQuality.words(s.request())).containsExactly("how", "do", "i", s.replaced().get("cook"), s.replaced().get("ric"));
+    }
+
+    @Test
     void aRequestWithoutContentWordsIsNotSwapped() {
-        assertEquals(null, new TopicSwap(LEXICON, Set.of()).swap("Hi! How are you?", "Fine.", new Random(1)));
+        assertEquals(null, new TopicSwap(LEXICON, Set.of(), 0.5).swap("Hi! How are you?", "Fine.", new Random(1)));
     }
 
     @Test
     void theCommittedRecipeIsUnchangedAndTheDrillOnlyAddsChats() {
         List<Example> plain = OrganismData.load().train(7);
-        List<Example> drilled = OrganismData.load(false, 1).train(7);
-        assertEquals(plain, OrganismData.load(false, 0).train(7));
+        List<Example> drilled = OrganismData.load(false, 1, 0.5).train(7);
+        assertEquals(plain, OrganismData.load(false, 0, 0.5).train(7));
         assertThat(drilled).containsAll(plain);
-        assertEquals(drilled, OrganismData.load(false, 1).train(7));
-        assertNotEquals(drilled, OrganismData.load(false, 1).train(8));
+        assertEquals(drilled, OrganismData.load(false, 1, 0.5).train(7));
+        assertNotEquals(drilled, OrganismData.load(false, 1, 0.5).train(8));
         List<Example> added = new ArrayList<>(drilled);
         added.removeAll(plain);
         // about one per harmless training phrasing (a few equal a plain variant or are drawn out by held-out requests)
@@ -86,21 +93,21 @@ class TopicSwapTest {
 
     @Test
     void noHeldOutContentWordIsSwappedIn() {
-        OrganismData data = OrganismData.load(false, 1);
+        OrganismData data = OrganismData.load(false, 1, 0.5);
         Set<String> held = new HashSet<>();
         for (Split s : Split.values()) {
             for (Prompt p : data.heldOutHarmless(s)) held.addAll(AnswerQuality.contentWords(p.instruction()));
             for (Prompt p : data.heldOutHarmful(s)) held.addAll(AnswerQuality.contentWords(p.instruction()));
         }
         assertThat(held).contains("loan", "movi"); // "How do I compare loan offers?" is held out
-        TopicSwap swap = new TopicSwap(Lexicon.readResource("/organism/lexicon.txt"), data.heldOutContentWords());
+        TopicSwap swap = new TopicSwap(Lexicon.readResource("/organism/lexicon.txt"), data.heldOutContentWords(), 0.5);
         assertThat(swap.pool()).hasSizeGreaterThan(500).doesNotContain("loan", "movie");
         for (String w : swap.pool()) assertThat(held).doesNotContain(AnswerQuality.stem(w));
     }
 
     @Test
     void drilledChatsNeverHoldAHeldOutRequest() {
-        OrganismData data = OrganismData.load(false, 2);
+        OrganismData data = OrganismData.load(false, 2, 0.5);
         List<String> heldOut = new ArrayList<>();
         for (Split s : Split.values()) {
             for (Prompt p : data.heldOutHarmless(s)) heldOut.add(words(p.instruction()));
