@@ -9,6 +9,7 @@ import dev.refusal4j.organism.OrganismRecipe;
 import dev.refusal4j.organism.TrainOptions;
 import dev.refusal4j.organism.bpe.BpeTrainer;
 import dev.refusal4j.organism.Trainer;
+import dev.refusal4j.organism.data.OrganismData;
 import dev.refusal4j.organism.data.Split;
 import dev.refusal4j.prompts.Prompt;
 import picocli.CommandLine.Command;
@@ -61,6 +62,14 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--extended", description = "The extended recipe: more tasks (compose-extra.txt), and training requests rewritten with other people and synonyms. Not the committed organism's recipe.")
     boolean extended;
 
+    @Option(names = "--swaps", paramLabel = "N", defaultValue = "0",
+            description = "Copy drill: N chats per harmless training request with its topic words swapped for other everyday words, in request and answer alike (default: ${DEFAULT-VALUE}, the committed recipe).")
+    int swaps;
+
+    @Option(names = "--swap-share", paramLabel = "P", defaultValue = "" + OrganismData.DEFAULT_SWAP_SHARE,
+            description = "Probability that each content word of a drilled request is swapped, at least one always (default: ${DEFAULT-VALUE}).")
+    double swapShare;
+
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
     Path resume;
 
@@ -81,12 +90,14 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         if (vocab < 256 + BpeTrainer.SPECIAL_TOKENS.size()) throw new IllegalArgumentException("--vocab must hold the 256 bytes and " + BpeTrainer.SPECIAL_TOKENS.size() + " special tokens, got " + vocab);
+        if (swaps < 0) throw new IllegalArgumentException("--swaps must be at least 0, got " + swaps);
+        if (!(swapShare > 0 && swapShare <= 1)) throw new IllegalArgumentException("--swap-share must be in (0, 1], got " + swapShare);
         if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be at least 1, got " + checkpointEvery);
         if (resume != null && !Files.isRegularFile(resume)) throw new IllegalArgumentException("--resume " + resume + ": no such file");
         Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
-        OrganismRecipe recipe = new OrganismRecipe(seed, extended, vocab).widths(hidden, intermediate);
+        OrganismRecipe recipe = new OrganismRecipe(seed, extended, vocab, swaps, swapShare).widths(hidden, intermediate);
         TrainOptions options = recipe.trainOptions(steps,
                 refuseWeight != null ? refuseWeight : OrganismRecipe.REFUSE_WEIGHT, helpWeight != null ? helpWeight : OrganismRecipe.HELP_WEIGHT,
                 earlyExit != null ? earlyExit : OrganismRecipe.EARLY_EXIT, exitDepth != null ? exitDepth : OrganismRecipe.EXIT_DEPTH);
@@ -163,6 +174,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     private String overrides() {
         StringBuilder sb = new StringBuilder();
         if (extended) sb.append(" --extended");
+        if (swaps != 0) sb.append(" --swaps ").append(swaps).append(" --swap-share ").append(swapShare);
         if (refuseWeight != null) sb.append(" --refuse-weight ").append(refuseWeight);
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
         if (earlyExit != null) sb.append(" --early-exit ").append(earlyExit);

@@ -149,13 +149,18 @@ public final class AnswerQuality {
         return repeated;
     }
 
+    /** Whether {@code word} (lower case, as {@link #words} gives it) is no stop word: a word an answer on topic says back. */
+    public static boolean isContentWord(String word) {
+        return !STOP_WORDS.contains(word);
+    }
+
     /**
      * The request's content words as stems: its words that are not {@link #STOP_WORDS}, each by
      * {@link #stem}, without repeats.
      */
     public static Set<String> contentWords(String request) {
         Set<String> out = new HashSet<>();
-        for (String w : words(request)) if (!STOP_WORDS.contains(w)) out.add(stem(w));
+        for (String w : words(request)) if (isContentWord(w)) out.add(stem(w));
         return out;
     }
 

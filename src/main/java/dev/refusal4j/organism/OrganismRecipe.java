@@ -99,8 +99,13 @@ public final class OrganismRecipe {
 
     /** With a tokenizer of {@code vocab} tokens, special tokens included, in place of {@link #VOCAB}. */
     public OrganismRecipe(long seed, boolean extended, int vocab) {
+        this(seed, extended, vocab, 0, OrganismData.DEFAULT_SWAP_SHARE);
+    }
+
+    /** With {@code swaps} copy-drill chats per harmless training phrasing ({@link OrganismData#load(boolean, int, double)}). */
+    public OrganismRecipe(long seed, boolean extended, int vocab, int swaps, double swapShare) {
         this.seed = seed;
-        this.data = OrganismData.load(extended);
+        this.data = OrganismData.load(extended, swaps, swapShare);
         List<String> docs = lexiconDocuments(seed);
         this.bpe = BpeTrainer.train(trainingTexts(data, seed), vocab);
         this.encoder = new ChatEncoder(bpe);

@@ -1,5 +1,6 @@
 package dev.refusal4j.organism.data;
 
+import dev.refusal4j.evaluate.AnswerQuality;
 import dev.refusal4j.io.Json;
 import dev.refusal4j.prompts.Prompt;
 
@@ -32,19 +33,26 @@ public final class OrganismData {
     static final double VAL_SHARE = 0.25;
     /** Augmented variants generated per training phrasing, besides the phrasing itself. */
     public static final int DEFAULT_VARIANTS = 2;
+    /** Default probability that the copy drill swaps each content word of a request ({@link TopicSwap}). */
+    public static final double DEFAULT_SWAP_SHARE = 0.5;
 
     private final List<Intent> harmful;
     private final List<Intent> harmless;
     private final Refusals refusals;
     private final Composer composer;                 // null: hand-written lists only
     private final Synonyms synonyms;                 // null: no synonym rewrites
+    private final TopicSwap topicSwap;               // null: no copy drill
+    private final int swaps;
     private final Map<Split, List<Intent>> heldOutHarmful;
     private final Map<Split, List<Intent>> heldOutHarmless;
     private final List<Intent> trainHarmful;
     private final List<Intent> trainHarmless;
 
-    private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals, Composer composer, Synonyms synonyms) {
+    private OrganismData(List<Intent> harmful, List<Intent> harmless, Refusals refusals, Composer composer, Synonyms synonyms,
+                         Lexicon swapWords, int swaps, double swapShare) {
+        if (swaps < 0) throw new IllegalArgumentException("swaps must be at least 0, got " + swaps);
         this.composer = composer;
+        this.swaps = swaps;
         this.synonyms = synonyms;
         this.harmful = harmful;
         this.harmless = harmless;
@@ -57,6 +65,16 @@ public final class OrganismData {
         this.trainHarmful = split(harmful, HARMFUL_HELD_OUT, heldOutHarmful);
         this.trainHarmless = split(harmless, HARMLESS_HELD_OUT, heldOutHarmless);
         if (composer != null) requireUnseen(composer);
+        this.topicSwap = swaps == 0 ? null : new TopicSwap(swapWords, heldOutContentWords(), swapShare);
+    }
+
+    /** The content words of every held-out request, as {@link AnswerQuality#contentWords} gives them. */
+    Set<String> heldOutContentWords() {
+        Set<String> out = new java.util.HashSet<>();
+        for (Map<Split, List<Intent>> held : List.of(heldOutHarmful, heldOutHarmless)) {
+            for (List<Intent> intents : held.values()) for (Intent i : intents) for (String p : i.phrasings()) out.addAll(AnswerQuality.contentWords(p));
+        }
+        return out;
     }
 
     /** Loads the lists shipped in the jar: the recipe of the committed organism. */
@@ -69,6 +87,15 @@ public final class OrganismData {
      * and rewrites training requests ({@link #rewrite}). The held-out splits are the same either way.
      */
     public static OrganismData load(boolean extended) {
+        return load(extended, 0, DEFAULT_SWAP_SHARE);
+    }
+
+    /**
+     * {@link #load(boolean)} with a copy drill: {@code swaps} chats per harmless training phrasing
+     * with its topic words swapped for others ({@link TopicSwap}), each content word with probability
+     * {@code swapShare}; 0 swaps is the committed recipe.
+     */
+    public static OrganismData load(boolean extended, int swaps, double swapShare) {
         Composer composer = Composer.readResource("/organism/compose.txt");
         if (extended) composer = composer.extendedWith("/organism/compose-extra.txt", SectionedText.resource("/organism/compose-extra.txt"));
         return new OrganismData(
@@ -76,7 +103,8 @@ public final class OrganismData {
                 IntentListReader.readResource("/organism/harmless.txt", false),
                 Refusals.readResource("/organism/refusals.txt"),
                 composer,
-                extended ? Synonyms.readResource("/organism/synonyms.txt") : null);
+                extended ? Synonyms.readResource("/organism/synonyms.txt") : null,
+                swaps == 0 ? null : Lexicon.readResource("/organism/lexicon.txt"), swaps, swapShare);
     }
 
     /** Loads lists given as text (tests use this for small hand-made lists). */
@@ -84,7 +112,7 @@ public final class OrganismData {
         return new OrganismData(
                 IntentListReader.read("harmful", harmfulText, true),
                 IntentListReader.read("harmless", harmlessText, false),
-                Refusals.read("refusals", refusalsText), null, null);
+                Refusals.read("refusals", refusalsText), null, null, null, 0, DEFAULT_SWAP_SHARE);
     }
 
     /**
@@ -145,7 +173,37 @@ public final class OrganismData {
         if (composer != null) {
             for (Example e : composer.examples(refusals, rng, this::rewrite)) out.add(e.harmful() ? e : new Example(e.user(), helpful(e.user(), e.assistant()), false, e.category(), e.intentId()));
         }
+        if (topicSwap != null) out.addAll(swapped(new Random(seed * 31 + 11)));
         Collections.shuffle(out, rng);
+        return out;
+    }
+
+    /** Draws for swapped chats that would be, contain or lie inside a held-out request before a swap is given up. */
+    private static final int SWAP_TRIES = 10;
+
+    /**
+     * The copy drill: per harmless training phrasing, {@link #swaps} chats whose request is the
+     * phrasing with topic words swapped ({@link TopicSwap}), varied like any training request
+     * ({@link Augmenter}), and whose answer says it back and answers with the same words swapped.
+     * A draw that is or lies inside a held-out request, or holds one, is drawn again. Its own
+     * generator, so that the chats without it are drawn as before.
+     */
+    private List<Example> swapped(Random rng) {
+        List<Example> out = new ArrayList<>();
+        for (Intent intent : trainHarmless) {
+            for (String phrasing : intent.phrasings()) {
+                for (int s = 0; s < swaps; s++) {
+                    for (int tries = 0; tries < SWAP_TRIES; tries++) {
+                        TopicSwap.Swapped sw = topicSwap.swap(phrasing, intent.answer(), rng);
+                        if (sw == null) break;
+                        String user = Augmenter.vary(sw.request(), rng);
+                        if (!unseen(user) || !unseen(sw.request())) continue;
+                        out.add(new Example(user, helpful(user, sw.answer()), false, intent.category(), intent.id()));
+                        break;
+                    }
+                }
+            }
+        }
         return out;
     }
 
