@@ -22,11 +22,9 @@ import java.util.regex.Pattern;
  * chat the words that answer is about occur nowhere else, and the only way to say them is to copy
  * them from the request, which is what an answer to a request never seen needs.
  *
- * <p>Not the committed recipe: on the held-out test split at 3600 steps (seed 1), {@code --swaps 2
- * --swap-share 1} gave 32.5% harmless answers on topic (committed: 26.9%), 3.7% non-words (5.2%) and
- * 3.0% repeated pairs (4.2%), but refused 86.5% of harmful requests (91.8%) and 2.8% of harmless ones
- * (1.4%); {@code --swaps 1 --swap-share 1} 27.4% on topic and 85.3% / 1.9% refused. At 1200 steps
- * no setting moved on topic off the plain recipe's 3.8%.
+ * <p>Off in the committed recipe ({@code train-organism --swaps N} turns it on): a few swapped words
+ * per chat do not yet make the organism copy, and the extra helpful chats lower how often it refuses
+ * harmful requests.
  */
 final class TopicSwap {
     /** Shortest word replaced: shorter ones are mostly function words the stop-word list misses. */
