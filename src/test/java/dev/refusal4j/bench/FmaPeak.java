@@ -33,6 +33,8 @@ public final class FmaPeak {
         FloatVector c0 = FloatVector.broadcast(S, 1f), c1 = c0.add(y), c2 = c1.add(y), c3 = c2.add(y), c4 = c3.add(y), c5 = c4.add(y),
                 c6 = c5.add(y), c7 = c6.add(y), c8 = c7.add(y), c9 = c8.add(y), c10 = c9.add(y), c11 = c10.add(y);
         for (long r = 0; r < reps; r++) {
+            // written out, not looped over an array: twelve locals stay in registers, as independent
+            // chains must for the FMA units to overlap them
             for (int i = 0; i < STEPS; i++) {
                 c0 = c0.fma(x, y);
                 c1 = c1.fma(x, y);
