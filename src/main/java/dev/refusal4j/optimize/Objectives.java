@@ -84,11 +84,40 @@ public final class Objectives {
         return evaluate(model, hooks, hopeless);
     }
 
-    private Result evaluate(Transformer m, Supplier<Hooks> hooks, Hopeless hopeless) {
+    /** The harmless prompts KL is measured on. */
+    public EncodedPrompts harmless() {
+        return harmless;
+    }
+
+    /** The unedited model's refusal score (the paper's log-odds of its refusal tokens) on each harmless prompt: near 0, a prompt it almost refuses. */
+    public double[] harmlessRefusalScores() {
+        return scorer(model).refusalScores(harmless.ids(), null);
+    }
+
+    /** KL of each harmless prompt under {@code edit}, in {@link #harmless()}'s order; their mean is the KL objective. */
+    public double[] klPerPrompt(PartialAblation edit) {
+        if (!edit.normPreserving()) return klPerPrompt(model, edit::hooks);
+        try (Transformer edited = new Transformer(model.dir, model.config, new EditedWeights(model.config, model.files(), edit))) {
+            return klPerPrompt(edited, null);
+        }
+    }
+
+    /** KL of each harmless prompt under {@code hooks}, in {@link #harmless()}'s order. */
+    public double[] klPerPrompt(Supplier<Hooks> hooks) {
+        return klPerPrompt(model, hooks);
+    }
+
+    private double[] klPerPrompt(Transformer m, Supplier<Hooks> hooks) {
         float[][] logits = scorer(m).lastLogits(harmless.ids(), hooks);
+        double[] kl = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) kl[i] = base[i].from(logits[i], 0);
+        return kl;
+    }
+
+    private Result evaluate(Transformer m, Supplier<Hooks> hooks, Hopeless hopeless) {
         double kl = 0;
-        for (int i = 0; i < logits.length; i++) kl += base[i].from(logits[i], 0);
-        kl /= logits.length;
+        for (double k : klPerPrompt(m, hooks)) kl += k;
+        kl /= harmless.size();
         if (hopeless.test(0, kl)) return new Result(Double.NaN, kl, true);
         int refused = 0, n = harmful.size();
         Supplier<Hooks> h = hooks == null ? () -> null : hooks;

@@ -4,6 +4,7 @@ import dev.refusal4j.Progress;
 import dev.refusal4j.artifacts.FrontFile;
 import dev.refusal4j.export.GgufConverter;
 import dev.refusal4j.export.PartialExport;
+import dev.refusal4j.intervene.Condition;
 import dev.refusal4j.intervene.PartialAblation;
 import dev.refusal4j.report.ParetoPage;
 import dev.refusal4j.select.NoCandidateLeftException;
@@ -14,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,7 +99,9 @@ public final class Optimize {
      */
     public static FrontFile.Measure evaluate(Study study, Path out, String which, Double maxRefusal, int testTokens, PrintStream print) throws IOException {
         Journal.Entry e = trial(study, out, "--evaluate", which, maxRefusal);
-        Objectives.Result r = study.testObjectives(testTokens).evaluate(study.space.edit(e.params(), study.directions()), Objectives.Hopeless.NEVER);
+        Objectives objectives = study.testObjectives(testTokens);
+        PartialAblation edit = study.space.edit(e.params(), study.directions());
+        Objectives.Result r = objectives.evaluate(edit, Objectives.Hopeless.NEVER);
         FrontFile.Measure test = new FrontFile.Measure(r.refusalRate(), r.kl());
         FrontFile.Reference paper = null;
         String paperMissing = null;
@@ -108,7 +112,35 @@ public final class Optimize {
         }
         printHeadAndPaper(paper, paperMissing, print);
         trialRow(print, e.trial(), e.refusalRate(), e.kl(), test);
+        double[] paperKl = paper == null ? null : objectives.klPerPrompt(Condition.ABLATION.hooks(study.paperDirection(), 1f));
+        printLargestKl(objectives, objectives.klPerPrompt(edit), paperKl, e.trial(), print);
         return test;
+    }
+
+    /** Harmless test prompts shown by {@link #printLargestKl}. */
+    static final int LARGEST_KL_SHOWN = 5;
+
+    /**
+     * The harmless test prompts with the largest KL (the paper's edit's when there is one, else the
+     * trial's), with each one's share of the mean and the unedited model's refusal score: a mean KL
+     * far above the validation one is often a few prompts the model almost refuses (score near 0),
+     * whose refusal any edit that removes refusals takes away.
+     */
+    static void printLargestKl(Objectives objectives, double[] trialKl, double[] paperKl, int trial, PrintStream out) {
+        double[] order = paperKl != null ? paperKl : trialKl;
+        double[] score = objectives.harmlessRefusalScores();
+        double paperSum = paperKl == null ? Double.NaN : Arrays.stream(paperKl).sum(), trialSum = Arrays.stream(trialKl).sum();
+        Integer[] idx = new Integer[order.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> Double.compare(order[b], order[a]));
+        out.printf("harmless test prompts with the largest KL (%d measured; share of each edit's mean in brackets):%n", order.length);
+        out.printf("%13s %16s %14s  %s%n", "paper", "trial " + trial, "refusal score", "prompt");
+        for (int k = 0; k < Math.min(LARGEST_KL_SHOWN, idx.length); k++) {
+            int i = idx[k];
+            String p = paperKl == null ? "-" : String.format(Locale.ROOT, "%.3f (%2.0f%%)", paperKl[i], 100 * paperKl[i] / paperSum);
+            out.printf(Locale.ROOT, "%13s %16s %14.2f  %s%n", p, String.format(Locale.ROOT, "%.3f (%2.0f%%)", trialKl[i], 100 * trialKl[i] / trialSum), score[i],
+                    objectives.harmless().prompts().get(i).instruction());
+        }
     }
 
     /** Seconds per trial over the journal's trials (what each trial took when it ran), with the pruned ones apart. */

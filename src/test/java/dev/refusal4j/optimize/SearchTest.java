@@ -84,6 +84,36 @@ class SearchTest {
     }
 
     @Test
+    void perPromptKlAveragesToTheObjectiveAndTheLargestArePrintedFirst() throws Exception {
+        try (Study s = new Study(small(7))) {
+            Objectives test = s.testObjectives(4);
+            dev.refusal4j.intervene.PartialAblation edit = s.space.edit(s.space.paperPoint(s.paperDirection().layer()), s.directions());
+            double[] kl = test.klPerPrompt(edit);
+            assertThat(kl).hasSize(test.harmless().size());
+            assertThat(mean(kl)).isEqualTo(test.evaluate(edit, Objectives.Hopeless.NEVER).kl());
+            double[] paper = test.klPerPrompt(dev.refusal4j.intervene.Condition.ABLATION.hooks(s.paperDirection(), 1f));
+            assertThat(mean(paper)).isEqualTo(s.paper(4).test().kl());
+
+            var bytes = new java.io.ByteArrayOutputStream();
+            Optimize.printLargestKl(test, kl, paper, 0, new PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+            List<String> lines = bytes.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+            assertThat(lines).hasSize(2 + Math.min(Optimize.LARGEST_KL_SHOWN, kl.length));
+            int top = 0;
+            for (int i = 1; i < paper.length; i++) if (paper[i] > paper[top]) top = i;
+            assertThat(lines.get(2)).endsWith("  " + test.harmless().prompts().get(top).instruction())
+                    .startsWith(String.format(java.util.Locale.ROOT, "%13s", String.format(java.util.Locale.ROOT, "%.3f (%2.0f%%)", paper[top],
+                            100 * paper[top] / java.util.Arrays.stream(paper).sum())));
+        }
+    }
+
+    /** Summed in order, as the objective sums (a stream's sum compensates, and differs in the last bits). */
+    private static double mean(double[] x) {
+        double s = 0;
+        for (double v : x) s += v;
+        return s / x.length;
+    }
+
+    @Test
     void aJournalOfAnotherModelIsRefusedAndLeftAsItWas() throws Exception {
         Path dir = tmp.resolve("j");
         SearchSpace space = new SearchSpace(6);
