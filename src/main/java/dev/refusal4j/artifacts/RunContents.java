@@ -57,7 +57,7 @@ public final class RunContents {
         JsonNode h = a.json(RunFolder.SUFFIX_HELD_OUT);
         if (h != null) a.suffixHeldOut = SuffixHeldOut.read(h, RunFolder.SUFFIX_HELD_OUT, a.problems);
         JsonNode o = a.json(RunFolder.OPTIMIZE_FRONT);
-        if (o != null) a.optimize = FrontFile.read(o, RunFolder.OPTIMIZE_FRONT, a.problems);
+        if (o != null) a.optimize = a.sameModel(FrontFile.read(o, RunFolder.OPTIMIZE_FRONT, a.problems));
         for (CompletionSet set : CompletionSet.values()) {
             if (!Files.isRegularFile(folder.completions(set))) continue;
             try {
@@ -67,6 +67,28 @@ public final class RunContents {
             }
         }
         return a;
+    }
+
+    /**
+     * {@code front}, or null when run.json names another model: a search left in the folder by an
+     * earlier run (which {@code run --force} does not delete, as a search can take hours) would
+     * otherwise be shown as this run's.
+     */
+    private FrontFile sameModel(FrontFile front) {
+        if (front == null || front.model() == null || !Files.isRegularFile(folder.settings())) return front;
+        JsonNode settings = json(folder.dir().relativize(folder.settings()).toString());
+        String runModel = settings == null ? null : RunContents.text(settings, "--model");
+        if (runModel == null || samePath(runModel, front.model())) return front;
+        problems.add(RunFolder.OPTIMIZE_FRONT + ": a search of " + front.model() + ", not of this run's model " + runModel + "; left out");
+        return null;
+    }
+
+    private static boolean samePath(String a, String b) {
+        try {
+            return java.nio.file.Path.of(a).toAbsolutePath().normalize().equals(java.nio.file.Path.of(b).toAbsolutePath().normalize());
+        } catch (java.nio.file.InvalidPathException e) {
+            return a.equals(b);
+        }
     }
 
     private JsonNode json(String name) {

@@ -99,4 +99,17 @@ class OptimizeReportTest {
         assertThat(RunContents.read(new RunFolder(tmp)).optimize).isNull();
         assertThat(Files.readString(tmp.resolve("report.html"))).contains("Refusal rates").doesNotContain("id=\"optimize\"");
     }
+    @Test
+    void aSearchOfAnotherModelIsLeftOutAndSaidSo(@TempDir Path tmp) throws Exception {
+        SyntheticRun.write(tmp, 42);
+        Files.createDirectories(tmp.resolve(RunFolder.OPTIMIZE));
+        front(PAPER, null).write(new RunFolder(tmp).optimizeFront());   // a search of /models/organism
+        Files.writeString(new RunFolder(tmp).settings(), "{\"--model\": \"/models/organism/../organism\"}");
+        assertThat(RunContents.read(new RunFolder(tmp)).optimize).isNotNull();   // the same folder, written otherwise
+
+        Files.writeString(new RunFolder(tmp).settings(), "{\"--model\": \"/models/other\"}");
+        Report.Written w = Report.write(tmp, 8, CLOCK);
+        assertThat(w.problems()).containsExactly("optimize/front.json: a search of /models/organism, not of this run's model /models/other; left out");
+        assertThat(Files.readString(tmp.resolve("report.html"))).contains("Refusal rates").doesNotContain("id=\"optimize\"");
+    }
 }
