@@ -12,6 +12,7 @@ import dev.refusal4j.model.RandomModel;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.tensor.DType;
 import dev.refusal4j.tensor.Parallel;
+import dev.refusal4j.tensor.StreamRead;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -139,9 +140,15 @@ public final class BenchCommand implements Callable<Integer> {
                     return (System.nanoTime() - s) / 1e9;
                 });
                 double dTok = decode / median(decodeOnly);
+                double bytes = weightBytesPerToken(m);
                 System.out.printf("decode    1 seq, %d tokens: %8.1f tokens/s  (%.1f GB/s of weights)  (rounds: %s s)%n", decode, dTok,
-                        dTok * weightBytesPerToken(m) / 1e9, fmt(decodeOnly));
+                        dTok * bytes / 1e9, fmt(decodeOnly));
                 printProfile(prof);
+                // the ceiling of decode: the same weights read with nothing else to do
+                var segments = decodeMatrices(m).stream().map(w -> w.data).toList();
+                double[] read = time(timed(() -> StreamRead.read(segments)));
+                System.out.printf("read      the decode step's weights alone: %.1f GB/s; decode reads at %.0f%% of it  (rounds: %s s)%n",
+                        bytes / median(read) / 1e9, 100 * dTok * median(read), fmt(read));
             }
             m.profile(OpProfile.OFF);
             if (gcg) gcgStep(m, r);
