@@ -87,7 +87,8 @@ run_refusal4j() {
   local t=$1 f=$2 log="$WORK/refusal4j-$1.log"
   r4j bench --model "$f" --batch 8 --prompt-len 64 --long-prompt "$LONG" --decode 32 --rounds "$REPS" > "$log" 2>&1 || { tail -1 "$log" >&2; return 1; }
   awk -v t="$t" '/^prefill +8 x 64:/ {print t, "refusal4j pp8x64", $5} /^prefill +1 x [0-9]+:/ {print t, "refusal4j pp1xlong", $5}
-    /^decode +1 seq/ {print t, "refusal4j tg32", $6}' "$log" >> "$results"
+    /^decode +1 seq/ {print t, "refusal4j tg32", $6; print t, "refusal4j bytes_per_token", substr($8, 2) * 1e9 / $6}
+    /^read +the decode step/ {print t, "refusal4j read_gbps", $7}' "$log" >> "$results"
 }
 
 # The table: each figure's range over the rounds; refusal4j / llama.cpp as the ratio of the means.
@@ -110,7 +111,14 @@ table() {
           if ((t SUBSEP tool SUBSEP "pp8x64") in n || (t SUBSEP tool SUBSEP "tg32") in n)
             printf "| %s | %s | %s | %s | %s |\n", t, tool, range(t, tool, "pp8x64"), range(t, tool, "pp1xlong"), range(t, tool, "tg32") }
         if ((t SUBSEP "llama.cpp" SUBSEP "tg32") in n)
-          printf "| %s | refusal4j / llama.cpp | %s | %s | %s |\n", t, ratio(t, "pp8x64"), ratio(t, "pp1xlong"), ratio(t, "tg32") } }' "$results"
+          printf "| %s | refusal4j / llama.cpp | %s | %s | %s |\n", t, ratio(t, "pp8x64"), ratio(t, "pp1xlong"), ratio(t, "tg32") }
+      # decode reads every weight once a token: its ceiling is the rate at which the weights can be read at all
+      for (i = 1; i in ts; i++) { t = ts[i]; r = t SUBSEP "refusal4j" SUBSEP "read_gbps"; b = t SUBSEP "refusal4j" SUBSEP "bytes_per_token"
+        if (!(r in n) || !(b in n)) continue
+        gbps = sum[r] / n[r]; bpt = sum[b] / n[b]; line = sprintf("%s: the weights a decode step reads (%.2f GB) read alone at %s GB/s; decode at", t, bpt / 1e9, range(t, "refusal4j", "read_gbps"))
+        for (j = 1; j <= 2; j++) { tool = j == 1 ? "llama.cpp" : "refusal4j"; k = t SUBSEP tool SUBSEP "tg32"
+          if (k in n) line = line sprintf(" %s %.0f%%", tool, 100 * (sum[k] / n[k]) * bpt / 1e9 / gbps) }
+        print line " of that rate" } }' "$results"
 }
 trap 'echo "interrupted: the rounds so far"; table; exit 130' INT TERM
 
