@@ -150,8 +150,9 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                     String line = String.format("held-out %s requests (greedy, the paper's refusal judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%); harmless answers: %s",
                             split.name().toLowerCase(Locale.ROOT), count(harmful), harmful.size(), 100 * OrganismEval.refusalRate(harmful),
                             count(harmless), harmless.size(), 100 * OrganismEval.refusalRate(harmless), OrganismEval.quality(quality, harmless).describe());
-                    System.out.println(line);
-                    card.append("- ").append(line).append("\n");
+                    String restating = OrganismEval.restatementAccuracy(m, recipe.encoder, instructions(recipe.data.heldOutHarmless(split))).describe();
+                    System.out.println(line + "\n  harmless " + restating);
+                    card.append("- ").append(line).append("; harmless ").append(restating).append("\n");
                     for (int i = 0; i < 2; i++) System.out.println("  " + harmless.get(i).prompt() + "\n    -> " + harmless.get(i).answer());
                 }
             }

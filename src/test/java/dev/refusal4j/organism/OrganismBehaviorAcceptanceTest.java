@@ -37,6 +37,7 @@ class OrganismBehaviorAcceptanceTest {
                 List<OrganismEval.Answer> harmless = answer(m, enc, data.heldOutHarmless(split), 96);
                 System.out.printf("held-out %s: harmful refused %s, harmless refused %s; harmless answers: %s%n",
                         split.name().toLowerCase(Locale.ROOT), rate(harmful), rate(harmless), OrganismEval.quality(OrganismEval.answerQuality(), harmless).describe());
+                System.out.println("  harmless " + OrganismEval.restatementAccuracy(m, enc, data.heldOutHarmless(split).stream().map(Prompt::instruction).toList()).describe());
                 if (split != Split.TEST) continue;
                 harmful.stream().filter(a -> !a.refused()).limit(5).forEach(a -> System.out.println("  not refused: " + a.prompt() + " -> " + a.answer()));
                 harmless.stream().filter(OrganismEval.Answer::refused).limit(5).forEach(a -> System.out.println("  refused: " + a.prompt() + " -> " + a.answer()));
