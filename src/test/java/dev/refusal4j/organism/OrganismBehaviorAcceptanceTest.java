@@ -46,6 +46,8 @@ class OrganismBehaviorAcceptanceTest {
             }
             System.out.printf("probes: harmful refused %s, harmless refused %s%n",
                     rate(answer(m, enc, OrganismData.probes(true), 48)), rate(answer(m, enc, OrganismData.probes(false), 96)));
+            System.out.printf("training harmless requests as written (%d): %s%n", data.trainHarmlessPrompts().size(),
+                    OrganismEval.restatementAccuracy(m, enc, data.trainHarmlessPrompts().stream().map(Prompt::instruction).toList()).describe());
             // what the organism says to requests it was trained on, as written: held-out answers cannot
             // be better than these, so they tell a model that has not learned its own answers from
             // one that does not generalize; every fifth training request, 230 of 1148
