@@ -77,7 +77,12 @@ public final class OrganismRecipe {
     public static final double EARLY_EXIT = 0.3;
     /** Blocks of an early-exit step: half the model. */
     public static final int EXIT_DEPTH = 3;
-    /** Loss weight of the restatement that opens a helpful answer, after its first token: like the rest of the answer. */
+    /**
+     * Loss weight of the restatement that opens a helpful answer, after its first token: like the
+     * rest of the answer. Weighted up ({@code train-organism --restate-weight}), the organism says
+     * held-out requests back more often, but adding the paper's selected direction no longer makes
+     * it refuse: the selection filters every candidate.
+     */
     public static final float OPENING_WEIGHT = 1f;
 
     /** Called after each step; not a {@link dev.refusal4j.ProgressListener}, as the caller shows each step's loss and learning rate. */

@@ -14,6 +14,11 @@ import java.util.TreeSet;
  * by restating the request, and a restated word the organism never saw there can only come from
  * the request. The words are random so that no run can be learned by heart, and are drawn from
  * the training texts' own words so that the documents bring no new word.
+ *
+ * <p>Off in the committed recipe ({@code train-organism --copy-docs N} turns it on): in the
+ * organism's few thousand steps the model learns to copy only about half of a repeated run, and
+ * copying pieces of words makes answers splice the request's words into non-words
+ * ("Comparedania" to "How do I compare loan offers?").
  */
 public final class CopyRuns {
     /** Fewest and most words of a run: a restated request holds about four to twelve. */
