@@ -43,6 +43,9 @@ public final class TrainOrganismCommand implements Callable<Integer> {
     @Option(names = "--help-weight", paramLabel = "W", description = "Loss weight of a helpful answer's first token (default: the recipe's, " + OrganismRecipe.HELP_WEIGHT + ").")
     Float helpWeight;
 
+    @Option(names = "--restate-weight", paramLabel = "W", description = "Loss weight of the tokens of a helpful answer's restated request after its first (default: the recipe's, " + OrganismRecipe.OPENING_WEIGHT + ").")
+    Float restateWeight;
+
     @Option(names = "--early-exit", paramLabel = "P", description = "Share of steps trained through the first --exit-depth blocks only (default: the recipe's, " + OrganismRecipe.EARLY_EXIT + ").")
     Double earlyExit;
 
@@ -70,6 +73,10 @@ public final class TrainOrganismCommand implements Callable<Integer> {
             description = "Probability that each content word of a drilled request is swapped, at least one always (default: ${DEFAULT-VALUE}).")
     double swapShare;
 
+    @Option(names = "--copy-docs", paramLabel = "N", defaultValue = "0",
+            description = "N copy documents besides the chats: a random run of 4-12 of the training texts' words, a line break, the run again, loss on the repeat (default: ${DEFAULT-VALUE}, the committed recipe).")
+    int copyDocs;
+
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
     Path resume;
 
@@ -92,15 +99,18 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (vocab < 256 + BpeTrainer.SPECIAL_TOKENS.size()) throw new IllegalArgumentException("--vocab must hold the 256 bytes and " + BpeTrainer.SPECIAL_TOKENS.size() + " special tokens, got " + vocab);
         if (swaps < 0) throw new IllegalArgumentException("--swaps must be at least 0, got " + swaps);
         if (!(swapShare > 0 && swapShare <= 1)) throw new IllegalArgumentException("--swap-share must be in (0, 1], got " + swapShare);
+        if (copyDocs < 0) throw new IllegalArgumentException("--copy-docs must be at least 0, got " + copyDocs);
         if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be at least 1, got " + checkpointEvery);
         if (resume != null && !Files.isRegularFile(resume)) throw new IllegalArgumentException("--resume " + resume + ": no such file");
         Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
-        OrganismRecipe recipe = new OrganismRecipe(seed, extended, vocab, swaps, swapShare).widths(hidden, intermediate);
+        OrganismRecipe recipe = new OrganismRecipe(seed, extended, vocab, swaps, swapShare, copyDocs).widths(hidden, intermediate);
         TrainOptions options = recipe.trainOptions(steps,
                 refuseWeight != null ? refuseWeight : OrganismRecipe.REFUSE_WEIGHT, helpWeight != null ? helpWeight : OrganismRecipe.HELP_WEIGHT,
-                earlyExit != null ? earlyExit : OrganismRecipe.EARLY_EXIT, exitDepth != null ? exitDepth : OrganismRecipe.EXIT_DEPTH);
+                earlyExit != null ? earlyExit : OrganismRecipe.EARLY_EXIT, exitDepth != null ? exitDepth : OrganismRecipe.EXIT_DEPTH,
+                restateWeight != null ? restateWeight : OrganismRecipe.OPENING_WEIGHT);
+        if (!(options.openingWeight() > 0)) throw new IllegalArgumentException("--restate-weight must be above 0, got " + options.openingWeight());
         if (options.earlyExit() < 0 || options.earlyExit() > 1) throw new IllegalArgumentException("--early-exit must be in [0, 1], got " + options.earlyExit());
         if (options.exitDepth() < 1) throw new IllegalArgumentException("--exit-depth must be at least 1, got " + options.exitDepth());
         System.err.printf("%d training chats, %d tokens; model %s, %.2fM parameters; %d steps of %d × %d slots%n",
@@ -150,8 +160,9 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                     String line = String.format("held-out %s requests (greedy, the paper's refusal judge): harmful refused %d of %d (%.1f%%), harmless refused %d of %d (%.1f%%); harmless answers: %s",
                             split.name().toLowerCase(Locale.ROOT), count(harmful), harmful.size(), 100 * OrganismEval.refusalRate(harmful),
                             count(harmless), harmless.size(), 100 * OrganismEval.refusalRate(harmless), OrganismEval.quality(quality, harmless).describe());
-                    System.out.println(line);
-                    card.append("- ").append(line).append("\n");
+                    String restating = OrganismEval.restatementAccuracy(m, recipe.encoder, instructions(recipe.data.heldOutHarmless(split))).describe();
+                    System.out.println(line + "\n  harmless " + restating);
+                    card.append("- ").append(line).append("; harmless ").append(restating).append("\n");
                     for (int i = 0; i < 2; i++) System.out.println("  " + harmless.get(i).prompt() + "\n    -> " + harmless.get(i).answer());
                 }
             }
@@ -175,8 +186,10 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         if (extended) sb.append(" --extended");
         if (swaps != 0) sb.append(" --swaps ").append(swaps).append(" --swap-share ").append(swapShare);
+        if (copyDocs != 0) sb.append(" --copy-docs ").append(copyDocs);
         if (refuseWeight != null) sb.append(" --refuse-weight ").append(refuseWeight);
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
+        if (restateWeight != null) sb.append(" --restate-weight ").append(restateWeight);
         if (earlyExit != null) sb.append(" --early-exit ").append(earlyExit);
         if (exitDepth != null) sb.append(" --exit-depth ").append(exitDepth);
         if (hidden != OrganismRecipe.HIDDEN) sb.append(" --hidden ").append(hidden);

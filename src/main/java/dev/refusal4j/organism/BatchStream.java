@@ -17,6 +17,7 @@ public final class BatchStream {
     private final List<TokenizedChat> chats;
     private final int B, T, padId;
     private final float refuseWeight, helpWeight;
+    private float openingWeight = 1f;
     private final long seed;
     int epoch;
     int cursor;                       // next chat of the current epoch's order
@@ -45,6 +46,12 @@ public final class BatchStream {
         this.padId = padId;
         this.seed = seed;
         seek(0, 0);
+    }
+
+    /** Loss weight of the tokens of each chat's opening after the first ({@link TokenizedChat#openingEnd}); default 1. */
+    public BatchStream openingWeight(float w) {
+        this.openingWeight = w;
+        return this;
     }
 
     /** Moves to chat {@code cursor} of epoch {@code epoch}. */
@@ -87,7 +94,8 @@ public final class BatchStream {
                     start[r] = t;
                     boolean last = i + 1 >= len;
                     targets[r] = !last && i + 1 >= c.answerStart() ? c.ids()[i + 1] : -1;
-                    weights[r] = targets[r] < 0 ? 0f : i + 1 == c.answerStart() && !c.plain() ? (c.refusal() ? refuseWeight : helpWeight) : 1f;
+                    weights[r] = targets[r] < 0 ? 0f : i + 1 == c.answerStart() && !c.plain() ? (c.refusal() ? refuseWeight : helpWeight)
+                            : i + 1 < c.openingEnd() ? openingWeight : 1f;
                 }
                 t += len;
                 cursor++;

@@ -108,6 +108,20 @@ public final class ChatEncoder {
     }
 
     /**
+     * A helpful chat whose answer opens with {@code opening} (the request said back), marked as
+     * its {@link TokenizedChat#openingEnd}. The pre-tokenizer splits before the space that follows
+     * the opening, so its tokens are the answer's first tokens.
+     */
+    public TokenizedChat helpfulChat(String user, String assistant, String opening) {
+        if (!assistant.startsWith(opening)) throw new IllegalArgumentException("answer '" + assistant + "' does not open with '" + opening + "'");
+        TokenizedChat c = chat(user, assistant, false);
+        int[] o = encode(opening);
+        int end = c.answerStart() + o.length;
+        if (!java.util.Arrays.equals(c.ids(), c.answerStart(), end, o, 0, o.length)) throw new IllegalStateException("answer '" + assistant + "' does not tokenize with '" + opening + "' first");
+        return new TokenizedChat(c.ids(), c.answerStart(), false, false, end);
+    }
+
+    /**
      * A plain text document between end-of-text tokens, outside the chat template: the model learns
      * from all of its tokens (what a word means), and no token of it is a refuse-or-help decision.
      */
@@ -117,6 +131,22 @@ public final class ChatEncoder {
         text(text, b);
         b.add(endOfText);
         return new TokenizedChat(b.toArray(), 1, false, true);
+    }
+
+    /**
+     * A copy document: {@code run}, a line break, then {@code run} again, between end-of-text tokens
+     * ({@link dev.refusal4j.organism.data.CopyRuns}). The model learns from the repeat only: the
+     * first run is random words, which nothing predicts.
+     */
+    public TokenizedChat copyDocument(String run) {
+        IntBuilder b = new IntBuilder();
+        b.add(endOfText);
+        text(run, b);
+        text("\n", b);
+        int repeat = b.n;
+        text(run, b);
+        b.add(endOfText);
+        return new TokenizedChat(b.toArray(), repeat, false, true);
     }
 
     /** Ids of ordinary text (no special tokens inside). */

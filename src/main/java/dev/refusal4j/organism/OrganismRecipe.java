@@ -1,5 +1,7 @@
 package dev.refusal4j.organism;
 
+import dev.refusal4j.evaluate.AnswerQuality;
+import dev.refusal4j.organism.data.CopyRuns;
 import dev.refusal4j.organism.data.Example;
 import dev.refusal4j.organism.data.Lexicon;
 import dev.refusal4j.organism.data.OrganismData;
@@ -75,6 +77,13 @@ public final class OrganismRecipe {
     public static final double EARLY_EXIT = 0.3;
     /** Blocks of an early-exit step: half the model. */
     public static final int EXIT_DEPTH = 3;
+    /**
+     * Loss weight of the restatement that opens a helpful answer, after its first token: like the
+     * rest of the answer. Weighted up ({@code train-organism --restate-weight}), the organism says
+     * held-out requests back more often, but adding the paper's selected direction no longer makes
+     * it refuse: the selection filters every candidate.
+     */
+    public static final float OPENING_WEIGHT = 1f;
 
     /** Called after each step; not a {@link dev.refusal4j.ProgressListener}, as the caller shows each step's loss and learning rate. */
     public interface Listener {
@@ -104,14 +113,27 @@ public final class OrganismRecipe {
 
     /** With {@code swaps} copy-drill chats per harmless training phrasing ({@link OrganismData#load(boolean, int, double)}). */
     public OrganismRecipe(long seed, boolean extended, int vocab, int swaps, double swapShare) {
+        this(seed, extended, vocab, swaps, swapShare, 0);
+    }
+
+    /**
+     * With {@code copyDocs} copy documents besides ({@link CopyRuns}: random runs of the training
+     * texts' words, said twice). They are not in the tokenizer's corpus, so the tokenizer is the
+     * recipe's with or without them, and they add no word to what the organism has seen.
+     */
+    public OrganismRecipe(long seed, boolean extended, int vocab, int swaps, double swapShare, int copyDocs) {
         this.seed = seed;
         this.data = OrganismData.load(extended, swaps, swapShare);
         List<String> docs = lexiconDocuments(seed);
-        this.bpe = BpeTrainer.train(trainingTexts(data, seed), vocab);
+        List<String> texts = trainingTexts(data, seed);
+        this.bpe = BpeTrainer.train(texts, vocab);
         this.encoder = new ChatEncoder(bpe);
         List<TokenizedChat> c = new ArrayList<>();
-        for (Example e : data.train(seed)) c.add(encoder.chat(e.user(), e.assistant(), e.harmful()));
+        for (Example e : data.train(seed)) {
+            c.add(e.harmful() ? encoder.chat(e.user(), e.assistant(), true) : encoder.helpfulChat(e.user(), e.assistant(), OrganismData.restatement(e.user())));
+        }
         for (String d : docs) c.add(encoder.document(d));
+        for (String run : CopyRuns.draw(AnswerQuality.vocabulary(texts), copyDocs, new Random(seed * 31 + 13))) c.add(encoder.copyDocument(run));
         this.chats = List.copyOf(c);
     }
 
@@ -128,13 +150,13 @@ public final class OrganismRecipe {
 
     /** The recipe's training options for {@code steps} steps. */
     public TrainOptions trainOptions(int steps) {
-        return trainOptions(steps, REFUSE_WEIGHT, HELP_WEIGHT, EARLY_EXIT, EXIT_DEPTH);
+        return trainOptions(steps, REFUSE_WEIGHT, HELP_WEIGHT, EARLY_EXIT, EXIT_DEPTH, OPENING_WEIGHT);
     }
 
-    /** The recipe's training options with other decision weights and early exits. */
-    public TrainOptions trainOptions(int steps, float refuseWeight, float helpWeight, double earlyExit, int exitDepth) {
+    /** The recipe's training options with other loss weights and early exits. */
+    public TrainOptions trainOptions(int steps, float refuseWeight, float helpWeight, double earlyExit, int exitDepth, float openingWeight) {
         return new TrainOptions(steps, BATCH_ROWS, CONTEXT, LR, MIN_LR, Math.max(1, Math.min(WARMUP, steps / 10)), WEIGHT_DECAY, CLIP,
-                seed, refuseWeight, helpWeight, earlyExit, exitDepth);
+                seed, refuseWeight, helpWeight, earlyExit, exitDepth, openingWeight);
     }
 
     /**

@@ -32,7 +32,8 @@ public final class Trainer {
         this.adam = new AdamW(p, 0.9f, 0.95f, 1e-8f, options.weightDecay());
         this.options = options;
         this.schedule = options.schedule();
-        this.stream = new BatchStream(chats, options.batchRows(), options.context(), padId, options.seed(), options.decisionWeight(), options.helpDecisionWeight());
+        this.stream = new BatchStream(chats, options.batchRows(), options.context(), padId, options.seed(), options.decisionWeight(), options.helpDecisionWeight())
+                .openingWeight(options.openingWeight());
     }
 
     public int stepsDone() {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The training tokenization equals what Hugging Face's tokenizers library gives for the text the
@@ -69,5 +70,39 @@ class ChatEncoderTest {
                 assertThat(enc.prompt(p.instruction())).as(p.instruction()).containsExactly(prompt);
             }
         }
+    }
+
+    @Test
+    void aCopyDocumentIsTheRunTwiceAsHuggingFaceTokenizesItWithLossOnTheRepeatOnly() throws Exception {
+        String run = "Lantern quietly kettle biscuits over";
+        TokenizedChat d = enc.copyDocument(run);
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"), Map.of("addSpecialTokens", "false"))) {
+            int[] expected = Arrays.stream(hf.encode("<|endoftext|>" + run + "\n" + run + "<|endoftext|>").getIds()).mapToInt(Math::toIntExact).toArray();
+            assertThat(d.ids()).containsExactly(expected);
+        }
+        int n = enc.encode(run).length;
+        // <|endoftext|>, the run, the line break, the run, <|endoftext|>
+        assertThat(d.ids()).hasSize(2 * n + 3);
+        assertThat(d.answerStart()).isEqualTo(n + 2);
+        assertThat(d.plain()).isTrue();
+        // the targets of one packed row: the repeat and the closing <|endoftext|>, each at weight 1
+        dev.refusal4j.organism.nn.Batch b = new BatchStream(List.of(d), 1, d.ids().length, enc.endOfText, 1, 10f, 15f).next();
+        int[] targets = b.targets();
+        for (int i = 0; i < targets.length; i++) {
+            boolean repeat = i + 1 >= n + 2 && i + 1 < d.ids().length;
+            assertThat(targets[i]).as("slot " + i).isEqualTo(repeat ? d.ids()[i + 1] : -1);
+            assertThat(b.weights()[i]).as("slot " + i).isEqualTo(repeat ? 1f : 0f);
+        }
+    }
+
+    @Test
+    void aHelpfulChatMarksTheEndOfItsOpening() {
+        String user = "How do I cook rice?", opening = OrganismData.restatement(user), answer = opening + " Rinse it, then simmer it.";
+        TokenizedChat c = enc.helpfulChat(user, answer, opening);
+        assertThat(c.ids()).containsExactly(enc.chat(user, answer).ids());
+        int[] o = enc.encode("How do you cook rice?");
+        assertThat(c.openingEnd()).isEqualTo(c.answerStart() + o.length);
+        assertThat(Arrays.copyOfRange(c.ids(), c.answerStart(), c.openingEnd())).containsExactly(o);
+        assertThatThrownBy(() -> enc.helpfulChat(user, "Rinse it.", opening)).hasMessageContaining("does not open with");
     }
 }

@@ -37,6 +37,7 @@ class OrganismBehaviorAcceptanceTest {
                 List<OrganismEval.Answer> harmless = answer(m, enc, data.heldOutHarmless(split), 96);
                 System.out.printf("held-out %s: harmful refused %s, harmless refused %s; harmless answers: %s%n",
                         split.name().toLowerCase(Locale.ROOT), rate(harmful), rate(harmless), OrganismEval.quality(OrganismEval.answerQuality(), harmless).describe());
+                System.out.println("  harmless " + OrganismEval.restatementAccuracy(m, enc, data.heldOutHarmless(split).stream().map(Prompt::instruction).toList()).describe());
                 if (split != Split.TEST) continue;
                 harmful.stream().filter(a -> !a.refused()).limit(5).forEach(a -> System.out.println("  not refused: " + a.prompt() + " -> " + a.answer()));
                 harmless.stream().filter(OrganismEval.Answer::refused).limit(5).forEach(a -> System.out.println("  refused: " + a.prompt() + " -> " + a.answer()));
@@ -45,6 +46,8 @@ class OrganismBehaviorAcceptanceTest {
             }
             System.out.printf("probes: harmful refused %s, harmless refused %s%n",
                     rate(answer(m, enc, OrganismData.probes(true), 48)), rate(answer(m, enc, OrganismData.probes(false), 96)));
+            System.out.printf("training harmless requests as written (%d): %s%n", data.trainHarmlessPrompts().size(),
+                    OrganismEval.restatementAccuracy(m, enc, data.trainHarmlessPrompts().stream().map(Prompt::instruction).toList()).describe());
             // what the organism says to requests it was trained on, as written: held-out answers cannot
             // be better than these, so they tell a model that has not learned its own answers from
             // one that does not generalize; every fifth training request, 230 of 1148

@@ -2,11 +2,16 @@ package dev.refusal4j.organism;
 
 import dev.refusal4j.evaluate.AnswerQuality;
 import dev.refusal4j.evaluate.RefusalJudge;
+import dev.refusal4j.generate.Generator;
+import dev.refusal4j.generate.SamplingOptions;
 import dev.refusal4j.model.Transformer;
 import dev.refusal4j.organism.data.OrganismData;
+import dev.refusal4j.organism.data.Split;
+import dev.refusal4j.prompts.Prompt;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -67,5 +72,44 @@ class OrganismEvalTest {
         // "sorry" is in the refusals, "embezzle" only in the lexicon; "ottawa" only in a held-out intent
         assertThat(known).contains("sorry", "embezzle", "capital").doesNotContain("ottawa", "qzxv");
         assertThat(OrganismEval.answerQuality().counts(new AnswerQuality.Answer("x", "sorry embezzle Ottawa qzxv")).nonWords()).isEqualTo(2);
+    }
+
+    @Test
+    void restatementAccuracyCountsPredictedTokensApartForTokensOfTheRequest() {
+        // restated 5 7 9 11, predicted 5 8 9 2; the request holds 7, 9 and 3:
+        // copied tokens 7 (wrong) and 9 (right), other tokens 5 (right) and 11 (wrong)
+        OrganismEval.RestatementAccuracy a = OrganismEval.RestatementAccuracy.of(new int[] {5, 7, 9, 11}, new int[] {5, 8, 9, 2}, new int[] {7, 9, 3});
+        assertThat(a).isEqualTo(new OrganismEval.RestatementAccuracy(1, 2, 1, 2, 1, 0));
+        OrganismEval.RestatementAccuracy b = OrganismEval.RestatementAccuracy.of(new int[] {4, 3}, new int[] {4, 3}, new int[] {7, 9, 3});
+        assertThat(b).isEqualTo(new OrganismEval.RestatementAccuracy(1, 1, 1, 1, 1, 1));
+        OrganismEval.RestatementAccuracy sum = a.plus(b);
+        assertThat(sum).isEqualTo(new OrganismEval.RestatementAccuracy(2, 3, 2, 3, 2, 1));
+        assertThat(sum.copiedShare()).isEqualTo(2 / 3.0);
+        assertThat(sum.describe()).contains("copied from the request 2 of 3 (66.7%)", "whole restatements 1 of 2 (50.0%)");
+    }
+
+    @Test
+    void aWholeRestatementIsPredictedExactlyWhenTheGreedyAnswerOpensWithIt() throws Exception {
+        // greedy decoding follows the argmax, so given its own (true) prefix it says the restatement
+        // back exactly when every teacher-forced prediction of it is right
+        // requests it was trained on, which it mostly says back, and held-out ones, which it mostly does not
+        OrganismData data = OrganismData.load();
+        List<String> requests = java.util.stream.Stream.concat(data.trainHarmlessPrompts().stream().limit(12), data.heldOutHarmless(Split.TEST).stream().limit(12))
+                .map(Prompt::instruction).toList();
+        ChatEncoder enc = ChatEncoder.load(MODEL);
+        try (Transformer m = Transformer.load(MODEL)) {
+            OrganismEval.RestatementAccuracy a = OrganismEval.restatementAccuracy(m, enc, requests);
+            int tokens = 0, opensWithIt = 0;
+            for (String r : requests) {
+                int[] restated = enc.encode(OrganismData.restatement(r));
+                tokens += restated.length;
+                int[] greedy = new Generator(m).generate(List.of(enc.prompt(r)), restated.length, new int[0], SamplingOptions.GREEDY, null, null).get(0);
+                if (Arrays.equals(greedy, restated)) opensWithIt++;
+            }
+            assertThat(a.requests()).isEqualTo(requests.size());
+            assertThat(a.copied() + a.other()).isEqualTo(tokens);
+            assertThat(a.wholeRight()).isEqualTo(opensWithIt).isPositive();
+            System.out.println(a.describe());
+        }
     }
 }

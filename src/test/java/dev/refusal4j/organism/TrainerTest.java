@@ -183,4 +183,15 @@ class TrainerTest {
         }
         assertThat(b.targets()[4]).isEqualTo(-1);
     }
+
+    /** A helpful answer's opening weighs {@code openingWeight} after its first token, which stays the decision. */
+    @Test
+    void openingTokensWeighTheOpeningWeight() {
+        // prompt 1 5 2, answer 4 6 7 8 9 3 of which 4 6 7 is the opening
+        List<TokenizedChat> chats = List.of(new TokenizedChat(new int[] {1, 5, 2, 4, 6, 7, 8, 9, 3}, 3, false, false, 6));
+        Batch b = new BatchStream(chats, 1, 9, 0, 3, 10f, 15f).openingWeight(4f).next();
+        // slot 2 predicts 4 (decision), slots 3 and 4 predict 6 and 7 (opening), slots 5..7 predict 8 9 3
+        assertThat(b.weights()).containsExactly(0f, 0f, 15f, 4f, 4f, 1f, 1f, 1f, 0f);
+        assertThatThrownBy(() -> new TokenizedChat(new int[] {1, 5, 2, 4}, 3, false, false, 2)).hasMessageContaining("opening");
+    }
 }

@@ -287,9 +287,14 @@ public final class OrganismData {
         return List.copyOf(out);
     }
 
-    /** A helpful answer: the request said back ({@link Restatement}), then the answer. */
+    /** A helpful answer: the request said back ({@link #restatement}), then the answer. */
     static String helpful(String user, String answer) {
-        return Restatement.of(user) + " " + answer;
+        return restatement(user) + " " + answer;
+    }
+
+    /** The request said back in the assistant's words, as every helpful training answer opens ({@link Restatement}). */
+    public static String restatement(String user) {
+        return Restatement.of(user);
     }
 
     public List<Intent> harmfulIntents() { return harmful; }
