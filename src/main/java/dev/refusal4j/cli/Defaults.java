@@ -18,6 +18,24 @@ public final class Defaults {
         return Files.isDirectory(p) ? p : Path.of("models", "organism");
     }
 
+    /**
+     * Whether the organism's answer measures apply to {@code model}: the bundled organism, or a model
+     * {@code train-organism} wrote from the same data, which holds the same held-out split files
+     * (byte for byte). The measures' known words and reference answers are those of that data.
+     */
+    public static boolean sharesOrganismData(Path model) {
+        if (isOrganism(model)) return true;
+        try {
+            for (String name : dev.refusal4j.prompts.RunPrompts.NAMES) {
+                Path mine = dev.refusal4j.prompts.RunPrompts.split(model, name), bundled = dev.refusal4j.prompts.RunPrompts.split(model(), name);
+                if (!Files.isRegularFile(mine) || !Files.isRegularFile(bundled) || Files.mismatch(mine, bundled) != -1) return false;
+            }
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Whether {@code model} is the bundled organism (the same folder, however named). */
     public static boolean isOrganism(Path model) {
         try {

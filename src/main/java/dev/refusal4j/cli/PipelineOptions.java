@@ -133,7 +133,7 @@ public final class PipelineOptions {
         c.judgeModel = judgeModel;
         c.lossCorpus = lossCorpus;
         c.judge = JudgeRule.parse(judge);
-        c.answerQuality = Defaults.isOrganism(c.model);
+        c.answerQuality = Defaults.sharesOrganismData(c.model);
         c.resume = resume;
         c.force = force;
         c.quiet = quiet;
