@@ -77,6 +77,10 @@ public final class TrainOrganismCommand implements Callable<Integer> {
             description = "N copy documents besides the chats: a random run of 4-12 of the training texts' words, a line break, the run again, loss on the repeat (default: ${DEFAULT-VALUE}, the committed recipe).")
     int copyDocs;
 
+    @Option(names = "--copy-first", paramLabel = "K", defaultValue = "0",
+            description = "Steps on copy documents alone before the recipe's steps (an induction warm-up; default 0: none). Not repeated on --resume.")
+    int copyFirst;
+
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
     Path resume;
 
@@ -100,6 +104,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (swaps < 0) throw new IllegalArgumentException("--swaps must be at least 0, got " + swaps);
         if (!(swapShare > 0 && swapShare <= 1)) throw new IllegalArgumentException("--swap-share must be in (0, 1], got " + swapShare);
         if (copyDocs < 0) throw new IllegalArgumentException("--copy-docs must be at least 0, got " + copyDocs);
+        if (copyFirst < 0) throw new IllegalArgumentException("--copy-first must be at least 0, got " + copyFirst);
         if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be at least 1, got " + checkpointEvery);
         if (resume != null && !Files.isRegularFile(resume)) throw new IllegalArgumentException("--resume " + resume + ": no such file");
         Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
@@ -117,13 +122,22 @@ public final class TrainOrganismCommand implements Callable<Integer> {
                 recipe.chats.size(), recipe.tokens(), recipe.shape(), recipe.shape().parameterCount() / 1e6,
                 steps, options.batchRows(), options.context());
         if (resume != null) System.err.println("resuming from " + resume + " (" + Checkpoint.shape(resume) + ")");
+        Trainer warm = null;
+        if (copyFirst > 0 && resume == null) {
+            try (Progress bar = new Progress("copy", copyFirst, "steps", false, 0)) {
+                warm = recipe.inductionWarmUp(options, copyFirst, r -> {
+                    bar.stepTo(r.step());
+                    bar.extra(String.format("loss %.3f  lr %.1e", r.loss(), r.lr()));
+                });
+            }
+        }
         Trainer t;
         double[] lastLoss = {Double.NaN};
         int startStep = resume == null ? 0 : Checkpoint.stepOf(resume);
         try (Progress bar = new Progress("train", steps, "steps", false, startStep)) {
             long[] window = {System.nanoTime(), 0};
             double[] speed = {0};
-            t = recipe.train(options, resume, ckpt, checkpointEvery, r -> {
+            t = recipe.train(options, warm, resume, ckpt, checkpointEvery, r -> {
                 window[1] += r.tokens();
                 long now = System.nanoTime();
                 if (now - window[0] > 5_000_000_000L || speed[0] == 0) {
@@ -187,6 +201,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (extended) sb.append(" --extended");
         if (swaps != 0) sb.append(" --swaps ").append(swaps).append(" --swap-share ").append(swapShare);
         if (copyDocs != 0) sb.append(" --copy-docs ").append(copyDocs);
+        if (copyFirst != 0) sb.append(" --copy-first ").append(copyFirst);
         if (refuseWeight != null) sb.append(" --refuse-weight ").append(refuseWeight);
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
         if (restateWeight != null) sb.append(" --restate-weight ").append(restateWeight);

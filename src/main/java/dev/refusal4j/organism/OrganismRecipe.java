@@ -191,12 +191,42 @@ public final class OrganismRecipe {
         return new Trainer(shape(), options, chats, encoder.endOfText);
     }
 
+    /** Copy documents per step of the induction warm-up: more than a step's 1024 slots hold, so no run comes twice. */
+    static final int WARM_UP_DOCS_PER_STEP = 40;
+
+    /**
+     * The induction warm-up ({@code train-organism --copy-first K}): {@code steps} steps on copy
+     * documents alone ({@link CopyRuns}), with the learning-rate schedule of {@code options} over
+     * those steps and no loss weights. A small transformer trained on the recipe's mix copies
+     * about half of a repeated run after thousands of steps; on repeated runs alone, induction
+     * heads form within the first thousand, and the recipe's training then starts from them.
+     */
+    public Trainer inductionWarmUp(TrainOptions options, int steps, Listener listener) {
+        List<String> texts = trainingTexts(data, seed);
+        List<TokenizedChat> docs = new ArrayList<>();
+        for (String run : CopyRuns.draw(AnswerQuality.vocabulary(texts), steps * WARM_UP_DOCS_PER_STEP, new Random(seed * 31 + 17))) docs.add(encoder.copyDocument(run));
+        TrainOptions warm = new TrainOptions(steps, options.batchRows(), options.context(), options.lr(), options.minLr(),
+                Math.max(1, Math.min(options.warmup(), steps / 10)), options.weightDecay(), options.clip(), seed);
+        Trainer t = new Trainer(shape(), warm, docs, encoder.endOfText);
+        while (!t.done()) {
+            Trainer.StepResult r = t.next();
+            if (listener != null) listener.onStep(r);
+        }
+        return t;
+    }
+
     /**
      * Trains until {@code options.steps()}, writing a checkpoint every {@code checkpointEvery} steps
      * (when {@code checkpoint} is not null), resuming from {@code resume} when given.
      */
     public Trainer train(TrainOptions options, Path resume, Path checkpoint, int checkpointEvery, Listener listener) throws IOException {
+        return train(options, null, resume, checkpoint, checkpointEvery, listener);
+    }
+
+    /** As above, starting from the weights of {@code start} (an {@link #inductionWarmUp}) when not null and not resuming. */
+    public Trainer train(TrainOptions options, Trainer start, Path resume, Path checkpoint, int checkpointEvery, Listener listener) throws IOException {
         Trainer t = trainer(options);
+        if (start != null) System.arraycopy(start.model.params.data, 0, t.model.params.data, 0, t.model.params.data.length);
         if (resume != null) Checkpoint.restore(resume, t);
         while (!t.done()) {
             Trainer.StepResult r = t.next();

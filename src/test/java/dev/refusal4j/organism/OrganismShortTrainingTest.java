@@ -69,4 +69,28 @@ class OrganismShortTrainingTest {
         assertThat(Main.run("train-organism", "--out", dir.resolve("tiny").toString(), "--steps", "1", "--no-eval", "--vocab", "100")).isNotZero();
         assertThat(dir.resolve("tiny")).doesNotExist();
     }
+
+    @Test
+    void theInductionWarmUpTrainsOnCopyDocumentsAndTheRecipeStartsFromItsWeights() throws Exception {
+        OrganismRecipe recipe = new OrganismRecipe(5).widths(64, 128);
+        TrainOptions opt = recipe.trainOptions(30);
+        double[] losses = new double[30];
+        Trainer warm = recipe.inductionWarmUp(opt, 30, r -> losses[r.step() - 1] = r.loss());
+        assertThat(warm.stepsDone()).isEqualTo(30);
+        // the first copy of a run is random words, the second a copy: the loss falls from about ln(V) towards ln(V)/2
+        assertThat(losses[0]).isGreaterThan(7.0);
+        assertThat(losses[29]).isLessThan(losses[0] - 1.0);
+        Trainer fresh = recipe.trainer(recipe.trainOptions(1));
+        Trainer started = recipe.train(recipe.trainOptions(0), warm, null, null, 1, null);
+        assertThat(started.model.params.data).isEqualTo(warm.model.params.data).isNotEqualTo(fresh.model.params.data);
+    }
+
+    @Test
+    void commandRunsTheWarmUpAndNamesItOnTheCard() throws Exception {
+        Path out = dir.resolve("warm");
+        assertThat(Main.run("train-organism", "--out", out.toString(), "--steps", "1", "--copy-first", "2", "--no-eval", "--hidden", "64", "--intermediate", "128")).isZero();
+        assertThat(out.resolve("README.md")).content().contains("--copy-first 2");
+        assertThat(Main.run("train-organism", "--out", dir.resolve("bad").toString(), "--steps", "1", "--copy-first", "-1", "--no-eval")).isNotZero();
+        assertThat(dir.resolve("bad")).doesNotExist();
+    }
 }
