@@ -15,10 +15,12 @@ import java.util.TreeSet;
  * the request. The words are random so that no run can be learned by heart, and are drawn from
  * the training texts' own words so that the documents bring no new word.
  *
- * <p>Off in the committed recipe ({@code train-organism --copy-docs N} turns it on): in the
- * organism's few thousand steps the model learns to copy only about half of a repeated run, and
- * copying pieces of words makes answers splice the request's words into non-words
- * ("Comparedania" to "How do I compare loan offers?").
+ * <p>Off in the committed recipe ({@code train-organism --copy-docs N} mixes them into the
+ * chats, {@code --copy-first K} trains on them alone first): mixed in, the model learns to copy
+ * only about half of a repeated run in the organism's few thousand steps; after a warm-up on them
+ * alone it copies most of it. With the 3,072-token vocabulary, copying pieces of words makes
+ * answers splice the request's words into non-words ("Comparedania" to "How do I compare loan
+ * offers?").
  */
 public final class CopyRuns {
     /** Fewest and most words of a run: a restated request holds about four to twelve. */
