@@ -81,6 +81,9 @@ public final class TrainOrganismCommand implements Callable<Integer> {
             description = "Steps on copy documents alone before the recipe's steps (an induction warm-up; default 0: none). Not repeated on --resume.")
     int copyFirst;
 
+    @Option(names = "--plain-bodies", description = "Composed harmless answers whose bodies do not name the request again after the restatement (compose-bodies.txt). Not the committed organism's recipe.")
+    boolean plainBodies;
+
     @Option(names = "--resume", paramLabel = "CKPT", description = "Continue from a checkpoint written by an earlier run with the same seed.")
     Path resume;
 
@@ -110,7 +113,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         Path ckpt = checkpoint != null ? checkpoint : out.resolve("training.ckpt");
         long t0 = System.nanoTime();
         System.err.println("preparing data and tokenizer (seed " + seed + ")...");
-        OrganismRecipe recipe = new OrganismRecipe(seed, extended, vocab, swaps, swapShare, copyDocs).widths(hidden, intermediate);
+        OrganismRecipe recipe = new OrganismRecipe(seed, new OrganismData.Variant(extended, swaps, swapShare, plainBodies), vocab, copyDocs).widths(hidden, intermediate);
         TrainOptions options = recipe.trainOptions(steps,
                 refuseWeight != null ? refuseWeight : OrganismRecipe.REFUSE_WEIGHT, helpWeight != null ? helpWeight : OrganismRecipe.HELP_WEIGHT,
                 earlyExit != null ? earlyExit : OrganismRecipe.EARLY_EXIT, exitDepth != null ? exitDepth : OrganismRecipe.EXIT_DEPTH,
@@ -202,6 +205,7 @@ public final class TrainOrganismCommand implements Callable<Integer> {
         if (swaps != 0) sb.append(" --swaps ").append(swaps).append(" --swap-share ").append(swapShare);
         if (copyDocs != 0) sb.append(" --copy-docs ").append(copyDocs);
         if (copyFirst != 0) sb.append(" --copy-first ").append(copyFirst);
+        if (plainBodies) sb.append(" --plain-bodies");
         if (refuseWeight != null) sb.append(" --refuse-weight ").append(refuseWeight);
         if (helpWeight != null) sb.append(" --help-weight ").append(helpWeight);
         if (restateWeight != null) sb.append(" --restate-weight ").append(restateWeight);

@@ -122,8 +122,13 @@ public final class OrganismRecipe {
      * recipe's with or without them, and they add no word to what the organism has seen.
      */
     public OrganismRecipe(long seed, boolean extended, int vocab, int swaps, double swapShare, int copyDocs) {
+        this(seed, new OrganismData.Variant(extended, swaps, swapShare, false), vocab, copyDocs);
+    }
+
+    /** With the data changes of {@code variant} ({@link OrganismData#load(OrganismData.Variant)}). */
+    public OrganismRecipe(long seed, OrganismData.Variant variant, int vocab, int copyDocs) {
         this.seed = seed;
-        this.data = OrganismData.load(extended, swaps, swapShare);
+        this.data = OrganismData.load(variant);
         List<String> docs = lexiconDocuments(seed);
         List<String> texts = trainingTexts(data, seed);
         this.bpe = BpeTrainer.train(texts, vocab);

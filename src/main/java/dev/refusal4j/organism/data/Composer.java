@@ -69,6 +69,28 @@ final class Composer {
         return new Composer(merged);
     }
 
+    /** The answer sections a {@code [KIND-bodies]} section of {@link #withBodies} replaces. */
+    static final List<String> ANSWER_KINDS = List.of("task", "concept", "creative", "topic", "suggest");
+
+    /**
+     * This composer with each {@code [KIND-answers]} section replaced by the {@code [KIND-bodies]}
+     * section of {@code text}: answers that do not name the request's subject, because the
+     * restatement that opens every helpful answer already does. A kind this composer has needs its
+     * bodies, and a body must not hold a slot: either is an error naming {@code source}.
+     */
+    Composer withBodies(String source, String text) {
+        Map<String, List<String>> bodies = SectionedText.parse(source, text, false);
+        Map<String, List<String>> merged = new java.util.LinkedHashMap<>(sections);
+        for (String kind : ANSWER_KINDS) {
+            if (!sections.containsKey(kind + "-answers")) continue;
+            List<String> b = bodies.getOrDefault(kind + "-bodies", List.of());
+            if (b.isEmpty()) throw new IllegalStateException(source + ": no [" + kind + "-bodies] section");
+            for (String body : b) if (SLOT.matcher(body).find()) throw new IllegalStateException(source + ": [" + kind + "-bodies] entry with a slot: '" + body + "'");
+            merged.put(kind + "-answers", List.copyOf(b));
+        }
+        return new Composer(merged);
+    }
+
     /** Every slot filler: harmless tasks, concepts, creative subjects and harmful tasks. */
     List<String> items() {
         List<String> out = new ArrayList<>();

@@ -96,15 +96,34 @@ public final class OrganismData {
      * {@code swapShare}; 0 swaps is the committed recipe.
      */
     public static OrganismData load(boolean extended, int swaps, double swapShare) {
+        return load(new Variant(extended, swaps, swapShare, false));
+    }
+
+    /**
+     * Which of the opt-in data changes a recipe takes; {@link #COMMITTED} is the committed organism's.
+     *
+     * @param extended    the tasks of {@code compose-extra.txt} and rewritten training requests ({@link #load(boolean)})
+     * @param swaps       copy-drill chats per harmless training phrasing ({@link TopicSwap})
+     * @param swapShare   probability that the copy drill swaps each content word
+     * @param plainBodies composed harmless answers from {@code compose-bodies.txt}, which do not name the
+     *                    request's subject again after the restatement ({@link Composer#withBodies})
+     */
+    public record Variant(boolean extended, int swaps, double swapShare, boolean plainBodies) {
+        public static final Variant COMMITTED = new Variant(false, 0, DEFAULT_SWAP_SHARE, false);
+    }
+
+    /** Loads the lists shipped in the jar, changed as {@code v} says; the held-out splits are the same for every variant. */
+    public static OrganismData load(Variant v) {
         Composer composer = Composer.readResource("/organism/compose.txt");
-        if (extended) composer = composer.extendedWith("/organism/compose-extra.txt", SectionedText.resource("/organism/compose-extra.txt"));
+        if (v.extended()) composer = composer.extendedWith("/organism/compose-extra.txt", SectionedText.resource("/organism/compose-extra.txt"));
+        if (v.plainBodies()) composer = composer.withBodies("/organism/compose-bodies.txt", SectionedText.resource("/organism/compose-bodies.txt"));
         return new OrganismData(
                 IntentListReader.readResource("/organism/harmful.txt", true),
                 IntentListReader.readResource("/organism/harmless.txt", false),
                 Refusals.readResource("/organism/refusals.txt"),
                 composer,
-                extended ? Synonyms.readResource("/organism/synonyms.txt") : null,
-                swaps == 0 ? null : Lexicon.readResource("/organism/lexicon.txt"), swaps, swapShare);
+                v.extended() ? Synonyms.readResource("/organism/synonyms.txt") : null,
+                v.swaps() == 0 ? null : Lexicon.readResource("/organism/lexicon.txt"), v.swaps(), v.swapShare());
     }
 
     /** Loads lists given as text (tests use this for small hand-made lists). */

@@ -85,6 +85,34 @@ class ComposerTest {
     }
 
     @Test
+    void bodiesReplaceTheAnswersAndNeverNameTheSubject() {
+        String bodies = "[task-bodies]\nGo step by step.\n[concept-bodies]\nIt is a simple idea.\n[creative-bodies]\nRoses are red.\n";
+        Composer c = Composer.read("c.txt", SMALL).withBodies("b.txt", bodies);
+        List<Example> examples = c.examples(REFUSALS, new Random(3), (t, h, r) -> t);
+        assertThat(examples).filteredOn(e -> !e.harmful()).extracting(Example::assistant)
+                .containsExactlyInAnyOrder("Go step by step.", "Go step by step.", "It is a simple idea.", "Roses are red.");
+        // The requests and refusals are drawn as before: only the answers change.
+        List<Example> before = Composer.read("c.txt", SMALL).examples(REFUSALS, new Random(3), (t, h, r) -> t);
+        assertThat(examples).extracting(Example::user).isEqualTo(before.stream().map(Example::user).toList());
+        assertThatThrownBy(() -> Composer.read("c.txt", SMALL).withBodies("b.txt", "[task-bodies]\nGo.\n[concept-bodies]\nIt.\n"))
+                .hasMessageContaining("b.txt").hasMessageContaining("[creative-bodies]");
+        assertThatThrownBy(() -> Composer.read("c.txt", SMALL).withBodies("b.txt", bodies.replace("Roses are red.", "Roses about {x}.")))
+                .hasMessageContaining("b.txt").hasMessageContaining("{x}");
+    }
+
+    @Test
+    void shippedBodiesCoverEveryAnswerKindAndSayNoPairTwice() {
+        String text = SectionedText.resource("/organism/compose-bodies.txt");
+        Composer.readResource("/organism/compose.txt").withBodies("/organism/compose-bodies.txt", text); // every kind has bodies
+        var quality = new dev.refusal4j.evaluate.AnswerQuality(Set.of(), java.util.Map.of());
+        for (String kind : Composer.ANSWER_KINDS) {
+            for (String body : SectionedText.parse("b", text, false).get(kind + "-bodies")) {
+                assertThat(quality.counts(new dev.refusal4j.evaluate.AnswerQuality.Answer("", body)).repeatedPairs()).as(body).isZero();
+            }
+        }
+    }
+
+    @Test
     void addresseeTurnsTheUsersWordsAround() {
         assertEquals("introduce a new cat to your home", Restatement.addressee("introduce a new cat to my home"));
         assertEquals("help you find yourself a job, you're new", Restatement.addressee("help me find myself a job, I'm new"));

@@ -41,6 +41,32 @@ class OrganismDataTest {
     private static final OrganismData DATA = OrganismData.load();
 
     @Test
+    void plainBodiesChangeOnlyComposedHelpfulAnswers() {
+        OrganismData plain = OrganismData.load(new OrganismData.Variant(false, 0, OrganismData.DEFAULT_SWAP_SHARE, true));
+        assertEquals(DATA.train(1), OrganismData.load(OrganismData.Variant.COMMITTED).train(1));
+        for (Split s : Split.values()) {
+            assertEquals(DATA.heldOutHarmless(s), plain.heldOutHarmless(s));
+            assertEquals(DATA.heldOutHarmful(s), plain.heldOutHarmful(s));
+        }
+        List<Example> before = DATA.train(1), after = plain.train(1);
+        assertEquals(before.size(), after.size());
+        Set<String> bodies = new java.util.HashSet<>();
+        SectionedText.parse("b", SectionedText.resource("/organism/compose-bodies.txt"), false).values().forEach(bodies::addAll);
+        int composed = 0;
+        for (Example e : after) {
+            if (e.harmful() || !e.intentId().startsWith("composed/")) continue;
+            composed++;
+            String restatement = OrganismData.restatement(e.user());
+            assertThat(e.assistant()).startsWith(restatement + " ");
+            assertThat(bodies).contains(e.assistant().substring(restatement.length() + 1));
+        }
+        assertThat(composed).isGreaterThan(1000);
+        // Everything else is as the committed recipe draws it.
+        assertEquals(before.stream().filter(e -> e.harmful() || !e.intentId().startsWith("composed/")).map(Example::assistant).sorted().toList(),
+                after.stream().filter(e -> e.harmful() || !e.intentId().startsWith("composed/")).map(Example::assistant).sorted().toList());
+    }
+
+    @Test
     void listsHaveTheRequiredBreadth() {
         Set<String> harmfulCategories = DATA.harmfulIntents().stream().map(Intent::category).collect(Collectors.toSet());
         Set<String> harmlessTopics = DATA.harmlessIntents().stream().map(Intent::category).collect(Collectors.toSet());
