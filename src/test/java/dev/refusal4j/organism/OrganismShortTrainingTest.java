@@ -86,10 +86,10 @@ class OrganismShortTrainingTest {
     }
 
     @Test
-    void commandRunsTheWarmUpAndNamesItOnTheCard() throws Exception {
+    void commandRunsTheOptInRecipesAndNamesThemOnTheCard() throws Exception {
         Path out = dir.resolve("warm");
-        assertThat(Main.run("train-organism", "--out", out.toString(), "--steps", "1", "--copy-first", "2", "--no-eval", "--hidden", "64", "--intermediate", "128")).isZero();
-        assertThat(out.resolve("README.md")).content().contains("--copy-first 2");
+        assertThat(Main.run("train-organism", "--out", out.toString(), "--steps", "1", "--copy-first", "2", "--plain-bodies", "--no-eval", "--hidden", "64", "--intermediate", "128")).isZero();
+        assertThat(out.resolve("README.md")).content().contains("--copy-first 2").contains("--plain-bodies");
         assertThat(Main.run("train-organism", "--out", dir.resolve("bad").toString(), "--steps", "1", "--copy-first", "-1", "--no-eval")).isNotZero();
         assertThat(dir.resolve("bad")).doesNotExist();
     }
