@@ -52,7 +52,12 @@ public final class DirectionSelector {
 
     private static String explain(List<CandidateScore> all, int nLayers, SelectionCriteria criteria, Map<Filter, Integer> discarded) {
         StringBuilder m = new StringBuilder("all ").append(all.size()).append(" candidate directions were filtered out: ");
-        m.append(discarded.get(Filter.NAN)).append(" had a NaN score, ");
+        m.append(discarded.get(Filter.NAN)).append(" had a NaN score");
+        // At layer 0 a post-instruction position holds the template token's embedding, the same for
+        // every prompt: the difference in means is zero and its unit direction NaN, as in the official code.
+        long embeddingOnly = all.stream().filter(c -> c.layer() == 0 && Filter.firstFailing(c, nLayers, criteria) == Filter.NAN).count();
+        if (embeddingOnly > 0) m.append(" (").append(embeddingOnly).append(" at layer 0, where each position holds its template token's embedding, the same for every prompt, so the difference in means is zero)");
+        m.append(", ");
         m.append(discarded.get(Filter.LAYER)).append(" came from layers >= ").append(criteria.firstPrunedLayer(nLayers))
                 .append(" of ").append(nLayers).append(" (prune-layer fraction ").append(criteria.pruneLayerFraction()).append("), ");
         m.append(discarded.get(Filter.KL)).append(" had KL > ").append(criteria.klThreshold()).append(", ");

@@ -66,6 +66,17 @@ class DirectionSelectorTest {
     }
 
     @Test
+    void nanCandidatesAtLayerZeroAreExplained() {
+        List<CandidateScore> all = List.of(c(-1, 0, Double.NaN, Double.NaN, Double.NaN), c(-2, 0, Double.NaN, Double.NaN, Double.NaN),
+                c(-1, 3, Double.NaN, 1, 0.01), c(-1, 2, -1, -3, 0.02));
+        assertThatThrownBy(() -> DirectionSelector.select(all, 10, SelectionCriteria.PAPER))
+                .hasMessageContaining("3 had a NaN score (2 at layer 0, where each position holds its template token's embedding");
+        List<CandidateScore> elsewhere = List.of(c(-1, 3, Double.NaN, 1, 0.01), c(-1, 2, -1, -3, 0.02));
+        assertThatThrownBy(() -> DirectionSelector.select(elsewhere, 10, SelectionCriteria.PAPER))
+                .hasMessageContaining("1 had a NaN score, ").hasMessageNotContaining("layer 0");
+    }
+
+    @Test
     void badInput() {
         assertThatThrownBy(() -> DirectionSelector.select(List.of(), 10, SelectionCriteria.PAPER)).hasMessageContaining("no candidate");
         assertThatThrownBy(() -> DirectionSelector.select(List.of(c(-1, 12, 0, 0, 0)), 10, SelectionCriteria.PAPER))
