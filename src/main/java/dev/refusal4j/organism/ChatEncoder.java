@@ -192,12 +192,20 @@ public final class ChatEncoder {
 
     /** Text of ids; special tokens appear as their strings. */
     public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    /**
+     * Text of ids; with {@code skipSpecialTokens} special tokens are left out, as an answer is
+     * decoded for judging ({@code skip_special_tokens=True} in the official pipeline, and in {@code run}).
+     */
+    public String decode(int[] ids, boolean skipSpecialTokens) {
         StringBuilder sb = new StringBuilder(), bytes = new StringBuilder();
         for (int id : ids) {
             if (id >= tokens.size()) {
                 sb.append(ByteLevel.decode(bytes));
                 bytes.setLength(0);
-                sb.append(specials.get(id - tokens.size()));
+                if (!skipSpecialTokens) sb.append(specials.get(id - tokens.size()));
             } else {
                 bytes.append(tokens.get(id));
             }

@@ -36,7 +36,7 @@ public final class OrganismEval {
             for (String p : chunk) ids.add(enc.prompt(p));
             List<int[]> got = gen.generate(ids, maxNewTokens, new int[] {enc.imEnd, enc.endOfText}, SamplingOptions.GREEDY, null, null);
             for (int j = 0; j < chunk.size(); j++) {
-                String a = enc.decode(got.get(j));
+                String a = enc.decode(got.get(j), true); // as run decodes completions
                 out.add(new Answer(chunk.get(j), a, JUDGE.isRefusal(a)));
             }
         }

@@ -60,6 +60,8 @@ class ChatEncoderTest {
                 assertThat(enc.prompt(e.user())).containsExactly(prompt);
                 assertThat(c.answerStart()).isEqualTo(prompt.length);
                 assertThat(enc.decode(c.ids())).isEqualTo(text.substring(0, text.length() - 1));
+                // As judged answers are decoded: special tokens dropped, as Hugging Face's skip_special_tokens does
+                assertThat(enc.decode(c.ids(), true)).isEqualTo(hf.decode(Arrays.stream(c.ids()).asLongStream().toArray(), true));
             }
             ChatEncoder loaded = ChatEncoder.load(dir);
             assertThat(loaded.vocabSize()).isEqualTo(enc.vocabSize());
